@@ -1,0 +1,65 @@
+import postgres from 'postgres';
+import type { Sql } from 'postgres';
+import { startEmbeddedDatabase } from './embedded-database.ts';
+import type { EmbeddedOptions } from './embedded-database.ts';
+import { applySchema, verifySchema } from './schema.ts';
+
+export interface Database {
+  readonly sql: Sql;
+  readonly url: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** A PostgreSQL URL; when absent an embedded PGlite is started and the schema applied. */
+  readonly url?: string;
+  readonly maxConnections?: number;
+  readonly idleTimeoutSecs?: number;
+  readonly maxLifetimeSecs?: number;
+  readonly embedded?: EmbeddedOptions;
+  /** Create the tables when they are missing (always done for the embedded database). */
+  readonly applySchema?: boolean;
+  /** A schema to work in (created if missing); tests use one each to stay apart on a shared server. */
+  readonly schema?: string;
+}
+
+const clientFor = (url: string, options: ConnectOptions, max: number): Sql =>
+  postgres(url, {
+    max,
+    idle_timeout: options.idleTimeoutSecs ?? 0,
+    max_lifetime: options.maxLifetimeSecs ?? null,
+    connect_timeout: 10,
+    onnotice: () => {},
+    ...(options.schema ? { connection: { search_path: options.schema } } : {}),
+    // int8 columns hold ns timestamps beyond Number.MAX_SAFE_INTEGER.
+    types: { bigint: postgres.BigInt },
+  });
+
+/** Opens the database: a real server when a URL is given, otherwise the embedded one. */
+export const connectDatabase = async (options: ConnectOptions = {}): Promise<Database> => {
+  if (options.url) {
+    const sql = clientFor(options.url, options, options.maxConnections || 10);
+    try {
+      if (options.schema) await sql`CREATE SCHEMA IF NOT EXISTS ${sql(options.schema)}`;
+      if (options.applySchema) await applySchema(sql);
+      await verifySchema(sql);
+    } catch (err) {
+      await sql.end({ timeout: 1 });
+      throw err;
+    }
+    return { sql, url: options.url, embedded: false, close: () => sql.end({ timeout: 5 }) };
+  }
+  const server = await startEmbeddedDatabase(options.embedded);
+  const sql = clientFor(server.url, options, Math.min(options.maxConnections || server.maxConnections, server.maxConnections));
+  await applySchema(sql);
+  return {
+    sql,
+    url: server.url,
+    embedded: true,
+    async close() {
+      await sql.end({ timeout: 5 });
+      await server.stop();
+    },
+  };
+};

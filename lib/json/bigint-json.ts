@@ -1,0 +1,22 @@
+/**
+ * JSON with int64 fidelity: bigint values are written as bare integer literals, and integer
+ * literals beyond Number.MAX_SAFE_INTEGER parse to bigint instead of losing precision.
+ */
+export const stringify = (value: unknown): string =>
+  JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? JSON.rawJSON(v.toString()) : v));
+
+export const parse = (text: string): unknown =>
+  JSON.parse(text, (_key, value, context) => {
+    if (typeof value === 'number' && !Number.isSafeInteger(value) && context.source !== undefined && /^-?\d+$/.test(context.source)) {
+      return BigInt(context.source);
+    }
+    return value;
+  });
+
+/** An integer literal's exact text, whether it parsed to number or bigint. */
+export const toBigInt = (value: unknown): bigint | undefined => {
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value);
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return BigInt(value);
+  return undefined;
+};

@@ -1,0 +1,40 @@
+/** A loggregator v2 envelope as log-cache returns it, reduced to the parts this service reads. */
+export interface GaugeValue {
+  readonly unit: string;
+  readonly value: number;
+}
+
+export interface Timer {
+  readonly name: string;
+  readonly start: bigint;
+  readonly stop: bigint;
+}
+
+export interface Counter {
+  readonly name: string;
+  readonly delta: bigint;
+  readonly total: bigint;
+}
+
+export interface Envelope {
+  /** Nanoseconds since the epoch. */
+  readonly timestamp: bigint;
+  readonly sourceId: string;
+  readonly instanceId: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly gauge?: Readonly<Record<string, GaugeValue>>;
+  readonly timer?: Timer;
+  readonly counter?: Counter;
+}
+
+/** One per-instance value derived from an envelope (anchor: AppInstanceMetric). */
+export interface InstanceSample {
+  readonly appId: string;
+  readonly instanceIndex: number;
+  readonly name: string;
+  readonly unit: string;
+  /** Base-10 integer text after `ceil`, or NaN/+Inf text that later fails integer parsing. */
+  readonly value: string;
+  readonly timestamp: bigint;
+  readonly collectedAt: bigint;
+}

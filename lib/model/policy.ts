@@ -1,0 +1,31 @@
+export type Operator = '>' | '>=' | '<' | '<=';
+
+/** A scaling rule as stored in `policy_json.scaling_rules[]`; the operator is checked at evaluation. */
+export interface ScalingRule {
+  readonly metricType: string;
+  /** 0 or less means `defaultBreachDurationSecs` at evaluation time. */
+  readonly breachDurationSecs: number;
+  readonly threshold: bigint;
+  readonly operator: string;
+  readonly coolDownSecs: number;
+  readonly adjustment: string;
+}
+
+export interface Policy {
+  readonly appId: string;
+  readonly instanceMinCount: number;
+  readonly instanceMaxCount: number;
+  readonly rules: readonly ScalingRule[];
+}
+
+/** The body POSTed to the scaling engine (contracts section 6.1): every field always present. */
+export interface Trigger {
+  readonly appId: string;
+  readonly metricType: string;
+  readonly metricUnit: string;
+  readonly breachDurationSecs: number;
+  readonly threshold: bigint;
+  readonly operator: string;
+  readonly coolDownSecs: number;
+  readonly adjustment: string;
+}

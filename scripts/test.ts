@@ -1,0 +1,75 @@
+/**
+ * Runs every spec file in its own Node process (isolation, a per-file time bound, two at a time)
+ * and prints one closing line: `N passed, N failed`. Usage: node scripts/test.ts [path-substring ...]
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { parseArgs } from 'node:util';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { timeout: { type: 'string', default: '180' }, jobs: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+});
+const root = join(import.meta.dirname, '..');
+const timeoutMs = Number(values.timeout) * 1000;
+const jobs = Number(values.jobs ?? Math.max(2, Math.min(4, availableParallelism())));
+
+const findSpecs = (dir: string): string[] =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return name === 'support' || name === 'fixtures' ? [] : findSpecs(path);
+    return name.endsWith('.spec.ts') ? [path] : [];
+  });
+
+const specs = findSpecs(join(root, 'spec'))
+  .map((p) => relative(root, p))
+  .filter((p) => positionals.length === 0 || positionals.some((f) => p.includes(f)))
+  .sort();
+
+interface Outcome { file: string; passed: number; failed: number; output: string; code: number | null; timedOut: boolean }
+
+const counts = (output: string) => {
+  const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
+  const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? 0);
+  const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+  return { total, passed, skipped };
+};
+
+const runOne = (file: string): Promise<Outcome> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d));
+    child.stderr.on('data', (d: Buffer) => (output += d));
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const { total, passed, skipped } = counts(output);
+      // A crash, a time-out or a non-zero exit with all assertions green still counts as one failure.
+      let failed = total - passed - skipped;
+      if ((code !== 0 || timedOut || total === 0) && failed === 0) failed = 1;
+      resolve({ file, passed, failed, output, code, timedOut });
+    });
+  });
+
+const started = Date.now();
+const outcomes: Outcome[] = [];
+const queue = [...specs];
+await Promise.all(Array.from({ length: jobs }, async () => {
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    const outcome = await runOne(file);
+    outcomes.push(outcome);
+    const mark = outcome.failed === 0 ? 'ok  ' : 'FAIL';
+    console.log(`${mark} ${file} (${outcome.passed} passed, ${outcome.failed} failed${outcome.timedOut ? ', timed out' : ''})`);
+    if (outcome.failed > 0 || !values.quiet && process.env.VERBOSE) console.log(outcome.output.replace(/^/gm, '    '));
+  }
+}));
+
+const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+console.log(`\n${specs.length} spec files in ${((Date.now() - started) / 1000).toFixed(1)}s against the ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded'} database`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 || specs.length === 0 ? 1 : 0;
