@@ -5,8 +5,12 @@
 export const stringify = (value: unknown): string =>
   JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? JSON.rawJSON(v.toString()) : v));
 
+// A bare integer literal of 16 or more digits (after ':', '[' or ',') may exceed 2^53. Log-cache
+// sends int64 as strings, so most bodies take the fast path without a reviver.
+const LONG_BARE_INTEGER = /[:\[,]\s*-?\d{16,}\s*[,\]}]/;
+
 export const parse = (text: string): unknown =>
-  JSON.parse(text, (_key, value, context) => {
+  !LONG_BARE_INTEGER.test(text) ? JSON.parse(text) : JSON.parse(text, (_key, value, context) => {
     if (typeof value === 'number' && !Number.isSafeInteger(value) && context.source !== undefined && /^-?\d+$/.test(context.source)) {
       return BigInt(context.source);
     }

@@ -1,0 +1,25 @@
+import type { Envelope } from '../model/envelope.ts';
+
+/**
+ * Merges the gauge envelopes of one instance at one instant (contracts §4.4). Log-cache returns
+ * every container metric as its own envelope (logcache-wire.md §2.3), and `memoryutil` needs
+ * `memory` and `memory_quota` together.
+ *
+ * Key: source_id, instance_id and timestamp. The first envelope of a key is the representative, later
+ * ones add their gauge metrics and overwrite metrics of the same name. The key is built so that no
+ * two different triples collide (the anchor's dash-joined key could, for ids containing dashes).
+ * Envelopes without a gauge pass through untouched. Output keeps first-seen order; inputs are not
+ * mutated.
+ */
+export const compactEnvelopes = (envelopes: readonly Envelope[]): Envelope[] => {
+  // Map iteration follows insertion order, which gives the first-seen output order.
+  const merged = new Map<string, Envelope>();
+  envelopes.forEach((envelope, index) => {
+    // JSON array keys start with "[", so a pass-through slot key can never meet a merge key.
+    if (envelope.gauge === undefined) return void merged.set(`pass-through ${index}`, envelope);
+    const key = JSON.stringify([envelope.sourceId, envelope.instanceId, envelope.timestamp.toString()]);
+    const existing = merged.get(key);
+    merged.set(key, existing === undefined ? envelope : { ...existing, gauge: { ...existing.gauge, ...envelope.gauge } });
+  });
+  return [...merged.values()];
+};

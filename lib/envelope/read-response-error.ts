@@ -1,0 +1,15 @@
+/**
+ * A log-cache read answered 200 with a body that is not a `ReadResponse`
+ * (`{"envelopes":{"batch":[...]}}`). It is a peer failure: the poll fails and nothing is emitted.
+ */
+export class ReadResponseError extends Error {
+  override name = 'ReadResponseError' as const;
+  readonly code = 'EREADRESPONSE' as const;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(`log-cache read response is malformed: ${message}`, options);
+  }
+}
+
+export const isReadResponseError = (error: unknown): error is ReadResponseError =>
+  error instanceof ReadResponseError || (error instanceof Error && error.name === 'ReadResponseError');
