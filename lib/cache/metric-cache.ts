@@ -1,0 +1,49 @@
+import type { AppMetric } from '../model/app-metric.ts';
+import { createAppMetricRing } from './app-metric-ring.ts';
+import type { AppMetricRing, RingQueryResult } from './app-metric-ring.ts';
+
+export interface MetricCache {
+  /**
+   * Follows this instance's app set: caches of apps gone are dropped, new apps get an empty one,
+   * and existing caches are kept unchanged (contracts section 3.5).
+   */
+  sync(appIds: Iterable<string>): void;
+  /** False when refused: the app is not in this instance's set, or the metric is older than a full cache. */
+  put(metric: AppMetric): boolean;
+  /** Undefined when this instance keeps no cache for the app (the caller then reads the database). */
+  query(appId: string, from: bigint, toExclusive: bigint, metricType: string): RingQueryResult | undefined;
+  /** The entries of one app's cache, oldest first; undefined when it has none. */
+  entries(appId: string): AppMetric[] | undefined;
+  /** How many apps have a cache. */
+  size(): number;
+}
+
+export interface MetricCacheOptions {
+  /** Entries per app, all metric types together (`aggregator.metric_cache_size_per_app`). */
+  readonly capacityPerApp: number;
+}
+
+export const createMetricCache = (options: MetricCacheOptions): MetricCache => {
+  const { capacityPerApp } = options;
+  // Fail at construction, not at the first sync, on a bad capacity.
+  createAppMetricRing(capacityPerApp);
+  let rings = new Map<string, AppMetricRing>();
+
+  return {
+    sync(appIds) {
+      const next = new Map<string, AppMetricRing>();
+      for (const appId of appIds) next.set(appId, rings.get(appId) ?? createAppMetricRing(capacityPerApp));
+      rings = next;
+    },
+    put(metric) {
+      return rings.get(metric.appId)?.put(metric) ?? false;
+    },
+    query(appId, from, toExclusive, metricType) {
+      return rings.get(appId)?.query(from, toExclusive, metricType);
+    },
+    entries(appId) {
+      return rings.get(appId)?.entries();
+    },
+    size: () => rings.size,
+  };
+};

@@ -1,0 +1,48 @@
+import type { AppMetric } from '../model/app-metric.ts';
+
+/**
+ * A FIFO of metrics waiting to be written. Removing from the front moves an offset instead of
+ * shifting the array, so draining a long backlog stays linear.
+ */
+export interface MetricQueue {
+  readonly length: number;
+  push(metric: AppMetric): void;
+  /** A copy of the first `n` metrics (fewer when the queue is shorter). */
+  head(n: number): AppMetric[];
+  /** Removes the first `n` metrics. */
+  dropHead(n: number): void;
+  /** Removes `n` metrics that follow the first `keep`, which stay first. */
+  dropAfter(keep: number, n: number): void;
+}
+
+export const createMetricQueue = (): MetricQueue => {
+  let items: AppMetric[] = [];
+  let start = 0;
+
+  const compact = (): void => {
+    // Reclaim the dead prefix once it is most of the array.
+    if (start > 1024 && start * 2 > items.length) {
+      items = items.slice(start);
+      start = 0;
+    }
+  };
+
+  return {
+    get length() { return items.length - start; },
+    push(metric) { items.push(metric); },
+    head(n) { return items.slice(start, start + n); },
+    dropHead(n) {
+      start = Math.min(start + n, items.length);
+      if (start === items.length) { items = []; start = 0; }
+      else compact();
+    },
+    dropAfter(keep, n) {
+      const k = Math.min(keep, items.length - start);
+      const count = Math.min(n, items.length - start - k);
+      // Move the kept front forward over the dropped ones: O(keep), not O(length).
+      for (let i = k - 1; i >= 0; i -= 1) items[start + count + i] = items[start + i]!;
+      start += count;
+      compact();
+    },
+  };
+};
