@@ -10,6 +10,17 @@ const redact = [
   'client_secret', '*.client_secret', '*.*.client_secret', 'client_key', '*.client_key',
 ];
 
+// bigint (ns timestamps) as digits; errors keep their message, code and stack, which plain
+// JSON.stringify would drop (they are not enumerable).
+const jsonSafe = (_key: string, v: unknown): unknown => {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Error) {
+    const { code, cause } = v as Error & { code?: unknown; cause?: unknown };
+    return { type: v.name, message: v.message, ...(code !== undefined ? { code } : {}), stack: v.stack, ...(cause !== undefined ? { cause } : {}) };
+  }
+  return v;
+};
+
 export interface LoggerOptions {
   readonly level?: Level | 'silent';
   readonly name?: string;
@@ -20,7 +31,7 @@ export interface LoggerOptions {
 export const createLogger = (options: LoggerOptions = {}): Logger =>
   pino({ name: options.name ?? 'eventgenerator', level: options.level ?? 'info', redact: { paths: redact, censor: '[redacted]' },
     // bigint fields (ns timestamps) are written as digits.
-    formatters: { log: (obj) => JSON.parse(JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as Record<string, unknown> },
+    formatters: { log: (obj) => JSON.parse(JSON.stringify(obj, jsonSafe)) as Record<string, unknown> },
   }, options.destination);
 
 /** A logger that writes nothing, for tests and benchmarks that do not read logs. */

@@ -13,8 +13,10 @@ export type Decision =
   | { readonly kind: 'no-breach'; readonly at: bigint; readonly appId: string; readonly ruleIndex: number; readonly metricType: string; readonly reason: string; readonly values: readonly string[] }
   /** A rule that cannot be evaluated (invalid operator...). */
   | { readonly kind: 'rule-skipped'; readonly at: bigint; readonly appId: string; readonly ruleIndex: number; readonly reason: string }
-  | { readonly kind: 'cooldown-hold'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly cooldownUntil: bigint }
-  | { readonly kind: 'breaker-open'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly retryAfter: bigint }
+  /** A breach not sent because the app is in cooldown; `ruleIndex` and `values` repeat the breach for the log line. */
+  | { readonly kind: 'cooldown-hold'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly cooldownUntil: bigint; readonly ruleIndex?: number; readonly values?: readonly string[] }
+  /** A breach not sent because the app's breaker is open; a trial is allowed strictly after `retryAfter` (ns). */
+  | { readonly kind: 'breaker-open'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly retryAfter: bigint; readonly ruleIndex?: number; readonly values?: readonly string[] }
   | { readonly kind: 'breaker-state'; readonly at: bigint; readonly appId: string; readonly state: 'closed' | 'open' | 'half-open'; readonly consecutiveFailures: number }
   | { readonly kind: 'scaling-call'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger }
   | {

@@ -1,0 +1,33 @@
+import { decode, parseKeepingNumbers } from '../policy/go-json.ts';
+import type { DecodedObject, Shape } from '../policy/go-json.ts';
+import type { ScaleReply } from './scale-reply.ts';
+
+const resultShape: Shape = { fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' } };
+
+export const WRONG_RESPONSE = 'received wrong response';
+
+/**
+ * Reads a 200 reply as the anchor decodes an AppScalingResult (contracts §6.2): a body that does
+ * not decode into that object is a failure; `null` is a success without cooldown (Q3).
+ */
+export const parseScaleReply = (status: number, body: string): ScaleReply => {
+  let doc: unknown;
+  try {
+    doc = decode(parseKeepingNumbers(body), resultShape);
+  } catch (err) {
+    return { ok: false, status, error: `${WRONG_RESPONSE}: ${(err as Error).message}` };
+  }
+  if (doc === undefined) return { ok: true, status };
+  const r = doc as DecodedObject;
+  const big = (v: unknown): bigint | undefined => (typeof v === 'bigint' ? v : undefined);
+  const cooldown = big(r.cool_down_expired_at);
+  const adjustment = big(r.adjustment);
+  const scalingStatus = big(r.status);
+  return {
+    ok: true,
+    status,
+    ...(cooldown !== undefined ? { cooldownExpiredAt: cooldown } : {}),
+    ...(adjustment !== undefined ? { adjustment: Number(adjustment) } : {}),
+    ...(scalingStatus !== undefined ? { scalingStatus: Number(scalingStatus) } : {}),
+  };
+};

@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { Agent, fetch as undiciFetch } from 'undici';
+import type { Logger } from '../log/logger.ts';
+
+export interface TlsFiles {
+  readonly certFile?: string | undefined;
+  readonly keyFile?: string | undefined;
+  /** When set, the only trusted roots (it replaces the system store, as in the anchor). */
+  readonly caFile?: string | undefined;
+}
+
+export interface TlsFetch {
+  readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** CF rotates instance identity certificates; the anchor reloads when one expires within 5 minutes (§6.1). */
+const RELOAD_LEAD_MS = 5 * 60_000;
+
+interface Loaded { readonly agent: Agent; readonly expiresAtMs: number }
+
+const load = (files: TlsFiles): Loaded => {
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  const cert = read(files.certFile);
+  const key = read(files.keyFile);
+  const ca = read(files.caFile);
+  const expiresAtMs = cert ? new X509Certificate(cert).validToDate.getTime() : Number.POSITIVE_INFINITY;
+  return { agent: new Agent({ connect: { ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}) } }), expiresAtMs };
+};
+
+/**
+ * A fetch for ky that presents the client certificate and trusts the configured CA, through
+ * undici (Node's global fetch cannot take a client certificate). Files are read at creation, so a
+ * missing file fails startup with its path in the message.
+ */
+export const createTlsFetch = (files: TlsFiles, options: { readonly now?: () => number; readonly logger?: Logger } = {}): TlsFetch => {
+  const now = options.now ?? Date.now;
+  let current = load(files);
+
+  const fresh = (): Loaded => {
+    if (current.expiresAtMs - now() >= RELOAD_LEAD_MS) return current;
+    try {
+      const previous = current;
+      current = load(files);
+      void previous.agent.close().catch(() => undefined);
+      options.logger?.info({ certFile: files.certFile, expiresAt: new Date(current.expiresAtMs).toISOString() }, 'client certificate reloaded: the previous one expires within 5 minutes');
+    } catch (err) {
+      options.logger?.warn({ err, certFile: files.certFile }, 'client certificate reload failed; keeping the loaded one');
+    }
+    return current;
+  };
+
+  return {
+    // ky hands over a global Request, which undici's own fetch does not accept; rebuild it.
+    fetch: async (input, init) => {
+      const request = input instanceof Request ? input : new Request(input, init);
+      const body = request.body ? await request.arrayBuffer() : undefined;
+      const response = await undiciFetch(request.url, {
+        method: request.method,
+        headers: [...request.headers],
+        ...(body ? { body } : {}),
+        signal: request.signal,
+        dispatcher: fresh().agent,
+      });
+      return response as unknown as Response;
+    },
+    close: () => current.agent.close(),
+  };
+};

@@ -1,0 +1,103 @@
+import { defer, EMPTY, merge } from 'rxjs';
+import { filter, map, mergeMap, withLatestFrom } from 'rxjs/operators';
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { AppMetric } from '../lib/model/app-metric.ts';
+import type { Decision } from '../lib/model/decision.ts';
+import type { Policy, Trigger } from '../lib/model/policy.ts';
+import type { QueryAppMetrics } from '../lib/model/query.ts';
+import { createBreakerRegistry } from '../lib/scaling/breaker-registry.ts';
+import type { CircuitBreakerOptions } from '../lib/scaling/circuit-breaker.ts';
+import { createCooldowns } from '../lib/scaling/cooldowns.ts';
+import type { ScaleReply } from '../lib/scaling/scale-reply.ts';
+import { evaluateRules } from './evaluate-rules.ts';
+import type { EvaluationJob } from './evaluate-rules.ts';
+import { scaleOnBreach } from './scale-on-breach.ts';
+import type { ScalingContext } from './scale-on-breach.ts';
+
+export interface EvaluateAppMetricsSources {
+  /** Each new app metric, emitted once it is readable through `queryAppMetrics` (i.e. after the cache took it). */
+  readonly appMetric$: Observable<AppMetric>;
+  /** This instance's policy map; nothing is evaluated before its first value. */
+  readonly policy$: Observable<ReadonlyMap<string, Policy>>;
+  /** Optional periodic re-evaluation of every rule (`evaluation_manager_execute_interval`). */
+  readonly tick$?: Observable<unknown>;
+}
+
+export interface EvaluateAppMetricsDeps {
+  readonly scheduler: SchedulerLike;
+  readonly queryAppMetrics: QueryAppMetrics;
+  /** One reply per call; unsubscribing should abort it. */
+  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly defaultBreachDurationSecs: number;
+  readonly breaker: CircuitBreakerOptions;
+  /** Evaluations (query plus scaling call) under way at once, across apps (`evaluator.evaluator_count`). */
+  readonly evaluationConcurrency?: number;
+}
+
+type Input = { readonly metric: AppMetric } | { readonly tick: true };
+type KeyedJob = EvaluationJob & { readonly key: string };
+
+const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[] => {
+  const indexed = (p: Policy) => p.rules.map((rule, index) => ({ rule, index }));
+  if ('metric' in input) {
+    const { appId, name } = input.metric;
+    const policy = policies.get(appId);
+    const rules = policy ? indexed(policy).filter(({ rule }) => rule.metricType === name) : [];
+    return rules.length > 0 ? [{ key: `${appId}\n${name}`, appId, rules }] : [];
+  }
+  return [...policies].filter(([, p]) => p.rules.length > 0).map(([appId, p]) => ({ key: `${appId}\n*`, appId, rules: indexed(p) }));
+};
+
+/**
+ * Event-driven evaluation: each new app metric evaluates the rules of its app and metric type, in
+ * rule order; each tick evaluates every rule of every app (the anchor's evaluation tick). The first
+ * breached rule of a job goes on to cooldown, in-flight, breaker and the scaling call
+ * (see scaleOnBreach). Everything that was decided, and why, is emitted as a Decision.
+ *
+ *   appMetric$  --m-----------m----m----
+ *   scale              --r|
+ *   output      --(bc)-s------(bh)-(bh)-    b breach, c scaling-call, s scaling-result, h cooldown-hold
+ *
+ * mergeMap with `evaluationConcurrency` (default 20) bounds the evaluations under way; a job that
+ * is already waiting for a slot absorbs identical ones (same app and metric type), because it will
+ * read the newer metrics anyway. Query and scaling failures become decisions; the stream ends only
+ * when its sources end (`policy$` may stay open).
+ *
+ * @param deps.scheduler the clock of every decision, cooldown and breaker.
+ * @param deps.queryAppMetrics the reader of the query window [now-2bd, now].
+ * @param deps.scale the scaling-engine call.
+ * @param deps.defaultBreachDurationSecs for rules without a breach duration.
+ * @param deps.breaker parameters of the per-app breakers, created when an app enters the policy map
+ *   and dropped when it leaves (S102).
+ */
+export const evaluateAppMetrics = (sources: EvaluateAppMetricsSources, deps: EvaluateAppMetricsDeps): Observable<Decision> =>
+  defer(() => {
+    const breakers = createBreakerRegistry(deps.breaker);
+    const ctx: ScalingContext = { scheduler: deps.scheduler, scale: deps.scale, cooldowns: createCooldowns(), breakers, inFlight: new Set() };
+    let synced: ReadonlyMap<string, Policy> | undefined;
+    const follow = (policies: ReadonlyMap<string, Policy>) => {
+      if (policies !== synced) breakers.sync(policies.keys());
+      synced = policies;
+      return policies;
+    };
+    const waiting = new Set<string>();
+
+    const input$: Observable<Input> = merge(
+      sources.appMetric$.pipe(map((metric): Input => ({ metric }))),
+      (sources.tick$ ?? EMPTY).pipe(map((): Input => ({ tick: true }))),
+    );
+    return input$.pipe(
+      // withLatestFrom: the stream's life follows its inputs, while the latest policy map rides along.
+      withLatestFrom(sources.policy$),
+      mergeMap(([input, policies]) => jobsFor(input, follow(policies))),
+      filter((job) => {
+        if (waiting.has(job.key)) return false;
+        waiting.add(job.key);
+        return true;
+      }),
+      mergeMap((job) => {
+        waiting.delete(job.key);
+        return evaluateRules(job, deps, (breach) => scaleOnBreach(breach, ctx));
+      }, deps.evaluationConcurrency ?? 20),
+    );
+  });
