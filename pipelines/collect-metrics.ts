@@ -1,0 +1,125 @@
+import { defer, EMPTY, filter, from, map, mergeMap, Observable, of, Subject, takeUntil, tap, withLatestFrom, catchError, finalize } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import type { ReadResult } from '../lib/logcache/logcache-client.ts';
+import { aggregateSamples } from '../lib/metrics/aggregate-samples.ts';
+import { combinedNameFilter, isPromQlMetric } from '../lib/metrics/metric-types.ts';
+import type { AppMetric } from '../lib/model/app-metric.ts';
+import type { Envelope, InstanceSample } from '../lib/model/envelope.ts';
+import { nowNs, secondsToNs } from '../lib/time/ns.ts';
+
+export type CollectEvent =
+  /** One REST read of an app: every container/custom gauge its rules need, for the aggregator. */
+  | { readonly kind: 'envelopes'; readonly appId: string; readonly envelopes: Envelope[]; readonly rejected: number }
+  /** A PromQL metric (throughput, responsetime), already aggregated. */
+  | { readonly kind: 'metric'; readonly metric: AppMetric }
+  /** A read (no metricType) or a PromQL query that failed; nothing else is emitted for it this tick. */
+  | { readonly kind: 'failed'; readonly appId: string; readonly metricType?: string; readonly error: string };
+
+export interface CollectSources {
+  readonly tick$: Observable<unknown>;
+  /** Latest app id → metric types this instance must produce. */
+  readonly monitor$: Observable<ReadonlyMap<string, readonly string[]>>;
+}
+
+export interface CollectDeps {
+  readonly scheduler: SchedulerLike;
+  /** Cold: one read of `[startTime, endTime)` with the name filter; emits once. */
+  readonly readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint) => Observable<ReadResult>;
+  /** Cold: the per-instance samples of one PromQL metric at `atNs`; emits once. */
+  readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
+  readonly statWindowSecs: number;
+  /** Reads and queries in flight at once, over all apps. */
+  readonly concurrency: number;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Pulls metric data for every monitored app on every tick: ONE log-cache read per app serving all
+ * of its REST metric types (a combined name filter), and one PromQL query per throughput /
+ * responsetime type, aggregated at once.
+ *
+ * ```
+ * tick$     ----t---------t---------t----
+ * read(a)       [now−W, t1) [t1, t2)  [t2, t3)      windows follow on, nothing read twice
+ * output    -----e---------e---------e---
+ * ```
+ *
+ * Reads are incremental: the first covers the stat window, later ones start where the last
+ * successful one ended (start inclusive, end exclusive). A failed read does not move the start, so
+ * the next one catches up (never further back than the stat window, which is all the aggregator
+ * keeps). While an app's read or query is in flight, that app's next tick is skipped for it, so a
+ * slow app never queues up work; `mergeMap` with `concurrency` bounds the fan-out over apps.
+ * Failures become `failed` events inside each job, so the stream outlives every bad app. An app
+ * leaving `monitor$` has its work cancelled and its window forgotten.
+ *
+ * @param deps.scheduler clock for windows and metric timestamps
+ * @param deps.readEnvelopes the REST read (log-cache `read`, paged)
+ * @param deps.queryPromQl the PromQL query, already turned into samples
+ * @param deps.statWindowSecs width of the first window, and how far back a catch-up may reach
+ * @param deps.concurrency jobs in flight at once
+ */
+export const collectMetrics = (sources: CollectSources, deps: CollectDeps): Observable<CollectEvent> =>
+  defer(() => {
+    let monitored: ReadonlyMap<string, readonly string[]> = new Map();
+    const nextStart = new Map<string, bigint>();
+    const busy = new Set<string>();
+    const removed$ = new Subject<string>();
+
+    const onMonitor = (next: ReadonlyMap<string, readonly string[]>): void => {
+      for (const appId of monitored.keys()) {
+        if (next.has(appId)) continue;
+        nextStart.delete(appId);
+        removed$.next(appId);
+      }
+      monitored = next;
+    };
+
+    // Marks the job busy from the moment it is queued, so ticks arriving while it waits for a
+    // concurrency slot are skipped too.
+    const job = (appId: string, key: string, work: () => Observable<CollectEvent>): Observable<CollectEvent> => {
+      busy.add(key);
+      return defer(() => (monitored.has(appId) ? work() : EMPTY)).pipe(
+        takeUntil(removed$.pipe(filter((id) => id === appId))),
+        finalize(() => busy.delete(key)),
+      );
+    };
+
+    const read = (appId: string, nameFilter: string, start: bigint, end: bigint): Observable<CollectEvent> =>
+      job(appId, appId, () => deps.readEnvelopes(appId, nameFilter, start, end).pipe(
+        map((result): CollectEvent => {
+          nextStart.set(appId, end);
+          return { kind: 'envelopes', appId, envelopes: result.envelopes, rejected: result.rejected.length };
+        }),
+        catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, error: message(err) })),
+      ));
+
+    const query = (appId: string, metricType: string, at: bigint): Observable<CollectEvent> =>
+      job(appId, `${appId}\u0000${metricType}`, () => deps.queryPromQl(appId, metricType, at).pipe(
+        map((samples): CollectEvent => ({ kind: 'metric', metric: aggregateSamples(appId, metricType, samples, nowNs(deps.scheduler)) })),
+        catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, metricType, error: message(err) })),
+      ));
+
+    const jobsAt = (now: bigint): Observable<CollectEvent>[] => {
+      const oldest = now - secondsToNs(deps.statWindowSecs);
+      const jobs: Observable<CollectEvent>[] = [];
+      for (const [appId, types] of monitored) {
+        const nameFilter = combinedNameFilter(types);
+        const previous = nextStart.get(appId);
+        const start = previous === undefined || previous < oldest ? oldest : previous;
+        if (nameFilter !== undefined && !busy.has(appId) && start < now) jobs.push(read(appId, nameFilter, start, now));
+        for (const type of new Set(types)) {
+          if (isPromQlMetric(type) && !busy.has(`${appId}\u0000${type}`)) jobs.push(query(appId, type, now));
+        }
+      }
+      return jobs;
+    };
+
+    return sources.tick$.pipe(
+      // Ticks before the first monitor map have nothing to do.
+      withLatestFrom(sources.monitor$.pipe(tap(onMonitor))),
+      mergeMap(() => from(jobsAt(nowNs(deps.scheduler)))),
+      // Fan out over apps, bounded; per-app skipping above keeps the queue short.
+      mergeMap((job$) => job$, Math.max(1, Math.trunc(deps.concurrency))),
+    );
+  });
