@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import { startEmbeddedDatabase } from './embedded-database.ts';
 import type { EmbeddedOptions } from './embedded-database.ts';
 import { applySchema, verifySchema } from './schema.ts';
+import { resolveConnectionUrl } from './connection-url.ts';
 
 export interface Database {
   readonly sql: Sql;
@@ -24,9 +25,11 @@ export interface ConnectOptions {
   readonly schema?: string;
 }
 
-const clientFor = (url: string, options: ConnectOptions, max: number): Sql =>
-  postgres(url, {
+const clientFor = (rawUrl: string, options: ConnectOptions, max: number): Sql => {
+  const { url, ssl } = resolveConnectionUrl(rawUrl);
+  return postgres(url, {
     max,
+    ssl,
     idle_timeout: options.idleTimeoutSecs ?? 0,
     max_lifetime: options.maxLifetimeSecs ?? null,
     connect_timeout: 10,
@@ -35,6 +38,7 @@ const clientFor = (url: string, options: ConnectOptions, max: number): Sql =>
     // int8 columns hold ns timestamps beyond Number.MAX_SAFE_INTEGER.
     types: { bigint: postgres.BigInt },
   });
+};
 
 /** Opens the database: a real server when a URL is given, otherwise the embedded one. */
 export const connectDatabase = async (options: ConnectOptions = {}): Promise<Database> => {

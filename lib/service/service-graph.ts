@@ -1,0 +1,138 @@
+import { interval, merge, Observable } from 'rxjs';
+import { filter, map, mergeMap, share, shareReplay, startWith, takeUntil, tap } from 'rxjs/operators';
+import type { SchedulerLike } from 'rxjs';
+import type { AppMetric } from '../model/app-metric.ts';
+import type { Decision } from '../model/decision.ts';
+import type { Policy, Trigger } from '../model/policy.ts';
+import type { QueryAppMetrics } from '../model/query.ts';
+import type { InstanceSample } from '../model/envelope.ts';
+import type { PolicyRow } from '../stores/policy-store.ts';
+import type { SaveResult } from '../stores/app-metric-store.ts';
+import type { ReadResult } from '../logcache/logcache-client.ts';
+import type { ScaleReply } from '../scaling/scale-reply.ts';
+import type { MetricCache } from '../cache/metric-cache.ts';
+import { pollPolicies } from '../../pipelines/poll-policies.ts';
+import type { PolicyPollEvent } from '../../pipelines/poll-policies.ts';
+import { collectMetrics } from '../../pipelines/collect-metrics.ts';
+import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
+import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
+import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
+import { persistMetrics } from '../../pipelines/persist-metrics.ts';
+import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
+import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
+import { isPromQlMetric } from '../metrics/metric-types.ts';
+import { monitorsOf } from './monitors.ts';
+import type { ServiceSettings } from './service-settings.ts';
+
+/** The adapters the service graph is built from; everything with a side effect is in here. */
+export interface ServiceAdapters {
+  readonly scheduler: SchedulerLike;
+  readonly retrievePolicies: () => Observable<readonly PolicyRow[]>;
+  /** Extra poll triggers (policy-change notifications); EMPTY when the database cannot notify. */
+  readonly policyChange$: Observable<unknown>;
+  readonly owns$: Observable<(appId: string) => boolean>;
+  readonly readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint) => Observable<ReadResult>;
+  readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
+  readonly saveMetrics: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly queryAppMetrics: QueryAppMetrics;
+  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly cache: MetricCache;
+}
+
+export type ServiceEvent =
+  | { readonly source: 'policies'; readonly event: PolicyPollEvent }
+  | { readonly source: 'collect'; readonly event: CollectEvent }
+  | { readonly source: 'persist'; readonly event: PersistEvent }
+  | { readonly source: 'decision'; readonly event: Decision };
+
+export interface ServiceGraph {
+  /** Everything the service does, as one stream; the entry point subscribes to it once. */
+  readonly event$: Observable<ServiceEvent>;
+  /** Metrics and decisions, for the live WebSocket stream (hot; subscribe before event$). */
+  readonly decision$: Observable<Decision>;
+}
+
+const restTypesOnly = (monitors: ReadonlyMap<string, readonly string[]>) =>
+  new Map([...monitors].map(([appId, types]) => [appId, types.filter((t) => !isPromQlMetric(t))] as const).filter(([, types]) => types.length > 0));
+
+/**
+ * Wires the pipelines: policies → monitors → log-cache collection → windowed aggregation →
+ * (cache, then) one shared app-metric stream → persistence and evaluation.
+ *
+ * Shutdown: when `stop$` emits, the poll and collection ticks end; reads under way finish, the
+ * app-metric stream completes, the persistence sink flushes everything it holds, and scaling calls
+ * under way finish. `event$` completes when all of that is done.
+ */
+export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSettings, stop$: Observable<unknown>): ServiceGraph => {
+  const { scheduler } = adapters;
+  const pollTick$ = merge(interval(settings.policyPollIntervalMs, scheduler).pipe(startWith(-1)), adapters.policyChange$).pipe(takeUntil(stop$));
+
+  const policyEvent$ = pollPolicies({ trigger$: pollTick$, owns$: adapters.owns$ }, {
+    scheduler,
+    retrievePolicies: adapters.retrievePolicies,
+    retry: { initialMs: Math.min(1000, settings.policyPollIntervalMs), maxMs: settings.policyPollIntervalMs },
+  }).pipe(share());
+
+  const policy$: Observable<ReadonlyMap<string, Policy>> = policyEvent$.pipe(
+    filter((e): e is Extract<PolicyPollEvent, { kind: 'policies' }> => e.kind === 'policies'),
+    map((e) => e.policies),
+    // The cache follows the policy set before any metric of a new app can arrive.
+    tap((policies) => adapters.cache.sync(policies.keys())),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+  const monitor$ = policy$.pipe(map(monitorsOf), shareReplay({ bufferSize: 1, refCount: true }));
+
+  const collectTick$ = interval(settings.aggregatorIntervalMs, scheduler).pipe(takeUntil(stop$));
+  const collect$ = collectMetrics({ tick$: collectTick$, monitor$ }, {
+    scheduler,
+    readEnvelopes: adapters.readEnvelopes,
+    queryPromQl: adapters.queryPromQl,
+    statWindowSecs: settings.statWindowSecs,
+    concurrency: settings.logCacheConcurrency,
+  }).pipe(share());
+
+  const read$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'));
+  // Each read is aggregated as soon as it is in (flush$), not on a later tick: the metric covers
+  // [now − stat window, now) up to the read itself, as the anchor's per-poll read does.
+  const restMetric$ = aggregateMetrics({ envelope$: read$.pipe(mergeMap((e) => e.envelopes)), flush$: read$.pipe(map((e) => e.appId)), monitor$: monitor$.pipe(map(restTypesOnly)) }, {
+    scheduler,
+    statWindowSecs: settings.statWindowSecs,
+    intervalMs: settings.aggregatorIntervalMs,
+    localHttpMetrics: false,
+  }).pipe(takeUntil(stop$));
+  const promMetric$ = collect$.pipe(
+    filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
+    map((e) => e.metric),
+  );
+
+  const appMetric$ = merge(restMetric$, promMetric$).pipe(cacheMetrics(adapters.cache), share());
+  const persist$ = persistMetrics({ appMetric$ }, {
+    scheduler,
+    save: adapters.saveMetrics,
+    flushIntervalMs: settings.saveIntervalMs,
+    maxBatchSize: settings.saveBatchSize,
+    maxPending: settings.maxPendingMetrics,
+    retry: { initialMs: 500, maxMs: Math.max(500, settings.saveIntervalMs * 6) },
+  });
+  const evaluationTick$ = settings.periodicEvaluation ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$)) : undefined;
+  const evaluated$ = evaluateAppMetrics({ appMetric$, policy$, ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}) }, {
+    scheduler,
+    queryAppMetrics: adapters.queryAppMetrics,
+    scale: adapters.scale,
+    defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+    breaker: settings.breaker,
+    evaluationConcurrency: settings.evaluationConcurrency,
+  });
+  const decision$ = merge(
+    appMetric$.pipe(map((metric): Decision => ({ kind: 'metric', at: metric.timestamp, metric }))),
+    evaluated$,
+  ).pipe(share());
+
+  const event$ = merge(
+    policyEvent$.pipe(map((event): ServiceEvent => ({ source: 'policies', event }))),
+    collect$.pipe(filter((e) => e.kind === 'failed'), map((event): ServiceEvent => ({ source: 'collect', event }))),
+    persist$.pipe(map((event): ServiceEvent => ({ source: 'persist', event }))),
+    decision$.pipe(map((event): ServiceEvent => ({ source: 'decision', event }))),
+  );
+  return { event$, decision$ };
+};

@@ -1,0 +1,16 @@
+/** The timing and sizing knobs the pipelines need, in the units they use (ms, seconds, counts). */
+export interface ServiceSettings {
+  readonly aggregatorIntervalMs: number;
+  readonly policyPollIntervalMs: number;
+  readonly saveIntervalMs: number;
+  readonly saveBatchSize: number;
+  readonly maxPendingMetrics: number;
+  readonly statWindowSecs: number;
+  readonly defaultBreachDurationSecs: number;
+  readonly metricCacheSizePerApp: number;
+  readonly evaluationIntervalMs: number;
+  readonly periodicEvaluation: boolean;
+  readonly evaluationConcurrency: number;
+  readonly logCacheConcurrency: number;
+  readonly breaker: { readonly initialMs: number; readonly maxMs: number; readonly failureThreshold: number };
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto';
+import { asyncScheduler, EMPTY, Subject, defer, from, map, takeUntil } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Config } from '../config/schema.ts';
+import { connectDatabase } from '../db/connect.ts';
+import type { Database } from '../db/connect.ts';
+import type { Logger } from '../log/logger.ts';
+import { nowNs } from '../time/ns.ts';
+import { createPolicyStore } from '../stores/policy-store.ts';
+import { createAppMetricStore } from '../stores/app-metric-store.ts';
+import { createQueryAppMetrics } from '../stores/query-app-metrics.ts';
+import { createMetricCache } from '../cache/metric-cache.ts';
+import { createMetricsRegistry } from '../http/metrics-registry.ts';
+import { startHttpServers } from '../http/servers.ts';
+import type { HttpServers } from '../http/servers.ts';
+import { createScalingEngineClient } from '../scaling/scaling-engine-client.ts';
+import { scaleObservable } from '../scaling/scale-observable.ts';
+import { createMembership, createStaticMembership } from '../membership/membership.ts';
+import type { Membership } from '../membership/membership.ts';
+import { applyMembershipSchema, createLeaseStore } from '../membership/lease-store.ts';
+import { createLogCacheAdapter } from './logcache-adapter.ts';
+import { serviceGraph } from './service-graph.ts';
+import { settingsFromConfig } from './settings-from-config.ts';
+import { createEventReporter } from './report-event.ts';
+import { attachLiveStream } from './live-stream.ts';
+
+export interface StartServiceOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly cfMode: boolean;
+  readonly scheduler?: SchedulerLike;
+  /** Lease-membership id; on CF the instance GUID. */
+  readonly memberId?: string;
+  /** Bind address for the listeners (tests: 127.0.0.1). */
+  readonly host?: string;
+  /** Install the LISTEN/NOTIFY trigger on policy_json even though the service did not create it. */
+  readonly installPolicyNotify?: boolean;
+}
+
+export interface RunningService {
+  readonly ports: HttpServers['ports'];
+  /** Resolves when the service has stopped by itself (a fatal stream error) or after stop(). */
+  readonly done: Promise<void>;
+  /** Graceful shutdown: stop polling, finish calls under way, flush every app metric, close. */
+  stop(graceMs?: number): Promise<{ readonly flushed: boolean }>;
+}
+
+const sameDatabase = (config: Config) => config.db.policy_db.url === config.db.appmetrics_db.url;
+
+const openDatabases = async (config: Config): Promise<{ appDb: Database; policyDb: Database }> => {
+  const poolOf = (db: Config['db']['appmetrics_db']) => ({
+    maxConnections: db.max_open_connections > 0 ? db.max_open_connections : 10,
+    ...(db.connection_max_idletime > 0 ? { idleTimeoutSecs: db.connection_max_idletime / 1000 } : {}),
+    ...(db.connection_max_lifetime > 0 ? { maxLifetimeSecs: db.connection_max_lifetime / 1000 } : {}),
+  });
+  // The service's own table is created when missing; tables that exist are never altered.
+  const appDb = await connectDatabase({ url: config.db.appmetrics_db.url || undefined, applySchema: true, ...poolOf(config.db.appmetrics_db) });
+  if (sameDatabase(config)) return { appDb, policyDb: appDb };
+  const policyDb = await connectDatabase({ url: config.db.policy_db.url || undefined, applySchema: true, ...poolOf(config.db.policy_db) });
+  return { appDb, policyDb };
+};
+
+const createOwnership = async (options: StartServiceOptions, policyDb: Database, scheduler: SchedulerLike): Promise<Membership> => {
+  const { config, logger } = options;
+  if (config.membership.mode !== 'lease') {
+    return createStaticMembership(config.pool.instance_index, config.pool.total_instances, { scheduler });
+  }
+  await applyMembershipSchema(policyDb.sql);
+  return createMembership({
+    store: createLeaseStore(policyDb.sql),
+    memberId: options.memberId ?? randomUUID(),
+    ttlMs: config.membership.lease_ttl,
+    heartbeatMs: config.membership.heartbeat_interval,
+    scheduler,
+    logger,
+    info: { instanceIndex: config.pool.instance_index },
+  });
+};
+
+/**
+ * The composition root: builds every adapter from the configuration, wires the pipelines, starts
+ * the listeners and subscribes once. Nothing else in the service subscribes or has side effects.
+ */
+export const startService = async (options: StartServiceOptions): Promise<RunningService> => {
+  const { config, logger } = options;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const now = () => nowNs(scheduler);
+  const settings = settingsFromConfig(config);
+
+  const { appDb, policyDb } = await openDatabases(config);
+  const policyStore = createPolicyStore(policyDb.sql);
+  const appMetricStore = createAppMetricStore(appDb.sql, { now });
+  const cache = createMetricCache({ capacityPerApp: settings.metricCacheSizePerApp });
+  const queryAppMetrics = createQueryAppMetrics({ cache, store: appMetricStore, now });
+  const logCache = createLogCacheAdapter(config, { now, logger: logger.child({ component: 'logcache' }) });
+  const scalingEngine = createScalingEngineClient({
+    url: config.scalingEngine.scaling_engine_url,
+    timeoutMs: config.http_client_timeout,
+    tls: { certFile: config.scalingEngine.tls.cert_file, keyFile: config.scalingEngine.tls.key_file, caFile: config.scalingEngine.tls.ca_file },
+    logger: logger.child({ component: 'scalingengine' }),
+  });
+  const membership = await createOwnership(options, policyDb, scheduler);
+  const policyNotify = await startPolicyNotifications(options, policyDb, logger);
+  const metrics = createMetricsRegistry();
+  metrics.setPoolStats('appMetricDB', { maxOpenConnections: config.db.appmetrics_db.max_open_connections });
+  metrics.setPoolStats('policyDB', { maxOpenConnections: config.db.policy_db.max_open_connections });
+
+  const stop$ = new Subject<void>();
+  const graph = serviceGraph({
+    scheduler,
+    retrievePolicies: () => defer(() => from(policyStore.retrievePolicies())),
+    policyChange$: policyNotify.change$,
+    owns$: membership.view$.pipe(map((view) => (appId: string) => view.owns(appId)), takeUntil(stop$)),
+    readEnvelopes: logCache.readEnvelopes,
+    queryPromQl: logCache.queryPromQl,
+    saveMetrics: (batch) => defer(() => from(appMetricStore.saveBulk(batch))),
+    queryAppMetrics,
+    scale: scaleObservable(scalingEngine),
+    cache,
+  }, settings, stop$);
+
+  const http = await startHttpServers(
+    { server: config.server, cf_server: config.cf_server, health: config.health, cfMode: options.cfMode, ...(options.host ? { host: options.host } : {}) },
+    { queryAppMetrics, metrics, logger, scheduler },
+  );
+  const live = attachLiveStream({ http, config, decision$: graph.decision$, logger });
+
+  const report = createEventReporter(logger, metrics);
+  let subscription: Subscription | undefined;
+  const done = new Promise<void>((resolve) => {
+    subscription = graph.event$.subscribe({
+      next: (event) => {
+        try {
+          report(event);
+        } catch (err) {
+          logger.error({ err }, 'reporting an event failed');
+        }
+      },
+      error: (err: unknown) => {
+        logger.fatal({ err }, 'the service pipeline stopped on an unexpected error');
+        resolve();
+      },
+      complete: () => resolve(),
+    });
+  });
+  logger.info({ ports: http.ports, membership: config.membership.mode, embeddedDatabase: appDb.embedded }, 'eventgenerator started');
+
+  let stopping: Promise<{ flushed: boolean }> | undefined;
+  const stop = (graceMs = 20_000) => (stopping ??= (async () => {
+    logger.info('stopping: no new polls; finishing calls under way and flushing app metrics');
+    stop$.next();
+    stop$.complete();
+    policyNotify.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      done.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!flushed) logger.error({ graceMs }, 'shutdown bound reached before every app metric was written');
+    subscription?.unsubscribe();
+    await Promise.allSettled([membership.stop(), live.close(), http.close()]);
+    await Promise.allSettled([logCache.close(), scalingEngine.close()]);
+    await appDb.close();
+    if (policyDb !== appDb) await policyDb.close();
+    logger.info({ flushed }, 'eventgenerator stopped');
+    return { flushed };
+  })());
+
+  return { ports: http.ports, done, stop };
+};
+
+/** Policy-change notifications: at once where the database can notify, else only the poll interval. */
+const startPolicyNotifications = async (options: StartServiceOptions, policyDb: Database, logger: Logger) => {
+  void options;
+  void policyDb;
+  void logger;
+  return { change$: EMPTY, stop: () => {} };
+};

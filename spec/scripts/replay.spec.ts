@@ -1,0 +1,92 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from '../../lib/json/bigint-json.ts';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+const sample = (name: string) => join(root, 'recordings', name, 'recording.ndjson.gz');
+const replay = (args: string[]) => run(process.execPath, ['scripts/replay.ts', ...args], { cwd: root, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+const failure = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+  try {
+    await replay(args);
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+  throw new Error('the replay should have failed');
+};
+
+let dir: string;
+
+// ---
+const cli = suite('scripts/replay.ts');
+cli.before(async () => { dir = await mkdtemp(join(tmpdir(), 'replay-cli-')); });
+cli.after(async () => { await rm(dir, { recursive: true, force: true }); });
+
+cli('replays a sample on embedded defaults, prints the table and writes the report', async () => {
+  const report = join(dir, 'spike.html');
+  const { stdout } = await replay([sample('spike'), '--report', report]);
+  assert.match(stdout, /^spike: 3960 envelopes, 2024-11-14 10:00:02 to 2024-11-14 10:55:34 UTC, 1 app\(s\)/);
+  assert.match(stdout, /\n6 scaling events\n/);
+  assert.match(stdout, /2024-11-14 10:18:02 +\+18m00s +checkout-web +cpu > 70 for 120s: \+2 +72% +2 -> 4 +10:23:02/);
+  assert.match(stdout, /15 calls not acted on: 15 instance count at minimum/);
+  assert.match(stdout, new RegExp(`report: ${report}\\n$`));
+  assert.match(await readFile(report, 'utf8'), /^<!doctype html>/);
+});
+
+cli('prints machine-readable decisions with --json', async () => {
+  const { stdout } = await replay([sample('custom-metrics'), '--json', '--no-report']);
+  const doc = parse(stdout) as { envelopes: number; events: { status: number; before: number; after: number }[]; decisions: { kind: string; at: bigint }[] };
+  assert.is(doc.envelopes, 900);
+  assert.equal(doc.events.filter((e) => e.status === 0).map((e) => `${e.before}->${e.after}`), ['2->3', '3->4', '4->5', '5->4', '4->3', '3->2']);
+  assert.ok(doc.decisions.some((d) => d.kind === 'scaling-result'));
+  assert.is(typeof doc.decisions[0]!.at, 'bigint');
+});
+
+cli('checks a recording and lists its bad lines', async () => {
+  const path = join(dir, 'bad.ndjson');
+  await writeFile(path, '{"timestamp":"1","source_id":"a","gauge":{"metrics":{"cpu":{"unit":"","value":1}}}}\n{oops\n{"timestamp":"2","source_id":"a"}\n');
+  const result = await failure(['--check', path]);
+  assert.is(result.code, 1);
+  assert.match(result.stdout, /1 envelopes from 1 source\(s\)/);
+  assert.match(result.stdout, /line 2: not valid JSON/);
+  assert.match(result.stdout, /line 3: envelope carries no message/);
+});
+
+cli('refuses a missing policy and a bad policy file with exit code 2', async () => {
+  const path = join(dir, 'lonely.ndjson');
+  await writeFile(path, '');
+  const missing = await failure([path]);
+  assert.is(missing.code, 2);
+  assert.match(missing.stderr, /no --policy given and no .*policy\.json next to the recording/);
+  const bad = join(dir, 'bad-policy.json');
+  await writeFile(bad, '{"scaling_rules":[{"threshold":1.5}]}');
+  const invalid = await failure([path, '--policy', bad]);
+  assert.is(invalid.code, 2);
+  assert.match(invalid.stderr, /policy file .*bad-policy\.json: policy_json does not match the policy format/);
+});
+
+const url = process.env.TEST_DATABASE_URL;
+cli(`uses ${url ? 'the PostgreSQL server' : 'a given database URL'} in a schema of its own`, async () => {
+  if (!url) return; // needs a server: TEST_DATABASE_URL=postgres://... node scripts/test.ts replay
+  const { stdout, stderr } = await replay([sample('quiet'), '--database-url', url, '--no-report', '--keep-rows']);
+  assert.match(stdout, /0 scaling events/);
+  const schema = /kept in schema (replay_quiet_\w+)/.exec(stderr)?.[1];
+  assert.ok(schema, stderr);
+  const postgres = (await import('postgres')).default;
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`SELECT count(*)::int AS n FROM ${sql(schema!)}.app_metric`;
+    assert.ok((rows[0]?.n as number) > 100);
+  } finally {
+    await sql`DROP SCHEMA IF EXISTS ${sql(schema!)} CASCADE`;
+    await sql.end();
+  }
+});
+
+cli.run();
