@@ -67,7 +67,7 @@ export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Obse
       catchError((err: unknown) => of<[ScaleReply]>({ ok: false, error: `scaling call failed: ${err instanceof Error ? err.message : String(err)}` })),
       mergeMap((reply) => settle(reply, trigger, breaker, ctx)),
     );
-    return concat(emit(breach, ...transition(breaker, before, at, appId), { kind: 'scaling-call', at, appId, trigger }), result$).pipe(
+    return concat(emit(breach, ...transition(breaker, before, at, appId), { kind: 'scaling-call', at, appId, trigger, ruleIndex: breach.ruleIndex, values: breach.values }), result$).pipe(
       finalize(() => ctx.inFlight.delete(appId)),
     );
   });

@@ -20,7 +20,9 @@ const ruleFields = (t: Trigger, index?: number) => ({
 /**
  * Writes one line per decision that says why: the app, the rule, the values seen and the
  * threshold, and what held a breach back (cooldown until when, breaker until when). No-breach and
- * metric lines are debug; failures and skipped rules warn; the rest is info.
+ * metric lines are debug, and so are breaches (the call, hold or breaker line that follows repeats
+ * them) and cooldown holds (repeated on every metric while an app cools down); failures and skipped
+ * rules warn; the rest is info.
  */
 export const logDecision = (logger: Logger, d: Decision): void => {
   const base = { decision: d.kind, at: d.at.toString() };
@@ -29,7 +31,8 @@ export const logDecision = (logger: Logger, d: Decision): void => {
       logger.debug({ ...base, appId: d.metric.appId, metricType: d.metric.name, value: d.metric.value, unit: d.metric.unit }, `app ${d.metric.appId} metric ${d.metric.name} = ${d.metric.value}${d.metric.unit}`);
       return;
     case 'breach':
-      logger.info({ ...base, appId: d.appId, ...ruleFields(d.trigger, d.ruleIndex), values: d.values },
+      // The line that follows (call, cooldown hold or breaker) repeats the values and says what happened.
+      logger.debug({ ...base, appId: d.appId, ...ruleFields(d.trigger, d.ruleIndex), values: d.values },
         `app ${d.appId} ${ruleText(d.trigger, d.ruleIndex)} breached: every value of the breach window ${list(d.values)} is ${d.trigger.operator} ${d.trigger.threshold}`);
       return;
     case 'no-breach':
@@ -40,7 +43,8 @@ export const logDecision = (logger: Logger, d: Decision): void => {
       logger.warn({ ...base, appId: d.appId, rule: { index: d.ruleIndex }, reason: d.reason }, `app ${d.appId} rule #${d.ruleIndex} skipped: ${d.reason}`);
       return;
     case 'cooldown-hold':
-      logger.info({ ...base, appId: d.appId, ...ruleFields(d.trigger, d.ruleIndex), values: d.values ?? [], cooldownUntil: d.cooldownUntil.toString() },
+      // Debug: an app in cooldown breaches on every metric; the call that started the cooldown was info.
+      logger.debug({ ...base, appId: d.appId, ...ruleFields(d.trigger, d.ruleIndex), values: d.values ?? [], cooldownUntil: d.cooldownUntil.toString() },
         `app ${d.appId} ${ruleText(d.trigger, d.ruleIndex)} breached with values ${list(d.values)} but no scaling call: app in cooldown until ${iso(d.cooldownUntil)} (${seconds(d.cooldownUntil - d.at)} left)`);
       return;
     case 'breaker-open':
@@ -54,7 +58,8 @@ export const logDecision = (logger: Logger, d: Decision): void => {
       return;
     }
     case 'scaling-call':
-      logger.info({ ...base, appId: d.appId, ...ruleFields(d.trigger) }, `app ${d.appId} sending trigger to the scaling engine: ${ruleText(d.trigger)}`);
+      logger.info({ ...base, appId: d.appId, ...ruleFields(d.trigger, d.ruleIndex), values: d.values ?? [] },
+        `app ${d.appId} ${ruleText(d.trigger, d.ruleIndex)} breached: every value of the breach window ${list(d.values)} is ${d.trigger.operator} ${d.trigger.threshold}; sending the trigger to the scaling engine`);
       return;
     case 'scaling-result': {
       const fields = {

@@ -18,7 +18,8 @@ export type Decision =
   /** A breach not sent because the app's breaker is open; a trial is allowed strictly after `retryAfter` (ns). */
   | { readonly kind: 'breaker-open'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly retryAfter: bigint; readonly ruleIndex?: number; readonly values?: readonly string[] }
   | { readonly kind: 'breaker-state'; readonly at: bigint; readonly appId: string; readonly state: 'closed' | 'open' | 'half-open'; readonly consecutiveFailures: number }
-  | { readonly kind: 'scaling-call'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger }
+  /** The breach is sent; `ruleIndex` and `values` repeat it so the line says why. */
+  | { readonly kind: 'scaling-call'; readonly at: bigint; readonly appId: string; readonly trigger: Trigger; readonly ruleIndex?: number; readonly values?: readonly string[] }
   | {
       readonly kind: 'scaling-result';
       readonly at: bigint;

@@ -54,7 +54,7 @@ ev('S76: one POST with the §6.1 trigger when every window value breaches ">"', 
   assert.equal(sent, [trigger]);
   assert.equal(lines, ['breach #0 >500', 'call +1', 'ok cooldown 400s']);
   assert.equal(decisions[0], { kind: 'breach', at: secondsToNs(100), appId: APP, ruleIndex: 0, values: ['600', '650', '620'], trigger });
-  assert.equal(decisions[1], { kind: 'scaling-call', at: secondsToNs(100), appId: APP, trigger });
+  assert.equal(decisions[1], { kind: 'scaling-call', at: secondsToNs(100), appId: APP, trigger, ruleIndex: 0, values: ['600', '650', '620'] });
 });
 
 ev('S77: no POST, and "not enough" in the reason, without older history', () => {

@@ -57,7 +57,10 @@ e2e('sends the scale call with the exact trigger body for the breaching app only
 });
 
 e2e('holds the app in cooldown after the scaling engine answered', async ({ peers, service }) => {
-  await until('a cooldown hold', 15_000, () => service!.logs.find((l) => /cooldown/.test(l.msg) && String(l.msg).includes(APP)));
+  const answered = await until('the scaling result', 15_000, () => service!.logs.find((l) => l.decision === 'scaling-result' && l.appId === APP));
+  assert.match(String(answered.msg), /scaling engine answered 200, instances \+1; cooldown until/);
+  // the app keeps breaching on every new metric (one a second) while it cools down
+  await new Promise((r) => setTimeout(r, 3_000));
   assert.is(peers.scalingEngine.calls.filter((c) => c.appId === APP).length, 1, 'one call only while cooling down');
 });
 

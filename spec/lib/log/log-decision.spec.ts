@@ -30,9 +30,9 @@ const one = (d: Decision, level: 'debug' | 'info' = 'debug'): Line => {
   return lines[0]!;
 };
 
-log('a breach names the app, the rule, the values and the threshold, at info', () => {
+log('a breach names the app, the rule, the values and the threshold, at debug (the line that follows says what happened)', () => {
   const line = one({ kind: 'breach', at: T, appId: 'app-1', ruleIndex: 1, trigger, values: ['310', '320', '330'] });
-  assert.is(line.level, INFO);
+  assert.is(line.level, DEBUG);
   assert.is(line.msg, 'app app-1 rule #1 (memoryused > 300MB for 120s, adjustment +1) breached: every value of the breach window [310, 320, 330] is > 300');
   assert.equal(line.rule, { index: 1, metricType: 'memoryused', operator: '>', threshold: '300', metricUnit: 'MB', breachDurationSecs: 120, coolDownSecs: 300, adjustment: '+1' });
   assert.equal(line.values, ['310', '320', '330']);
@@ -53,7 +53,7 @@ log('a no-breach says why with the values, at debug only', () => {
 
 log('a cooldown hold says until when and how long is left, with the rule and values', () => {
   const line = one({ kind: 'cooldown-hold', at: T, appId: 'app-1', trigger, cooldownUntil: T + secondsToNs(90), ruleIndex: 0, values: ['400'] });
-  assert.is(line.level, INFO);
+  assert.is(line.level, DEBUG, 'repeated on every metric while cooling down, so debug');
   assert.is(line.msg, `app app-1 rule #0 (memoryused > 300MB for 120s, adjustment +1) breached with values [400] but no scaling call: app in cooldown until 2023-11-14T22:14:50.000Z (90s left)`);
   assert.is(line.cooldownUntil, (T + secondsToNs(90)).toString());
 });
@@ -71,7 +71,10 @@ log('holds without the optional rule index still name the rule', () => {
 });
 
 log('a scaling call and its result, with the status and the cooldown', () => {
-  assert.is(one({ kind: 'scaling-call', at: T, appId: 'app-1', trigger }).msg, 'app app-1 sending trigger to the scaling engine: rule (memoryused > 300MB for 120s, adjustment +1)');
+  const call = one({ kind: 'scaling-call', at: T, appId: 'app-1', trigger, ruleIndex: 0, values: ['400', '350'] });
+  assert.is(call.level, INFO);
+  assert.is(call.msg, 'app app-1 rule #0 (memoryused > 300MB for 120s, adjustment +1) breached: every value of the breach window [400, 350] is > 300; sending the trigger to the scaling engine');
+  assert.equal(call.values, ['400', '350']);
   const ok = one({ kind: 'scaling-result', at: T, appId: 'app-1', trigger, ok: true, status: 200, adjustment: 1, cooldownExpiredAt: T + secondsToNs(300) });
   assert.is(ok.level, INFO);
   assert.is(ok.msg, 'app app-1 scaling engine answered 200, instances +1; cooldown until 2023-11-14T22:18:20.000Z');
