@@ -1,0 +1,123 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseGoDuration } from '../config/go-duration.ts';
+import { DEFAULT_REPLAY_SETTINGS } from './replay-settings.ts';
+import type { ReplaySettings } from './replay-settings.ts';
+
+export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz]> [options]
+
+  --policy <file>              stored policy JSON (one for every app, or {"<app-id>": policy, ...});
+                               default: policy.json next to the recording
+  --speed <x>                  paced replay at x times real time (default: as fast as possible)
+  --report <file.html>         HTML report (default: reports/<name>.html); --no-report to skip
+  --json                       print the decisions and scaling events as JSON instead of the table
+  --check                      only validate the recording: list bad lines and exit
+  --strict                     stop at the first bad line instead of skipping it
+  --database-url <url>         PostgreSQL for app_metric rows, in a schema of the replay's own that
+                               is dropped afterwards (default: embedded, in memory)
+  --keep-rows                  keep that schema and print its name
+  --stat-window <secs>         defaultStatWindowSecs (120)
+  --breach-duration <secs>     defaultBreachDurationSecs (120)
+  --interval <duration>        aggregator_execute_interval (40s)
+  --save-interval <duration>   aggregator save_interval (5s)
+  --evaluation-interval <d>    also evaluate every rule on this period (default: per metric only)
+  --cache-size <n>             metric_cache_size_per_app (300)
+  --cooldown <secs>            the simulated scaling engine's default cooldown (300)
+  --initial-instances <n>      instances before the first scaling (default: the policy minimum)
+  --log-level <level>          warn (default), info, debug, error, silent
+`;
+
+export interface ReplayArgs {
+  readonly recording: string;
+  readonly policy: string;
+  readonly name: string;
+  readonly report: string | undefined;
+  readonly json: boolean;
+  readonly check: boolean;
+  readonly strict: boolean;
+  readonly speed: number | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly keepRows: boolean;
+  readonly initialInstances: number | undefined;
+  readonly logLevel: string;
+  readonly settings: ReplaySettings;
+}
+
+export type ParsedReplayArgs = { readonly ok: true; readonly args: ReplayArgs } | { readonly ok: false; readonly error: string };
+
+const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+  return Number(text);
+};
+
+const duration = (flag: string, text: string | undefined, fallback: number): number => {
+  if (text === undefined) return fallback;
+  let ms: number;
+  try {
+    ms = parseGoDuration(text);
+  } catch (err) {
+    throw new Error(`--${flag}: ${(err as Error).message} (use a duration such as 40s or 1m)`);
+  }
+  if (!(ms >= 1)) throw new Error(`--${flag} must be at least 1ms, got ${JSON.stringify(text)}`);
+  return ms;
+};
+
+/** `recordings/spike/recording.ndjson.gz` is named `spike`; other files by their base name. */
+export const recordingName = (path: string): string => {
+  const base = basename(path).replace(/\.gz$/, '').replace(/\.(ndjson|jsonl|json)$/, '');
+  return base === 'recording' ? basename(dirname(path)) || base : base;
+};
+
+export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        policy: { type: 'string' }, speed: { type: 'string' }, report: { type: 'string' }, 'no-report': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false },
+        'database-url': { type: 'string' }, 'keep-rows': { type: 'boolean', default: false }, 'stat-window': { type: 'string' }, 'breach-duration': { type: 'string' },
+        interval: { type: 'string' }, 'save-interval': { type: 'string' }, 'evaluation-interval': { type: 'string' },
+        'cache-size': { type: 'string' }, cooldown: { type: 'string' }, 'initial-instances': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
+      },
+    });
+    if (positionals.length !== 1) return { ok: false, error: positionals.length === 0 ? 'a recording file is required' : `one recording at a time, got ${positionals.length}` };
+    const recording = positionals[0]!;
+    const policy = values.policy ?? join(dirname(recording), 'policy.json');
+    if (!values.check && !existsSync(policy)) return { ok: false, error: values.policy ? `policy file ${policy} does not exist` : `no --policy given and no ${policy} next to the recording` };
+    let speed: number | undefined;
+    if (values.speed !== undefined) {
+      speed = Number(values.speed);
+      if (!(speed > 0) || !Number.isFinite(speed)) return { ok: false, error: `--speed must be a number above 0, got ${JSON.stringify(values.speed)}` };
+    }
+    const d = DEFAULT_REPLAY_SETTINGS;
+    const name = recordingName(recording);
+    const evaluation = values['evaluation-interval'];
+    return {
+      ok: true,
+      args: {
+        recording, policy, name, speed,
+        report: values['no-report'] ? undefined : values.report ?? join('reports', `${name}.html`),
+        json: values.json, check: values.check, strict: values.strict,
+        databaseUrl: values['database-url'],
+        keepRows: values['keep-rows'],
+        initialInstances: values['initial-instances'] === undefined ? undefined : positiveInt('initial-instances', values['initial-instances'], 1),
+        logLevel: values['log-level'],
+        settings: {
+          ...d,
+          statWindowSecs: positiveInt('stat-window', values['stat-window'], d.statWindowSecs),
+          defaultBreachDurationSecs: positiveInt('breach-duration', values['breach-duration'], d.defaultBreachDurationSecs),
+          aggregatorIntervalMs: duration('interval', values.interval, d.aggregatorIntervalMs),
+          saveIntervalMs: duration('save-interval', values['save-interval'], d.saveIntervalMs),
+          ...(evaluation === undefined ? {} : { evaluationIntervalMs: duration('evaluation-interval', evaluation, 0) }),
+          metricCacheSizePerApp: positiveInt('cache-size', values['cache-size'], d.metricCacheSizePerApp),
+          defaultCoolDownSecs: positiveInt('cooldown', values.cooldown, d.defaultCoolDownSecs),
+        },
+      },
+    };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
+};

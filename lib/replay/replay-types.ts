@@ -1,0 +1,55 @@
+import type { Database } from '../db/connect.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Decision } from '../model/decision.ts';
+import type { Policy } from '../model/policy.ts';
+import type { EnvelopeParser } from '../recording/parse-recording-line.ts';
+import type { RecordingIssue } from '../recording/validate-recording.ts';
+import type { MetricSeries } from '../report/metric-series.ts';
+import type { ScalingEvent } from '../simulation/scaling-engine-model.ts';
+import type { ReplayPolicies } from './replay-policies.ts';
+import type { ReplaySettings } from './replay-settings.ts';
+
+export interface ReplayProgress {
+  readonly fraction: number;
+  readonly virtualNs: bigint;
+  readonly envelopes: number;
+}
+
+export interface ReplayOptions {
+  readonly recording: string;
+  readonly policies: ReplayPolicies;
+  readonly database: Database;
+  readonly settings: ReplaySettings;
+  readonly logger: Logger;
+  /** Virtual time per wall-clock time (2 = twice real time); as fast as possible when absent. */
+  readonly speed?: number | undefined;
+  /** Instances of each app before the first scaling; the policy minimum when absent. */
+  readonly initialInstances?: number | undefined;
+  /** Stop at the first bad line instead of skipping it. */
+  readonly strict?: boolean;
+  /** Which decisions to keep in the result (all by default). */
+  readonly keep?: (decision: Decision) => boolean;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  readonly parseEnvelope?: EnvelopeParser;
+}
+
+export interface ReplayResult {
+  readonly startNs: bigint;
+  readonly endNs: bigint;
+  readonly envelopes: number;
+  /** Envelopes older than the replay clock when read; delivered at once. */
+  readonly lateEnvelopes: number;
+  readonly issues: readonly RecordingIssue[];
+  readonly issueCount: number;
+  readonly policies: ReadonlyMap<string, Policy>;
+  readonly appNames: ReadonlyMap<string, string>;
+  /** Sources in the recording that no policy covers; their envelopes are not evaluated. */
+  readonly unmatchedSources: readonly string[];
+  readonly decisions: readonly Decision[];
+  readonly events: readonly ScalingEvent[];
+  readonly series: readonly MetricSeries[];
+  readonly initialInstances: (appId: string) => number;
+  /** Rows written to app_metric, and history reads the cache could not answer. */
+  readonly database: { readonly written: number; readonly reads: number; readonly failures: number };
+  readonly wallMs: number;
+}

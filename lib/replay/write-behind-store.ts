@@ -1,0 +1,85 @@
+import { of } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { Logger } from '../log/logger.ts';
+import type { AppMetric, SortOrder } from '../model/app-metric.ts';
+import { unstorableReason } from '../stores/app-metric-limits.ts';
+import type { AppMetricStore, RejectedMetric, SaveResult } from '../stores/app-metric-store.ts';
+import type { AsyncTracker } from './async-tracker.ts';
+
+export interface WriteBehindStore {
+  /** Accepts a batch at once (as a write that never fails) and queues it for the database. */
+  save(batch: readonly AppMetric[]): Observable<SaveResult>;
+  /** Reads after writing everything queued, so a read sees every metric saved before it. */
+  retrieve(appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder): Promise<AppMetric[]>;
+  /** Writes everything queued. */
+  flush(): Promise<void>;
+  stats(): { readonly queued: number; readonly written: number; readonly rejected: number; readonly failures: number; readonly reads: number };
+}
+
+export interface WriteBehindOptions {
+  readonly store: AppMetricStore;
+  readonly tracker: AsyncTracker;
+  readonly logger: Logger;
+  /** Queued rows that start a background write; bigger means fewer round trips. */
+  readonly chunkSize?: number;
+}
+
+/**
+ * The replay's database adapter. A virtual hour passes in milliseconds, so awaiting every 5-second
+ * bulk insert would dominate the run; instead saves are acknowledged at once and written in large
+ * chunks, and reads (tracked, so the virtual clock waits for them) first drain the queue and run
+ * one at a time, in the order asked. Decisions
+ * therefore see the same rows as the service would, on every run. Rows the table cannot hold are
+ * rejected up front with the store's own rule, so the persist pipeline reports them as it would.
+ */
+export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehindStore => {
+  const chunkSize = options.chunkSize ?? 20_000;
+  let queue: AppMetric[] = [];
+  let written = 0;
+  let rejectedCount = 0;
+  let failures = 0;
+  let reads = 0;
+  let chain: Promise<void> = Promise.resolve();
+
+  const writeQueued = (): Promise<void> => {
+    if (queue.length === 0) return chain;
+    const rows = queue;
+    queue = [];
+    chain = chain.then(async () => {
+      try {
+        const result = await options.store.saveBulk(rows);
+        written += result.saved;
+        rejectedCount += result.rejected.length;
+        for (const r of result.rejected) options.logger.warn({ appId: r.metric.appId, metricType: r.metric.name, reason: r.reason }, 'metric not stored');
+      } catch (err) {
+        failures += 1;
+        options.logger.error({ err, rows: rows.length }, 'replay could not write app metrics to the database');
+      }
+    });
+    return chain;
+  };
+
+  return {
+    save(batch) {
+      const rejected: RejectedMetric[] = [];
+      let saved = 0;
+      for (const metric of batch) {
+        const reason = unstorableReason(metric);
+        if (reason) rejected.push({ metric, reason });
+        else { queue.push(metric); saved += 1; }
+      }
+      if (queue.length >= chunkSize) void options.tracker.track(writeQueued());
+      return of({ saved, rejected });
+    },
+    retrieve(appId, metricType, start, end, order) {
+      // Reads join the write chain too: they see every earlier save, and finish in the order asked.
+      reads += 1;
+      void writeQueued();
+      const read = chain.then(() => options.store.retrieve(appId, metricType, start, end, order));
+      chain = read.then(() => undefined, () => undefined);
+      return options.tracker.track(read);
+    },
+    flush: () => options.tracker.track(writeQueued()),
+    stats: () => ({ queued: queue.length, written, rejected: rejectedCount, failures, reads }),
+  };
+};

@@ -1,0 +1,35 @@
+import type { AppMetric } from '../model/app-metric.ts';
+
+export interface MetricSeries {
+  readonly appId: string;
+  readonly metricType: string;
+  unit: string;
+  /** [ms since the epoch, value]; null marks an empty metric (no samples), drawn as a gap. */
+  readonly points: [number, number | null][];
+}
+
+export interface SeriesCollector {
+  add(metric: AppMetric): void;
+  /** One series per (app, metric type), in order of first appearance. */
+  series(): MetricSeries[];
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** Keeps the app metrics the replay produced in compact form for the charts. */
+export const createSeriesCollector = (): SeriesCollector => {
+  const all = new Map<string, MetricSeries>();
+  return {
+    add(metric) {
+      const key = `${metric.appId}\u0000${metric.name}`;
+      let series = all.get(key);
+      if (!series) {
+        series = { appId: metric.appId, metricType: metric.name, unit: metric.unit, points: [] };
+        all.set(key, series);
+      }
+      if (metric.unit !== '') series.unit = metric.unit;
+      series.points.push([Number(metric.timestamp / 1_000_000n), INTEGER.test(metric.value) ? Number(metric.value) : null]);
+    },
+    series: () => [...all.values()],
+  };
+};

@@ -1,0 +1,137 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { parseEnvelope } from '../../../lib/envelope/parse-envelope.ts';
+import { readRecording } from '../../../lib/recording/read-recording.ts';
+import type { RecordingEntry } from '../../../lib/recording/parse-recording-line.ts';
+import { readRecordingLines } from '../../../lib/recording/read-recording-lines.ts';
+import { isRecordingError } from '../../../lib/recording/recording-error.ts';
+import { formatIssues, validateRecording } from '../../../lib/recording/validate-recording.ts';
+
+const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
+const gauge = (ts: string, value: number, instance = '0') =>
+  JSON.stringify({ timestamp: ts, source_id: APP, instance_id: instance, deprecated_tags: {}, tags: {}, gauge: { metrics: { cpu: { unit: 'percentage', value } } } });
+
+const lines = [
+  gauge('1731578415123456000', 2.5),
+  '',
+  '{"timestamp":"17315784', // truncated
+  '[1,2,3]',
+  '{"envelopes":{"batch":[]}}',
+  JSON.stringify({ source_id: APP, gauge: { metrics: {} } }),
+  '{"timestamp":1731578416123456789,"source_id":"' + APP + '","instance_id":"1","gauge":{"metrics":{"memory":{"unit":"bytes","value":10}}}}',
+  gauge('1731578410000000000', 1),
+];
+
+const collect = async (path: string): Promise<RecordingEntry[]> => {
+  const out: RecordingEntry[] = [];
+  for await (const entry of readRecording(path, { parseEnvelope })) out.push(entry);
+  return out;
+};
+
+const dirs: string[] = [];
+const temp = async (name: string, content: string | Buffer): Promise<string> => {
+  const dir = await mkdtemp(join(tmpdir(), 'recording-'));
+  dirs.push(dir);
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+};
+
+// ---
+const read = suite('readRecording');
+read.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+const expectEntries = (entries: RecordingEntry[]) => {
+  assert.equal(entries.map((e) => [e.line, e.ok]), [[1, true], [3, false], [4, false], [5, false], [6, false], [7, true], [8, true]]);
+  const reasons = entries.filter((e) => !e.ok).map((e) => (e.ok ? '' : e.reason));
+  assert.match(reasons[0]!, /^not valid JSON \(.+\): \{"timestamp":"17315784$/);
+  assert.is(reasons[1], 'expected one envelope object per line, got an array');
+  assert.match(reasons[2]!, /a whole read response/);
+  assert.is(reasons[3], 'timestamp is missing');
+  const exact = entries[5]!;
+  assert.ok(exact.ok);
+  if (exact.ok) {
+    assert.is(exact.envelope.timestamp, 1731578416123456789n, 'a bare 19-digit timestamp keeps every digit');
+    assert.is(exact.envelope.instanceId, '1');
+  }
+};
+
+read('reads a plain file with a line number and reason for each bad line', async () => {
+  expectEntries(await collect(await temp('r.ndjson', `${lines.join('\n')}\n`)));
+});
+
+read('reads a gzip file whatever its name, with CRLF endings and no final newline', async () => {
+  expectEntries(await collect(await temp('r.ndjson', gzipSync(lines.join('\r\n')))));
+});
+
+read('keeps bare 19-digit timer bounds exact too', async () => {
+  const line = `{"timestamp":"1731578421440635000","source_id":"${APP}","timer":{"name":"http","start":1731578421402401977,"stop":1731578421440598133}}`;
+  const [entry] = await collect(await temp('t.ndjson', line));
+  assert.ok(entry?.ok);
+  if (entry?.ok) assert.equal(entry.envelope.timer, { name: 'http', start: 1731578421402401977n, stop: 1731578421440598133n });
+});
+
+read('fails with a RecordingError for a missing file', async () => {
+  try {
+    await collect('/nonexistent/recording.ndjson');
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.ok(isRecordingError(err), String(err));
+    assert.match((err as Error).message, /cannot open recording \/nonexistent\/recording\.ndjson: ENOENT/);
+  }
+});
+
+read('names the line reached when gzip data is corrupt', async () => {
+  const good = gzipSync(`${gauge('1731578415123456000', 2.5)}\n`.repeat(200));
+  const broken = Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]);
+  try {
+    await collect(await temp('bad.ndjson.gz', broken));
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.ok(isRecordingError(err), String(err));
+    assert.match((err as Error).message, /after line \d+/);
+  }
+});
+
+read('streams long files in chunks without losing lines', async () => {
+  const many = Array.from({ length: 20_000 }, (_, i) => gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100));
+  const path = await temp('many.ndjson.gz', gzipSync(many.join('\n')));
+  const progress = { bytesRead: 0, totalBytes: 0 };
+  let count = 0;
+  let lastLine = 0;
+  for await (const line of readRecordingLines(path, progress)) { count += 1; lastLine = line.line; }
+  assert.is(count, 20_000);
+  assert.is(lastLine, 20_000);
+  assert.ok(progress.bytesRead > 0);
+});
+
+// ---
+const validate = suite('validateRecording');
+validate.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+
+validate('summarises sources, time range, late envelopes and issues', async () => {
+  const summary = await validateRecording(await temp('r.ndjson', lines.join('\n')), { parseEnvelope });
+  assert.is(summary.envelopes, 3);
+  assert.equal([...summary.sources], [[APP, 3]]);
+  assert.is(summary.firstTimestamp, 1731578410000000000n);
+  assert.is(summary.lastTimestamp, 1731578416123456789n);
+  assert.is(summary.outOfOrder, 1);
+  assert.is(summary.firstOutOfOrderLine, 8);
+  assert.is(summary.issueCount, 4);
+  assert.equal(formatIssues(summary.issues).map((l) => l.slice(0, 8)), ['line 3: ', 'line 4: ', 'line 5: ', 'line 6: ']);
+});
+
+validate('caps the listed issues but counts them all', async () => {
+  const summary = await validateRecording(await temp('r.ndjson', 'x\n'.repeat(50)), { parseEnvelope, maxIssues: 5 });
+  assert.is(summary.issues.length, 5);
+  assert.is(summary.issueCount, 50);
+  assert.is(summary.envelopes, 0);
+  assert.is(summary.firstTimestamp, undefined);
+});
+
+read.run();
+validate.run();

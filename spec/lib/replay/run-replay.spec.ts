@@ -1,0 +1,137 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from '../../../lib/json/bigint-json.ts';
+import { silentLogger } from '../../../lib/log/logger.ts';
+import { formatOffset } from '../../../lib/report/format-time.ts';
+import { replayRows } from '../../../lib/replay/replay-report.ts';
+import { parsePolicyFile } from '../../../lib/replay/replay-policies.ts';
+import type { ReplayPolicies } from '../../../lib/replay/replay-policies.ts';
+import { DEFAULT_REPLAY_SETTINGS } from '../../../lib/replay/replay-settings.ts';
+import { runReplay } from '../../../lib/replay/run-replay.ts';
+import type { ReplayResult } from '../../../lib/replay/run-replay.ts';
+import { openTestDatabase } from '../../support/database.ts';
+
+const recordings = join(import.meta.dirname, '..', '..', '..', 'recordings');
+
+const policiesOf = async (name: string): Promise<ReplayPolicies> => {
+  const parsed = parsePolicyFile(await readFile(join(recordings, name, 'policy.json'), 'utf8'));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.policies;
+};
+
+const replaySample = async (name: string, db: Awaited<ReturnType<typeof openTestDatabase>>): Promise<ReplayResult> =>
+  runReplay({ recording: join(recordings, name, 'recording.ndjson.gz'), policies: await policiesOf(name), database: db, settings: DEFAULT_REPLAY_SETTINGS, logger: silentLogger() });
+
+/** [offset from the start, rule, newest value, instances] of each scaling event. */
+const scaled = (result: ReplayResult) =>
+  replayRows(result).filter((r) => r.status === 0).map((r) => [formatOffset(r.at, result.startNs), r.rule, r.value, `${r.before}->${r.after}`]);
+
+const ignored = (result: ReplayResult) => {
+  const counts: Record<string, number> = {};
+  for (const r of replayRows(result)) if (r.status !== 0) counts[r.reason] = (counts[r.reason] ?? 0) + 1;
+  return counts;
+};
+
+let db: Awaited<ReturnType<typeof openTestDatabase>>;
+
+// ---
+// Expected events are derived from each sample's load and policy (see recordings/README.md): the
+// app metric is the mean of the last 120 s of gauges at each 40 s tick, a rule breaches when every
+// metric of its breach window passes, and the simulated engine applies cooldown and the bounds.
+const samples = suite('runReplay on the bundled samples');
+samples.before(async () => { db = await openTestDatabase(); });
+samples.after(async () => { await db.close(); });
+
+samples('spike: +2 twice during the cpu spike, then -1 every cooldown back to the minimum', async () => {
+  const result = await replaySample('spike', db);
+  assert.equal(scaled(result), [
+    ['+18m00s', 'cpu > 70 for 120s: +2', '72%', '2->4'],
+    ['+23m20s', 'cpu > 70 for 120s: +2', '90%', '4->6'],
+    ['+33m20s', 'cpu < 30 for 300s: -1', '25%', '6->5'],
+    ['+38m40s', 'cpu < 30 for 300s: -1', '24%', '5->4'],
+    ['+44m00s', 'cpu < 30 for 300s: -1', '24%', '4->3'],
+    ['+49m20s', 'cpu < 30 for 300s: -1', '24%', '3->2'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 15 });
+  assert.is(result.envelopes, 3960);
+  assert.is(result.issueCount, 0);
+});
+
+samples('slow-ramp: +1 per cooldown once memory passes 600 MB, until the maximum', async () => {
+  const result = await replaySample('slow-ramp', db);
+  assert.equal(scaled(result), [
+    ['+32m40s', 'memoryused > 600 for 120s: +1', '601 MB', '2->3'],
+    ['+38m00s', 'memoryused > 600 for 120s: +1', '654 MB', '3->4'],
+    ['+43m20s', 'memoryused > 600 for 120s: +1', '707 MB', '4->5'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at maximum': 33 });
+});
+
+samples('flapping: one step out in every high phase and one step in in every low phase', async () => {
+  const result = await replaySample('flapping', db);
+  const up = ['memoryutil > 80 for 120s: +1', '2->3'];
+  const down = ['memoryutil < 50 for 120s: -1', '3->2'];
+  assert.equal(scaled(result).map(([at, rule, , n]) => [at, rule, n]), [
+    ['+8m40s', ...up], ['+14m00s', ...down], ['+18m40s', ...up], ['+24m00s', ...down], ['+28m40s', ...up],
+    ['+34m00s', ...down], ['+38m40s', ...up], ['+44m00s', ...down], ['+48m40s', ...up],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 3 });
+});
+
+samples('quiet: no rule ever breaches, so the engine is never called', async () => {
+  const result = await replaySample('quiet', db);
+  assert.equal(replayRows(result), []);
+  assert.ok(result.decisions.some((d) => d.kind === 'no-breach'));
+  assert.not.ok(result.decisions.some((d) => d.kind === 'breach'));
+  assert.equal(result.series.map((s) => s.metricType).sort(), ['cpu', 'memoryused']);
+});
+
+samples('custom-metrics: the queue scales out to the maximum and back to the minimum', async () => {
+  const result = await replaySample('custom-metrics', db);
+  assert.equal(scaled(result), [
+    ['+12m40s', 'queue_length > 100 for 60s: +1', '103 jobs', '2->3'],
+    ['+14m40s', 'queue_length > 100 for 60s: +1', '134 jobs', '3->4'],
+    ['+16m40s', 'queue_length > 100 for 60s: +1', '164 jobs', '4->5'],
+    ['+38m00s', 'queue_length < 20 for 120s: -1', '11 jobs', '5->4'],
+    ['+40m00s', 'queue_length < 20 for 120s: -1', '6 jobs', '4->3'],
+    ['+42m00s', 'queue_length < 20 for 120s: -1', '5 jobs', '3->2'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 8, 'instance count at maximum': 20 });
+});
+
+samples('http-throughput: throughput from the Client timers scales out and back in', async () => {
+  const result = await replaySample('http-throughput', db);
+  assert.equal(scaled(result), [
+    ['+10m40s', 'throughput > 2 for 120s: +1', '3 rps', '2->3'],
+    ['+14m00s', 'throughput > 2 for 120s: +1', '4 rps', '3->4'],
+    ['+26m00s', 'throughput <= 1 for 180s: -1', '1 rps', '4->3'],
+    ['+29m20s', 'throughput <= 1 for 180s: -1', '1 rps', '3->2'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 4, 'instance count at maximum': 8 });
+  assert.ok(Math.max(...result.series[0]!.points.map((p) => p[1] ?? 0)) <= 5, 'Server legs are not counted');
+});
+
+samples('writes the app metrics to the database and reads it while the cache is young', async () => {
+  const result = await replaySample('quiet', db);
+  const appId = [...result.policies.keys()][0]!;
+  const rows = await db.sql`SELECT count(*)::int AS n FROM app_metric WHERE app_id = ${appId}`;
+  assert.ok((rows[0]?.n as number) >= result.series.reduce((n, s) => n + s.points.length, 0));
+  assert.is(result.database.failures, 0);
+  assert.ok(result.database.reads > 0, 'evaluations before the cache covers the query window read the database');
+});
+
+samples('replaying a recording twice gives byte-identical decisions', async () => {
+  const runs: string[] = [];
+  for (let i = 0; i < 2; i += 1) {
+    // Each run starts from an empty table, as a fresh embedded database would.
+    await db.sql`DELETE FROM app_metric`;
+    const result = await replaySample('http-throughput', db);
+    runs.push(stringify({ decisions: result.decisions, events: result.events }));
+  }
+  assert.ok(runs[0]!.length > 10_000);
+  assert.ok(runs[0] === runs[1], 'decision lists differ between runs');
+});
+
+samples.run();
