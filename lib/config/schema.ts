@@ -85,6 +85,7 @@ export const configSchema = {
   http_client_timeout: duration('5s'),
   membership: { mode: choice(['static', 'lease'], 'static'), lease_ttl: duration('15s'), heartbeat_interval: duration('5s') },
   live: { max_buffered_events: int(1000) },
+  policy_notifications: { install_trigger: bool(false) },
   logcache: { request_concurrency: int(20) },
 } as const satisfies Section;
 

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { startEmbeddedWireServer } from './embedded-wire-server.ts';
 
 export interface EmbeddedDatabase {
   /** A postgres:// URL that any PostgreSQL client can use. */
@@ -11,7 +11,7 @@ export interface EmbeddedDatabase {
 export interface EmbeddedOptions {
   /** A directory to keep data in; in memory when absent. */
   readonly dataDir?: string;
-  /** Concurrent client connections the socket multiplexer accepts. */
+  /** Client connections each pool should open at most; the session is shared, so more buy nothing. */
   readonly maxConnections?: number;
   readonly port?: number;
 }
@@ -21,16 +21,13 @@ export interface EmbeddedOptions {
  * default and a real server are reached by the same postgres.js code.
  */
 export const startEmbeddedDatabase = async (options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> => {
-  const maxConnections = options.maxConnections ?? 8;
   const db = await PGlite.create(options.dataDir ?? 'memory://');
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: options.port ?? 0, maxConnections });
-  await server.start();
-  const address = server.getServerConn();
+  const server = await startEmbeddedWireServer(db, { port: options.port ?? 0 });
   return {
-    url: `postgres://postgres@${address}/postgres`,
-    maxConnections,
+    url: `postgres://postgres@${server.host}:${server.port}/postgres`,
+    maxConnections: options.maxConnections ?? 4,
     async stop() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

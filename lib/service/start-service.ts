@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, EMPTY, Subject, defer, from, map, takeUntil } from 'rxjs';
+import { asyncScheduler, Subject, defer, from, map, takeUntil } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Config } from '../config/schema.ts';
 import { connectDatabase } from '../db/connect.ts';
@@ -23,6 +23,7 @@ import { serviceGraph } from './service-graph.ts';
 import { settingsFromConfig } from './settings-from-config.ts';
 import { createEventReporter } from './report-event.ts';
 import { attachLiveStream } from './live-stream.ts';
+import { policyChanges } from './policy-notifications.ts';
 
 export interface StartServiceOptions {
   readonly config: Config;
@@ -33,8 +34,6 @@ export interface StartServiceOptions {
   readonly memberId?: string;
   /** Bind address for the listeners (tests: 127.0.0.1). */
   readonly host?: string;
-  /** Install the LISTEN/NOTIFY trigger on policy_json even though the service did not create it. */
-  readonly installPolicyNotify?: boolean;
 }
 
 export interface RunningService {
@@ -100,7 +99,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
     logger: logger.child({ component: 'scalingengine' }),
   });
   const membership = await createOwnership(options, policyDb, scheduler);
-  const policyNotify = await startPolicyNotifications(options, policyDb, logger);
+  const policyChange$ = await policyChanges(config, policyDb, logger);
   const metrics = createMetricsRegistry();
   metrics.setPoolStats('appMetricDB', { maxOpenConnections: config.db.appmetrics_db.max_open_connections });
   metrics.setPoolStats('policyDB', { maxOpenConnections: config.db.policy_db.max_open_connections });
@@ -109,7 +108,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   const graph = serviceGraph({
     scheduler,
     retrievePolicies: () => defer(() => from(policyStore.retrievePolicies())),
-    policyChange$: policyNotify.change$,
+    policyChange$: policyChange$.pipe(takeUntil(stop$)),
     owns$: membership.view$.pipe(map((view) => (appId: string) => view.owns(appId)), takeUntil(stop$)),
     readEnvelopes: logCache.readEnvelopes,
     queryPromQl: logCache.queryPromQl,
@@ -124,6 +123,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
     { queryAppMetrics, metrics, logger, scheduler },
   );
   const live = attachLiveStream({ http, config, decision$: graph.decision$, logger });
+  // The live stream is fed from event$, so decisions flow whether or not a client listens.
 
   const report = createEventReporter(logger, metrics);
   let subscription: Subscription | undefined;
@@ -150,7 +150,6 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
     logger.info('stopping: no new polls; finishing calls under way and flushing app metrics');
     stop$.next();
     stop$.complete();
-    policyNotify.stop();
     let timer: NodeJS.Timeout | undefined;
     const flushed = await Promise.race([
       done.then(() => true),
@@ -168,12 +167,4 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   })());
 
   return { ports: http.ports, done, stop };
-};
-
-/** Policy-change notifications: at once where the database can notify, else only the poll interval. */
-const startPolicyNotifications = async (options: StartServiceOptions, policyDb: Database, logger: Logger) => {
-  void options;
-  void policyDb;
-  void logger;
-  return { change$: EMPTY, stop: () => {} };
 };

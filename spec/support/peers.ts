@@ -44,10 +44,10 @@ export const cpuGauges = (appId: string, value: number, fromSecs: number, toSecs
 };
 
 /** A service config for tests: short intervals, every listener on an OS-assigned port. */
-export const serviceConfigYaml = (options: { databaseUrl: string; peers: Peers; extra?: string }): string => `
+export const serviceConfigYaml = (options: { databaseUrl: string; peers: Peers; extra?: string; databasePool?: number }): string => `
 db:
-  policy_db: { url: "${options.databaseUrl}" }
-  appmetrics_db: { url: "${options.databaseUrl}" }
+  policy_db: { url: "${options.databaseUrl}", max_open_connections: ${options.databasePool ?? 10} }
+  appmetrics_db: { url: "${options.databaseUrl}", max_open_connections: ${options.databasePool ?? 10} }
 pool: { total_instances: 1, instance_index: 0 }
 server: { port: 0 }
 cf_server: { port: 0 }

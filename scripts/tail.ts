@@ -1,0 +1,74 @@
+/**
+ * Follows the live decision stream and prints one readable line per event (time, app, kind, why).
+ * Usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds breach,scaling-result]
+ *        [--json] [--header 'X-Forwarded-Client-Cert: <base64 DER>']...
+ * Credentials in the URL (ws://user:pass@host/...) are sent as basic auth. Reconnects with backoff;
+ * exits 1 when the server refuses (bad credentials or filter), 0 on Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { createLogger } from '../lib/log/logger.ts';
+import { stringify } from '../lib/json/bigint-json.ts';
+import { decisionFeed } from '../lib/live/decision-feed.ts';
+import { formatDecision } from '../lib/live/format-decision.ts';
+
+const usage = 'usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds a,b] [--json] [--header "Name: value"]...';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    app: { type: 'string', multiple: true },
+    kinds: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    header: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const log = createLogger({ name: 'tail', destination: process.stderr });
+const fail = (message: string): never => {
+  log.error(message);
+  console.error(usage);
+  process.exit(2);
+};
+
+if (!values.url) fail('--url is required');
+const headers: Record<string, string> = {};
+for (const header of values.header ?? []) {
+  const colon = header.indexOf(':');
+  if (colon <= 0) fail(`--header must look like "Name: value", got ${JSON.stringify(header)}`);
+  headers[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
+}
+try {
+  const scheme = new URL(values.url!).protocol;
+  if (scheme !== 'ws:' && scheme !== 'wss:') fail(`--url must be ws:// or wss://, got ${scheme}`);
+} catch {
+  fail(`--url is not a URL: ${values.url}`);
+}
+
+const subscription = decisionFeed({
+  url: values.url!,
+  appIds: values.app ?? [],
+  kinds: values.kinds?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+  headers,
+}).subscribe({
+  next: (event) => {
+    switch (event.type) {
+      case 'open': log.info('connected'); break;
+      case 'retry': log.warn({ attempt: event.attempt }, `${event.reason}; reconnecting in ${event.delayMs} ms`); break;
+      case 'malformed': log.warn({ text: event.text }, `ignored a message that is not JSON: ${event.reason}`); break;
+      case 'message': console.log(values.json ? stringify(event.message) : formatDecision(event.message)); break;
+    }
+  },
+  error: (err: Error) => {
+    log.error(err.message);
+    process.exitCode = 1;
+  },
+});
+
+process.once('SIGINT', () => {
+  subscription.unsubscribe();
+  process.exit(0);
+});
