@@ -64,7 +64,7 @@ export const startEmbeddedWireServer = async (db: PGlite, options: { host?: stri
   const serve = (socket: Socket): void => {
     const id = nextId++;
     sockets.add(socket);
-    let buffer = Buffer.alloc(0);
+    let buffer: Buffer = Buffer.alloc(0);
     let started = false;
     let pending: Buffer[] = [];
     let chain = Promise.resolve();
@@ -88,7 +88,9 @@ export const startEmbeddedWireServer = async (db: PGlite, options: { host?: stri
     };
 
     const enqueue = (messages: Buffer, holdSession = false): void => {
-      chain = chain.then(() => run(messages, holdSession)).catch(() => socket.destroy());
+      chain = chain.then(() => run(messages, holdSession)).catch(() => {
+        socket.destroy();
+      });
     };
 
     const onEnd = (): void => {
