@@ -122,8 +122,8 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
     { server: config.server, cf_server: config.cf_server, health: config.health, cfMode: options.cfMode, ...(options.host ? { host: options.host } : {}) },
     { queryAppMetrics, metrics, logger, scheduler },
   );
+  // decision$ is shared and kept hot by the event$ subscription below: WebSocket clients join it.
   const live = attachLiveStream({ http, config, decision$: graph.decision$, logger });
-  // The live stream is fed from event$, so decisions flow whether or not a client listens.
 
   const report = createEventReporter(logger, metrics);
   let subscription: Subscription | undefined;
