@@ -86,7 +86,7 @@ export const configSchema = {
   membership: { mode: choice(['static', 'lease'], 'static'), lease_ttl: duration('15s'), heartbeat_interval: duration('5s') },
   live: { max_buffered_events: int(1000) },
   policy_notifications: { install_trigger: bool(false) },
-  logcache: { request_concurrency: int(20) },
+  logcache: { request_concurrency: int(100) },
 } as const satisfies Section;
 
 export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : ConfigOf<S[K]> };

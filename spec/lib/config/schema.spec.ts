@@ -30,7 +30,7 @@ defaults('holds the code defaults with durations in milliseconds', () => {
   assert.is(config.aggregator.metric_cache_size_per_app, 100);
   assert.is(config.defaultStatWindowSecs, 0);
   assert.is(config.live.max_buffered_events, 1000);
-  assert.is(config.logcache.request_concurrency, 20);
+  assert.is(config.logcache.request_concurrency, 100);
 });
 
 defaults('is frozen and fresh on every call', () => {

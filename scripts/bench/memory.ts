@@ -1,0 +1,75 @@
+/**
+ * Memory per 10,000 monitored apps: policies, breakers, a full metric cache (300 per app, the CF
+ * default, and 100, the code default) and the aggregation buffers, each measured after a full GC
+ * in a fresh child process. Usage: node scripts/bench/memory.ts [--quick]
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { MemoryStep } from './memory-child.ts';
+import { count, mib, ratio, runBench, verdict } from './table.ts';
+import type { BenchTable } from './table.ts';
+
+/** The memory quota of one instance in manifest.yml. */
+const QUOTA_BYTES = 1500 * 1048576;
+const PER = 10_000;
+
+interface ChildReport {
+  readonly apps: number;
+  readonly cacheSize: number;
+  readonly envelopesBuffered: number;
+  readonly steps: readonly MemoryStep[];
+}
+
+const measureIn = async (apps: number, cacheSize: number): Promise<ChildReport> => {
+  const child = join(import.meta.dirname, 'memory-child.ts');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, '--apps', String(apps), '--cache-size', String(cacheSize)], { maxBuffer: 1 << 20, timeout: 600_000 });
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(line) as ChildReport;
+};
+
+runBench(async ({ quick }): Promise<BenchTable> => {
+  const apps = quick ? 250 : PER;
+  const scale = PER / apps;
+  const reports = [await measureIn(apps, 300), await measureIn(apps, 100)];
+  const step = (report: ChildReport, name: string): MemoryStep => {
+    const found = report.steps.find((s) => s.step === name);
+    if (!found) throw new Error(`memory: the child did not report step "${name}"`);
+    return found;
+  };
+  const delta = (report: ChildReport, name: string, previous: string) => ({
+    heap: (step(report, name).heapUsed - step(report, previous).heapUsed) * scale,
+    rss: (step(report, name).rss - step(report, previous).rss) * scale,
+  });
+  const [r300, r100] = reports as [ChildReport, ChildReport];
+  const part = (label: string, d: { heap: number; rss: number }): string[] => [label, mib(d.heap), mib(d.rss), '', '', ''];
+  const total = (report: ChildReport) => {
+    const last = report.steps.at(-1)!;
+    const base = step(report, 'baseline');
+    return { heap: (last.heapUsed - base.heapUsed) * scale, rss: (last.rss - base.rss) * scale, process: base.rss + (last.rss - base.rss) * scale, base: base.rss };
+  };
+  const t300 = total(r300);
+  const t100 = total(r100);
+  const totalRow = (label: string, t: ReturnType<typeof total>, judged: boolean): string[] =>
+    [label, mib(t.heap), mib(t.rss), mib(t.process), ratio(t.process / QUOTA_BYTES), judged ? verdict(t.process <= QUOTA_BYTES) : ''];
+  return {
+    title: 'Memory per 10,000 monitored apps',
+    notes: [
+      `${count(apps)} apps measured${scale === 1 ? '' : `, scaled x${scale} to 10,000`}; each part after two full GCs (--expose-gc), in a fresh process per cache size`,
+      `per app: a 3-rule policy, a breaker, a full metric cache, and one ${120} s stat window of split-shape gauges (4 instances, every 30 s, ${count(r300.envelopesBuffered / apps)} envelopes) in the aggregation buffer`,
+      `process RSS = the process's own baseline (${mib(t300.base)}: Node, modules) + the monitored state; quota = manifest.yml memory (1500M, as the anchor's MTA module)`,
+      `so one 1500M instance holds about ${count(((QUOTA_BYTES - t300.base) / t300.rss) * PER)} apps at cache size 300 and ${count(((QUOTA_BYTES - t100.base) / t100.rss) * PER)} at 100 (computed from the RSS per app)`,
+    ],
+    columns: ['part', 'heap', 'RSS', 'process RSS', 'vs 1500M quota', 'target'],
+    rows: [
+      part('policies and monitors', delta(r300, 'policies', 'baseline')),
+      part('circuit breakers', delta(r300, 'breakers', 'policies')),
+      part('metric cache, 300 per app (CF default)', delta(r300, 'metric cache', 'breakers')),
+      part('metric cache, 100 per app (code default)', delta(r100, 'metric cache', 'breakers')),
+      part('aggregation buffers', delta(r300, 'aggregation buffers', 'metric cache')),
+      totalRow('total, cache 300 (default)', t300, true),
+      totalRow('total, cache 100', t100, false),
+    ],
+    target: { text: 'process RSS with 10,000 apps at cache size 300 fits the 1500M quota', pass: t300.process <= QUOTA_BYTES },
+  };
+});

@@ -1,0 +1,24 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { expectTable, runBenchScript } from './support/run-bench.ts';
+
+const test = suite('bench: decision latency');
+
+test('--quick prints measured percentiles next to the computed anchor tick model', async () => {
+  const run = await runBenchScript('decision-latency', ['--quick']);
+  const { rows } = expectTable(run, 'Decision latency (breach-completing metric to scaling-engine POST)', ['scenario', 'breaches', 'p50', 'p90', 'p99', 'max', 'anchor p99 / p99', 'target'], 3);
+  assert.match(rows[0]!, /^this service, steady\s+30\s/);
+  assert.match(rows[0]!, /(PASS|MISS)\s*$/);
+  assert.match(rows[1]!, /^this service, burst\s+20\s/);
+  // Uniform wait over a 60 s tick: p50 30 s, p90 54 s, p99 59.4 s, max 60 s.
+  assert.match(rows[2]!, /^anchor tick model \(computed\)\s.*30\.0 s\s+54\.0 s\s+59\.4 s\s+60\.0 s\s+1\.00x\s*$/);
+});
+
+test('a run that overstays BENCH_TIMEOUT_SECS is ended with a reason', async () => {
+  const run = await runBenchScript('decision-latency', [], { env: { ...process.env, BENCH_TIMEOUT_SECS: '1' } });
+  assert.is(run.code, 1);
+  assert.match(run.stderr, /benchmark failed: did not finish within 1 s/);
+  assert.is(run.stdout, '');
+});
+
+test.run();
