@@ -1,55 +1,89 @@
 import type { Envelope } from '../model/envelope.ts';
+import { createEnvelopeRows, envelopeAt, insertEnvelope, rowsOf, sameEnvelopeAt, sliceRows, startsEnvelope } from './envelope-rows.ts';
+import type { EnvelopeRows } from './envelope-rows.ts';
 import { sameEnvelope } from './same-envelope.ts';
+import { coarseOf, fineOf, isBefore } from './split-timestamp.ts';
 
 export type AddOutcome = 'added' | 'duplicate' | 'too-old';
 
+/** Rows [from, to) of a buffer's `EnvelopeRows`, valid until the buffer changes. */
+export interface RowWindow {
+  readonly rows: EnvelopeRows;
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * One app's envelopes in timestamp order, for windowed aggregation. Envelopes mostly arrive in
- * time order, so the common add is one comparison and a push; the sorted order also makes a
+ * time order, so the common add is one comparison and an append; the sorted order also makes a
  * re-delivered envelope (overlapping log-cache reads) cheap to recognise, without a key per envelope.
+ * Envelopes are kept as `EnvelopeRows`, not as objects.
  */
 export interface EnvelopeBuffer {
   add(envelope: Envelope): AddOutcome;
   /** Forgets envelopes older than `fromNs` and refuses any that old from now on. */
   prune(fromNs: bigint): void;
-  /** Envelopes with fromNs <= timestamp < toExclusiveNs, ascending (a new array). */
+  /** Envelopes with fromNs <= timestamp < toExclusiveNs, ascending (a new array; gauges rebuilt equal). */
   between(fromNs: bigint, toExclusiveNs: bigint): Envelope[];
+  /** The rows of `between`, without building envelopes: what windowed aggregation reads. */
+  rowsBetween(fromNs: bigint, toExclusiveNs: bigint): RowWindow;
   /** How many of the oldest envelopes the size bound evicted since the last call. */
   takeEvicted(): number;
   size(): number;
 }
 
+// Shared by every buffer that has had nothing yet (an app's timer buffer mostly stays so); never written.
+const NO_ROWS = createEnvelopeRows();
+
 export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
   if (!Number.isInteger(maxSize) || maxSize < 1) throw new RangeError(`envelope buffer size must be a positive integer, got ${maxSize}`);
-  let items: Envelope[] = [];
-  let start = 0; // items before `start` are dead; dropping the oldest only moves it
+  let rows = NO_ROWS;
+  let start = 0; // rows before `start` are dead; dropping the oldest only moves it
+  let live = 0; // envelopes in the live rows
   let horizon: bigint | undefined;
   let evicted = 0;
+  // The envelopes of one emission share a timestamp: its split is reused.
+  let lastTs: bigint | undefined;
+  let coarse = 0;
+  let fine = 0;
+  const split = (ts: bigint): void => {
+    if (ts === lastTs) return;
+    lastTs = ts;
+    coarse = coarseOf(ts);
+    fine = fineOf(ts, coarse);
+  };
 
-  /** First index (absolute) whose timestamp is greater than ts, or at least ts when `strict` is false. */
-  const search = (ts: bigint, strict: boolean): number => {
+  /** First row (absolute) whose timestamp is after the split one, or not before it when `strict` is false. */
+  const searchSplit = (strict: boolean): number => {
+    const { coarse: coarses, fine: fines } = rows;
     let lo = start;
-    let hi = items.length;
+    let hi = coarses.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const t = items[mid]!.timestamp;
-      if (t < ts || (strict && t === ts)) lo = mid + 1;
+      const c = coarses[mid]!;
+      const f = fines[mid]!;
+      if (c < coarse || (c === coarse && (f < fine || (strict && f === fine)))) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   };
+  const search = (ts: bigint, strict: boolean): number => {
+    split(ts);
+    return searchSplit(strict);
+  };
 
-  /** Whether an identical envelope sits among those with the same timestamp, ending just before `end`. */
+  /** Whether an identical envelope sits among those with the split timestamp, ending just before row `end`. */
   const seen = (envelope: Envelope, end: number): boolean => {
-    for (let i = end - 1; i >= start && items[i]!.timestamp === envelope.timestamp; i -= 1) {
-      if (sameEnvelope(items[i]!, envelope)) return true;
+    for (let i = end - 1; i >= start && rows.coarse[i] === coarse && rows.fine[i] === fine; i -= 1) {
+      if (startsEnvelope(rows, i) && sameEnvelopeAt(rows, i, envelope, sameEnvelope)) return true;
     }
     return false;
   };
 
+  // A dead prefix is dropped once it is as long as the rest: each row is copied at most about once.
   const compact = (): void => {
-    if (start > 1024 && start * 2 > items.length) {
-      items = items.slice(start);
+    if (start >= 32 && start * 2 >= rows.key.length) {
+      rows = sliceRows(rows, start);
       start = 0;
     }
   };
@@ -57,17 +91,18 @@ export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
   return {
     add(envelope) {
       if (horizon !== undefined && envelope.timestamp < horizon) return 'too-old';
-      const last = items.length > start ? items[items.length - 1]! : undefined;
-      if (last === undefined || envelope.timestamp >= last.timestamp) {
-        if (seen(envelope, items.length)) return 'duplicate';
-        items.push(envelope);
-      } else {
-        const at = search(envelope.timestamp, true);
-        if (seen(envelope, at)) return 'duplicate';
-        items.splice(at, 0, envelope);
-      }
-      if (items.length - start > maxSize) {
-        start += 1;
+      split(envelope.timestamp);
+      const end = rows.key.length;
+      const last = end - 1;
+      const inOrder = end === start || !isBefore(coarse, fine, rows.coarse[last]!, rows.fine[last]!);
+      const at = inOrder ? end : searchSplit(true);
+      if (seen(envelope, at)) return 'duplicate';
+      if (rows === NO_ROWS) rows = createEnvelopeRows();
+      insertEnvelope(rows, at, envelope, coarse, fine);
+      live += 1;
+      if (live > maxSize) {
+        start += rowsOf(rows, start);
+        live -= 1;
         evicted += 1;
         compact();
       }
@@ -76,13 +111,27 @@ export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
 
     prune(fromNs) {
       if (horizon === undefined || fromNs > horizon) horizon = fromNs;
-      start = search(fromNs, false);
-      if (start === items.length) { items = []; start = 0; }
-      else compact();
+      if (start === rows.key.length) return;
+      const to = search(fromNs, false);
+      for (let i = start; i < to; i += 1) if (startsEnvelope(rows, i)) live -= 1;
+      start = to;
+      if (start === rows.key.length && start > 0) {
+        rows = createEnvelopeRows(rows.interner);
+        start = 0;
+      } else compact();
     },
 
     between(fromNs, toExclusiveNs) {
-      return items.slice(search(fromNs, false), search(toExclusiveNs, false));
+      const out: Envelope[] = [];
+      for (let i = search(fromNs, false), end = search(toExclusiveNs, false); i < end; i += 1) {
+        if (startsEnvelope(rows, i)) out.push(envelopeAt(rows, i));
+      }
+      return out;
+    },
+
+    rowsBetween(fromNs, toExclusiveNs) {
+      if (start === rows.key.length) return { rows, from: start, to: start };
+      return { rows, from: search(fromNs, false), to: search(toExclusiveNs, false) };
     },
 
     takeEvicted() {
@@ -91,6 +140,6 @@ export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
       return n;
     },
 
-    size: () => items.length - start,
+    size: () => live,
   };
 };

@@ -14,12 +14,18 @@ import type { Envelope } from '../model/envelope.ts';
 export const compactEnvelopes = (envelopes: readonly Envelope[]): Envelope[] => {
   // Map iteration follows insertion order, which gives the first-seen output order.
   const merged = new Map<string, Envelope>();
-  envelopes.forEach((envelope, index) => {
-    // JSON array keys start with "[", so a pass-through slot key can never meet a merge key.
-    if (envelope.gauge === undefined) return void merged.set(`pass-through ${index}`, envelope);
-    const key = JSON.stringify([envelope.sourceId, envelope.instanceId, envelope.timestamp.toString()]);
+  for (let index = 0; index < envelopes.length; index += 1) {
+    const envelope = envelopes[index]!;
+    // Merge keys start with a digit, so a pass-through slot key can never meet one.
+    if (envelope.gauge === undefined) {
+      merged.set(`pass-through ${index}`, envelope);
+      continue;
+    }
+    // Length prefixes make the key unambiguous whatever the ids contain.
+    const { sourceId, instanceId } = envelope;
+    const key = `${sourceId.length}:${sourceId}${instanceId.length}:${instanceId}${envelope.timestamp}`;
     const existing = merged.get(key);
     merged.set(key, existing === undefined ? envelope : { ...existing, gauge: { ...existing.gauge, ...envelope.gauge } });
-  });
+  }
   return [...merged.values()];
 };

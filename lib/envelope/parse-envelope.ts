@@ -1,4 +1,5 @@
 import type { Counter, Envelope, GaugeValue, Timer } from '../model/envelope.ts';
+import { createCommonEnvelopeReader } from './read-common-envelope.ts';
 import { field, isWireObject, readDouble, readInt64, readUint64 } from './wire-values.ts';
 import type { Wire } from './wire-values.ts';
 
@@ -17,16 +18,30 @@ export type ParseResult = { readonly ok: true; readonly envelope: Envelope } | {
  * Log and event envelopes are accepted (they are valid, this service just has no use for them) and come
  * back without gauge, timer or counter. An envelope with no message or with several is rejected.
  * Never throws: every problem becomes `{ ok: false, reason }`.
+ *
+ * Envelopes of one source and instance with equal tags may share one tags object: treat tags as
+ * read-only, as their type says.
  */
 export const parseEnvelope = (raw: unknown): ParseResult => {
+  const read = envelopeOrReason(raw);
+  return typeof read === 'string' ? reject(read) : { ok: true, envelope: read };
+};
+
+/** `parseEnvelope` without the result wrapper, for loops over many envelopes: the envelope, or why not. */
+export const envelopeOrReason = (raw: unknown): Envelope | string => {
   try {
-    return readEnvelope(raw);
+    // The common shape takes the fast reader; anything it declines, the general one reads or rejects.
+    const common = readCommonEnvelope(raw);
+    if (common !== undefined) return common;
+    const result = readEnvelope(raw);
+    return result.ok ? result.envelope : result.reason;
   } catch (err) {
     // Exotic inputs (throwing getters, proxies) must not escape as exceptions.
-    return reject(`envelope could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    return `envelope could not be read: ${err instanceof Error ? err.message : String(err)}`;
   }
 };
 
+const readCommonEnvelope = createCommonEnvelopeReader();
 const MESSAGE_KINDS = ['log', 'counter', 'gauge', 'timer', 'event'] as const;
 
 class Rejection extends Error {

@@ -1,5 +1,5 @@
 import type { Envelope } from '../model/envelope.ts';
-import { parseEnvelope } from './parse-envelope.ts';
+import { envelopeOrReason } from './parse-envelope.ts';
 import { ReadResponseError } from './read-response-error.ts';
 import { isWireObject } from './wire-values.ts';
 
@@ -29,10 +29,12 @@ export const parseReadResponse = (body: unknown): ReadResponse => {
 
   const envelopes: Envelope[] = [];
   const rejected: { index: number; reason: string }[] = [];
-  batch.forEach((raw: unknown, index) => {
-    const result = parseEnvelope(raw);
-    if (result.ok) envelopes.push(result.envelope);
-    else rejected.push({ index, reason: result.reason });
-  });
+  for (let index = 0; index < batch.length; index += 1) {
+    const raw: unknown = batch[index];
+    if (raw === undefined && !(index in batch)) continue; // a hole is no envelope, as forEach has it
+    const read = envelopeOrReason(raw);
+    if (typeof read === 'string') rejected.push({ index, reason: read });
+    else envelopes.push(read);
+  }
   return { envelopes, rejected };
 };

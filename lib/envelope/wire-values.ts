@@ -25,10 +25,22 @@ export const field = (object: Wire, protoName: string, camelName = protoName): u
 /** Why an integer is unusable, or the integer itself. */
 export type IntegerRead = { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly problem: string };
 
+/** `-?[0-9]+`, checked by hand: it runs for every int64 of every envelope. */
+export const isDecimalInteger = (text: string): boolean => {
+  const n = text.length;
+  let i = n > 0 && text.charCodeAt(0) === 45 ? 1 : 0;
+  if (i === n) return false;
+  for (; i < n; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+};
+
 const readInteger = (value: unknown, min: bigint, max: bigint, kind: string): IntegerRead => {
   let parsed: bigint | undefined;
   if (typeof value === 'bigint') parsed = value;
-  else if (typeof value === 'string' && /^-?\d+$/.test(value)) parsed = BigInt(value);
+  else if (typeof value === 'string' && isDecimalInteger(value)) parsed = BigInt(value);
   else if (typeof value === 'number') {
     if (!Number.isInteger(value)) return { ok: false, problem: `is not an ${kind} (a fractional or non-finite number)` };
     // A JSON number beyond 2^53 was already rounded by the decoder; accepting it would invent digits.

@@ -1,35 +1,27 @@
 import type { Envelope, GaugeValue, InstanceSample } from '../model/envelope.ts';
 import { compactEnvelopes } from '../envelope/compact-envelopes.ts';
 import { ceilText } from './ceil-text.ts';
+import { CONTAINER_GAUGES, CONTAINER_SAMPLES, containerSampleUnit, containerSampleValue } from './container-samples.ts';
 import { parseInstanceIndex } from './instance-index.ts';
-import { CONTAINER_GAUGE_NAMES, METRIC_UNITS } from './metric-types.ts';
-
-const BYTES_PER_MB = 1048576;
+import { CONTAINER_GAUGE_NAMES } from './metric-types.ts';
 
 type Draft = Pick<InstanceSample, 'name' | 'unit' | 'value'>;
 
-/**
- * Container samples of one envelope, in the order of contracts §4.5. The arithmetic order matches
- * the anchor (`memory / quota * 100`, left to right), which decides the ceiling at exact ratios
- * such as 10.2 MiB of 20 MiB (51, not 52). A missing `memory`/`disk` counts as 0 for the ratios;
- * a zero or missing quota yields no ratio sample.
- */
+/** Container samples of one envelope, in the order of contracts §4.5 (see `containerSampleValue`). */
 const containerSamples = (gauge: Readonly<Record<string, GaugeValue>>): Draft[] => {
-  const value = (name: string): number | undefined => (Object.hasOwn(gauge, name) ? gauge[name]?.value : undefined);
-  const memory = value('memory');
-  const memoryQuota = value('memory_quota');
-  const cpu = value('cpu');
-  const cpuEntitlement = value('cpu_entitlement');
-  const disk = value('disk');
-  const diskQuota = value('disk_quota');
+  const values = new Float64Array(CONTAINER_GAUGES.length);
+  let present = 0;
+  CONTAINER_GAUGES.forEach((name, slot) => {
+    const metric = Object.hasOwn(gauge, name) ? gauge[name] : undefined;
+    if (metric === undefined) return;
+    values[slot] = metric.value;
+    present |= 1 << slot;
+  });
   const drafts: Draft[] = [];
-  const add = (name: keyof typeof METRIC_UNITS, v: number): void => void drafts.push({ name, unit: METRIC_UNITS[name], value: ceilText(v) });
-  if (memory !== undefined) add('memoryused', memory / BYTES_PER_MB);
-  if (memoryQuota !== undefined && memoryQuota !== 0) add('memoryutil', ((memory ?? 0) / memoryQuota) * 100);
-  if (cpu !== undefined) add('cpu', cpu);
-  if (cpuEntitlement !== undefined) add('cpuutil', cpuEntitlement);
-  if (diskQuota !== undefined && diskQuota !== 0) add('diskutil', ((disk ?? 0) / diskQuota) * 100);
-  if (disk !== undefined) add('disk', disk / BYTES_PER_MB);
+  for (let index = 0; index < CONTAINER_SAMPLES.length; index += 1) {
+    const value = containerSampleValue(index, values, present);
+    if (value !== undefined) drafts.push({ name: CONTAINER_SAMPLES[index]!, unit: containerSampleUnit(index), value: ceilText(value) });
+  }
   return drafts;
 };
 

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { restSamplesByType, windowAppMetrics } from '../../pipelines/window-app-metrics.ts';
 import { samplesFromEnvelopes } from '../../lib/metrics/samples-from-envelopes.ts';
 import { createEnvelopeBuffer } from '../../lib/cache/envelope-buffer.ts';
+import { aggregateSamples } from '../../lib/metrics/aggregate-samples.ts';
 import type { Envelope } from '../../lib/model/envelope.ts';
 
 const S = 1_000_000_000n;
@@ -44,6 +45,25 @@ test('isolates a type that cannot be computed from the others', () => {
   assert.equal(cpu, { ok: true, metric: { appId: 'app', name: 'cpu', unit: '%', value: '13', timestamp: now } });
   assert.is(rt?.ok, false);
   assert.match(String(rt && !rt.ok && (rt.error as Error).message), /instance_id/);
+});
+
+test('reduces the REST types as restSamplesByType and aggregateSamples do, over any buffered window', () => {
+  const names = ['cpu', 'memory', 'memory_quota', 'disk', 'disk_quota', 'cpu_entitlement', 'queue_length'];
+  const restTypes = ['cpu', 'memoryused', 'memoryutil', 'disk', 'diskutil', 'cpuutil', 'queue_length'];
+  const envelopeArb = fc.record({
+    tsS: fc.integer({ min: 850, max: 1010 }),
+    instanceId: fc.constantFrom('0', '1', 'x'),
+    metrics: fc.dictionary(fc.constantFrom(...names), fc.double({ min: 0, max: 1e10, noNaN: true }), { minKeys: 1, maxKeys: 3 }),
+  }).map(({ tsS, instanceId, metrics }): Envelope => ({
+    timestamp: BigInt(tsS) * S, sourceId: 'app', instanceId, tags: {},
+    gauge: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, { unit: 'u', value: v }])),
+  }));
+  fc.assert(fc.property(fc.array(envelopeArb, { maxLength: 40 }), fc.subarray(restTypes, { minLength: 1 }), (gauges, types) => {
+    const envelopes = setup(gauges, []);
+    const window = envelopes.gauges.between(now - settings.statWindowNs, now);
+    const expected = [...restSamplesByType(window, types, now)].map(([type, samples]) => ({ ok: true, metric: aggregateSamples('app', type, samples, now) }));
+    assert.equal(windowAppMetrics('app', { restTypes: types, httpTypes: [] }, envelopes, now, settings), expected);
+  }), { numRuns: 300 });
 });
 
 test('gives nothing for a plan without types', () => {

@@ -97,6 +97,41 @@ test('stays correct across the reclaiming of a long dead prefix', () => {
   assert.equal(kept.slice(500, 503), [4500, 4500, 4501]);
 });
 
+test('gives back multi-metric gauges, timers and counters as they came in, in order', () => {
+  const buffer = createEnvelopeBuffer(100);
+  const multi: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '1', tags: { a: 'b' }, gauge: { memory: { unit: 'bytes', value: 1 }, memory_quota: { unit: 'bytes', value: 2 } } };
+  const timer: Envelope = { timestamp: 3n, sourceId: 'app', instanceId: '0', tags: { peer_type: 'Client' }, timer: { name: 'http', start: 1n, stop: 2n } };
+  const counter: Envelope = { timestamp: 4n, sourceId: 'app', instanceId: '0', tags: {}, counter: { name: 'rx', delta: 0n, total: 3n } };
+  const empty: Envelope = { timestamp: 4n, sourceId: 'app', instanceId: '0', tags: {}, gauge: {} };
+  for (const e of [multi, env(6), timer, counter, empty]) assert.is(buffer.add(e), 'added');
+  const got = buffer.between(0n, 10n);
+  assert.equal(got, [timer, counter, empty, multi, env(6)]);
+  assert.is(got[0], timer, 'envelopes that are not pure gauges are kept as they are');
+  assert.is(buffer.add(structuredClone(multi)), 'duplicate');
+  assert.is(buffer.add(structuredClone(timer)), 'duplicate');
+  assert.is(buffer.size(), 5);
+});
+
+test('evicts a multi-metric envelope whole', () => {
+  const buffer = createEnvelopeBuffer(2);
+  const multi = (ts: number): Envelope => ({ timestamp: BigInt(ts), sourceId: 'app', instanceId: '0', tags: {}, gauge: { a: { unit: '', value: ts }, b: { unit: '', value: ts } } });
+  for (const ts of [1, 2, 3]) buffer.add(multi(ts));
+  assert.equal(buffer.between(0n, 10n), [multi(2), multi(3)]);
+  assert.is(buffer.takeEvicted(), 1);
+  buffer.prune(3n);
+  assert.equal(buffer.between(0n, 10n), [multi(3)]);
+  assert.is(buffer.size(), 1);
+});
+
+test('keeps nanosecond timestamps exact and apart', () => {
+  const buffer = createEnvelopeBuffer(100);
+  const base = 1_731_578_400_000_000_000n;
+  for (const d of [3n, 1n, 2n, 1n]) buffer.add({ ...env(0, Number(d)), timestamp: base + d });
+  assert.equal(buffer.between(base + 1n, base + 3n).map((e) => [e.timestamp, e.gauge!['cpu']!.value]), [[base + 1n, 1], [base + 2n, 2]]);
+  const window = buffer.rowsBetween(base + 2n, base + 10n);
+  assert.is(window.to - window.from, 2);
+});
+
 test('rejects a size that is not a positive integer', () => {
   assert.throws(() => createEnvelopeBuffer(0), /positive integer/);
 });

@@ -55,6 +55,13 @@ read('keeps the good envelopes of a batch and lists the bad ones with their posi
   assert.match(rejected[1]?.reason ?? '', /not a JSON object/);
 });
 
+read('skips the holes of a sparse batch but reports an explicit undefined', () => {
+  const good = { timestamp: '1', source_id: 'app', instance_id: '0', gauge: { metrics: { cpu: { unit: '%', value: 1 } } } };
+  const { envelopes, rejected } = parseReadResponse({ envelopes: { batch: [good, , good, undefined] } });
+  assert.is(envelopes.length, 2);
+  assert.equal(rejected.map((r) => r.index), [3]);
+});
+
 read('fails with a named error on a body that is not a read response', () => {
   throwsReadResponseError(null, /expected a JSON object, got null/);
   throwsReadResponseError([], /got an array/);
