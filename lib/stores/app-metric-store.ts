@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { AppMetric, SortOrder } from '../model/app-metric.ts';
 import { unstorableReason } from './app-metric-limits.ts';
+import { withDeadline } from '../db/with-deadline.ts';
 
 export interface RejectedMetric {
   readonly metric: AppMetric;
@@ -25,6 +26,10 @@ export interface AppMetricStore {
 export interface AppMetricStoreOptions {
   /** The clock for `end < 0`, in ns. */
   readonly now: () => bigint;
+  /** Deadline of one insert (contracts §2.3: 5 s); past it the insert is reported failed (and retried by the caller). */
+  readonly saveDeadlineMs?: number;
+  /** Deadline of one history read. */
+  readonly retrieveDeadlineMs?: number;
 }
 
 const insert = (sql: Sql | TransactionSql, rows: readonly AppMetric[]) =>
@@ -44,10 +49,12 @@ const isRowError = (err: unknown): boolean => {
 };
 
 export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): AppMetricStore => {
+  const saveDeadlineMs = options.saveDeadlineMs ?? 5_000;
+  const retrieveDeadlineMs = options.retrieveDeadlineMs ?? 30_000;
   // Bisects a batch the database refused for a row-level reason, so one bad row costs only itself.
   const saveIsolating = async (rows: readonly AppMetric[], rejected: RejectedMetric[]): Promise<number> => {
     try {
-      await sql.begin((tx) => insert(tx, rows));
+      await withDeadline(sql.begin((tx) => insert(tx, rows)), saveDeadlineMs, `saving ${rows.length} app metrics`);
       return rows.length;
     } catch (err) {
       if (!isRowError(err)) throw err;
@@ -76,11 +83,11 @@ export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): 
     async retrieve(appId, metricType, start, end, order) {
       const upper = end < 0n ? options.now() : end;
       const direction = order === 'DESC' ? sql`DESC` : sql`ASC`;
-      const rows = await sql<{ app_id: string; metric_type: string; value: string | null; unit: string; timestamp: bigint }[]>`
+      const rows = await withDeadline(sql<{ app_id: string; metric_type: string; value: string | null; unit: string; timestamp: bigint }[]>`
         SELECT app_id, metric_type, value, unit, "timestamp" FROM app_metric
         WHERE app_id = ${appId} AND metric_type = ${metricType}
           AND "timestamp" >= ${start.toString()} AND "timestamp" <= ${upper.toString()}
-        ORDER BY "timestamp" ${direction}`;
+        ORDER BY "timestamp" ${direction}`, retrieveDeadlineMs, 'reading app metrics');
       return rows.map((r) => ({ appId: r.app_id, name: r.metric_type, value: r.value ?? '', unit: r.unit, timestamp: BigInt(r.timestamp) }));
     },
 
