@@ -3,6 +3,7 @@ import { containerSlotOf } from '../metrics/container-samples.ts';
 import { CONTINUATION, createRowInterner } from './row-interner.ts';
 import { joinTimestamp } from './split-timestamp.ts';
 import type { RowInterner, RowKey } from './row-interner.ts';
+import { sameTags } from './same-tags.ts';
 
 export { CONTINUATION } from './row-interner.ts';
 export type { RowIdentity, RowKey } from './row-interner.ts';
@@ -111,16 +112,6 @@ export const envelopeAt = (rows: EnvelopeRows, first: number): Envelope => {
   return { timestamp, sourceId: identity.sourceId, instanceId: identity.instanceId, tags: identity.tags, gauge };
 };
 
-const sameTags = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
-  if (a === b) return true;
-  let n = 0;
-  for (const key in a) {
-    if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
-    n += 1;
-  }
-  for (const _ in b) n -= 1;
-  return n === 0;
-};
 
 /**
  * Whether the envelope starting at row `first`, which has the timestamp of `envelope`, is the same

@@ -1,4 +1,5 @@
 import type { Envelope } from '../model/envelope.ts';
+import { sameTags } from './same-tags.ts';
 
 type Tags = Readonly<Record<string, string>>;
 
@@ -45,15 +46,6 @@ export interface RowInterner {
   key(identity: RowIdentity, hasMetric: boolean, name: string, unit: string, info: number | Envelope, slotOf: (name: string) => number): RowKey;
 }
 
-const sameTags = (a: Tags, b: Tags): boolean => {
-  let n = 0;
-  for (const key in a) {
-    if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
-    n += 1;
-  }
-  for (const _ in b) n -= 1;
-  return n === 0;
-};
 
 /** Puts `item` in a bounded list: appended while there is room, else over the entry at `next`. */
 const keep = <T>(list: T[], item: T, size: number, next: number): number => {

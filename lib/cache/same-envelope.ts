@@ -1,16 +1,6 @@
 import type { Envelope } from '../model/envelope.ts';
+import { sameTags } from './same-tags.ts';
 
-const sameStrings = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
-  // Parsers share one tags object among envelopes with equal tags.
-  if (a === b) return true;
-  let n = 0;
-  for (const key in a) {
-    if (a[key] !== b[key] || !Object.hasOwn(b, key)) return false;
-    n += 1;
-  }
-  for (const _ in b) n -= 1;
-  return n === 0;
-};
 
 const sameGauge = (a: Envelope['gauge'], b: Envelope['gauge']): boolean => {
   if (a === undefined || b === undefined) return a === b;
@@ -41,5 +31,5 @@ export const sameEnvelope = (a: Envelope, b: Envelope): boolean => {
   const ca = a.counter;
   const cb = b.counter;
   if (ca !== cb && (ca === undefined || cb === undefined || ca.name !== cb.name || ca.delta !== cb.delta || ca.total !== cb.total)) return false;
-  return sameStrings(a.tags, b.tags);
+  return sameTags(a.tags, b.tags);
 };
