@@ -130,7 +130,8 @@ export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSetting
 
   const event$ = merge(
     policyEvent$.pipe(map((event): ServiceEvent => ({ source: 'policies', event }))),
-    collect$.pipe(filter((e) => e.kind === 'failed'), map((event): ServiceEvent => ({ source: 'collect', event }))),
+    // Reads and failures are reported (counters, log lines); PromQL metrics arrive through decision$.
+    collect$.pipe(filter((e) => e.kind !== 'metric'), map((event): ServiceEvent => ({ source: 'collect', event }))),
     persist$.pipe(map((event): ServiceEvent => ({ source: 'persist', event }))),
     decision$.pipe(map((event): ServiceEvent => ({ source: 'decision', event }))),
   );

@@ -87,6 +87,15 @@ e2e('answers the aggregated metric history API from cache or database', async ({
   assert.is(await bad.text(), '{"code":"Bad-Request","message":"Error parsing start time"}');
 });
 
+e2e('counts envelopes, app metrics and scaling calls in the Prometheus metrics', async ({ service }) => {
+  const { health } = service!.ports();
+  const text = await (await fetch(`http://127.0.0.1:${health}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^autoscaler_eventgenerator_${name}(?:\\{[^}]*\\})? (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  assert.ok(value('envelopes_parsed_total') > 0, 'envelopes parsed');
+  assert.ok(value('app_metrics_produced_total') > 0, 'app metrics produced');
+  assert.ok(value('scaling_calls_total') > 0, 'scaling calls');
+});
+
 e2e('logs the broken policy with its reason and keeps evaluating the others', async ({ service }) => {
   const line = service!.logs.find((l) => l.appId === 'e2e-broken');
   assert.ok(line, 'a log line names the broken app');
