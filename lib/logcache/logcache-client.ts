@@ -10,8 +10,8 @@ import { readAllPages } from './read-all.ts';
 import { readParams } from './read-params.ts';
 import type { ReadOptions } from './read-params.ts';
 import { createSemaphore } from './semaphore.ts';
-import { createTlsFetch } from './tls-fetch.ts';
-import type { TlsFiles } from './tls-fetch.ts';
+import { createTlsFetch } from '../tls/tls-fetch.ts';
+import type { TlsFiles } from '../tls/tls-fetch.ts';
 
 export type ReadResult = ReadResponse;
 export type { ReadOptions, RetryPolicy };

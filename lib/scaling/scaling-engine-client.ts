@@ -3,8 +3,8 @@ import type { Logger } from '../log/logger.ts';
 import type { Trigger } from '../model/policy.ts';
 import { parseScaleReply } from './parse-scale-reply.ts';
 import type { ScaleReply } from './scale-reply.ts';
-import { createTlsFetch } from './tls-fetch.ts';
-import type { TlsFiles } from './tls-fetch.ts';
+import { createTlsFetch } from '../tls/tls-fetch.ts';
+import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { triggerBody } from './trigger-body.ts';
 
 export interface ScalingEngineClientOptions {

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { createLogCacheClient } from '../logcache/logcache-client.ts';
 import { createMetricSources } from '../logcache/metric-sources.ts';
-import { createTlsFetch } from '../logcache/tls-fetch.ts';
+import { createTlsFetch } from '../tls/tls-fetch.ts';
 import { createClientCredentialsProvider } from '../uaa/client-credentials-provider.ts';
 import { createPasswordGrantProvider } from '../uaa/password-grant-provider.ts';
 import type { TokenProvider } from '../uaa/token-provider.ts';

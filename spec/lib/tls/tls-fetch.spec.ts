@@ -7,7 +7,7 @@ import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTlsFetch } from '../../../lib/logcache/tls-fetch.ts';
+import { createTlsFetch } from '../../../lib/tls/tls-fetch.ts';
 import { createLogCacheClient } from '../../../lib/logcache/logcache-client.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'tls-fetch-'));

@@ -4,10 +4,13 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log/logger.ts';
 
 export interface TlsFiles {
+  /** Client certificate (PEM) presented to the server; needs `keyFile`. */
   readonly certFile?: string | undefined;
   readonly keyFile?: string | undefined;
   /** When set, the only trusted roots (it replaces the system store, as in the anchor). */
   readonly caFile?: string | undefined;
+  /** Turns off server certificate verification (log-cache's `skip_ssl_validation`). */
+  readonly skipSslValidation?: boolean | undefined;
 }
 
 export interface TlsFetch {
@@ -20,21 +23,32 @@ const RELOAD_LEAD_MS = 5 * 60_000;
 
 interface Loaded { readonly agent: Agent; readonly expiresAtMs: number }
 
+const read = (path: string | undefined, what: string): Buffer | undefined => {
+  if (!path) return undefined;
+  try {
+    return readFileSync(path);
+  } catch (cause) {
+    throw new Error(`cannot read TLS ${what} file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+};
+
 const load = (files: TlsFiles): Loaded => {
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
-  const cert = read(files.certFile);
-  const key = read(files.keyFile);
-  const ca = read(files.caFile);
+  const cert = read(files.certFile, 'certificate');
+  const key = read(files.keyFile, 'key');
+  const ca = read(files.caFile, 'CA');
   const expiresAtMs = cert ? new X509Certificate(cert).validToDate.getTime() : Number.POSITIVE_INFINITY;
-  return { agent: new Agent({ connect: { ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}) } }), expiresAtMs };
+  const connect = { ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}), rejectUnauthorized: files.skipSslValidation !== true };
+  return { agent: new Agent({ connect }), expiresAtMs };
 };
 
 /**
- * A fetch for ky that presents the client certificate and trusts the configured CA, through
- * undici (Node's global fetch cannot take a client certificate). Files are read at creation, so a
- * missing file fails startup with its path in the message.
+ * A fetch for ky that presents the client certificate and trusts the configured CA (or skips
+ * verification), through undici (Node's global fetch cannot take a client certificate). Used by the
+ * scaling-engine and log-cache clients. Files are read at creation, so a missing file fails
+ * startup with its path in the message.
  */
 export const createTlsFetch = (files: TlsFiles, options: { readonly now?: () => number; readonly logger?: Logger } = {}): TlsFetch => {
+  if (Boolean(files.certFile) !== Boolean(files.keyFile)) throw new Error('TLS client certificate needs both a cert file and a key file');
   const now = options.now ?? Date.now;
   let current = load(files);
 
