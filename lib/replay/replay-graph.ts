@@ -1,10 +1,6 @@
 import { interval, merge } from 'rxjs';
-import { map, share, takeUntil } from 'rxjs/operators';
+import { map, takeUntil } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
-import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
-import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
-import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
-import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
 import type { MetricCache } from '../cache/metric-cache.ts';
 import type { Logger } from '../log/logger.ts';
@@ -16,6 +12,7 @@ import type { QueryAppMetrics } from '../model/query.ts';
 import type { ScaleReply } from '../scaling/scale-reply.ts';
 import type { SaveResult } from '../stores/app-metric-store.ts';
 import { monitorsOf } from '../service/monitors.ts';
+import { metricPath } from '../service/metric-path.ts';
 import type { ReplaySettings } from './replay-settings.ts';
 
 export interface ReplayGraphAdapters {
@@ -47,30 +44,28 @@ export type ReplayEvent =
  */
 export const replayGraph = (sources: ReplaySources, adapters: ReplayGraphAdapters, settings: ReplaySettings): Observable<ReplayEvent> => {
   const { scheduler } = adapters;
-  const monitor$ = sources.policy$.pipe(map(monitorsOf));
-  const appMetric$ = aggregateMetrics({ envelope$: sources.envelope$, monitor$ }, {
-    scheduler,
-    statWindowSecs: settings.statWindowSecs,
-    intervalMs: settings.aggregatorIntervalMs,
-    localHttpMetrics: true,
-    logger: adapters.logger.child({ pipeline: 'aggregate-metrics' }),
-  }).pipe(cacheMetrics(adapters.cache), share());
-
-  const persist$ = persistMetrics({ appMetric$ }, {
-    scheduler,
-    save: adapters.save,
-    flushIntervalMs: settings.saveIntervalMs,
-    maxBatchSize: 10_000,
-    maxPending: 1_000_000,
-    retry: { initialMs: 500, maxMs: Math.max(500, settings.saveIntervalMs * 6) },
-  });
   const tick$ = settings.evaluationIntervalMs === undefined ? undefined : interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(sources.stop$));
-  const decision$ = evaluateAppMetrics({ appMetric$, policy$: sources.policy$, ...(tick$ ? { tick$ } : {}) }, {
+  const { appMetric$, persist$, decision$ } = metricPath({
+    envelope$: sources.envelope$,
+    monitor$: sources.policy$.pipe(map(monitorsOf)),
+    policy$: sources.policy$,
+    ...(tick$ ? { tick$ } : {}),
+  }, {
     scheduler,
+    cache: adapters.cache,
+    save: adapters.save,
     queryAppMetrics: adapters.queryAppMetrics,
     scale: adapters.scale,
+    statWindowSecs: settings.statWindowSecs,
+    aggregatorIntervalMs: settings.aggregatorIntervalMs,
+    // throughput and response time come from the recorded http timers
+    localHttpMetrics: true,
+    saveIntervalMs: settings.saveIntervalMs,
+    saveBatchSize: 10_000,
+    maxPendingMetrics: 1_000_000,
     defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
     breaker: settings.breaker,
+    logger: adapters.logger,
   });
   return merge(
     // Subscribed first, so each metric is recorded before it is evaluated.

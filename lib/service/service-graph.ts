@@ -15,12 +15,8 @@ import { pollPolicies } from '../../pipelines/poll-policies.ts';
 import type { PolicyPollEvent } from '../../pipelines/poll-policies.ts';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
-import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
-import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
-import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
-import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
-import { isPromQlMetric } from '../metrics/metric-types.ts';
+import { metricPath } from './metric-path.ts';
 import { monitorsOf } from './monitors.ts';
 import type { ServiceSettings } from './service-settings.ts';
 
@@ -51,9 +47,6 @@ export interface ServiceGraph {
   /** Metrics and decisions, for the live WebSocket stream (hot; subscribe before event$). */
   readonly decision$: Observable<Decision>;
 }
-
-const restTypesOnly = (monitors: ReadonlyMap<string, readonly string[]>) =>
-  new Map([...monitors].map(([appId, types]) => [appId, types.filter((t) => !isPromQlMetric(t))] as const).filter(([, types]) => types.length > 0));
 
 /**
  * Wires the pipelines: policies → monitors → log-cache collection → windowed aggregation →
@@ -92,33 +85,31 @@ export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSetting
   }).pipe(share());
 
   const read$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'));
+  const evaluationTick$ = settings.periodicEvaluation ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$)) : undefined;
   // Each read is aggregated as soon as it is in (flush$), not on a later tick: the metric covers
   // [now − stat window, now) up to the read itself, as the anchor's per-poll read does.
-  const restMetric$ = aggregateMetrics({ envelope$: read$.pipe(mergeMap((e) => e.envelopes)), flush$: read$.pipe(map((e) => e.appId)), monitor$: monitor$.pipe(map(restTypesOnly)) }, {
+  const { appMetric$, persist$, decision$: evaluated$ } = metricPath({
+    envelope$: read$.pipe(mergeMap((e) => e.envelopes)),
+    flush$: read$.pipe(map((e) => e.appId)),
+    monitor$,
+    policy$,
+    extraMetric$: collect$.pipe(
+      filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
+      map((e) => e.metric),
+    ),
+    ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}),
+  }, {
     scheduler,
-    statWindowSecs: settings.statWindowSecs,
-    intervalMs: settings.aggregatorIntervalMs,
-    localHttpMetrics: false,
-  }).pipe(takeUntil(stop$));
-  const promMetric$ = collect$.pipe(
-    filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
-    map((e) => e.metric),
-  );
-
-  const appMetric$ = merge(restMetric$, promMetric$).pipe(cacheMetrics(adapters.cache), share());
-  const persist$ = persistMetrics({ appMetric$ }, {
-    scheduler,
+    cache: adapters.cache,
     save: adapters.saveMetrics,
-    flushIntervalMs: settings.saveIntervalMs,
-    maxBatchSize: settings.saveBatchSize,
-    maxPending: settings.maxPendingMetrics,
-    retry: { initialMs: 500, maxMs: Math.max(500, settings.saveIntervalMs * 6) },
-  });
-  const evaluationTick$ = settings.periodicEvaluation ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$)) : undefined;
-  const evaluated$ = evaluateAppMetrics({ appMetric$, policy$, ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}) }, {
-    scheduler,
     queryAppMetrics: adapters.queryAppMetrics,
     scale: adapters.scale,
+    statWindowSecs: settings.statWindowSecs,
+    aggregatorIntervalMs: settings.aggregatorIntervalMs,
+    localHttpMetrics: false,
+    saveIntervalMs: settings.saveIntervalMs,
+    saveBatchSize: settings.saveBatchSize,
+    maxPendingMetrics: settings.maxPendingMetrics,
     defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
     breaker: settings.breaker,
     evaluationConcurrency: settings.evaluationConcurrency,
