@@ -50,7 +50,10 @@ export const createRecordingWriter = async (path: string, options: RecordingWrit
     },
     async abort() {
       sink.destroy();
+      // The file may still be opening: wait until it is closed, or it could appear after the rm.
+      const closed = file.closed ? Promise.resolve() : once(file, 'close').then(() => undefined, () => undefined);
       file.destroy();
+      await closed;
       await rm(temporary, { force: true });
     },
   };
