@@ -1,28 +1,18 @@
 import { interval, merge } from 'rxjs';
 import { map, takeUntil } from 'rxjs/operators';
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
-import type { MetricCache } from '../cache/metric-cache.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AppMetric } from '../model/app-metric.ts';
 import type { Decision } from '../model/decision.ts';
 import type { Envelope } from '../model/envelope.ts';
-import type { Policy, Trigger } from '../model/policy.ts';
-import type { QueryAppMetrics } from '../model/query.ts';
-import type { ScaleReply } from '../scaling/scale-reply.ts';
-import type { SaveResult } from '../stores/app-metric-store.ts';
+import type { Policy } from '../model/policy.ts';
 import { monitorsOf } from '../service/monitors.ts';
 import { metricPath } from '../service/metric-path.ts';
+import type { MetricPathDeps } from '../service/metric-path.ts';
 import type { ReplaySettings } from './replay-settings.ts';
 
-export interface ReplayGraphAdapters {
-  readonly scheduler: SchedulerLike;
-  readonly cache: MetricCache;
-  readonly save: (batch: readonly AppMetric[]) => Observable<SaveResult>;
-  readonly queryAppMetrics: QueryAppMetrics;
-  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
-  readonly logger: Logger;
-}
+export type ReplayGraphAdapters = Pick<MetricPathDeps, 'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale'> & { readonly logger: Logger };
 
 export interface ReplaySources {
   readonly envelope$: Observable<Envelope>;

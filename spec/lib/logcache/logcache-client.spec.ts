@@ -8,6 +8,7 @@ import { startLogCacheServer } from '../../../lib/simulation/logcache-server.ts'
 import type { LogCacheServer } from '../../../lib/simulation/logcache-server.ts';
 import { startUaaServer } from '../../../lib/simulation/uaa-server.ts';
 import { createPasswordGrantProvider } from '../../../lib/uaa/password-grant-provider.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const T0 = 1731578400000000000n;
@@ -27,14 +28,6 @@ const server = async (...args: Parameters<typeof startLogCacheServer>): Promise<
 const client = (url: string, extra: Partial<LogCacheClientOptions> = {}) =>
   createLogCacheClient({ url, timeoutMs: 2000, retry: { limit: 0, initialMs: 5, maxMs: 5 }, concurrency: 4, ...extra });
 
-const rejection = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected the call to fail');
-};
 
 // ---
 const read = suite('read');

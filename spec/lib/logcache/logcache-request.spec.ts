@@ -5,6 +5,7 @@ import { createLogCacheClient } from '../../../lib/logcache/logcache-client.ts';
 import type { LogCacheClientOptions } from '../../../lib/logcache/logcache-client.ts';
 import { sendJson, startPeerServer } from '../../../lib/simulation/peer-server.ts';
 import { startLogCacheServer } from '../../../lib/simulation/logcache-server.ts';
+import { rejection } from '../../support/rejection.ts';
 
 const EMPTY = '{"envelopes":{"batch":[]}}';
 const window = { startTime: 0n, endTime: 1n };
@@ -28,14 +29,6 @@ const status = (res: ServerResponse, code: number, body = ''): void => { res.wri
 const client = (url: string, extra: Partial<LogCacheClientOptions> = {}) =>
   createLogCacheClient({ url, timeoutMs: 1000, retry: { limit: 3, initialMs: 40, maxMs: 1000 }, concurrency: 4, ...extra });
 
-const rejection = async (promise: Promise<unknown>): Promise<Error & Record<string, unknown>> => {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error & Record<string, unknown>;
-  }
-  throw new Error('expected the call to fail');
-};
 
 // ---
 const retries = suite('retries');

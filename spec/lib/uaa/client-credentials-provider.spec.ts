@@ -7,6 +7,7 @@ import { readBody, sendJson, startPeerServer } from '../../../lib/simulation/pee
 import type { PeerServer } from '../../../lib/simulation/peer-server.ts';
 import { startUaaServer } from '../../../lib/simulation/uaa-server.ts';
 import { NS_PER_SECOND } from '../../../lib/time/ns.ts';
+import { rejection } from '../../support/rejection.ts';
 
 interface Seen { path: string; headers: IncomingMessage['headers']; body: string }
 
@@ -28,14 +29,6 @@ const fakeUaa = async (reply: (n: number) => { status: number; body: string }) =
 const token = (n: number, extra: Record<string, unknown> = {}) =>
   ({ status: 200, body: JSON.stringify({ access_token: `cc-token-${n}`, token_type: 'bearer', ...extra }) });
 
-const rejection = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-};
 
 // ---
 const cc = suite('createClientCredentialsProvider');

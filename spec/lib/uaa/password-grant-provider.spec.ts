@@ -6,6 +6,7 @@ import { createLogCacheClient } from '../../../lib/logcache/logcache-client.ts';
 import { readBody, sendJson, startPeerServer } from '../../../lib/simulation/peer-server.ts';
 import type { PeerServer } from '../../../lib/simulation/peer-server.ts';
 import { NS_PER_MS } from '../../../lib/time/ns.ts';
+import { rejection } from '../../support/rejection.ts';
 
 interface Seen { method: string; path: string; headers: IncomingMessage['headers']; body: string }
 
@@ -42,14 +43,6 @@ const clientFor = (url: string, auth: ReturnType<typeof createPasswordGrantProvi
 
 const read = { startTime: 0n, endTime: 1n };
 
-const rejection = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail');
-};
 
 const servers: PeerServer[] = [];
 const track = <T extends { server: PeerServer }>(x: T): T => { servers.push(x.server); return x; };
