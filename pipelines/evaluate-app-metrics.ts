@@ -37,14 +37,33 @@ export interface EvaluateAppMetricsDeps {
 type Input = { readonly metric: AppMetric } | { readonly tick: true };
 type KeyedJob = EvaluationJob & { readonly key: string };
 
+type IndexedRules = EvaluationJob['rules'];
+
+// Each policy's rules by metric type, worked out once per policy object instead of per metric.
+const rulesByType = new WeakMap<Policy, ReadonlyMap<string, IndexedRules>>();
+const rulesOf = (policy: Policy, metricType: string): IndexedRules | undefined => {
+  let byType = rulesByType.get(policy);
+  if (byType === undefined) {
+    const grouped = new Map<string, { rule: Policy['rules'][number]; index: number }[]>();
+    policy.rules.forEach((rule, index) => {
+      const list = grouped.get(rule.metricType);
+      if (list) list.push({ rule, index });
+      else grouped.set(rule.metricType, [{ rule, index }]);
+    });
+    byType = grouped;
+    rulesByType.set(policy, byType);
+  }
+  return byType.get(metricType);
+};
+
 const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[] => {
-  const indexed = (p: Policy) => p.rules.map((rule, index) => ({ rule, index }));
   if ('metric' in input) {
     const { appId, name } = input.metric;
     const policy = policies.get(appId);
-    const rules = policy ? indexed(policy).filter(({ rule }) => rule.metricType === name) : [];
-    return rules.length > 0 ? [{ key: `${appId}\n${name}`, appId, rules }] : [];
+    const rules = policy ? rulesOf(policy, name) : undefined;
+    return rules ? [{ key: `${appId}\n${name}`, appId, rules }] : [];
   }
+  const indexed = (p: Policy) => p.rules.map((rule, index) => ({ rule, index }));
   return [...policies].filter(([, p]) => p.rules.length > 0).map(([appId, p]) => ({ key: `${appId}\n*`, appId, rules: indexed(p) }));
 };
 

@@ -3,7 +3,7 @@ import { catchError, defaultIfEmpty, map, mergeMap, take } from 'rxjs/operators'
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../lib/model/app-metric.ts';
 import type { Decision } from '../lib/model/decision.ts';
-import type { ScalingRule } from '../lib/model/policy.ts';
+import type { Operator, ScalingRule } from '../lib/model/policy.ts';
 import type { QueryAppMetrics } from '../lib/model/query.ts';
 import { judgeBreach } from '../lib/policy/judge-breach.ts';
 import type { BreachVerdict } from '../lib/policy/judge-breach.ts';
@@ -23,8 +23,9 @@ export interface EvaluateRulesDeps {
   readonly defaultBreachDurationSecs: number;
 }
 
-const emit = (...decisions: Decision[]): Observable<Decision> => fromArray(decisions);
 const queryFailed = (reason: string): BreachVerdict => ({ breached: false, reason, values: [], unit: '' });
+
+type RuleEntry = EvaluationJob['rules'][number];
 
 /**
  * Evaluates a job's rules one after the other (contracts §5.6) and hands the first breach to
@@ -33,6 +34,9 @@ const queryFailed = (reason: string): BreachVerdict => ({ breached: false, reaso
  *
  *   rules     r0 ------ r1 ------ r2
  *   output    no-breach  breach, onBreach(...)        (r2 never queried)
+ *
+ * Rules whose history the reader has at hand (`queryAppMetrics.cached`) are judged in one
+ * synchronous pass; the first that needs a real read continues as an Observable.
  */
 export const evaluateRules = (
   job: EvaluationJob,
@@ -40,40 +44,74 @@ export const evaluateRules = (
   onBreach: (breach: BreachDecision) => Observable<Decision>,
 ): Observable<Decision> => {
   const { appId } = job;
-  const from = (k: number): Observable<Decision> => {
-    const entry = job.rules[k];
-    if (entry === undefined) return EMPTY;
-    return defer(() => {
-      const { rule, index: ruleIndex } = entry;
-      const now = nowNs(deps.scheduler);
-      const operator = rule.operator;
-      if (!isOperator(operator)) {
-        return concat(emit({ kind: 'rule-skipped', at: now, appId, ruleIndex, reason: `operator-is-invalid: ${JSON.stringify(operator)} is not one of <, <=, >, >=` }), from(k + 1));
-      }
-      const breachDurationSecs = rule.breachDurationSecs > 0 ? rule.breachDurationSecs : deps.defaultBreachDurationSecs;
-      const bd = secondsToNs(breachDurationSecs);
-      return defer(() => deps.queryAppMetrics(appId, rule.metricType, now - 2n * bd, now, 'ASC')).pipe(
-        take(1),
-        map((rows: AppMetric[]) => judgeBreach(rows, { operator, threshold: rule.threshold, breachDurationSecs }, now)),
-        defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
-        catchError((err: unknown) => of(queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`))),
-        mergeMap((verdict): Observable<Decision> => {
-          if (!verdict.breached) {
-            return concat(
-              emit({ kind: 'no-breach', at: now, appId, ruleIndex, metricType: rule.metricType, reason: verdict.reason, values: verdict.values }),
-              from(k + 1),
-            );
-          }
-          return onBreach({
-            kind: 'breach', at: now, appId, ruleIndex, values: verdict.values,
-            trigger: {
-              appId, metricType: rule.metricType, metricUnit: verdict.unit, breachDurationSecs, threshold: rule.threshold,
-              operator: rule.operator, coolDownSecs: rule.coolDownSecs, adjustment: rule.adjustment,
-            },
-          });
-        }),
-      );
-    });
+  const cached = deps.queryAppMetrics.cached;
+
+  const windowOf = (rule: ScalingRule) => {
+    const breachDurationSecs = rule.breachDurationSecs > 0 ? rule.breachDurationSecs : deps.defaultBreachDurationSecs;
+    return { breachDurationSecs, bd: secondsToNs(breachDurationSecs) };
   };
-  return from(0);
+
+  const skipped = ({ rule, index }: RuleEntry, now: bigint): Decision =>
+    ({ kind: 'rule-skipped', at: now, appId, ruleIndex: index, reason: `operator-is-invalid: ${JSON.stringify(rule.operator)} is not one of <, <=, >, >=` });
+
+  /** The decision a verdict makes: a no-breach, or the breach handed on. */
+  const decide = ({ rule, index: ruleIndex }: RuleEntry, verdict: BreachVerdict, breachDurationSecs: number, now: bigint): Decision | BreachDecision => {
+    if (!verdict.breached) return { kind: 'no-breach', at: now, appId, ruleIndex, metricType: rule.metricType, reason: verdict.reason, values: verdict.values };
+    return {
+      kind: 'breach', at: now, appId, ruleIndex, values: verdict.values,
+      trigger: {
+        appId, metricType: rule.metricType, metricUnit: verdict.unit, breachDurationSecs, threshold: rule.threshold,
+        operator: rule.operator, coolDownSecs: rule.coolDownSecs, adjustment: rule.adjustment,
+      },
+    };
+  };
+
+  const judge = (rows: AppMetric[], rule: ScalingRule, breachDurationSecs: number, now: bigint): BreachVerdict => {
+    try {
+      return judgeBreach(rows, { operator: rule.operator as Operator, threshold: rule.threshold, breachDurationSecs }, now);
+    } catch (err) {
+      return queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+
+  /** Rule k read through the Observable reader, then the rules after it. */
+  const readRule = (k: number): Observable<Decision> => defer(() => {
+    const entry = job.rules[k]!;
+    const { rule } = entry;
+    const now = nowNs(deps.scheduler);
+    const { breachDurationSecs, bd } = windowOf(rule);
+    return defer(() => deps.queryAppMetrics(appId, rule.metricType, now - 2n * bd, now, 'ASC')).pipe(
+      take(1),
+      map((rows: AppMetric[]) => judge(rows, rule, breachDurationSecs, now)),
+      defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
+      catchError((err: unknown) => of(queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`))),
+      mergeMap((verdict): Observable<Decision> => {
+        const decision = decide(entry, verdict, breachDurationSecs, now);
+        return decision.kind === 'breach' ? onBreach(decision) : concat(of(decision), from(k + 1));
+      }),
+    );
+  });
+
+  /** Rules from k on: judged at once while their history is at hand. */
+  const from = (k: number): Observable<Decision> => defer(() => {
+    const out: Decision[] = [];
+    for (let i = k; i < job.rules.length; i++) {
+      const entry = job.rules[i]!;
+      const { rule } = entry;
+      const now = nowNs(deps.scheduler);
+      if (!isOperator(rule.operator)) {
+        out.push(skipped(entry, now));
+        continue;
+      }
+      const { breachDurationSecs, bd } = windowOf(rule);
+      const rows = cached?.(appId, rule.metricType, now - 2n * bd, now, 'ASC');
+      if (rows === undefined) return out.length === 0 ? readRule(i) : concat(fromArray(out), readRule(i));
+      const decision = decide(entry, judge(rows, rule, breachDurationSecs, now), breachDurationSecs, now);
+      if (decision.kind === 'breach') return out.length === 0 ? onBreach(decision) : concat(fromArray(out), onBreach(decision));
+      out.push(decision);
+    }
+    return out.length === 1 ? of(out[0]!) : fromArray(out);
+  });
+
+  return job.rules.length === 0 ? EMPTY : from(0);
 };

@@ -18,7 +18,7 @@ import { createClientCredentialsProvider } from '../lib/uaa/client-credentials-p
 import { createPasswordGrantProvider } from '../lib/uaa/password-grant-provider.ts';
 import { msToNs } from '../lib/time/ns.ts';
 
-const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz]> (--from-dump <read-response.json> ... | live options)
+const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz|.zst]> (--from-dump <read-response.json> ... | live options)
 
 Live options:
   --logcache-url <url>        log-cache base URL (required)

@@ -1,72 +1,110 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import type { Readable, Transform } from 'node:stream';
 import { RecordingError } from './recording-error.ts';
 
-export interface RecordingLine {
-  /** 1-based, counted in the decompressed text. */
-  readonly line: number;
-  readonly text: string;
+/** Consecutive lines of a recording: `texts[i]` is line `firstLine + i` (1-based, counted in the decompressed text). */
+export interface RecordingLines {
+  readonly firstLine: number;
+  readonly texts: readonly string[];
 }
 
-/** Bytes of the file consumed so far (compressed bytes for gzip), for progress display. */
+/** Bytes of the file consumed so far (compressed bytes for gzip or zstd), for progress display. */
 export interface ReadProgress {
   bytesRead: number;
   totalBytes: number;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b] as const;
+export type RecordingCompression = 'gzip' | 'zstd' | 'none';
 
-/** Whether the file starts with the gzip magic number; the extension is not trusted either way. */
-export const isGzipFile = async (path: string): Promise<boolean> => {
+const GZIP_MAGIC = [0x1f, 0x8b];
+const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
+
+const startsWith = (head: Buffer, magic: readonly number[]) => magic.every((byte, i) => head[i] === byte);
+
+/** The compression named by the file's magic number; the extension is not trusted either way. */
+export const recordingCompression = async (path: string): Promise<RecordingCompression> => {
   const handle = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     throw new RecordingError(`cannot open recording ${path}: ${err.code ?? err.message}`, { path, cause: err });
   });
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    const total = (await handle.stat()).size;
-    return bytesRead === 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1] && total > 0;
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead >= 2 && startsWith(head, GZIP_MAGIC)) return 'gzip';
+    if (bytesRead === 4 && startsWith(head, ZSTD_MAGIC)) return 'zstd';
+    return 'none';
   } finally {
     await handle.close();
   }
 };
 
+const decompressor = (compression: RecordingCompression): Transform | undefined =>
+  compression === 'gzip' ? createGunzip({ chunkSize: INFLATE_CHUNK })
+    : compression === 'zstd' ? createZstdDecompress({ chunkSize: INFLATE_CHUNK })
+      : undefined;
+
+const isCorruption = (err: NodeJS.ErrnoException) =>
+  err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /^ZSTD_/.test(err.code ?? '') || err.message.includes('unexpected end');
+
 /**
- * Streams the lines of a plain or gzip recording without loading it whole. Line endings may be
- * `\n` or `\r\n`; a last line without a newline is still read. A corrupt gzip stream is a
- * RecordingError naming the line reached.
+ * Streams the lines of a plain, gzip or zstd recording without loading it whole, a batch per
+ * decompressed chunk. Lines are cut on newline bytes before decoding (UTF-8 never uses that byte
+ * inside a character), which is much cheaper than decoding chunks to text and cutting strings.
+ * Line endings may be `\n` or `\r\n`; a last line without a newline is still read. A corrupt
+ * stream is a RecordingError naming the line reached.
  */
-export async function* readRecordingLines(path: string, progress?: ReadProgress): AsyncGenerator<RecordingLine> {
-  const gzip = await isGzipFile(path);
-  const raw = createReadStream(path, { highWaterMark: 256 * 1024 });
+export async function* readRecordingLines(path: string, progress?: ReadProgress): AsyncGenerator<RecordingLines> {
+  const compression = await recordingCompression(path);
+  const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
   if (progress) {
     raw.on('open', () => { progress.bytesRead = 0; });
     raw.on('data', (chunk) => { progress.bytesRead += chunk.length; });
   }
-  const input: Readable = gzip ? raw.pipe(createGunzip()) : raw;
-  if (gzip) raw.on('error', (err) => input.destroy(err));
-  input.setEncoding('utf8');
+  const unpack = decompressor(compression);
+  const input: Readable = unpack ? raw.pipe(unpack) : raw;
+  if (unpack) raw.on('error', (err) => input.destroy(err));
   let line = 0;
-  let rest = '';
+  // The unfinished line: parts of it, joined only once its newline arrives.
+  let pending: Buffer[] = [];
+  const textOf = (bytes: Buffer, start: number, end: number) =>
+    bytes.toString('utf8', start, end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
   try {
-    for await (const chunk of input as AsyncIterable<string>) {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let bytes = chunk;
       let start = 0;
-      const text = rest + chunk;
-      for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-        line += 1;
-        yield { line, text: text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end) };
+      let end = bytes.indexOf(NEWLINE);
+      if (end === -1) { pending.push(bytes); continue; }
+      if (pending.length > 0) {
+        pending.push(bytes);
+        bytes = Buffer.concat(pending);
+        pending = [];
+        end = bytes.indexOf(NEWLINE);
+      }
+      const firstLine = line + 1;
+      const texts: string[] = [];
+      for (; end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+        texts.push(textOf(bytes, start, end));
         start = end + 1;
       }
-      rest = text.slice(start);
+      line += texts.length;
+      if (start < bytes.length) pending.push(bytes.subarray(start));
+      yield { firstLine, texts };
     }
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'Z_DATA_ERROR' || (err as Error).message.includes('unexpected end')
-      ? `corrupt gzip data after line ${line}` : `read failed after line ${line}: ${(err as Error).message}`;
+    const reason = isCorruption(err as NodeJS.ErrnoException)
+      ? `corrupt ${compression} data after line ${line}` : `read failed after line ${line}: ${(err as Error).message}`;
     throw new RecordingError(`${path}: ${reason}`, { path, line, cause: err });
   } finally {
     raw.destroy();
+    unpack?.destroy();
   }
-  if (rest.length > 0) yield { line: line + 1, text: rest.endsWith('\r') ? rest.slice(0, -1) : rest };
+  if (pending.length > 0) {
+    const rest = Buffer.concat(pending);
+    yield { firstLine: line + 1, texts: [textOf(rest, 0, rest.length)] };
+  }
 }

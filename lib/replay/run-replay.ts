@@ -6,7 +6,9 @@ import { stringify } from '../json/bigint-json.ts';
 import type { Decision } from '../model/decision.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { Policy } from '../model/policy.ts';
-import { readRecording } from '../recording/read-recording.ts';
+import { isBlankLine } from '../recording/read-recording.ts';
+import { readRecordingLines } from '../recording/read-recording-lines.ts';
+import { parseRecordingLine } from '../recording/parse-recording-line.ts';
 import { RecordingError } from '../recording/recording-error.ts';
 import type { RecordingIssue } from '../recording/validate-recording.ts';
 import { createSeriesCollector } from '../report/metric-series.ts';
@@ -93,15 +95,20 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       .subscribe({ next: onEvent, error: (err: unknown) => { failure = { err }; }, complete: () => { completed = true; } });
   };
 
-  const deliver = async (envelope: Envelope) => {
+  // Returns a promise only when the clock has to run first, so most envelopes cost no await.
+  const deliver = (envelope: Envelope): Promise<void> | undefined => {
     const ms = nsToMs(envelope.timestamp);
     if (!clock) start(ms);
     const c = clock!;
     if (ms > c.now()) {
-      await c.runUntil(ms, false);
-      await pace(ms);
+      if (options.speed !== undefined || !c.skipTo(ms)) return c.runUntil(ms, false).then(() => pace(ms)).then(() => push(envelope));
     }
     else if (ms < c.now()) late += 1;
+    push(envelope);
+    return undefined;
+  };
+
+  const push = (envelope: Envelope) => {
     if (apps.observe(envelope)) {
       // The cache follows the app set before the monitors ask for the new app's metrics.
       cache.sync(apps.policies.keys());
@@ -109,19 +116,26 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     }
     envelope$.next(envelope);
     envelopes += 1;
-  };
-
-  for await (const entry of readRecording(options.recording, { parseEnvelope: parse, progress })) {
-    if (failure) break;
-    if (!entry.ok) {
-      if (options.strict) throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, { path: options.recording, line: entry.line });
-      issueCount += 1;
-      if (issues.length < MAX_ISSUES) issues.push({ line: entry.line, reason: entry.reason });
-      continue;
-    }
-    await deliver(entry.envelope);
     if (options.onProgress && envelopes % 512 === 0) {
       options.onProgress({ fraction: progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0, virtualNs: msToNs(clock!.now()), envelopes });
+    }
+  };
+
+  // Lines are parsed one at a time, just before delivery: parsing a whole batch first kept
+  // hundreds of fresh envelopes alive at once, and the collector then moved them to the old space.
+  read: for await (const { firstLine, texts } of readRecordingLines(options.recording, progress)) {
+    for (let i = 0; i < texts.length; i++) {
+      if (failure) break read;
+      if (isBlankLine(texts[i]!)) continue;
+      const entry = parseRecordingLine(texts[i]!, firstLine + i, parse);
+      if (!entry.ok) {
+        if (options.strict) throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, { path: options.recording, line: entry.line });
+        issueCount += 1;
+        if (issues.length < MAX_ISSUES) issues.push({ line: entry.line, reason: entry.reason });
+        continue;
+      }
+      const wait = deliver(entry.envelope);
+      if (wait) await wait;
     }
   }
 

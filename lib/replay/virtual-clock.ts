@@ -13,6 +13,11 @@ export interface VirtualClock {
   runUntil(limitMs: number, inclusive: boolean): Promise<void>;
   /** When the next scheduled action is due, if any. */
   nextDue(): number | undefined;
+  /**
+   * Moves the clock to `limitMs` at once when nothing is due before it (the common case between two
+   * envelopes) and returns true; otherwise returns false and leaves the stepping to runUntil.
+   */
+  skipTo(limitMs: number): boolean;
 }
 
 export interface VirtualClockOptions {
@@ -34,6 +39,12 @@ export const createVirtualClock = (options: VirtualClockOptions): VirtualClock =
     scheduler,
     now: () => scheduler.now(),
     nextDue: () => scheduler.nextDue(),
+    skipTo(limitMs) {
+      const due = scheduler.nextDue();
+      if (due !== undefined && due < limitMs) return false;
+      scheduler.advanceTo(limitMs);
+      return true;
+    },
     async runUntil(limitMs, inclusive) {
       for (let due = scheduler.nextDue(); due !== undefined && (inclusive ? due <= limitMs : due < limitMs); due = scheduler.nextDue()) {
         await options.beforeInstant?.(due);

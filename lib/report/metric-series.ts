@@ -18,18 +18,22 @@ const INTEGER = /^-?\d+$/;
 
 /** Keeps the app metrics the replay produced in compact form for the charts. */
 export const createSeriesCollector = (): SeriesCollector => {
-  const all = new Map<string, MetricSeries>();
+  const all: MetricSeries[] = [];
+  // By app, then by metric type: no key string built per metric.
+  const byApp = new Map<string, Map<string, MetricSeries>>();
   return {
     add(metric) {
-      const key = `${metric.appId}\u0000${metric.name}`;
-      let series = all.get(key);
+      let byType = byApp.get(metric.appId);
+      if (!byType) byApp.set(metric.appId, byType = new Map());
+      let series = byType.get(metric.name);
       if (!series) {
         series = { appId: metric.appId, metricType: metric.name, unit: metric.unit, points: [] };
-        all.set(key, series);
+        byType.set(metric.name, series);
+        all.push(series);
       }
       if (metric.unit !== '') series.unit = metric.unit;
       series.points.push([Number(metric.timestamp / 1_000_000n), INTEGER.test(metric.value) ? Number(metric.value) : null]);
     },
-    series: () => [...all.values()],
+    series: () => [...all],
   };
 };

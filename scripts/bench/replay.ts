@@ -1,8 +1,8 @@
 /**
  * Replay: 24 hours of container gauges for 100 apps (2 instances each, every 30 s, combined shape)
- * written to a temporary gzip recording, then replayed through runReplay in virtual time against the
- * embedded database (or --database-url). Only the replay is timed.
- * Usage: node scripts/bench/replay.ts [--quick] [--database-url postgres://…] [--apps N] [--hours H]
+ * written to a temporary recording (zstd, or --compression gzip|none), then replayed through
+ * runReplay in virtual time against the embedded database (or --database-url). Only the replay is timed.
+ * Usage: node scripts/bench/replay.ts [--quick] [--database-url postgres://…] [--apps N] [--hours H] [--compression zstd|gzip|none]
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { connectDatabase } from '../../lib/db/connect.ts';
 import { silentLogger } from '../../lib/log/logger.ts';
 import { envelopeToLine } from '../../lib/recording/envelope-json.ts';
+import type { RecordingCompression } from '../../lib/recording/read-recording-lines.ts';
 import { createRecordingWriter } from '../../lib/recording/write-recording.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../lib/replay/replay-settings.ts';
 import { runReplay } from '../../lib/replay/run-replay.ts';
@@ -32,8 +33,8 @@ const POLICY = JSON.stringify({
 });
 
 /** Writes the recording in time order, one emission period of every app at a time. */
-const writeRecording = async (path: string, apps: number, hours: number): Promise<number> => {
-  const writer = await createRecordingWriter(path, { gzip: true, level: 1 });
+const writeRecording = async (path: string, apps: number, hours: number, compression: RecordingCompression): Promise<number> => {
+  const writer = await createRecordingWriter(path, { compression, level: 1 });
   const benchApps = Array.from({ length: apps }, (_v, i) => benchApp(i, INSTANCES));
   const periodNs = BigInt(PERIOD_SECS) * NS_PER_SECOND;
   const periods = (hours * 3600) / PERIOD_SECS;
@@ -56,14 +57,16 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
   const apps = Number(values.apps ?? (quick ? 5 : 100));
   const hours = Number(values.hours ?? (quick ? 1 : 24));
   if (!(Number.isInteger(apps) && apps > 0 && Number.isInteger(hours) && hours > 0)) throw new Error(`--apps and --hours must be positive integers, got ${values.apps} and ${values.hours}`);
+  const compression = (values.compression ?? 'zstd') as RecordingCompression;
+  if (!['zstd', 'gzip', 'none'].includes(compression)) throw new Error(`--compression must be zstd, gzip or none, got ${compression}`);
   const dir = await mkdtemp(join(tmpdir(), 'eg-bench-replay-'));
   const url = values['database-url'] as string | undefined;
   // A given server is used inside a schema of its own, dropped afterwards.
   const schema = `eg_bench_${randomBytes(6).toString('hex')}`;
   const database = await connectDatabase(url ? { url, schema, applySchema: true } : {});
   try {
-    const recording = join(dir, 'recording.ndjson.gz');
-    const written = await writeRecording(recording, apps, hours);
+    const recording = join(dir, 'recording.ndjson');
+    const written = await writeRecording(recording, apps, hours, compression);
     const size = (await stat(recording)).size;
 
     const result = await runReplay({
@@ -79,7 +82,7 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
     return {
       title: 'Replay (24 h of envelopes for 100 apps)',
       notes: [
-        `${count(apps)} apps x ${INSTANCES} instances, container gauges every ${PERIOD_SECS} s in the combined (RLP) shape, ${hours} h: ${count(written)} envelopes, gzip ${mib(size)}`,
+        `${count(apps)} apps x ${INSTANCES} instances, container gauges every ${PERIOD_SECS} s in the combined (RLP) shape, ${hours} h: ${count(written)} envelopes, ${compression} ${mib(size)}`,
         `runReplay with the default replay settings (aggregation every 40 s, stat window 120 s, cache 300), 3 rules per app, ${url ? 'the given PostgreSQL (private schema)' : 'the embedded database'}`,
         `timed: reading and decompressing the file, parsing, aggregation, cache, persistence and evaluation; not timed: writing the recording`,
       ],
@@ -100,4 +103,4 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
     await database.close();
     await rm(dir, { recursive: true, force: true });
   }
-}, ['database-url', 'apps', 'hours']);
+}, ['database-url', 'apps', 'hours', 'compression']);

@@ -10,7 +10,7 @@ import type { Decision } from '../../lib/model/decision.ts';
 import type { Policy, ScalingRule, Trigger } from '../../lib/model/policy.ts';
 import { secondsToNs } from '../../lib/time/ns.ts';
 import { marbles } from '../support/marbles.ts';
-import { alwaysBreaching, APP, enoughAt, historyReader, metric, okReply, policies, short, timeline, TYPE, UNIT } from './evaluation-fixtures.ts';
+import { alwaysBreaching, APP, cachedHistoryReader, enoughAt, historyReader, metric, okReply, policies, short, timeline, TYPE, UNIT } from './evaluation-fixtures.ts';
 import type { QueryCall } from './evaluation-fixtures.ts';
 
 const breaker = { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 3 };
@@ -26,7 +26,17 @@ interface Run {
  * the scaling engine answers at once. Returns the decisions (as short lines), the triggers sent
  * and the reader calls.
  */
-const evaluateOnce = ({ history = [], rules = [{}], defaultBreachDurationSecs = 30 }: Run) => {
+const evaluateOnce = (run: Run) => {
+  // Every scenario runs through both reader paths, which must decide alike.
+  const observed = evaluateWith(run, historyReader);
+  const immediate = evaluateWith(run, cachedHistoryReader);
+  assert.equal(immediate.lines, observed.lines, 'a reader answering at once decides as one answering through an Observable');
+  assert.equal(immediate.sent, observed.sent);
+  assert.equal(immediate.calls, observed.calls);
+  return observed;
+};
+
+const evaluateWith = ({ history = [], rules = [{}], defaultBreachDurationSecs = 30 }: Run, reader: typeof historyReader) => {
   const sent: Trigger[] = [];
   const calls: QueryCall[] = [];
   let lines: string[] = [];
@@ -35,7 +45,7 @@ const evaluateOnce = ({ history = [], rules = [{}], defaultBreachDurationSecs = 
     const out$ = evaluateAppMetrics(
       { appMetric$: hot('100s m', { m: metric(99, 'trigger') }), policy$: cold('p', { p: policies({ [APP]: rules }) }) },
       {
-        scheduler, queryAppMetrics: historyReader(history, calls), defaultBreachDurationSecs, breaker,
+        scheduler, queryAppMetrics: reader(history, calls), defaultBreachDurationSecs, breaker,
         scale: (t) => { sent.push(t); return cold('(r|)', { r: okReply() }); },
       },
     );
@@ -45,6 +55,10 @@ const evaluateOnce = ({ history = [], rules = [{}], defaultBreachDurationSecs = 
   });
   return { lines, sent, calls, decisions };
 };
+
+/** Delays a reader's answer by 5 ms of virtual time, as a database read would take. */
+const delayed = (cold: (marbles: string) => Observable<unknown>) => <T>(source: Observable<T>): Observable<T> =>
+  new Observable<T>((subscriber) => cold('5ms |').subscribe({ complete: () => source.subscribe(subscriber) }));
 
 const ev = suite('evaluateAppMetrics: breach semantics (group G, default breach duration 30 s)');
 
@@ -108,6 +122,30 @@ ev('S85: the first breached rule wins and the later rules are not evaluated', ()
   assert.equal(second.lines, ['no #0: value 400 (10s ago) is not >= 500', 'breach #1 <=500', 'call -1', 'ok cooldown 400s']);
   const both = evaluateOnce({ history: enoughAt(100, '500', '500', '500'), rules });
   assert.equal(both.sent.map((t) => t.adjustment), ['+1']);
+});
+
+ev('a rule whose history is not at hand is read through the Observable, and the next rules go on at once', () => {
+  const history = enoughAt(100, '300', '300', '300');
+  const rules = [{ operator: '>' }, { operator: '>=' }, { operator: '<', adjustment: '-1' }];
+  const decisions: string[] = [];
+  const reads: string[] = [];
+  marbles(({ hot, cold, scheduler, flush }) => {
+    const reader = cachedHistoryReader(history, [], [1]);
+    const queryAppMetrics = Object.assign((...args: Parameters<typeof reader>) => { reads.push(`#${reads.length}`); return reader(...args).pipe(delayed(cold)); }, { cached: reader.cached });
+    evaluateAppMetrics(
+      { appMetric$: hot('100s m', { m: metric(99, 'trigger') }), policy$: cold('p', { p: policies({ [APP]: rules }) }) },
+      { scheduler, queryAppMetrics, defaultBreachDurationSecs: 30, breaker, scale: () => cold('(r|)', { r: okReply() }) },
+    ).subscribe((d) => decisions.push(`${scheduler.now() / 1000}s ${short(d)}`));
+    flush();
+  });
+  assert.is(reads.length, 1, 'only the rule without a cached history subscribed to the reader');
+  assert.equal(decisions, [
+    '100s no #0: value 300 (1s ago) is not > 500',
+    '100.005s no #1: value 300 (1s ago) is not >= 500',
+    '100.005s breach #2 <500',
+    '100.005s call -1',
+    '100.005s ok cooldown 400.005s',
+  ]);
 });
 
 ev('S86: an invalid operator is skipped and the next rule still evaluated and sent', () => {

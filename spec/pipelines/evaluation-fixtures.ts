@@ -38,6 +38,23 @@ export const historyReader = (history: readonly AppMetric[], calls: QueryCall[] 
     return of(order === 'DESC' ? rows.reverse() : rows);
   };
 
+/**
+ * historyReader that also answers synchronously (`cached`), as the service's cache-backed reader
+ * does; the `misses` (0-based counts of its synchronous calls) it pretends not to hold, so those
+ * go through the Observable path.
+ */
+export const cachedHistoryReader = (history: readonly AppMetric[], calls: QueryCall[] = [], misses: readonly number[] = []): QueryAppMetrics => {
+  const read = historyReader(history, calls);
+  let n = 0;
+  const cached: NonNullable<QueryAppMetrics['cached']> = (appId, metricType, start, end, order) => {
+    if (misses.includes(n++)) return undefined;
+    let rows: AppMetric[] = [];
+    read(appId, metricType, start, end, order).subscribe((r) => { rows = r; });
+    return rows;
+  };
+  return Object.assign((...args: Parameters<QueryAppMetrics>) => read(...args), { cached });
+};
+
 /** A reader whose every window breaches `> 500`: one older metric and one at the end of the window. */
 export const alwaysBreaching: QueryAppMetrics = (appId, metricType, start, end) => of([
   { appId, name: metricType, unit: UNIT, value: '600', timestamp: start },

@@ -21,7 +21,7 @@ export const generateSample = async (definition: SampleDefinition, dir: string):
   const recording = join(folder, RECORDING_FILE);
   const policy = join(folder, POLICY_FILE);
   const envelopes = buildSample(definition);
-  const writer = await createRecordingWriter(recording, { gzip: true, level: 9 });
+  const writer = await createRecordingWriter(recording, { compression: 'gzip', level: 9 });
   try {
     for (const envelope of envelopes) await writer.write(envelopeToLine(envelope));
     await writer.close();

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { parseEnvelope } from '../../../lib/envelope/parse-envelope.ts';
 import { readRecording } from '../../../lib/recording/read-recording.ts';
 import type { RecordingEntry } from '../../../lib/recording/parse-recording-line.ts';
@@ -68,6 +68,30 @@ read('reads a gzip file whatever its name, with CRLF endings and no final newlin
   expectEntries(await collect(await temp('r.ndjson', gzipSync(lines.join('\r\n')))));
 });
 
+read('reads a zstd file whatever its name', async () => {
+  expectEntries(await collect(await temp('r.ndjson', zstdCompressSync(`${lines.join('\n')}\n`))));
+});
+
+read('keeps characters that straddle a read chunk and lines longer than a chunk', async () => {
+  // The plain reader takes 1 MiB at a time: put a two-byte character across that boundary,
+  // and make the next line span several chunks.
+  const first = gauge('1731578415123456000', 2.5);
+  const name = (length: number) => JSON.stringify({ timestamp: '1731578416000000000', source_id: APP, instance_id: '0', tags: { app_name: 'é'.padStart(length, 'x') }, gauge: { metrics: { cpu: { unit: 'percentage', value: 1 } } } });
+  const head = `${first}\n`;
+  const filler = name(1); // sized below so that its 'é' starts one byte before the 1 MiB mark
+  const before = Buffer.byteLength(head) + Buffer.byteLength(filler.slice(0, filler.indexOf('é')));
+  const straddling = name(1024 * 1024 - before);
+  const long = name(3 * 1024 * 1024);
+  const text = `${head}${straddling}\n${long}\n`;
+  assert.is(Buffer.from(text).indexOf('é') , 1024 * 1024 - 1, 'the character sits across the boundary');
+  const entries = await collect(await temp('wide.ndjson', text));
+  assert.equal(entries.map((e) => [e.line, e.ok]), [[1, true], [2, true], [3, true]]);
+  const names = entries.map((e) => (e.ok ? e.envelope.tags['app_name'] : undefined));
+  assert.is(names[1], JSON.parse(straddling).tags.app_name);
+  assert.is(names[2]!.length, 3 * 1024 * 1024);
+  assert.ok(names[2]!.endsWith('é'));
+});
+
 read('keeps bare 19-digit timer bounds exact too', async () => {
   const line = `{"timestamp":"1731578421440635000","source_id":"${APP}","timer":{"name":"http","start":1731578421402401977,"stop":1731578421440598133}}`;
   const [entry] = await collect(await temp('t.ndjson', line));
@@ -97,13 +121,32 @@ read('names the line reached when gzip data is corrupt', async () => {
   }
 });
 
+read('names the line reached when zstd data is corrupt', async () => {
+  const good = zstdCompressSync(Buffer.from(`${gauge('1731578415123456000', 2.5)}\n`.repeat(200)));
+  const broken = Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]);
+  try {
+    await collect(await temp('bad.ndjson.zst', broken));
+    assert.unreachable('should have failed');
+  } catch (err) {
+    assert.ok(isRecordingError(err), String(err));
+    assert.match((err as Error).message, /corrupt zstd data after line \d+/);
+  }
+});
+
 read('streams long files in chunks without losing lines', async () => {
   const many = Array.from({ length: 20_000 }, (_, i) => gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100));
   const path = await temp('many.ndjson.gz', gzipSync(many.join('\n')));
   const progress = { bytesRead: 0, totalBytes: 0 };
   let count = 0;
   let lastLine = 0;
-  for await (const line of readRecordingLines(path, progress)) { count += 1; lastLine = line.line; }
+  let batches = 0;
+  for await (const { firstLine, texts } of readRecordingLines(path, progress)) {
+    assert.is(firstLine, lastLine + 1, 'batches follow each other without a gap');
+    count += texts.length;
+    lastLine = firstLine + texts.length - 1;
+    batches += 1;
+  }
+  assert.ok(batches > 1, 'more than one batch');
   assert.is(count, 20_000);
   assert.is(lastLine, 20_000);
   assert.ok(progress.bytesRead > 0);

@@ -3,10 +3,11 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { parseEnvelope } from '../../../lib/envelope/parse-envelope.ts';
 import type { Envelope } from '../../../lib/model/envelope.ts';
 import { envelopeToLine } from '../../../lib/recording/envelope-json.ts';
+import { recordingCompression } from '../../../lib/recording/read-recording-lines.ts';
 import { createRecordingWriter } from '../../../lib/recording/write-recording.ts';
 
 const envelopes: Envelope[] = [
@@ -42,18 +43,28 @@ const dirs: string[] = [];
 writer.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
 const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'writer-')); dirs.push(d); return d; };
 
-writer('writes gzip for a .gz name and plain text otherwise', async () => {
+writer('writes gzip for a .gz name, zstd for .zst and plain text otherwise', async () => {
   const dir = await tempDir();
-  for (const name of ['a.ndjson.gz', 'nested/b.ndjson']) {
+  for (const name of ['a.ndjson.gz', 'z.ndjson.zst', 'nested/b.ndjson']) {
     const w = await createRecordingWriter(join(dir, name));
     await w.write('{"x":1}');
     await w.write('{"x":2}');
     await w.close();
     assert.is(w.lines(), 2);
     const bytes = await readFile(join(dir, name));
-    const text = name.endsWith('.gz') ? gunzipSync(bytes).toString() : bytes.toString();
+    const text = name.endsWith('.gz') ? gunzipSync(bytes).toString() : name.endsWith('.zst') ? zstdDecompressSync(bytes).toString() : bytes.toString();
     assert.is(text, '{"x":1}\n{"x":2}\n');
   }
+});
+
+writer('compresses as asked whatever the name, and the reader finds the format by its content', async () => {
+  const dir = await tempDir();
+  const path = join(dir, 'recording.ndjson');
+  const w = await createRecordingWriter(path, { compression: 'zstd', level: 1 });
+  await w.write('{"x":1}');
+  await w.close();
+  assert.is(await recordingCompression(path), 'zstd');
+  assert.is(zstdDecompressSync(await readFile(path)).toString(), '{"x":1}\n');
 });
 
 writer('leaves nothing behind when aborted', async () => {

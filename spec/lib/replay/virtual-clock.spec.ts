@@ -32,6 +32,19 @@ clock('runs actions before a limit, or up to it when inclusive, and then reads t
   assert.is(c.nextDue(), undefined);
 });
 
+clock('skips ahead at once only while nothing is due before the target', () => {
+  const c = createVirtualClock({ startMs: START, tracker: createAsyncTracker() });
+  const seen: number[] = [];
+  timer(2000, c.scheduler).subscribe(() => seen.push(c.now() - START));
+  assert.ok(c.skipTo(START + 1500));
+  assert.is(c.now(), START + 1500);
+  assert.ok(c.skipTo(START + 2000), 'an action due at the target itself is not before it');
+  assert.is(c.now(), START + 2000);
+  assert.not.ok(c.skipTo(START + 2500), 'the timer is due before 2500 ms');
+  assert.is(c.now(), START + 2000, 'a refused skip leaves the clock alone');
+  assert.equal(seen, [], 'skipping runs nothing');
+});
+
 clock('lets tracked async work land at the instant that started it', async () => {
   const tracker = createAsyncTracker();
   const c = createVirtualClock({ startMs: START, tracker });

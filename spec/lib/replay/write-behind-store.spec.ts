@@ -46,6 +46,28 @@ store('answers reads in the order asked, whatever the database does', async () =
   assert.equal(order, ['a', 'b']);
 });
 
+store('writes in the background, and makes the clock wait only when the database falls behind', async () => {
+  const pending: (() => void)[] = [];
+  const saved: number[] = [];
+  const stalled: AppMetricStore = {
+    saveBulk: (m) => new Promise((resolve) => pending.push(() => { saved.push(m.length); resolve({ saved: m.length, rejected: [] }); })),
+    retrieve: async () => [],
+    prune: async () => 0,
+  };
+  const tracker = createAsyncTracker();
+  const s = createWriteBehindStore({ store: stalled, tracker, logger: silentLogger(), chunkSize: 2, maxWritesBehind: 2 });
+  for (let i = 0n; i < 2n; i++) await firstValueFrom(s.save([metric(2n * i), metric(2n * i + 1n)]));
+  await new Promise((r) => setImmediate(r));
+  assert.is(tracker.pending(), 0, 'two writes behind: nothing for the clock to wait for');
+  await firstValueFrom(s.save([metric(4n), metric(5n)]));
+  await new Promise((r) => setImmediate(r));
+  assert.is(tracker.pending(), 1, 'the third write behind holds the clock');
+  while (pending.length > 0 || saved.length < 3) { pending.shift()?.(); await new Promise((r) => setImmediate(r)); }
+  await tracker.settle();
+  assert.equal(saved, [2, 2, 2]);
+  assert.is(s.stats().written, 6);
+});
+
 store('keeps going when a write fails, counting it', async () => {
   const failing: AppMetricStore = {
     saveBulk: async () => { throw new Error('connection reset'); },

@@ -112,6 +112,14 @@ test('returns an empty hit without falling back to the database', async (ctx) =>
   assert.is(ctx.calls.length, 0);
 });
 
+test('cached answers a hit at once and leaves a miss to the Observable', async (ctx) => {
+  const { cache, query } = build(ctx, ['app']);
+  await saveBoth(ctx, cache, [100, 200, 300, 400].map((ts) => metric(ts)));
+  assert.equal(stamps(query.cached?.('app', 't', 300n, 500n, 'DESC') ?? []), [400, 300]);
+  assert.is(query.cached?.('app', 't', 100n, 200n, 'ASC'), undefined);
+  assert.is(ctx.calls.length, 0, 'cached never reads the database');
+});
+
 test('does nothing until subscribed and reads the clock at subscription', async (ctx) => {
   const { query } = build(ctx, ['app']);
   await ctx.store.saveBulk([metric(500)]);
