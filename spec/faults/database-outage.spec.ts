@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTestDatabase } from '../support/database.ts';
-import { cpuGauges, serviceConfigYaml, startPeers } from '../support/peers.ts';
+import { cpuGauges, EMBEDDED_SIZED_POOL, serviceConfigYaml, startPeers } from '../support/peers.ts';
 import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { ServiceProcess } from '../support/service-process.ts';
@@ -31,8 +31,6 @@ const QUIET_APP = 'outage-app-2';
 const APPS = [APP, QUIET_APP];
 const OUTAGE_MS = 6_000;
 const RECOVERY_BOUND_MS = 8_000;
-/** As small as the embedded database suggests (one shared session); a real server does not mind. */
-const DATABASE_POOL = 4;
 
 const policy = JSON.stringify({
   instance_min_count: 1, instance_max_count: 5,
@@ -50,9 +48,9 @@ outage.before(loudHook('setup', async (context: Context) => {
   await bounded('inserting the policies', 10_000, context.db.sql`INSERT INTO policy_json (app_id, policy_json, guid) VALUES
     (${APP}, CAST(${policy}::text AS json), 'g1'), (${QUIET_APP}, CAST(${policy}::text AS json), 'g2')`);
   const databaseUrl = viaProxy(urlWithSchema(context.db.url, context.db.schema), context.proxy);
-  const service = spawnService(['-c', writeConfig(serviceConfigYaml({ databaseUrl, peers: context.peers, databasePool: DATABASE_POOL }))]);
+  const service = spawnService(['-c', writeConfig(serviceConfigYaml({ databaseUrl, peers: context.peers, databasePool: EMBEDDED_SIZED_POOL }))]);
   context.service = service;
-  await service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await service.started();
   // Eight seconds of history: the cache then covers the evaluation window [now − 2·3s, now] by itself.
   await until('app metrics saved before the outage', 30_000, async () => ((await countRows(context.db.sql, APPS)) >= 16 ? true : undefined));
 

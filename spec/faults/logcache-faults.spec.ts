@@ -88,7 +88,7 @@ faults.before(loudHook('setup', async (context: Context) => {
   }
   const databaseUrl = urlWithSchema(context.db.url, context.db.schema);
   context.service = spawnService(['-c', writeConfig(withTopLevel(serviceConfigYaml({ databaseUrl, peers }), { http_client_timeout: `${TIMEOUT_MS / 1000}s` }))]);
-  await context.service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await context.service.started();
   await until('metrics of every app', 20_000, async () => {
     const stored = await storedTimestamps(context.db.sql, EVERY_APP);
     return EVERY_APP.every((id) => stored.get(id)!.length >= 2) ? true : undefined;

@@ -50,7 +50,7 @@ const startWith = async (context: Context, config: Record<string, string>): Prom
   await context.db.sql`INSERT INTO policy_json (app_id, policy_json, guid) VALUES (${APP}, CAST(${breachingPolicy}::text AS json), 'g1')`;
   const yaml = withTopLevel(serviceConfigYaml({ databaseUrl: urlWithSchema(context.db.url, context.db.schema), peers: context.peers }), { logging: '{ level: debug }', ...config });
   context.service = spawnService(['-c', writeConfig(yaml)]);
-  await context.service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await context.service.started();
 };
 
 const stopAll = async (context: Context): Promise<void> => {

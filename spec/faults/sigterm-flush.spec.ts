@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTestDatabase } from '../support/database.ts';
-import { cpuGauges, serviceConfigYaml, startPeers } from '../support/peers.ts';
+import { cpuGauges, EMBEDDED_SIZED_POOL, serviceConfigYaml, startPeers } from '../support/peers.ts';
 import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { ServiceProcess } from '../support/service-process.ts';
@@ -18,8 +18,6 @@ interface Context { db?: Db; proxy?: TcpProxy; peers?: Peers; service?: ServiceP
 
 const APPS = 100;
 const GRACE_BOUND_MS = 25_000;
-/** As small as the embedded database suggests (one shared session); a real server does not mind. */
-const DATABASE_POOL = 4;
 const quietPolicy = JSON.stringify({
   instance_min_count: 1, instance_max_count: 5,
   scaling_rules: [{ metric_type: 'cpu', breach_duration_secs: 60, threshold: 1000, operator: '>', cool_down_secs: 60, adjustment: '+1' }],
@@ -37,11 +35,11 @@ const startRun = (prefix: string) => loudHook('setup', async (context: Context) 
   for (const appId of context.apps) context.peers.logCache.store.add(...cpuGauges(appId, 10 + (appId.length % 50), -70, 200));
   await context.db.sql`INSERT INTO policy_json (app_id, policy_json, guid)
     SELECT id, CAST(${quietPolicy}::text AS json), id FROM unnest(${context.db.sql.array(context.apps)}::text[]) AS id`;
-  const yaml = withTopLevel(serviceConfigYaml({ databaseUrl: viaProxy(urlWithSchema(context.db.url, context.db.schema), context.proxy), peers: context.peers, databasePool: DATABASE_POOL }), {
+  const yaml = withTopLevel(serviceConfigYaml({ databaseUrl: viaProxy(urlWithSchema(context.db.url, context.db.schema), context.proxy), peers: context.peers, databasePool: EMBEDDED_SIZED_POOL }), {
     aggregator: '{ aggregator_execute_interval: 1s, policy_poller_interval: 1s, save_interval: 30s }',
   });
   context.service = spawnService(['-c', writeConfig(yaml)]);
-  await context.service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await context.service.started();
 });
 
 const stopRun = async (context: Context): Promise<void> => {

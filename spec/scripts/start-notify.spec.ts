@@ -25,7 +25,7 @@ notify.before(async (context) => {
   const base = serviceConfigYaml({ databaseUrl: urlWithSchema(context.db.url, context.db.schema), peers: context.peers, extra: 'policy_notifications: { install_trigger: true }\n' });
   const config = writeConfig(withTopLevel(base, { aggregator: `{ aggregator_execute_interval: 1s, policy_poller_interval: ${context.db.kind === 'postgres' ? POLL_SECS : 3}s, save_interval: 1s }` }));
   context.service = spawnService(['-c', config]);
-  await context.service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await context.service.started();
   // the notification set-up has decided between LISTEN and polling
   await context.service.waitForLog((l) => /policy changes (arrive by notification|are picked up by polling)/.test(String(l.msg)), 15_000, 'the notification set-up');
 });

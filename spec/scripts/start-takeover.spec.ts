@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openTestDatabase } from '../support/database.ts';
-import { cpuGauges, serviceConfigYaml, startPeers } from '../support/peers.ts';
+import { cpuGauges, EMBEDDED_SIZED_POOL, serviceConfigYaml, startPeers } from '../support/peers.ts';
 import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { LogLine, ServiceProcess } from '../support/service-process.ts';
@@ -43,10 +43,10 @@ takeover.before(async (context) => { try {
     databaseUrl: urlWithSchema(context.db.url, context.db.schema),
     peers: context.peers,
     extra: 'membership: { mode: lease, lease_ttl: 3s, heartbeat_interval: 1s }\nlogging: { level: debug }\n',
-    databasePool: 4,
+    databasePool: EMBEDDED_SIZED_POOL,
   }));
   context.services = ['member-a', 'member-b', 'member-c'].map((id) => spawnService(['-c', config], { CF_INSTANCE_GUID: id }));
-  await Promise.all(context.services.map((s) => s.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'start')));
+  await Promise.all(context.services.map((s) => s.started()));
   } catch (err) {
     // uvu does not report a failing hook; say why before the tests fail
     console.error(err);

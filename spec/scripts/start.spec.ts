@@ -38,7 +38,7 @@ e2e.before(async (context) => {
     ('e2e-broken', CAST('{"scaling_rules":[{"threshold":"70"}]}'::text AS json), 'g3')`;
   const config = writeConfig(serviceConfigYaml({ databaseUrl: urlWithSchema(context.db.url, context.db.schema), peers: context.peers }));
   context.service = spawnService(['-c', config]);
-  await context.service.waitForLog((l) => l.msg === 'eventgenerator started', 30_000, 'the service to start');
+  await context.service.started();
 });
 
 e2e.after(async (context) => {

@@ -43,6 +43,9 @@ export const cpuGauges = (appId: string, value: number, fromSecs: number, toSecs
   return out;
 };
 
+/** As small as the embedded database suggests (one shared session); a real server does not mind. */
+export const EMBEDDED_SIZED_POOL = 4;
+
 /** A service config for tests: short intervals, every listener on an OS-assigned port. */
 export const serviceConfigYaml = (options: { databaseUrl: string; peers: Peers; extra?: string; databasePool?: number }): string => `
 db:

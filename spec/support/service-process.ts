@@ -17,12 +17,16 @@ export interface ServiceProcess {
   stdout(): string;
   ports(): { cf: number; health: number };
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine>;
+  /** Waits for the line that says the service is up (it names the ports), 30 s at most. */
+  started(): Promise<LogLine>;
   /** Sends the signal and resolves with the exit code, killing the process if it outlives the bound. */
   stop(signal?: NodeJS.Signals, boundMs?: number): Promise<number | null>;
   exited(): Promise<number | null>;
 }
 
 const root = join(import.meta.dirname, '..', '..');
+const isStartedLine = (line: LogLine) => line.msg === 'eventgenerator started';
+const START_BOUND_MS = 30_000;
 
 /** A config file for the service under test, written to a fresh temp dir. */
 export const writeConfig = (yaml: string): string => {
@@ -76,12 +80,12 @@ export const spawnService = (args: readonly string[], env: Record<string, string
   child.stderr?.on('data', (chunk: Buffer) => (raw += chunk.toString()));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-  return {
+  const service: ServiceProcess = {
     child,
     logs,
     stdout: () => raw,
     ports() {
-      const started = logs.find((l) => l.msg === 'eventgenerator started') as { ports?: { cf: number; health: number } } | undefined;
+      const started = logs.find(isStartedLine) as { ports?: { cf: number; health: number } } | undefined;
       if (!started?.ports) throw new Error('the service has not started');
       return started.ports;
     },
@@ -102,6 +106,8 @@ export const spawnService = (args: readonly string[], env: Record<string, string
       clearTimeout(timer);
       return code;
     },
+    started: () => service.waitForLog(isStartedLine, START_BOUND_MS, 'the service to start'),
     exited: () => exit,
   };
+  return service;
 };
