@@ -24,6 +24,7 @@ export interface EvaluateRulesDeps {
 }
 
 const queryFailed = (reason: string): BreachVerdict => ({ breached: false, reason, values: [], unit: '' });
+const queryFailedWith = (err: unknown): BreachVerdict => queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
 
 type RuleEntry = EvaluationJob['rules'][number];
 
@@ -70,7 +71,7 @@ export const evaluateRules = (
     try {
       return judgeBreach(rows, { operator: rule.operator as Operator, threshold: rule.threshold, breachDurationSecs }, now);
     } catch (err) {
-      return queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
+      return queryFailedWith(err);
     }
   };
 
@@ -84,7 +85,7 @@ export const evaluateRules = (
       take(1),
       map((rows: AppMetric[]) => judge(rows, rule, breachDurationSecs, now)),
       defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
-      catchError((err: unknown) => of(queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`))),
+      catchError((err: unknown) => of(queryFailedWith(err))),
       mergeMap((verdict): Observable<Decision> => {
         const decision = decide(entry, verdict, breachDurationSecs, now);
         return decision.kind === 'breach' ? onBreach(decision) : concat(of(decision), from(k + 1));
@@ -110,7 +111,7 @@ export const evaluateRules = (
       if (decision.kind === 'breach') return out.length === 0 ? onBreach(decision) : concat(fromArray(out), onBreach(decision));
       out.push(decision);
     }
-    return out.length === 1 ? of(out[0]!) : fromArray(out);
+    return fromArray(out);
   });
 
   return job.rules.length === 0 ? EMPTY : from(0);

@@ -25,7 +25,7 @@ export interface RecordingWriterOptions {
 }
 
 /** The compression a recording's name asks for. */
-export const compressionOf = (path: string): RecordingCompression =>
+const compressionOf = (path: string): RecordingCompression =>
   path.endsWith('.gz') ? 'gzip' : path.endsWith('.zst') ? 'zstd' : 'none';
 
 const compressor = (compression: RecordingCompression, level: number | undefined) =>

@@ -6,9 +6,8 @@ import { stringify } from '../json/bigint-json.ts';
 import type { Decision } from '../model/decision.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { Policy } from '../model/policy.ts';
-import { isBlankLine } from '../recording/read-recording.ts';
+import { recordingEntries } from '../recording/read-recording.ts';
 import { readRecordingLines } from '../recording/read-recording-lines.ts';
-import { parseRecordingLine } from '../recording/parse-recording-line.ts';
 import { RecordingError } from '../recording/recording-error.ts';
 import type { RecordingIssue } from '../recording/validate-recording.ts';
 import { createSeriesCollector } from '../report/metric-series.ts';
@@ -123,11 +122,9 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
   // Lines are parsed one at a time, just before delivery: parsing a whole batch first kept
   // hundreds of fresh envelopes alive at once, and the collector then moved them to the old space.
-  read: for await (const { firstLine, texts } of readRecordingLines(options.recording, progress)) {
-    for (let i = 0; i < texts.length; i++) {
+  read: for await (const lines of readRecordingLines(options.recording, progress)) {
+    for (const entry of recordingEntries(lines, parse)) {
       if (failure) break read;
-      if (isBlankLine(texts[i]!)) continue;
-      const entry = parseRecordingLine(texts[i]!, firstLine + i, parse);
       if (!entry.ok) {
         if (options.strict) throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, { path: options.recording, line: entry.line });
         issueCount += 1;
