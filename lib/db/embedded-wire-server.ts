@@ -154,7 +154,9 @@ export const startEmbeddedWireServer = async (db: PGlite, options: { host?: stri
     socket.on('error', () => socket.destroy());
   };
 
-  const server: Server = createServer(serve);
+  // Replies go out as PGlite produces them, several writes per request; with Nagle's algorithm the
+  // later ones waited for the client's delayed ACK (about 40 ms) whenever requests were pipelined.
+  const server: Server = createServer({ noDelay: true }, serve);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());

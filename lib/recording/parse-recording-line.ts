@@ -32,10 +32,10 @@ export const parseJsonLine = (text: string): unknown => {
 const MAX_QUOTED = 120;
 
 /** One line of a recording: a single log-cache envelope object (contracts section 4.3, wire section 2). */
-export const parseRecordingLine = (text: string, line: number, parseEnvelope: EnvelopeParser): RecordingEntry => {
+export const parseRecordingLine = (text: string, line: number, parseEnvelope: EnvelopeParser, parseJson: (text: string) => unknown = parseJsonLine): RecordingEntry => {
   let raw: unknown;
   try {
-    raw = parseJsonLine(text);
+    raw = parseJson(text);
   } catch (err) {
     const shown = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
     return { ok: false, line, reason: `not valid JSON (${(err as Error).message}): ${shown}` };

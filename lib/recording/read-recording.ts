@@ -9,7 +9,7 @@ export interface ReadRecordingOptions {
 }
 
 /** Blank lines (whitespace only) carry nothing and are skipped, not reported. */
-const isBlankLine = (text: string): boolean => text.length === 0 || text.trim().length === 0;
+export const isBlankLine = (text: string): boolean => text.length === 0 || text.trim().length === 0;
 
 /**
  * The entries of one batch of lines: each non-blank line becomes an envelope or a reason with its

@@ -2,7 +2,6 @@ import type { Database } from '../db/connect.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Decision } from '../model/decision.ts';
 import type { Policy } from '../model/policy.ts';
-import type { EnvelopeParser } from '../recording/parse-recording-line.ts';
 import type { RecordingIssue } from '../recording/validate-recording.ts';
 import type { MetricSeries } from '../report/metric-series.ts';
 import type { ScalingEvent } from '../simulation/scaling-engine-model.ts';
@@ -30,7 +29,6 @@ export interface ReplayOptions {
   /** Which decisions to keep in the result (all by default). */
   readonly keep?: (decision: Decision) => boolean;
   readonly onProgress?: (progress: ReplayProgress) => void;
-  readonly parseEnvelope?: EnvelopeParser;
 }
 
 export interface ReplayResult {

@@ -1,13 +1,11 @@
 import { stat } from 'node:fs/promises';
 import { BehaviorSubject, defer, of, Subject } from 'rxjs';
 import { createMetricCache } from '../cache/metric-cache.ts';
-import { parseEnvelope } from '../envelope/parse-envelope.ts';
 import { stringify } from '../json/bigint-json.ts';
 import type { Decision } from '../model/decision.ts';
 import type { Envelope } from '../model/envelope.ts';
 import type { Policy } from '../model/policy.ts';
-import { recordingEntries } from '../recording/read-recording.ts';
-import { readRecordingLines } from '../recording/read-recording-lines.ts';
+import { readRecordingOffThread } from '../recording/read-recording-off-thread.ts';
 import { RecordingError } from '../recording/recording-error.ts';
 import type { RecordingIssue } from '../recording/validate-recording.ts';
 import { createSeriesCollector } from '../report/metric-series.ts';
@@ -38,7 +36,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
   const wallStart = Date.now();
   const { settings, logger } = options;
-  const parse = options.parseEnvelope ?? parseEnvelope;
   const tracker = createAsyncTracker();
   const cache = createMetricCache({ capacityPerApp: settings.metricCacheSizePerApp });
   const store = createWriteBehindStore({ store: createAppMetricStore(options.database.sql, { now: () => (clock ? nowNs(clock.scheduler) : 0n) }), tracker, logger });
@@ -120,10 +117,10 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     }
   };
 
-  // Lines are parsed one at a time, just before delivery: parsing a whole batch first kept
-  // hundreds of fresh envelopes alive at once, and the collector then moved them to the old space.
-  read: for await (const lines of readRecordingLines(options.recording, progress)) {
-    for (const entry of recordingEntries(lines, parse)) {
+  // Reading and parsing run on a worker thread; envelopes are rebuilt one at a time, just before
+  // delivery, so that a batch is never alive all at once (the collector would move it to the old space).
+  read: for await (const entries of readRecordingOffThread(options.recording, { progress })) {
+    for (const entry of entries) {
       if (failure) break read;
       if (!entry.ok) {
         if (options.strict) throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, { path: options.recording, line: entry.line });

@@ -15,6 +15,7 @@ import type { RecordingCompression } from '../../lib/recording/read-recording-li
 import { createRecordingWriter } from '../../lib/recording/write-recording.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../lib/replay/replay-settings.ts';
 import { runReplay } from '../../lib/replay/run-replay.ts';
+import { cpuSince, sampleCpu } from './cpu-time.ts';
 import { appEnvelopes, benchApp, BENCH_START_NS, NS_PER_SECOND } from './synthetic-apps.ts';
 import { count, mib, perSecond, ratio, runBench, seconds, verdict } from './table.ts';
 import type { BenchTable } from './table.ts';
@@ -69,10 +70,12 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
     const written = await writeRecording(recording, apps, hours, compression);
     const size = (await stat(recording)).size;
 
+    const cpuStart = sampleCpu();
     const result = await runReplay({
       recording, policies: { kind: 'shared', text: POLICY }, database, settings: DEFAULT_REPLAY_SETTINGS, logger: silentLogger(),
       keep: (d) => d.kind === 'scaling-result',
     });
+    const cpu = cpuSince(cpuStart);
     if (result.envelopes !== written) throw new Error(`the replay delivered ${result.envelopes} of ${written} envelopes`);
     if (result.issueCount > 0) throw new Error(`the replay found ${result.issueCount} bad line(s), e.g. ${result.issues[0]?.reason}`);
     const metrics = result.series.reduce((n, s) => n + s.points.length, 0);
@@ -85,6 +88,7 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
         `${count(apps)} apps x ${INSTANCES} instances, container gauges every ${PERIOD_SECS} s in the combined (RLP) shape, ${hours} h: ${count(written)} envelopes, ${compression} ${mib(size)}`,
         `runReplay with the default replay settings (aggregation every 40 s, stat window 120 s, cache 300), 3 rules per app, ${url ? 'the given PostgreSQL (private schema)' : 'the embedded database'}`,
         `timed: reading and decompressing the file, parsing, aggregation, cache, persistence and evaluation; not timed: writing the recording`,
+        `reading, decompressing and parsing run on a worker thread; the embedded database in a process of its own; CPU rows give seconds and cores kept busy (CPU / wall)`,
       ],
       columns: ['measure', 'value', 'vs target', 'target'],
       rows: [
@@ -94,6 +98,9 @@ runBench(async ({ quick, values }): Promise<BenchTable> => {
         ['scaling calls answered', count(result.decisions.length), '', ''],
         ['throughput', perSecond(result.envelopes / wallSecs, 'env/s'), '', ''],
         ['speed-up over real time', ratio(virtualSecs / wallSecs), '', ''],
+        ['main thread CPU', seconds(cpu.threadMs / 1000), ratio(cpu.threadMs / result.wallMs), ''],
+        ['process CPU (reader thread, GC and I/O threads too)', seconds(cpu.processMs / 1000), ratio(cpu.processMs / result.wallMs), ''],
+        ...(cpu.machineBusyMs === undefined ? [] : [['machine CPU, all cores (embedded database process too)', seconds(cpu.machineBusyMs / 1000), ratio(cpu.machineBusyMs / result.wallMs), '']]),
         ['wall time', seconds(wallSecs), ratio(wallSecs / TARGET_SECS), verdict(pass)],
       ],
       target: { text: `replay under ${TARGET_SECS} s`, pass },

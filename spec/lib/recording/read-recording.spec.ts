@@ -1,8 +1,5 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { parseEnvelope } from '../../../lib/envelope/parse-envelope.ts';
 import { readRecording } from '../../../lib/recording/read-recording.ts';
@@ -10,6 +7,7 @@ import type { RecordingEntry } from '../../../lib/recording/parse-recording-line
 import { readRecordingLines } from '../../../lib/recording/read-recording-lines.ts';
 import { isRecordingError } from '../../../lib/recording/recording-error.ts';
 import { formatIssues, validateRecording } from '../../../lib/recording/validate-recording.ts';
+import { createTempFiles } from '../../support/temp-files.ts';
 
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const gauge = (ts: string, value: number, instance = '0') =>
@@ -32,18 +30,12 @@ const collect = async (path: string): Promise<RecordingEntry[]> => {
   return out;
 };
 
-const dirs: string[] = [];
-const temp = async (name: string, content: string | Buffer): Promise<string> => {
-  const dir = await mkdtemp(join(tmpdir(), 'recording-'));
-  dirs.push(dir);
-  const path = join(dir, name);
-  await writeFile(path, content);
-  return path;
-};
+const files = createTempFiles('recording-');
+const temp = files.write;
 
 // ---
 const read = suite('readRecording');
-read.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+read.after(() => files.removeAll());
 
 const expectEntries = (entries: RecordingEntry[]) => {
   assert.equal(entries.map((e) => [e.line, e.ok]), [[1, true], [3, false], [4, false], [5, false], [6, false], [7, true], [8, true]]);
@@ -144,7 +136,7 @@ read('streams long files in chunks without losing lines', async () => {
 
 // ---
 const validate = suite('validateRecording');
-validate.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+validate.after(() => files.removeAll());
 
 validate('summarises sources, time range, late envelopes and issues', async () => {
   const summary = await validateRecording(await temp('r.ndjson', lines.join('\n')), { parseEnvelope });

@@ -30,20 +30,53 @@ store('acknowledges saves at once and lets a read see every earlier save', async
   assert.is(tracker.pending(), 0);
 });
 
-store('answers reads in the order asked, whatever the database does', async () => {
-  const order: string[] = [];
+store('sends reads asked together at once, and settles them in the order asked', async () => {
+  const answered: string[] = [];
+  const settled: string[] = [];
+  let inFlight = 0;
+  let mostInFlight = 0;
   const slowFirst: AppMetricStore = {
     saveBulk: async (m) => ({ saved: m.length, rejected: [] }),
     retrieve: async (appId: string, _t: string, _s: bigint, _e: bigint, _o: SortOrder) => {
+      inFlight += 1;
+      mostInFlight = Math.max(mostInFlight, inFlight);
       await new Promise((r) => setTimeout(r, appId === 'a' ? 30 : 1));
-      order.push(appId);
+      inFlight -= 1;
+      answered.push(appId);
       return [];
     },
     prune: async () => 0,
   };
   const s = createWriteBehindStore({ store: slowFirst, tracker: createAsyncTracker(), logger: silentLogger() });
-  await Promise.all([s.retrieve('a', 'cpu', 0n, 1n, 'ASC'), s.retrieve('b', 'cpu', 0n, 1n, 'ASC')]);
-  assert.equal(order, ['a', 'b']);
+  await Promise.all(['a', 'b', 'c'].map((id) => s.retrieve(id, 'cpu', 0n, 1n, 'ASC').then(() => settled.push(id))));
+  assert.is(mostInFlight, 3, 'no read waited for the one before it');
+  assert.equal(answered, ['b', 'c', 'a'], 'the database answered the quick ones first');
+  assert.equal(settled, ['a', 'b', 'c'], 'the caller saw them in the order asked');
+});
+
+store('writes saves only after the reads asked before them, which never see them', async () => {
+  const events: string[] = [];
+  let releaseRead: () => void = () => {};
+  const recording: AppMetricStore = {
+    saveBulk: async (m) => { events.push(`write ${m.length}`); return { saved: m.length, rejected: [] }; },
+    retrieve: async (appId: string) => {
+      events.push(`read ${appId} starts`);
+      if (appId === 'first') await new Promise<void>((r) => { releaseRead = r; });
+      events.push(`read ${appId} ends`);
+      return [];
+    },
+    prune: async () => 0,
+  };
+  const s = createWriteBehindStore({ store: recording, tracker: createAsyncTracker(), logger: silentLogger() });
+  await firstValueFrom(s.save([metric(1n)]));
+  const first = s.retrieve('first', 'cpu', 0n, 10n, 'ASC');
+  await firstValueFrom(s.save([metric(2n), metric(3n)]));
+  const second = s.retrieve('second', 'cpu', 0n, 10n, 'ASC');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(events, ['write 1', 'read first starts'], 'the second save waits for the first read');
+  releaseRead();
+  await Promise.all([first, second]);
+  assert.equal(events, ['write 1', 'read first starts', 'read first ends', 'write 2', 'read second starts', 'read second ends']);
 });
 
 store('writes in the background, and makes the clock wait only when the database falls behind', async () => {
@@ -62,6 +95,9 @@ store('writes in the background, and makes the clock wait only when the database
   await firstValueFrom(s.save([metric(4n), metric(5n)]));
   await new Promise((r) => setImmediate(r));
   assert.is(tracker.pending(), 1, 'the third write behind holds the clock');
+  pending.shift()!();
+  await new Promise((r) => setImmediate(r));
+  assert.is(tracker.pending(), 0, 'the oldest write done, the clock goes on with two still behind');
   while (pending.length > 0 || saved.length < 3) { pending.shift()?.(); await new Promise((r) => setImmediate(r)); }
   await tracker.settle();
   assert.equal(saved, [2, 2, 2]);
