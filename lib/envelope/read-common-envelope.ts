@@ -1,18 +1,10 @@
 import type { Envelope, GaugeValue } from '../model/envelope.ts';
 import { createTagCache } from './tag-cache.ts';
-import { isDecimalInteger, readUint64 } from './wire-values.ts';
-
-type Plain = Readonly<Record<string, unknown>>;
+import { isDecimalInteger, isPlainObject, readUint64 } from './wire-values.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-/**
- * Decoded JSON objects have `Object.prototype`, which holds none of the envelope's keys, so a direct
- * read (`raw.source_id`) sees own properties only. Anything else goes to the general reader.
- */
-const isPlain = (value: unknown): value is Plain =>
-  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 
@@ -41,15 +33,15 @@ const createUnitShelf = (): ((unit: string) => string) => {
 };
 
 const readGauge = (gauge: unknown, shareUnit: (unit: string) => string): Record<string, GaugeValue> | undefined => {
-  if (!isPlain(gauge)) return undefined;
+  if (!isPlainObject(gauge)) return undefined;
   const metrics = gauge['metrics'];
   const out: Record<string, GaugeValue> = {};
   if (isAbsent(metrics)) return out;
-  if (!isPlain(metrics)) return undefined;
+  if (!isPlainObject(metrics)) return undefined;
   for (const name in metrics) {
     const metric = metrics[name];
     // "__proto__" needs the general reader's own-property handling; non-number values its conversions.
-    if (!isPlain(metric) || name === '__proto__') return undefined;
+    if (!isPlainObject(metric) || name === '__proto__') return undefined;
     const value = metric['value'];
     if (typeof value !== 'number') return undefined;
     const unit = metric['unit'];
@@ -91,7 +83,7 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
   };
 
   return (raw) => {
-    if (!isPlain(raw)) return undefined;
+    if (!isPlainObject(raw)) return undefined;
     const timestamp = readTimestamp(raw['timestamp']);
     const source = raw['source_id'];
     const instance = raw['instance_id'];
@@ -102,7 +94,7 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
     let tags: Readonly<Record<string, string>> = {};
     if (!isAbsent(rawTags)) {
       // The slot's instance id is the same text, held once.
-      const slot = isPlain(rawTags) ? tagCache.share(sourceId, instanceId, rawTags) : undefined;
+      const slot = isPlainObject(rawTags) ? tagCache.share(sourceId, instanceId, rawTags) : undefined;
       if (slot === undefined) return undefined;
       tags = slot.tags;
       instanceId = slot.instanceId;
@@ -121,7 +113,7 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
       return metrics === undefined ? undefined : { timestamp, sourceId, instanceId, tags, gauge: metrics };
     }
     if (!isAbsent(timer)) {
-      if (!isPlain(timer)) return undefined;
+      if (!isPlainObject(timer)) return undefined;
       const name = readName(timer['name']);
       const start = int64(timer['start']);
       const stop = int64(timer['stop']);
@@ -129,7 +121,7 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
       return { timestamp, sourceId, instanceId, tags, timer: { name, start, stop } };
     }
     if (!isAbsent(counter)) {
-      if (!isPlain(counter)) return undefined;
+      if (!isPlainObject(counter)) return undefined;
       const name = readName(counter['name']);
       const delta = isAbsent(counter['delta']) ? { ok: true as const, value: 0n } : readUint64(counter['delta']);
       const total = isAbsent(counter['total']) ? undefined : readUint64(counter['total']);
@@ -137,6 +129,6 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
       return { timestamp, sourceId, instanceId, tags, counter: { name, delta: delta.value, total: total.value } };
     }
     // A log or an event: valid, but this service keeps nothing of it.
-    return isPlain(log ?? event) ? { timestamp, sourceId, instanceId, tags } : undefined;
+    return isPlainObject(log ?? event) ? { timestamp, sourceId, instanceId, tags } : undefined;
   };
 };

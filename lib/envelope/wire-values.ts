@@ -14,6 +14,13 @@ export const isWireObject = (value: unknown): value is Wire =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
+ * An object as JSON.parse makes it: its prototype is `Object.prototype`, which holds none of an
+ * envelope's keys, so a direct read (`raw.source_id`) sees own properties only.
+ */
+export const isPlainObject = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+
+/**
  * The value under the proto field name, else under its lowerCamelCase JSON name. The proto name
  * wins when both are present because every producer writes it (explicit json_name).
  */

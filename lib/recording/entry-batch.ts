@@ -30,11 +30,53 @@ const ISSUE = 4;
 const MAX_STRINGS = 65_536;
 const MAX_TAG_SETS = 16_384;
 
-const grow = <T extends Int32Array | Float64Array | BigInt64Array>(array: T, needed: number, make: (n: number) => T): T => {
-  if (needed <= array.length) return array;
-  const next = make(Math.max(needed, array.length * 2));
-  next.set(array as never);
-  return next;
+/** Ids in first-seen order; each value is handed over (by `takeNew`) once, in the batch that first used it. */
+const createTable = <T>() => {
+  const ids = new Map<T, number>();
+  let fresh: T[] = [];
+  return {
+    id(value: T): number {
+      let id = ids.get(value);
+      if (id === undefined) {
+        id = ids.size;
+        ids.set(value, id);
+        fresh.push(value);
+      }
+      return id;
+    },
+    size: () => ids.size,
+    takeNew(): T[] {
+      const taken = fresh;
+      fresh = [];
+      return taken;
+    },
+  };
+};
+
+type NumberArray = Int32Array | Float64Array | BigInt64Array;
+
+/** A typed array filled from the front and grown by doubling; `take` returns the filled part and empties it. */
+const createColumn = <A extends NumberArray, V extends A[number]>(make: (length: number) => A) => {
+  let array = make(1024);
+  let length = 0;
+  const slots = () => array as unknown as V[];
+  return {
+    push(value: V): void {
+      if (length === array.length) {
+        const bigger = make(length * 2);
+        bigger.set(array as never);
+        array = bigger;
+      }
+      slots()[length++] = value;
+    },
+    length: () => length,
+    set(index: number, value: V): void { slots()[index] = value; },
+    take(): A {
+      const filled = array.slice(0, length) as A;
+      length = 0;
+      return filled;
+    },
+  };
 };
 
 export interface EntryBatchEncoder {
@@ -45,87 +87,44 @@ export interface EntryBatchEncoder {
 }
 
 export const createEntryBatchEncoder = (): EntryBatchEncoder => {
-  let stringIds = new Map<string, number>();
-  let tagSetIds = new Map<object, number>();
+  let strings = createTable<string>();
+  let tagSets = createTable<Readonly<Record<string, string>>>();
   let reset = false;
-  let strings: string[] = [];
-  let tagSets: Readonly<Record<string, string>>[] = [];
   let reasons: string[] = [];
-  let ints = new Int32Array(4096);
-  let floats = new Float64Array(1024);
-  let bigs = new BigInt64Array(1024);
-  let intCount = 0;
-  let floatCount = 0;
-  let bigCount = 0;
+  const ints = createColumn<Int32Array, number>((n) => new Int32Array(n));
+  const floats = createColumn<Float64Array, number>((n) => new Float64Array(n));
+  const bigs = createColumn<BigInt64Array, bigint>((n) => new BigInt64Array(n));
   let count = 0;
-
-  const forgetAll = () => {
-    stringIds = new Map();
-    tagSetIds = new Map();
-    reset = true;
-    strings = [];
-    tagSets = [];
-  };
-  const stringId = (text: string): number => {
-    let id = stringIds.get(text);
-    if (id === undefined) {
-      id = stringIds.size;
-      stringIds.set(text, id);
-      strings.push(text);
-    }
-    return id;
-  };
-  const tagSetId = (tags: Readonly<Record<string, string>>): number => {
-    let id = tagSetIds.get(tags);
-    if (id === undefined) {
-      id = tagSetIds.size;
-      tagSetIds.set(tags, id);
-      tagSets.push(tags);
-    }
-    return id;
-  };
-  const int = (value: number) => {
-    ints = grow(ints, intCount + 1, (n) => new Int32Array(n));
-    ints[intCount++] = value;
-  };
-  const big = (value: bigint) => {
-    bigs = grow(bigs, bigCount + 1, (n) => new BigInt64Array(n));
-    bigs[bigCount++] = value;
-  };
-  const float = (value: number) => {
-    floats = grow(floats, floatCount + 1, (n) => new Float64Array(n));
-    floats[floatCount++] = value;
-  };
 
   const addEnvelope = (line: number, envelope: Envelope) => {
     const { gauge, counter, timer } = envelope;
-    int(gauge ? GAUGE : counter ? COUNTER : timer ? TIMER : BARE);
-    int(line);
-    int(stringId(envelope.sourceId));
-    int(stringId(envelope.instanceId));
-    int(tagSetId(envelope.tags));
-    big(envelope.timestamp);
+    ints.push(gauge ? GAUGE : counter ? COUNTER : timer ? TIMER : BARE);
+    ints.push(line);
+    ints.push(strings.id(envelope.sourceId));
+    ints.push(strings.id(envelope.instanceId));
+    ints.push(tagSets.id(envelope.tags));
+    bigs.push(envelope.timestamp);
     if (gauge) {
-      const countAt = intCount;
-      int(0);
+      const countAt = ints.length();
+      ints.push(0);
       let metrics = 0;
       for (const name of Object.keys(gauge)) {
         const metric = gauge[name]!;
-        int(stringId(name));
-        int(stringId(metric.unit));
-        float(metric.value);
+        ints.push(strings.id(name));
+        ints.push(strings.id(metric.unit));
+        floats.push(metric.value);
         metrics += 1;
       }
-      ints[countAt] = metrics;
+      ints.set(countAt, metrics);
     } else if (counter) {
-      int(stringId(counter.name));
+      ints.push(strings.id(counter.name));
       // Counters are uint64; the bit pattern travels in a signed slot.
-      big(BigInt.asIntN(64, counter.delta));
-      big(BigInt.asIntN(64, counter.total));
+      bigs.push(BigInt.asIntN(64, counter.delta));
+      bigs.push(BigInt.asIntN(64, counter.total));
     } else if (timer) {
-      int(stringId(timer.name));
-      big(timer.start);
-      big(timer.stop);
+      ints.push(strings.id(timer.name));
+      bigs.push(timer.start);
+      bigs.push(timer.stop);
     }
   };
 
@@ -133,23 +132,25 @@ export const createEntryBatchEncoder = (): EntryBatchEncoder => {
     add(entry) {
       count += 1;
       if (entry.ok) return addEnvelope(entry.line, entry.envelope);
-      int(ISSUE);
-      int(entry.line);
+      ints.push(ISSUE);
+      ints.push(entry.line);
       reasons.push(entry.reason);
     },
     size: () => count,
     take() {
       const batch: EntryBatch = {
-        reset, strings, tagSets, count, reasons,
-        ints: ints.slice(0, intCount), floats: floats.slice(0, floatCount), bigs: bigs.slice(0, bigCount),
+        reset, strings: strings.takeNew(), tagSets: tagSets.takeNew(), count, reasons,
+        ints: ints.take(), floats: floats.take(), bigs: bigs.take(),
       };
       reset = false;
-      strings = [];
-      tagSets = [];
       reasons = [];
-      intCount = floatCount = bigCount = count = 0;
+      count = 0;
       // Only between batches: the receiver resets before reading a batch, never inside one.
-      if (stringIds.size > MAX_STRINGS || tagSetIds.size > MAX_TAG_SETS) forgetAll();
+      if (strings.size() > MAX_STRINGS || tagSets.size() > MAX_TAG_SETS) {
+        strings = createTable();
+        tagSets = createTable();
+        reset = true;
+      }
       return batch;
     },
   };

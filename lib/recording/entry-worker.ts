@@ -7,8 +7,7 @@ import { parseEnvelope } from '../envelope/parse-envelope.ts';
 import { createEntryBatchEncoder } from './entry-batch.ts';
 import { createKnownTagsParser } from './known-tags-parser.ts';
 import type { EntryWorkerMessage, EntryWorkerStart } from './entry-worker-messages.ts';
-import { parseRecordingLine } from './parse-recording-line.ts';
-import { isBlankLine } from './read-recording.ts';
+import { recordingEntries } from './read-recording.ts';
 import { readRecordingLines } from './read-recording-lines.ts';
 import { isRecordingError } from './recording-error.ts';
 
@@ -38,10 +37,9 @@ const flush = async () => {
 };
 
 try {
-  for await (const { firstLine, texts } of readRecordingLines(path, progress)) {
-    for (let i = 0; i < texts.length; i++) {
-      if (isBlankLine(texts[i]!)) continue;
-      encoder.add(parseRecordingLine(texts[i]!, firstLine + i, parseEnvelope, parseJson));
+  for await (const lines of readRecordingLines(path, progress)) {
+    for (const entry of recordingEntries(lines, parseEnvelope, parseJson)) {
+      encoder.add(entry);
       if (encoder.size() >= batchSize) await flush();
     }
   }

@@ -1,3 +1,4 @@
+import { isPlainObject } from '../envelope/wire-values.ts';
 import { parseJsonLine } from './parse-recording-line.ts';
 
 type JsonParser = (text: string) => unknown;
@@ -11,10 +12,7 @@ interface KnownTags {
   readonly tags: object;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
-
-const allStrings = (tags: Record<string, unknown>): boolean => {
+const allStrings = (tags: Readonly<Record<string, unknown>>): boolean => {
   for (const key in tags) if (typeof tags[key] !== 'string') return false;
   return true;
 };
@@ -112,7 +110,8 @@ export const createKnownTagsParser = (parseJson: JsonParser = parseJsonLine): Js
       }
       // The placeholder is the envelope's tags only if the one tags key was at the top level.
       if (isPlainObject(raw) && raw['tags'] === null) {
-        raw['tags'] = hit.tags;
+        // A fresh object of this parse, not yet seen by anyone: still ours to fill in.
+        (raw as Record<string, unknown>)['tags'] = hit.tags;
         return raw;
       }
       return parseJson(text);

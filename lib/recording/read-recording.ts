@@ -9,15 +9,19 @@ export interface ReadRecordingOptions {
 }
 
 /** Blank lines (whitespace only) carry nothing and are skipped, not reported. */
-export const isBlankLine = (text: string): boolean => text.length === 0 || text.trim().length === 0;
+const isBlankLine = (text: string): boolean => text.length === 0 || text.trim().length === 0;
 
 /**
  * The entries of one batch of lines: each non-blank line becomes an envelope or a reason with its
  * line number, parsed only when the caller takes it (so a batch is never held parsed at once).
  */
-export function* recordingEntries({ firstLine, texts }: RecordingLines, parseEnvelope: EnvelopeParser): Generator<RecordingEntry> {
+export function* recordingEntries(
+  { firstLine, texts }: RecordingLines,
+  parseEnvelope: EnvelopeParser,
+  parseJson?: (text: string) => unknown,
+): Generator<RecordingEntry> {
   for (let i = 0; i < texts.length; i++) {
-    if (!isBlankLine(texts[i]!)) yield parseRecordingLine(texts[i]!, firstLine + i, parseEnvelope);
+    if (!isBlankLine(texts[i]!)) yield parseRecordingLine(texts[i]!, firstLine + i, parseEnvelope, parseJson);
   }
 }
 

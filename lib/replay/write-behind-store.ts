@@ -38,7 +38,6 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
   const chunkSize = options.chunkSize ?? 20_000;
   const maxWritesBehind = options.maxWritesBehind ?? 16;
   let queue: AppMetric[] = [];
-  let writesBehind = 0;
   let written = 0;
   let rejectedCount = 0;
   let failures = 0;
@@ -56,7 +55,6 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
     if (queue.length === 0) return chain;
     const rows = queue;
     queue = [];
-    writesBehind += 1;
     // A write waits for the reads before it too, so they never see rows saved after they were asked.
     const write = chain.then(async () => {
       try {
@@ -68,7 +66,6 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
         failures += 1;
         options.logger.error({ err, rows: rows.length }, 'replay could not write app metrics to the database');
       } finally {
-        writesBehind -= 1;
         behind.shift();
       }
     });
@@ -91,7 +88,7 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
         // the database has fallen this far behind, and only for the oldest write: waiting for all
         // of them would leave the database alone at work while the replay stood still.
         void writeQueued();
-        if (writesBehind > maxWritesBehind) void options.tracker.track(behind[0]!);
+        if (behind.length > maxWritesBehind) void options.tracker.track(behind[0]!);
       }
       return of({ saved, rejected });
     },
