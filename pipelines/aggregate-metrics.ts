@@ -1,13 +1,13 @@
 import { Observable, Subscription, interval } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { Logger } from '../lib/log/logger.ts';
-import { createEnvelopeBuffer } from '../lib/cache/envelope-buffer.ts';
-import type { AppMetric } from '../lib/model/app-metric.ts';
-import type { Envelope } from '../lib/model/envelope.ts';
-import { isPromQlMetric } from '../lib/metrics/metric-types.ts';
-import type { PromQlMetricType } from '../lib/metrics/metric-types.ts';
-import { promQlWindowSecs } from '../lib/metrics/promql.ts';
-import { nowNs, secondsToNs } from '../lib/time/ns.ts';
+import type { Logger } from '../lib/adapters/log/logger.ts';
+import { createEnvelopeBuffer } from '../lib/core/metrics/envelope-buffer.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
+import type { Envelope } from '../lib/core/model/envelope.ts';
+import { isPromQlMetric } from '../lib/core/metrics/metric-types.ts';
+import type { PromQlMetricType } from '../lib/core/metrics/metric-types.ts';
+import { promQlWindowSecs } from '../lib/core/metrics/promql.ts';
+import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 import { windowAppMetrics } from './window-app-metrics.ts';
 import type { AppEnvelopes, AppPlan, WindowSettings } from './window-app-metrics.ts';
 

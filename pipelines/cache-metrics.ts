@@ -1,7 +1,7 @@
 import { tap } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
-import type { MetricCache } from '../lib/cache/metric-cache.ts';
-import type { AppMetric } from '../lib/model/app-metric.ts';
+import type { MetricCache } from '../lib/core/evaluation/metric-cache.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
 
 /**
  * Puts each app metric into this instance's cache before anything downstream sees it, so an

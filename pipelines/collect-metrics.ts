@@ -1,11 +1,11 @@
-import { defer, EMPTY, filter, from, map, mergeMap, Observable, of, Subject, takeUntil, tap, withLatestFrom, catchError, finalize } from 'rxjs';
+import { defer, EMPTY, filter, from, map, mergeMap, type Observable, of, Subject, takeUntil, tap, withLatestFrom, catchError, finalize } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { ReadResult } from '../lib/logcache/logcache-client.ts';
-import { aggregateSamples } from '../lib/metrics/aggregate-samples.ts';
-import { combinedNameFilter, isPromQlMetric } from '../lib/metrics/metric-types.ts';
-import type { AppMetric } from '../lib/model/app-metric.ts';
-import type { Envelope, InstanceSample } from '../lib/model/envelope.ts';
-import { nowNs, secondsToNs } from '../lib/time/ns.ts';
+import type { ReadResult } from '../lib/adapters/logcache/logcache-client.ts';
+import { aggregateSamples } from '../lib/core/metrics/aggregate-samples.ts';
+import { combinedNameFilter, isPromQlMetric } from '../lib/core/metrics/metric-types.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
+import type { Envelope, InstanceSample } from '../lib/core/model/envelope.ts';
+import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 
 export type CollectEvent =
   /** One REST read of an app: every container/custom gauge its rules need, for the aggregator. */

@@ -1,14 +1,14 @@
 import { concat, defer, EMPTY, from as fromArray, of } from 'rxjs';
 import { catchError, defaultIfEmpty, map, mergeMap, take } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { AppMetric } from '../lib/model/app-metric.ts';
-import type { Decision } from '../lib/model/decision.ts';
-import type { Operator, ScalingRule } from '../lib/model/policy.ts';
-import type { QueryAppMetrics } from '../lib/model/query.ts';
-import { judgeBreach } from '../lib/policy/judge-breach.ts';
-import type { BreachVerdict } from '../lib/policy/judge-breach.ts';
-import { isOperator } from '../lib/policy/operator.ts';
-import { nowNs, secondsToNs } from '../lib/time/ns.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
+import type { Decision } from '../lib/core/model/decision.ts';
+import type { Operator, ScalingRule } from '../lib/core/model/policy.ts';
+import type { QueryAppMetrics } from '../lib/core/model/query.ts';
+import { judgeBreach } from '../lib/core/policy/judge-breach.ts';
+import type { BreachVerdict } from '../lib/core/policy/judge-breach.ts';
+import { isOperator } from '../lib/core/policy/operator.ts';
+import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 import type { BreachDecision } from './scale-on-breach.ts';
 
 /** One app's rules to evaluate, in rule order, with their index in the policy. */

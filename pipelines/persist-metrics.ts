@@ -1,8 +1,8 @@
 import { Observable, defer, interval, take, timer } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
-import { createMetricQueue } from '../lib/cache/metric-queue.ts';
-import type { AppMetric } from '../lib/model/app-metric.ts';
-import type { SaveResult } from '../lib/stores/app-metric-store.ts';
+import { createMetricQueue } from '../lib/core/persistence/metric-queue.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
+import type { SaveResult } from '../lib/adapters/stores/app-metric-store.ts';
 import { checkPersistSettings, retryDelayMs } from './persist-metrics-settings.ts';
 import type { PersistSettings } from './persist-metrics-settings.ts';
 

@@ -2,9 +2,9 @@ import { combineLatest, defer, merge, of, timer } from 'rxjs';
 import { catchError, connect, exhaustMap, filter, map, switchMap } from 'rxjs/operators';
 import type { Observable } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { Policy } from '../lib/model/policy.ts';
-import type { PolicyRow } from '../lib/stores/policy-store.ts';
-import { buildPolicyMap } from '../lib/policy/policy-map.ts';
+import type { Policy } from '../lib/core/model/policy.ts';
+import type { PolicyRow } from '../lib/adapters/stores/policy-store.ts';
+import { buildPolicyMap } from '../lib/core/policy/policy-map.ts';
 
 export type PolicyPollEvent =
   | {

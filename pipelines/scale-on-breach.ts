@@ -1,13 +1,13 @@
 import { concat, defer, from, of } from 'rxjs';
 import { catchError, defaultIfEmpty, finalize, mergeMap, take } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { Decision } from '../lib/model/decision.ts';
-import type { Trigger } from '../lib/model/policy.ts';
-import type { BreakerRegistry } from '../lib/scaling/breaker-registry.ts';
-import type { CircuitBreaker } from '../lib/scaling/circuit-breaker.ts';
-import type { Cooldowns } from '../lib/scaling/cooldowns.ts';
-import type { ScaleReply } from '../lib/scaling/scale-reply.ts';
-import { msToNs, nowNs, secondsToNs } from '../lib/time/ns.ts';
+import type { Decision } from '../lib/core/model/decision.ts';
+import type { Trigger } from '../lib/core/model/policy.ts';
+import type { BreakerRegistry } from '../lib/core/scaling/breaker-registry.ts';
+import type { CircuitBreaker } from '../lib/core/scaling/circuit-breaker.ts';
+import type { Cooldowns } from '../lib/core/scaling/cooldowns.ts';
+import type { ScaleReply } from '../lib/core/scaling/scale-reply.ts';
+import { msToNs, nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 
 export type BreachDecision = Extract<Decision, { kind: 'breach' }>;
 

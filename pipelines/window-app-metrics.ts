@@ -1,12 +1,12 @@
-import type { EnvelopeBuffer } from '../lib/cache/envelope-buffer.ts';
-import type { AppMetric } from '../lib/model/app-metric.ts';
-import { aggregateSamples } from '../lib/metrics/aggregate-samples.ts';
-import { httpTimerSamples } from '../lib/metrics/http-timer-samples.ts';
-import type { PromQlMetricType } from '../lib/metrics/metric-types.ts';
-import { samplesFromEnvelope } from '../lib/metrics/samples-from-envelopes.ts';
-import { compactEnvelopes } from '../lib/envelope/compact-envelopes.ts';
-import { reduceGaugeWindow } from '../lib/metrics/reduce-gauge-window.ts';
-import type { Envelope, InstanceSample } from '../lib/model/envelope.ts';
+import type { EnvelopeBuffer } from '../lib/core/metrics/envelope-buffer.ts';
+import type { AppMetric } from '../lib/core/model/app-metric.ts';
+import { aggregateSamples } from '../lib/core/metrics/aggregate-samples.ts';
+import { httpTimerSamples } from '../lib/core/metrics/http-timer-samples.ts';
+import type { PromQlMetricType } from '../lib/core/metrics/metric-types.ts';
+import { samplesFromEnvelope } from '../lib/core/metrics/samples-from-envelopes.ts';
+import { compactEnvelopes } from '../lib/core/envelope/compact-envelopes.ts';
+import { reduceGaugeWindow } from '../lib/core/metrics/reduce-gauge-window.ts';
+import type { Envelope, InstanceSample } from '../lib/core/model/envelope.ts';
 
 /** What one app needs at each tick: the REST types (from gauges) and the HTTP types (from timers). */
 export interface AppPlan {

@@ -5,8 +5,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sampleCatalog } from '../lib/recording/samples/sample-catalog.ts';
-import { generateSample } from '../lib/recording/samples/generate-sample.ts';
+import { sampleCatalog } from '../lib/tools/recording/samples/sample-catalog.ts';
+import { generateSample } from '../lib/tools/recording/samples/generate-sample.ts';
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string', default: join(import.meta.dirname, '..', 'recordings') } } });
 const unknown = positionals.filter((name) => !sampleCatalog.some((s) => s.name === name));

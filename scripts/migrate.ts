@@ -6,8 +6,8 @@
  * is only done on request.
  */
 import { parseArgs } from 'node:util';
-import { connectDatabase } from '../lib/db/connect.ts';
-import { installPolicyNotifyTrigger } from '../lib/db/policy-notify.ts';
+import { connectDatabase } from '../lib/adapters/db/connect.ts';
+import { installPolicyNotifyTrigger } from '../lib/adapters/db/policy-notify.ts';
 
 const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, 'policy-notify': { type: 'boolean', default: false } } });
 const url = values['database-url'] ?? process.env.DATABASE_URL;

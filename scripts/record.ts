@@ -7,16 +7,16 @@
  *   node scripts/record.ts --out rec.ndjson.gz --from-dump read-1.json --from-dump read-2.json
  */
 import { parseArgs } from 'node:util';
-import { parseGoDuration } from '../lib/config/go-duration.ts';
-import { createLogger } from '../lib/log/logger.ts';
-import type { LoggerOptions } from '../lib/log/logger.ts';
-import { createLogCacheClient } from '../lib/logcache/logcache-client.ts';
-import { convertDumps } from '../lib/recording/convert-dump.ts';
-import { recordFromLogCache } from '../lib/recording/record-logcache.ts';
-import { createRecordingWriter } from '../lib/recording/write-recording.ts';
-import { createClientCredentialsProvider } from '../lib/uaa/client-credentials-provider.ts';
-import { createPasswordGrantProvider } from '../lib/uaa/password-grant-provider.ts';
-import { msToNs } from '../lib/time/ns.ts';
+import { parseGoDuration } from '../lib/adapters/config/go-duration.ts';
+import { createLogger } from '../lib/adapters/log/logger.ts';
+import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
+import { createLogCacheClient } from '../lib/adapters/logcache/logcache-client.ts';
+import { convertDumps } from '../lib/tools/recording/convert-dump.ts';
+import { recordFromLogCache } from '../lib/tools/recording/record-logcache.ts';
+import { createRecordingWriter } from '../lib/tools/recording/write-recording.ts';
+import { createClientCredentialsProvider } from '../lib/adapters/uaa/client-credentials-provider.ts';
+import { createPasswordGrantProvider } from '../lib/adapters/uaa/password-grant-provider.ts';
+import { msToNs } from '../lib/core/time/ns.ts';
 
 const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz|.zst]> (--from-dump <read-response.json> ... | live options)
 

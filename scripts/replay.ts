@@ -3,14 +3,14 @@
  * embedded database and a simulated scaling engine. See REPLAY_USAGE, or run without arguments.
  */
 import { readFile } from 'node:fs/promises';
-import { connectDatabase } from '../lib/db/connect.ts';
-import { parseEnvelope } from '../lib/envelope/parse-envelope.ts';
-import { stringify } from '../lib/json/bigint-json.ts';
-import type { Decision } from '../lib/model/decision.ts';
-import { createLogger } from '../lib/log/logger.ts';
-import type { LoggerOptions } from '../lib/log/logger.ts';
-import { formatIssues, validateRecording } from '../lib/recording/validate-recording.ts';
-import { formatUtc } from '../lib/report/format-time.ts';
+import { connectDatabase } from '../lib/adapters/db/connect.ts';
+import { parseEnvelope } from '../lib/core/envelope/parse-envelope.ts';
+import { stringify } from '../lib/core/json/bigint-json.ts';
+import type { Decision } from '../lib/core/model/decision.ts';
+import { createLogger } from '../lib/adapters/log/logger.ts';
+import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
+import { formatIssues, validateRecording } from '../lib/tools/recording/validate-recording.ts';
+import { formatUtc } from '../lib/tools/report/format-time.ts';
 import { createProgressBar } from '../lib/replay/progress-bar.ts';
 import { parseReplayArgs, REPLAY_USAGE } from '../lib/replay/replay-args.ts';
 import { parsePolicyFile } from '../lib/replay/replay-policies.ts';

@@ -7,15 +7,15 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config/load-config.ts';
-import { validateConfig } from '../lib/config/validate-config.ts';
-import { isCloudFoundry } from '../lib/config/vcap.ts';
-import { withOverrides } from '../lib/config/with-overrides.ts';
-import type { Config } from '../lib/config/schema.ts';
-import { createLogger } from '../lib/log/logger.ts';
+import { loadConfig } from '../lib/adapters/config/load-config.ts';
+import { validateConfig } from '../lib/adapters/config/validate-config.ts';
+import { isCloudFoundry } from '../lib/adapters/config/vcap.ts';
+import { withOverrides } from '../lib/adapters/config/with-overrides.ts';
+import type { Config } from '../lib/adapters/config/schema.ts';
+import { createLogger } from '../lib/adapters/log/logger.ts';
 import { startService } from '../lib/service/start-service.ts';
-import { startDemoEnvironment } from '../lib/simulation/demo-environment.ts';
-import type { DemoEnvironment } from '../lib/simulation/demo-environment.ts';
+import { startDemoEnvironment } from '../lib/tools/simulation/demo-environment.ts';
+import type { DemoEnvironment } from '../lib/tools/simulation/demo-environment.ts';
 
 const { values } = parseArgs({
   options: {

@@ -6,10 +6,10 @@
  * exits 1 when the server refuses (bad credentials or filter), 0 on Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/log/logger.ts';
-import { stringify } from '../lib/json/bigint-json.ts';
-import { decisionFeed } from '../lib/live/decision-feed.ts';
-import { formatDecision } from '../lib/live/format-decision.ts';
+import { createLogger } from '../lib/adapters/log/logger.ts';
+import { stringify } from '../lib/core/json/bigint-json.ts';
+import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
+import { formatDecision } from '../lib/adapters/live/format-decision.ts';
 
 const usage = 'usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds a,b] [--json] [--header "Name: value"]...';
 

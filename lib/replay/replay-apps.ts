@@ -1,5 +1,5 @@
-import type { Envelope } from '../model/envelope.ts';
-import type { Policy } from '../model/policy.ts';
+import type { Envelope } from '../core/model/envelope.ts';
+import type { Policy } from '../core/model/policy.ts';
 import { instanceLimits, policyFor } from './replay-policies.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
 

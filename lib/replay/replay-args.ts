@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseGoDuration } from '../config/go-duration.ts';
-import { DEFAULT_REPLAY_SETTINGS } from './replay-settings.ts';
-import type { ReplaySettings } from './replay-settings.ts';
+import { parseGoDuration } from '../adapters/config/go-duration.ts';
+import { DEFAULT_REPLAY_SETTINGS } from '../../pipelines/graph/replay-settings.ts';
+import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 
 export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz]> [options]
 

@@ -1,6 +1,6 @@
-import { parse as parseBigIntJson, stringify } from '../json/bigint-json.ts';
-import type { Policy } from '../model/policy.ts';
-import { parsePolicy } from '../policy/parse-policy.ts';
+import { parse as parseBigIntJson, stringify } from '../core/json/bigint-json.ts';
+import type { Policy } from '../core/model/policy.ts';
+import { parsePolicy } from '../core/policy/parse-policy.ts';
 
 /**
  * The `--policy` file: either one stored policy (contracts section 3.1) applied to every app in the

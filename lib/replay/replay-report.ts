@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Decision } from '../model/decision.ts';
-import { buildReportData } from '../report/report-data.ts';
-import { formatUtc } from '../report/format-time.ts';
-import { renderReport } from '../report/render-report.ts';
-import { renderSummaryTable } from '../report/summary-table.ts';
-import { scalingRows } from '../report/scaling-rows.ts';
-import type { ScalingRow } from '../report/scaling-rows.ts';
+import type { Decision } from '../core/model/decision.ts';
+import { buildReportData } from '../tools/report/report-data.ts';
+import { formatUtc } from '../tools/report/format-time.ts';
+import { renderReport } from '../tools/report/render-report.ts';
+import { renderSummaryTable } from '../tools/report/summary-table.ts';
+import { scalingRows } from '../tools/report/scaling-rows.ts';
+import type { ScalingRow } from '../tools/report/scaling-rows.ts';
 import type { ReplayResult } from './run-replay.ts';
 
 /** Model answers joined with their breaches: the summary's rows. */
@@ -24,7 +24,7 @@ export const replayNotes = (result: ReplayResult): string[] => {
 /** The terminal summary: the events table plus the notes. */
 export const replaySummary = (result: ReplayResult, name: string): string => {
   const head = `${name}: ${result.envelopes} envelopes, ${formatUtc(result.startNs)} to ${formatUtc(result.endNs)} UTC, ${result.policies.size} app(s), replayed in ${(result.wallMs / 1000).toFixed(2)} s`;
-  return [head, renderSummaryTable(replayRows(result), result.startNs).trimEnd(), ...replayNotes(result)].join('\n') + '\n';
+  return `${[head, renderSummaryTable(replayRows(result), result.startNs).trimEnd(), ...replayNotes(result)].join('\n')}\n`;
 };
 
 /** Writes the HTML report of a replay; returns its path. */

@@ -1,12 +1,12 @@
-import type { Database } from '../db/connect.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Decision } from '../model/decision.ts';
-import type { Policy } from '../model/policy.ts';
-import type { RecordingIssue } from '../recording/validate-recording.ts';
-import type { MetricSeries } from '../report/metric-series.ts';
-import type { ScalingEvent } from '../simulation/scaling-engine-model.ts';
+import type { Database } from '../adapters/db/connect.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import type { Decision } from '../core/model/decision.ts';
+import type { Policy } from '../core/model/policy.ts';
+import type { RecordingIssue } from '../tools/recording/validate-recording.ts';
+import type { MetricSeries } from '../tools/report/metric-series.ts';
+import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
-import type { ReplaySettings } from './replay-settings.ts';
+import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 
 export interface ReplayProgress {
   readonly fraction: number;

@@ -1,9 +1,9 @@
 import { of } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { Logger } from '../log/logger.ts';
-import type { AppMetric, SortOrder } from '../model/app-metric.ts';
-import { unstorableReason } from '../stores/app-metric-limits.ts';
-import type { AppMetricStore, RejectedMetric, SaveResult } from '../stores/app-metric-store.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import type { AppMetric, SortOrder } from '../core/model/app-metric.ts';
+import { unstorableReason } from '../adapters/stores/app-metric-limits.ts';
+import type { AppMetricStore, RejectedMetric, SaveResult } from '../adapters/stores/app-metric-store.ts';
 import type { AsyncTracker } from './async-tracker.ts';
 
 export interface WriteBehindStore {

@@ -1,10 +1,10 @@
 import type { Observable } from 'rxjs';
-import type { Config } from '../config/schema.ts';
-import type { HttpServers } from '../http/servers.ts';
-import { authenticateXfcc } from '../http/xfcc.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Decision } from '../model/decision.ts';
-import { attachDecisionStream } from '../live/decision-stream.ts';
+import type { Config } from '../adapters/config/schema.ts';
+import type { HttpServers } from '../adapters/http/servers.ts';
+import { authenticateXfcc } from '../adapters/http/xfcc.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import type { Decision } from '../core/model/decision.ts';
+import { attachDecisionStream } from '../adapters/live/decision-stream.ts';
 
 /**
  * The live decision stream (`/v1/decisions`, WebSocket) on the CF server, behind the same XFCC

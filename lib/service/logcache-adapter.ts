@@ -1,11 +1,11 @@
-import type { Config } from '../config/schema.ts';
-import type { Logger } from '../log/logger.ts';
-import { createLogCacheClient } from '../logcache/logcache-client.ts';
-import { createMetricSources } from '../logcache/metric-sources.ts';
-import { createTlsFetch } from '../tls/tls-fetch.ts';
-import { createClientCredentialsProvider } from '../uaa/client-credentials-provider.ts';
-import { createPasswordGrantProvider } from '../uaa/password-grant-provider.ts';
-import type { TokenProvider } from '../uaa/token-provider.ts';
+import type { Config } from '../adapters/config/schema.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import { createLogCacheClient } from '../adapters/logcache/logcache-client.ts';
+import { createMetricSources } from '../adapters/logcache/metric-sources.ts';
+import { createTlsFetch } from '../adapters/tls/tls-fetch.ts';
+import { createClientCredentialsProvider } from '../adapters/uaa/client-credentials-provider.ts';
+import { createPasswordGrantProvider } from '../adapters/uaa/password-grant-provider.ts';
+import type { TokenProvider } from '../adapters/uaa/token-provider.ts';
 
 /** Per-request bound for log-cache and UAA calls (the anchor's clients use 5 s and 10 s). */
 const LOGCACHE_TIMEOUT_MS = 10_000;

@@ -1,9 +1,9 @@
 import { EMPTY } from 'rxjs';
 import type { Observable } from 'rxjs';
-import type { Config } from '../config/schema.ts';
-import type { Database } from '../db/connect.ts';
-import { installPolicyNotifyTrigger, listenPolicyChanges, policyNotifyTriggerInstalled } from '../db/policy-notify.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Config } from '../adapters/config/schema.ts';
+import type { Database } from '../adapters/db/connect.ts';
+import { installPolicyNotifyTrigger, listenPolicyChanges, policyNotifyTriggerInstalled } from '../adapters/db/policy-notify.ts';
+import type { Logger } from '../adapters/log/logger.ts';
 
 /**
  * Policy-change notifications: a trigger on policy_json NOTIFYs, and the service polls at once.

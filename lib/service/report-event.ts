@@ -1,7 +1,7 @@
-import type { Logger } from '../log/logger.ts';
-import { logDecision } from '../log/log-decision.ts';
-import type { MetricsRegistry } from '../http/metrics-registry.ts';
-import type { ServiceEvent } from './service-graph.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import { logDecision } from '../adapters/log/log-decision.ts';
+import type { MetricsRegistry } from '../adapters/http/metrics-registry.ts';
+import type { ServiceEvent } from '../../pipelines/graph/service-graph.ts';
 
 /**
  * The one place where what the service did becomes log lines and Prometheus counters. Logging is a

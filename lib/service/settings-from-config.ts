@@ -1,5 +1,5 @@
-import type { Config } from '../config/schema.ts';
-import type { ServiceSettings } from './service-settings.ts';
+import type { Config } from '../adapters/config/schema.ts';
+import type { ServiceSettings } from '../../pipelines/graph/service-settings.ts';
 
 /** The pipeline settings carried by a validated configuration. */
 export const settingsFromConfig = (config: Config): ServiceSettings => ({

@@ -5,11 +5,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Subject, VirtualTimeScheduler } from 'rxjs';
-import { parseReadResponse } from '../../lib/envelope/parse-read-response.ts';
-import { parse as parseInt64Json } from '../../lib/json/bigint-json.ts';
-import { encodeReadResponse } from '../../lib/logcache/envelope-json.ts';
-import { combinedNameFilter } from '../../lib/metrics/metric-types.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
+import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
+import { parse as parseInt64Json } from '../../lib/core/json/bigint-json.ts';
+import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { appEnvelopes, benchApp, BENCH_START_NS, NS_PER_SECOND } from './synthetic-apps.ts';
 import { count, mib, ms, perSecond, ratio, runBench, verdict } from './table.ts';

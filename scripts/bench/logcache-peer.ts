@@ -7,9 +7,9 @@
  * Usage (by fork): logcache-peer.ts --apps N --instances I --period-secs P --latency-ms L
  */
 import { parseArgs } from 'node:util';
-import { startLogCacheServer } from '../../lib/simulation/logcache-server.ts';
-import { createEnvelopeStore } from '../../lib/simulation/logcache-store.ts';
-import type { EnvelopeStore } from '../../lib/simulation/logcache-store.ts';
+import { startLogCacheServer } from '../../lib/tools/simulation/logcache-server.ts';
+import { createEnvelopeStore } from '../../lib/tools/simulation/logcache-store.ts';
+import type { EnvelopeStore } from '../../lib/tools/simulation/logcache-store.ts';
 import { appEnvelopes, benchApp } from './synthetic-apps.ts';
 import type { BenchApp } from './synthetic-apps.ts';
 

@@ -6,17 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { Subject, VirtualTimeScheduler } from 'rxjs';
-import { createMetricCache } from '../../lib/cache/metric-cache.ts';
-import { parseReadResponse } from '../../lib/envelope/parse-read-response.ts';
-import { parse as parseInt64Json } from '../../lib/json/bigint-json.ts';
-import { encodeReadResponse } from '../../lib/logcache/envelope-json.ts';
-import { combinedNameFilter } from '../../lib/metrics/metric-types.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
-import type { Policy } from '../../lib/model/policy.ts';
-import { parsePolicy } from '../../lib/policy/parse-policy.ts';
-import { createBreakerRegistry } from '../../lib/scaling/breaker-registry.ts';
-import { monitorsOf } from '../../lib/service/monitors.ts';
+import { createMetricCache } from '../../lib/core/evaluation/metric-cache.ts';
+import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
+import { parse as parseInt64Json } from '../../lib/core/json/bigint-json.ts';
+import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import type { Policy } from '../../lib/core/model/policy.ts';
+import { parsePolicy } from '../../lib/core/policy/parse-policy.ts';
+import { createBreakerRegistry } from '../../lib/core/scaling/breaker-registry.ts';
+import { monitorsOf } from '../../pipelines/graph/monitors.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { appEnvelopes, benchApp, BENCH_START_NS, NS_PER_SECOND } from './synthetic-apps.ts';
 

@@ -3,10 +3,10 @@
  * (contracts §4.4, wire §2.3) with the full tag set log-cache serves (see the shared fixture
  * read-container-gauges.json), deterministic per app and instant so a bench can rebuild any window.
  */
-import type { Envelope } from '../../lib/model/envelope.ts';
-import { containerEnvelopes, MIB } from '../../lib/recording/samples/envelope-builders.ts';
-import type { AppIdentity } from '../../lib/recording/samples/envelope-builders.ts';
-import { createPrng } from '../../lib/recording/samples/prng.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import { containerEnvelopes, MIB } from '../../lib/tools/recording/samples/envelope-builders.ts';
+import type { AppIdentity } from '../../lib/tools/recording/samples/envelope-builders.ts';
+import { createPrng } from '../../lib/tools/recording/samples/prng.ts';
 
 export const NS_PER_SECOND = 1_000_000_000n;
 /** 2024-11-14T10:00:00Z, the time base of the shared fixtures. */

@@ -126,7 +126,7 @@ outage('scales the breaching app after the database is back, and never the quiet
 });
 
 outage('writes the backlog within seconds of the database coming back, and exits 0 on SIGTERM afterwards', ({ recoveryMs, exitCode }) => {
-  // The pool reconnects within a second (lib/db/connect.ts reconnectBackoffSecs); the rest is the retry back-off of the batch.
+  // The pool reconnects within a second (lib/adapters/db/connect.ts reconnectBackoffSecs); the rest is the retry back-off of the batch.
   assert.ok(recoveryMs < RECOVERY_BOUND_MS, `recovered ${recoveryMs}ms after the database came back`);
   assert.is(exitCode, 0);
 });

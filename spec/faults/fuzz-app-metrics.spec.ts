@@ -1,10 +1,9 @@
 import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { asyncScheduler, defer, from, lastValueFrom, timeout, toArray } from 'rxjs';
-import { createAppMetricStore } from '../../lib/stores/app-metric-store.ts';
-import { APP_METRIC_LIMITS } from '../../lib/stores/app-metric-limits.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
+import { createAppMetricStore } from '../../lib/adapters/stores/app-metric-store.ts';
+import { APP_METRIC_LIMITS } from '../../lib/adapters/stores/app-metric-limits.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { loudHook } from '../support/loud-hook.ts';
@@ -33,6 +32,7 @@ const fit = (text: string, max: number): string => {
 /** Text the table stores unchanged: valid Unicode (astral included), quotes, backslashes, SQL-ish, no NUL. */
 const storableText = (maxLength: number) =>
   fc.oneof(fc.string({ unit: 'grapheme', maxLength }), fc.constantFrom("'; DROP TABLE app_metric; --", '\\x00', '"quoted"', '   ', 'é\u0301', '🚀'))
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character being removed
     .map((s) => fit(s.replace(/\u0000/g, ''), maxLength));
 
 /** A metric the table can hold, right up to every column width. */

@@ -2,15 +2,15 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { parseReadResponse } from '../../lib/envelope/parse-read-response.ts';
-import { isReadResponseError } from '../../lib/envelope/read-response-error.ts';
-import { parseEnvelopes } from '../../lib/envelope/parse-envelopes.ts';
-import { encodeReadResponse } from '../../lib/logcache/envelope-json.ts';
-import { createLogCacheClient } from '../../lib/logcache/logcache-client.ts';
-import { parse, stringify } from '../../lib/json/bigint-json.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
-import { send, startPeerServer } from '../../lib/simulation/peer-server.ts';
-import type { PeerServer } from '../../lib/simulation/peer-server.ts';
+import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
+import { isReadResponseError } from '../../lib/core/envelope/read-response-error.ts';
+import { parseEnvelopes } from '../../lib/core/envelope/parse-envelopes.ts';
+import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { createLogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
+import { parse, stringify } from '../../lib/core/json/bigint-json.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import { send, startPeerServer } from '../../lib/tools/simulation/peer-server.ts';
+import type { PeerServer } from '../../lib/tools/simulation/peer-server.ts';
 import { loudHook } from '../support/loud-hook.ts';
 
 // --- generators -----------------------------------------------------------------------------

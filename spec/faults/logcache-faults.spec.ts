@@ -9,7 +9,7 @@ import { linesBetween, linesMatching, storedTimestamps, within } from '../suppor
 import { bounded, until } from '../support/until.ts';
 import { withTopLevel } from '../support/config-yaml.ts';
 import { loudHook } from '../support/loud-hook.ts';
-import type { LogCacheFault } from '../../lib/simulation/logcache-server.ts';
+import type { LogCacheFault } from '../../lib/tools/simulation/logcache-server.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context { db: Db; peers: Peers; service?: ServiceProcess }

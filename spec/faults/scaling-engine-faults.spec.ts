@@ -8,11 +8,11 @@ import type { LogLine, ServiceProcess } from '../support/service-process.ts';
 import { withTopLevel } from '../support/config-yaml.ts';
 import { loudHook } from '../support/loud-hook.ts';
 import { bounded, until } from '../support/until.ts';
-import { createScalingEngineModel } from '../../lib/simulation/scaling-engine-model.ts';
-import { startScalingEngineServer } from '../../lib/simulation/scaling-engine-server.ts';
-import type { ScaleCall, ScalingEngineServer } from '../../lib/simulation/scaling-engine-server.ts';
+import { createScalingEngineModel } from '../../lib/tools/simulation/scaling-engine-model.ts';
+import { startScalingEngineServer } from '../../lib/tools/simulation/scaling-engine-server.ts';
+import type { ScaleCall, ScalingEngineServer } from '../../lib/tools/simulation/scaling-engine-server.ts';
 import { IN_FLIGHT_REASON } from '../../pipelines/scale-on-breach.ts';
-import { msToNs } from '../../lib/time/ns.ts';
+import { msToNs } from '../../lib/core/time/ns.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context { db: Db; peers: Peers; service?: ServiceProcess; revived?: ScalingEngineServer }

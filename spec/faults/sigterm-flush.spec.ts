@@ -132,7 +132,7 @@ outage('keeps retrying the final flush and writes everything once the database i
   const produced = await stopProduction(db!, service!);
   await proxy!.cut();
   // The service sees its connections reset before the signal: a query handed to a connection inside
-  // that window is the postgres.js defect that lib/db/with-deadline.ts bounds, not what this test is about.
+  // that window is the postgres.js defect that lib/adapters/db/with-deadline.ts bounds, not what this test is about.
   await sleep(500);
   // when
   const exit = service!.stop('SIGTERM', GRACE_BOUND_MS);

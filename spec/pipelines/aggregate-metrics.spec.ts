@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import type { AggregateMetricsDeps } from '../../pipelines/aggregate-metrics.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
-import { createLogger } from '../../lib/log/logger.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import { createLogger } from '../../lib/adapters/log/logger.ts';
 import { marbles } from '../support/marbles.ts';
 
 const ms = (n: number): bigint => BigInt(n) * 1_000_000n;

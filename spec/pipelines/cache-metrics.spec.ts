@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { map } from 'rxjs';
 import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
-import { createMetricCache } from '../../lib/cache/metric-cache.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
+import { createMetricCache } from '../../lib/core/evaluation/metric-cache.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import { marbles } from '../support/marbles.ts';
 
 const metric = (appId: string, ts: number): AppMetric => ({ appId, name: 'cpu', unit: '%', value: String(ts), timestamp: BigInt(ts) });

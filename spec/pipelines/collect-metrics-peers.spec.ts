@@ -3,13 +3,13 @@ import * as assert from 'uvu/assert';
 import { asyncScheduler, BehaviorSubject, firstValueFrom, interval, filter, scan, timeout } from 'rxjs';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
-import { createLogCacheClient } from '../../lib/logcache/logcache-client.ts';
-import { createMetricSources } from '../../lib/logcache/metric-sources.ts';
-import { createPasswordGrantProvider } from '../../lib/uaa/password-grant-provider.ts';
-import { startLogCacheServer } from '../../lib/simulation/logcache-server.ts';
-import { startUaaServer } from '../../lib/simulation/uaa-server.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
-import { msToNs } from '../../lib/time/ns.ts';
+import { createLogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
+import { createMetricSources } from '../../lib/adapters/logcache/metric-sources.ts';
+import { createPasswordGrantProvider } from '../../lib/adapters/uaa/password-grant-provider.ts';
+import { startLogCacheServer } from '../../lib/tools/simulation/logcache-server.ts';
+import { startUaaServer } from '../../lib/tools/simulation/uaa-server.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import { msToNs } from '../../lib/core/time/ns.ts';
 
 // ---
 const peers = suite('collectMetrics against the simulated UAA and log-cache');

@@ -4,8 +4,8 @@ import type { Observable } from 'rxjs';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectDeps, CollectEvent } from '../../pipelines/collect-metrics.ts';
 import { marbles } from '../support/marbles.ts';
-import type { ReadResult } from '../../lib/logcache/logcache-client.ts';
-import type { Envelope, InstanceSample } from '../../lib/model/envelope.ts';
+import type { ReadResult } from '../../lib/adapters/logcache/logcache-client.ts';
+import type { Envelope, InstanceSample } from '../../lib/core/model/envelope.ts';
 
 const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
 const monitor = (entries: Record<string, string[]>): ReadonlyMap<string, readonly string[]> => new Map(Object.entries(entries));

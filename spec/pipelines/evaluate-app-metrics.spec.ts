@@ -5,10 +5,10 @@ import { map, take } from 'rxjs/operators';
 import type { SchedulerLike } from 'rxjs';
 import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
 import type { EvaluateAppMetricsDeps } from '../../pipelines/evaluate-app-metrics.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { Decision } from '../../lib/model/decision.ts';
-import type { Policy, ScalingRule, Trigger } from '../../lib/model/policy.ts';
-import { secondsToNs } from '../../lib/time/ns.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Decision } from '../../lib/core/model/decision.ts';
+import type { Policy, ScalingRule, Trigger } from '../../lib/core/model/policy.ts';
+import { secondsToNs } from '../../lib/core/time/ns.ts';
 import { marbles } from '../support/marbles.ts';
 import { alwaysBreaching, APP, cachedHistoryReader, enoughAt, historyReader, metric, okReply, policies, short, timeline, TYPE, UNIT } from './evaluation-fixtures.ts';
 import type { QueryCall } from './evaluation-fixtures.ts';
@@ -40,7 +40,7 @@ const evaluateWith = ({ history = [], rules = [{}], defaultBreachDurationSecs = 
   const sent: Trigger[] = [];
   const calls: QueryCall[] = [];
   let lines: string[] = [];
-  let decisions: Decision[] = [];
+  const decisions: Decision[] = [];
   marbles(({ hot, cold, scheduler, flush }) => {
     const out$ = evaluateAppMetrics(
       { appMetric$: hot('100s m', { m: metric(99, 'trigger') }), policy$: cold('p', { p: policies({ [APP]: rules }) }) },

@@ -1,11 +1,11 @@
 import { of } from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { Decision } from '../../lib/model/decision.ts';
-import type { Policy, ScalingRule } from '../../lib/model/policy.ts';
-import type { QueryAppMetrics } from '../../lib/model/query.ts';
-import type { ScaleReply } from '../../lib/scaling/scale-reply.ts';
-import { nsToMs, secondsToNs } from '../../lib/time/ns.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Decision } from '../../lib/core/model/decision.ts';
+import type { Policy, ScalingRule } from '../../lib/core/model/policy.ts';
+import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
+import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import { nsToMs, secondsToNs } from '../../lib/core/time/ns.ts';
 
 /** Shared vocabulary of the evaluation specs (contracts §12 G and H use these names). */
 export const APP = 'testAppId';

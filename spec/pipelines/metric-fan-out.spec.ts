@@ -4,10 +4,10 @@ import { concatMap, filter, map, share } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
-import { createMetricCache } from '../../lib/cache/metric-cache.ts';
-import { createQueryAppMetrics } from '../../lib/stores/query-app-metrics.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { SaveResult } from '../../lib/stores/app-metric-store.ts';
+import { createMetricCache } from '../../lib/core/evaluation/metric-cache.ts';
+import { createQueryAppMetrics } from '../../lib/adapters/stores/query-app-metrics.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
 import { marbles } from '../support/marbles.ts';
 
 const metric = (appId: string, ts: number, value: string): AppMetric => ({ appId, name: 'cpu', unit: '%', value, timestamp: BigInt(ts) });

@@ -4,9 +4,9 @@ import { Subject, asyncScheduler, defer, firstValueFrom, filter, lastValueFrom, 
 import postgres from 'postgres';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
-import { createAppMetricStore } from '../../lib/stores/app-metric-store.ts';
-import type { AppMetricStore } from '../../lib/stores/app-metric-store.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
+import { createAppMetricStore } from '../../lib/adapters/stores/app-metric-store.ts';
+import type { AppMetricStore } from '../../lib/adapters/stores/app-metric-store.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import { openTestDatabase, databaseKind } from '../support/database.ts';
 
 type TestDb = Awaited<ReturnType<typeof openTestDatabase>>;

@@ -1,11 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Observable, Subject, VirtualTimeScheduler, of } from 'rxjs';
+import { type Observable, Subject, VirtualTimeScheduler, of } from 'rxjs';
 import type { ColdObservable } from 'rxjs/internal/testing/ColdObservable';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { SaveResult } from '../../lib/stores/app-metric-store.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
 import { marbles } from '../support/marbles.ts';
 
 const metric = (value: string): AppMetric => ({ appId: 'app', name: 't', unit: 'u', value, timestamp: 1n });

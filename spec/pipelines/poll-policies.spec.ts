@@ -4,8 +4,8 @@ import { of } from 'rxjs';
 import { map } from 'rxjs/operators';
 import { pollPolicies } from '../../pipelines/poll-policies.ts';
 import type { PolicyPollEvent } from '../../pipelines/poll-policies.ts';
-import type { PolicyRow } from '../../lib/stores/policy-store.ts';
-import { belongsToShard } from '../../lib/policy/shard.ts';
+import type { PolicyRow } from '../../lib/adapters/stores/policy-store.ts';
+import { belongsToShard } from '../../lib/core/policy/shard.ts';
 import { marbles } from '../support/marbles.ts';
 
 const rule = '{"metric_type":"memoryused","breach_duration_secs":120,"threshold":300,"operator":">","cool_down_secs":300,"adjustment":"+1"}';
@@ -45,7 +45,10 @@ poll('backs off and retries a failed read while the last good set stays in force
 poll('ignores triggers while a read is under way', () => marbles(({ hot, cold, expectObservable, scheduler }) => {
   let reads = 0;
   const trigger$ = hot('  ab--c');
-  const out$ = pollPolicies({ trigger$, owns$: of(everything) }, { scheduler, retry, retrievePolicies: () => (reads++, cold('--r|', { r: apps(1) })) });
+  const out$ = pollPolicies({ trigger$, owns$: of(everything) }, { scheduler, retry, retrievePolicies: () => {
+    reads++;
+    return cold('--r|', { r: apps(1) });
+  } });
   expectObservable(out$.pipe(map(summary))).toBe('--x---x', { x: 'app-id-1' });
   scheduler.flush();
   assert.is(reads, 2);
@@ -54,7 +57,10 @@ poll('ignores triggers while a read is under way', () => marbles(({ hot, cold, e
 poll('re-filters the last rows when ownership changes, without reading again', () => marbles(({ hot, cold, expectObservable, scheduler }) => {
   let reads = 0;
   const owns$ = hot('  a--b', { a: (id: string) => id === 'app-id-1', b: (id: string) => id !== 'app-id-1' });
-  const out$ = pollPolicies({ trigger$: hot('a'), owns$ }, { scheduler, retry, retrievePolicies: () => (reads++, cold('r|', { r: apps(1, 2) })) });
+  const out$ = pollPolicies({ trigger$: hot('a'), owns$ }, { scheduler, retry, retrievePolicies: () => {
+    reads++;
+    return cold('r|', { r: apps(1, 2) });
+  } });
   expectObservable(out$.pipe(map(summary))).toBe('x--y', { x: 'app-id-1', y: 'app-id-2' });
   scheduler.flush();
   assert.is(reads, 1);

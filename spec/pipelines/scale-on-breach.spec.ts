@@ -7,12 +7,12 @@ import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
 import type { EvaluateAppMetricsDeps } from '../../pipelines/evaluate-app-metrics.ts';
 import { IN_FLIGHT_REASON, scaleOnBreach } from '../../pipelines/scale-on-breach.ts';
 import type { BreachDecision } from '../../pipelines/scale-on-breach.ts';
-import type { AppMetric } from '../../lib/model/app-metric.ts';
-import type { Policy, Trigger } from '../../lib/model/policy.ts';
-import { createBreakerRegistry } from '../../lib/scaling/breaker-registry.ts';
-import { createCooldowns } from '../../lib/scaling/cooldowns.ts';
-import type { ScaleReply } from '../../lib/scaling/scale-reply.ts';
-import { secondsToNs } from '../../lib/time/ns.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
+import { createBreakerRegistry } from '../../lib/core/scaling/breaker-registry.ts';
+import { createCooldowns } from '../../lib/core/scaling/cooldowns.ts';
+import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import { secondsToNs } from '../../lib/core/time/ns.ts';
 import { marbles } from '../support/marbles.ts';
 import { alwaysBreaching, APP, failReply, metric, okReply, policies, short, timeline } from './evaluation-fixtures.ts';
 

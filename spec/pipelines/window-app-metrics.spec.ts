@@ -2,10 +2,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { restSamplesByType, windowAppMetrics } from '../../pipelines/window-app-metrics.ts';
-import { samplesFromEnvelopes } from '../../lib/metrics/samples-from-envelopes.ts';
-import { createEnvelopeBuffer } from '../../lib/cache/envelope-buffer.ts';
-import { aggregateSamples } from '../../lib/metrics/aggregate-samples.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
+import { samplesFromEnvelopes } from '../../lib/core/metrics/samples-from-envelopes.ts';
+import { createEnvelopeBuffer } from '../../lib/core/metrics/envelope-buffer.ts';
+import { aggregateSamples } from '../../lib/core/metrics/aggregate-samples.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
 
 const S = 1_000_000_000n;
 const gauge = (tsS: number, instanceId: string, name: string, value: number, unit = 'bytes'): Envelope =>

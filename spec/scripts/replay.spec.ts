@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from '../../lib/json/bigint-json.ts';
+import { parse } from '../../lib/core/json/bigint-json.ts';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');

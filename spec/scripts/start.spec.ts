@@ -5,7 +5,7 @@ import { cpuGauges, serviceConfigYaml, startPeers } from '../support/peers.ts';
 import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { ServiceProcess } from '../support/service-process.ts';
-import { parse } from '../../lib/json/bigint-json.ts';
+import { parse } from '../../lib/core/json/bigint-json.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context { db: Db; peers: Peers; service?: ServiceProcess }

@@ -6,11 +6,11 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { silentLogger } from '../../lib/log/logger.ts';
-import { parse } from '../../lib/json/bigint-json.ts';
-import { attachDecisionStream } from '../../lib/live/decision-stream.ts';
-import type { DecisionStream } from '../../lib/live/decision-stream.ts';
-import type { Decision } from '../../lib/model/decision.ts';
+import { silentLogger } from '../../lib/adapters/log/logger.ts';
+import { parse } from '../../lib/core/json/bigint-json.ts';
+import { attachDecisionStream } from '../../lib/adapters/live/decision-stream.ts';
+import type { DecisionStream } from '../../lib/adapters/live/decision-stream.ts';
+import type { Decision } from '../../lib/core/model/decision.ts';
 
 const script = join(import.meta.dirname, '..', '..', 'scripts', 'tail.ts');
 const AT = 1_700_000_000_123_456_789n;
@@ -64,7 +64,7 @@ test('prints one readable line per event for the chosen app and kinds, and exits
   const lines = t.out.stdout.trim().split('\n');
   assert.is(lines.length, 2, t.out.stdout);
   assert.match(lines[0]!, /subscribed\s+apps app-1, kinds breaker-state/);
-  assert.match(lines[1]!, /^2023-11-14T22:13:20\.123Z  app-1 +breaker-state +circuit breaker open after 3 consecutive failure\(s\)$/);
+  assert.match(lines[1]!, /^2023-11-14T22:13:20\.123Z {2}app-1 +breaker-state +circuit breaker open after 3 consecutive failure\(s\)$/);
 });
 
 test('prints the raw JSON with --json', async (ctx) => {

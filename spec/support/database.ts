@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connectDatabase } from '../../lib/db/connect.ts';
-import type { Database } from '../../lib/db/connect.ts';
+import { connectDatabase } from '../../lib/adapters/db/connect.ts';
+import type { Database } from '../../lib/adapters/db/connect.ts';
 
 /**
  * The database a spec runs against: the real server named by TEST_DATABASE_URL, inside a schema

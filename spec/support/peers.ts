@@ -1,12 +1,12 @@
-import { startLogCacheServer } from '../../lib/simulation/logcache-server.ts';
-import type { LogCacheServer, LogCacheServerOptions } from '../../lib/simulation/logcache-server.ts';
-import { startScalingEngineServer } from '../../lib/simulation/scaling-engine-server.ts';
-import type { ScalingEngineServer, ScalingEngineServerOptions } from '../../lib/simulation/scaling-engine-server.ts';
-import { createScalingEngineModel } from '../../lib/simulation/scaling-engine-model.ts';
-import { startUaaServer } from '../../lib/simulation/uaa-server.ts';
-import type { UaaServer } from '../../lib/simulation/uaa-server.ts';
-import type { Envelope } from '../../lib/model/envelope.ts';
-import { msToNs, NS_PER_SECOND } from '../../lib/time/ns.ts';
+import { startLogCacheServer } from '../../lib/tools/simulation/logcache-server.ts';
+import type { LogCacheServer, LogCacheServerOptions } from '../../lib/tools/simulation/logcache-server.ts';
+import { startScalingEngineServer } from '../../lib/tools/simulation/scaling-engine-server.ts';
+import type { ScalingEngineServer, ScalingEngineServerOptions } from '../../lib/tools/simulation/scaling-engine-server.ts';
+import { createScalingEngineModel } from '../../lib/tools/simulation/scaling-engine-model.ts';
+import { startUaaServer } from '../../lib/tools/simulation/uaa-server.ts';
+import type { UaaServer } from '../../lib/tools/simulation/uaa-server.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import { msToNs, NS_PER_SECOND } from '../../lib/core/time/ns.ts';
 
 export interface Peers {
   readonly uaa: UaaServer;

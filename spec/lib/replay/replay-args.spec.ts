@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { parseReplayArgs, recordingName } from '../../../lib/replay/replay-args.ts';
-import { DEFAULT_REPLAY_SETTINGS } from '../../../lib/replay/replay-settings.ts';
+import { DEFAULT_REPLAY_SETTINGS } from '../../../pipelines/graph/replay-settings.ts';
 
 const spike = join(import.meta.dirname, '..', '..', '..', 'recordings', 'spike', 'recording.ndjson.gz');
 

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { instanceLimits, parsePolicyFile, policyFor } from '../../../lib/replay/replay-policies.ts';
 import { createReplayApps } from '../../../lib/replay/replay-apps.ts';
-import type { Envelope } from '../../../lib/model/envelope.ts';
+import type { Envelope } from '../../../lib/core/model/envelope.ts';
 
 const rule = '{"metric_type":"cpu","breach_duration_secs":120,"threshold":70,"operator":">","cool_down_secs":300,"adjustment":"+1"}';
 const single = `{"instance_min_count":2,"instance_max_count":4,"scaling_rules":[${rule}]}`;

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defer, from, interval, timer } from 'rxjs';
 import { mergeMap, take } from 'rxjs/operators';
-import { nowNs } from '../../../lib/time/ns.ts';
+import { nowNs } from '../../../lib/core/time/ns.ts';
 import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createVirtualClock } from '../../../lib/replay/virtual-clock.ts';
 

@@ -1,10 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
-import { silentLogger } from '../../../lib/log/logger.ts';
-import type { AppMetric, SortOrder } from '../../../lib/model/app-metric.ts';
-import type { AppMetricStore } from '../../../lib/stores/app-metric-store.ts';
-import { createAppMetricStore } from '../../../lib/stores/app-metric-store.ts';
+import { silentLogger } from '../../../lib/adapters/log/logger.ts';
+import type { AppMetric, SortOrder } from '../../../lib/core/model/app-metric.ts';
+import type { AppMetricStore } from '../../../lib/adapters/stores/app-metric-store.ts';
+import { createAppMetricStore } from '../../../lib/adapters/stores/app-metric-store.ts';
 import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createWriteBehindStore } from '../../../lib/replay/write-behind-store.ts';
 import { openTestDatabase } from '../../support/database.ts';

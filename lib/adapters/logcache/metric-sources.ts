@@ -1,0 +1,42 @@
+import { Observable } from 'rxjs';
+import { isPromQlMetric } from '../../core/metrics/metric-types.ts';
+import { promQlQuery, promQlTime, samplesFromPromQl } from '../../core/metrics/promql.ts';
+import type { InstanceSample } from '../../core/model/envelope.ts';
+import type { LogCacheClient, ReadResult } from './logcache-client.ts';
+
+/** A cold Observable over one promise-returning call; unsubscribing aborts the request. */
+export const fromAbortable = <T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> =>
+  new Observable<T>((subscriber) => {
+    const controller = new AbortController();
+    call(controller.signal).then(
+      (value) => {
+        subscriber.next(value);
+        subscriber.complete();
+      },
+      (err: unknown) => subscriber.error(err),
+    );
+    return () => controller.abort(new Error('log-cache request cancelled: unsubscribed'));
+  });
+
+export interface MetricSourceOptions {
+  /** The PromQL window W: `aggregator_execute_interval` in seconds (contracts §4.2, S146). */
+  readonly promQlWindowSecs: number;
+  /** Page size of the paged read; absent = 1000 (the anchor sends none, i.e. 100 — see Q6). */
+  readonly readLimit?: number;
+}
+
+/**
+ * The `readEnvelopes` and `queryPromQl` dependencies of `collectMetrics`, backed by a log-cache
+ * client: GAUGE reads of the whole window, paged; the autoscaler's exact PromQL queries, turned
+ * into samples (a malformed vector fails the call, contracts §4.6).
+ */
+export const createMetricSources = (client: Pick<LogCacheClient, 'readAll' | 'promQl'>, options: MetricSourceOptions) => ({
+  readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint): Observable<ReadResult> =>
+    fromAbortable((signal) => client.readAll(appId, { startTime, endTime, envelopeTypes: ['GAUGE'], nameFilter, limit: options.readLimit, signal })),
+  queryPromQl: (appId: string, metricType: string, atNs: bigint): Observable<InstanceSample[]> =>
+    fromAbortable(async (signal) => {
+      if (!isPromQlMetric(metricType)) throw new TypeError(`${metricType} is not a PromQL metric type (throughput, responsetime)`);
+      const body = await client.promQl(promQlQuery(metricType, appId, options.promQlWindowSecs), promQlTime(atNs), signal);
+      return samplesFromPromQl(body, appId, metricType, atNs);
+    }),
+});

@@ -1,0 +1,90 @@
+import { merge } from 'rxjs';
+import { share } from 'rxjs/operators';
+import type { Observable, SchedulerLike } from 'rxjs';
+import { aggregateMetrics } from '../aggregate-metrics.ts';
+import { cacheMetrics } from '../cache-metrics.ts';
+import { evaluateAppMetrics } from '../evaluate-app-metrics.ts';
+import { persistMetrics } from '../persist-metrics.ts';
+import type { PersistEvent } from '../persist-metrics.ts';
+import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
+import type { Logger } from '../../lib/adapters/log/logger.ts';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Decision } from '../../lib/core/model/decision.ts';
+import type { Envelope } from '../../lib/core/model/envelope.ts';
+import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
+import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
+import type { CircuitBreakerOptions } from '../../lib/core/scaling/circuit-breaker.ts';
+import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
+
+export interface MetricPathSources {
+  readonly envelope$: Observable<Envelope>;
+  /** When given, an app is aggregated right after its read (see aggregateMetrics); else on the interval. */
+  readonly flush$?: Observable<string>;
+  readonly monitor$: Observable<ReadonlyMap<string, readonly string[]>>;
+  readonly policy$: Observable<ReadonlyMap<string, Policy>>;
+  /** App metrics made elsewhere (PromQL); they join the stream before the cache. */
+  readonly extraMetric$?: Observable<AppMetric>;
+  /** Periodic re-evaluation of every rule. */
+  readonly tick$?: Observable<unknown>;
+}
+
+export interface MetricPathDeps {
+  readonly scheduler: SchedulerLike;
+  readonly cache: MetricCache;
+  readonly save: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly queryAppMetrics: QueryAppMetrics;
+  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly statWindowSecs: number;
+  readonly aggregatorIntervalMs: number;
+  /** Throughput and response time from recorded http timers (replay) instead of PromQL (service). */
+  readonly localHttpMetrics: boolean;
+  readonly saveIntervalMs: number;
+  readonly saveBatchSize: number;
+  readonly maxPendingMetrics: number;
+  readonly defaultBreachDurationSecs: number;
+  readonly breaker: CircuitBreakerOptions;
+  readonly evaluationConcurrency?: number;
+  readonly logger?: Logger;
+}
+
+export interface MetricPath {
+  /** Cached before anyone downstream sees a metric; shared. */
+  readonly appMetric$: Observable<AppMetric>;
+  readonly persist$: Observable<PersistEvent>;
+  readonly decision$: Observable<Decision>;
+}
+
+/**
+ * The part the service and the replay share, wired once: envelopes → windowed aggregation → the
+ * cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
+ * where envelopes and policies come from and in what they do with the three outputs.
+ */
+export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): MetricPath => {
+  const { scheduler } = deps;
+  const aggregated$ = aggregateMetrics({ envelope$: sources.envelope$, monitor$: sources.monitor$, ...(sources.flush$ ? { flush$: sources.flush$ } : {}) }, {
+    scheduler,
+    statWindowSecs: deps.statWindowSecs,
+    intervalMs: deps.aggregatorIntervalMs,
+    localHttpMetrics: deps.localHttpMetrics,
+    ...(deps.logger ? { logger: deps.logger.child({ pipeline: 'aggregate-metrics' }) } : {}),
+  });
+  const appMetric$ = (sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$).pipe(cacheMetrics(deps.cache), share());
+  const persist$ = persistMetrics({ appMetric$ }, {
+    scheduler,
+    save: deps.save,
+    flushIntervalMs: deps.saveIntervalMs,
+    maxBatchSize: deps.saveBatchSize,
+    maxPending: deps.maxPendingMetrics,
+    retry: { initialMs: 500, maxMs: Math.max(500, deps.saveIntervalMs * 6) },
+  });
+  const decision$ = evaluateAppMetrics({ appMetric$, policy$: sources.policy$, ...(sources.tick$ ? { tick$: sources.tick$ } : {}) }, {
+    scheduler,
+    queryAppMetrics: deps.queryAppMetrics,
+    scale: deps.scale,
+    defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
+    breaker: deps.breaker,
+    ...(deps.evaluationConcurrency === undefined ? {} : { evaluationConcurrency: deps.evaluationConcurrency }),
+  });
+  return { appMetric$, persist$, decision$ };
+};

@@ -1,0 +1,130 @@
+import { interval, merge, type Observable } from 'rxjs';
+import { filter, map, mergeMap, share, shareReplay, startWith, takeUntil, tap } from 'rxjs/operators';
+import type { SchedulerLike } from 'rxjs';
+import type { AppMetric } from '../../lib/core/model/app-metric.ts';
+import type { Decision } from '../../lib/core/model/decision.ts';
+import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
+import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
+import type { InstanceSample } from '../../lib/core/model/envelope.ts';
+import type { PolicyRow } from '../../lib/adapters/stores/policy-store.ts';
+import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
+import type { ReadResult } from '../../lib/adapters/logcache/logcache-client.ts';
+import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
+import { pollPolicies } from '../poll-policies.ts';
+import type { PolicyPollEvent } from '../poll-policies.ts';
+import { collectMetrics } from '../collect-metrics.ts';
+import type { CollectEvent } from '../collect-metrics.ts';
+import type { PersistEvent } from '../persist-metrics.ts';
+import { metricPath } from './metric-path.ts';
+import { monitorsOf } from './monitors.ts';
+import type { ServiceSettings } from './service-settings.ts';
+
+/** The adapters the service graph is built from; everything with a side effect is in here. */
+export interface ServiceAdapters {
+  readonly scheduler: SchedulerLike;
+  readonly retrievePolicies: () => Observable<readonly PolicyRow[]>;
+  /** Extra poll triggers (policy-change notifications); EMPTY when the database cannot notify. */
+  readonly policyChange$: Observable<unknown>;
+  readonly owns$: Observable<(appId: string) => boolean>;
+  readonly readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint) => Observable<ReadResult>;
+  readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
+  readonly saveMetrics: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly queryAppMetrics: QueryAppMetrics;
+  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly cache: MetricCache;
+}
+
+export type ServiceEvent =
+  | { readonly source: 'policies'; readonly event: PolicyPollEvent }
+  | { readonly source: 'collect'; readonly event: CollectEvent }
+  | { readonly source: 'persist'; readonly event: PersistEvent }
+  | { readonly source: 'decision'; readonly event: Decision };
+
+export interface ServiceGraph {
+  /** Everything the service does, as one stream; the entry point subscribes to it once. */
+  readonly event$: Observable<ServiceEvent>;
+  /** Metrics and decisions, for the live WebSocket stream (hot; subscribe before event$). */
+  readonly decision$: Observable<Decision>;
+}
+
+/**
+ * Wires the pipelines: policies → monitors → log-cache collection → windowed aggregation →
+ * (cache, then) one shared app-metric stream → persistence and evaluation.
+ *
+ * Shutdown: when `stop$` emits, the poll and collection ticks end; reads under way finish, the
+ * app-metric stream completes, the persistence sink flushes everything it holds, and scaling calls
+ * under way finish. `event$` completes when all of that is done.
+ */
+export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSettings, stop$: Observable<unknown>): ServiceGraph => {
+  const { scheduler } = adapters;
+  const pollTick$ = merge(interval(settings.policyPollIntervalMs, scheduler).pipe(startWith(-1)), adapters.policyChange$).pipe(takeUntil(stop$));
+
+  const policyEvent$ = pollPolicies({ trigger$: pollTick$, owns$: adapters.owns$ }, {
+    scheduler,
+    retrievePolicies: adapters.retrievePolicies,
+    retry: { initialMs: Math.min(1000, settings.policyPollIntervalMs), maxMs: settings.policyPollIntervalMs },
+  }).pipe(share());
+
+  const policy$: Observable<ReadonlyMap<string, Policy>> = policyEvent$.pipe(
+    filter((e): e is Extract<PolicyPollEvent, { kind: 'policies' }> => e.kind === 'policies'),
+    map((e) => e.policies),
+    // The cache follows the policy set before any metric of a new app can arrive.
+    tap((policies) => adapters.cache.sync(policies.keys())),
+    shareReplay({ bufferSize: 1, refCount: true }),
+  );
+  const monitor$ = policy$.pipe(map(monitorsOf), shareReplay({ bufferSize: 1, refCount: true }));
+
+  const collectTick$ = interval(settings.aggregatorIntervalMs, scheduler).pipe(takeUntil(stop$));
+  const collect$ = collectMetrics({ tick$: collectTick$, monitor$ }, {
+    scheduler,
+    readEnvelopes: adapters.readEnvelopes,
+    queryPromQl: adapters.queryPromQl,
+    statWindowSecs: settings.statWindowSecs,
+    concurrency: settings.logCacheConcurrency,
+  }).pipe(share());
+
+  const read$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'));
+  const evaluationTick$ = settings.periodicEvaluation ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$)) : undefined;
+  // Each read is aggregated as soon as it is in (flush$), not on a later tick: the metric covers
+  // [now − stat window, now) up to the read itself, as the anchor's per-poll read does.
+  const { appMetric$, persist$, decision$: evaluated$ } = metricPath({
+    envelope$: read$.pipe(mergeMap((e) => e.envelopes)),
+    flush$: read$.pipe(map((e) => e.appId)),
+    monitor$,
+    policy$,
+    extraMetric$: collect$.pipe(
+      filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
+      map((e) => e.metric),
+    ),
+    ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}),
+  }, {
+    scheduler,
+    cache: adapters.cache,
+    save: adapters.saveMetrics,
+    queryAppMetrics: adapters.queryAppMetrics,
+    scale: adapters.scale,
+    statWindowSecs: settings.statWindowSecs,
+    aggregatorIntervalMs: settings.aggregatorIntervalMs,
+    localHttpMetrics: false,
+    saveIntervalMs: settings.saveIntervalMs,
+    saveBatchSize: settings.saveBatchSize,
+    maxPendingMetrics: settings.maxPendingMetrics,
+    defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+    breaker: settings.breaker,
+    evaluationConcurrency: settings.evaluationConcurrency,
+  });
+  const decision$ = merge(
+    appMetric$.pipe(map((metric): Decision => ({ kind: 'metric', at: metric.timestamp, metric }))),
+    evaluated$,
+  ).pipe(share());
+
+  const event$ = merge(
+    policyEvent$.pipe(map((event): ServiceEvent => ({ source: 'policies', event }))),
+    // Reads and failures are reported (counters, log lines); PromQL metrics arrive through decision$.
+    collect$.pipe(filter((e) => e.kind !== 'metric'), map((event): ServiceEvent => ({ source: 'collect', event }))),
+    persist$.pipe(map((event): ServiceEvent => ({ source: 'persist', event }))),
+    decision$.pipe(map((event): ServiceEvent => ({ source: 'decision', event }))),
+  );
+  return { event$, decision$ };
+};

@@ -1,0 +1,93 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { withDeadline } from '../../../../lib/adapters/db/with-deadline.ts';
+import { isQueryDeadlineError } from '../../../../lib/adapters/db/query-deadline-error.ts';
+import { createConnection } from 'node:net';
+import type { Socket } from 'node:net';
+import postgres from 'postgres';
+import { createAppMetricStore } from '../../../../lib/adapters/stores/app-metric-store.ts';
+import { openTestDatabase } from '../../../support/database.ts';
+import { urlWithSchema } from '../../../support/service-process.ts';
+import { startTcpProxy, targetOf, viaProxy } from '../../../support/tcp-proxy.ts';
+import type { TcpProxy } from '../../../support/tcp-proxy.ts';
+import { bounded } from '../../../support/until.ts';
+
+const deadline = suite('withDeadline');
+
+deadline('settles like the query when it finishes in time', async () => {
+  assert.is(await withDeadline(Promise.resolve(42), 1_000, 'answering'), 42);
+  try {
+    await withDeadline(Promise.reject(new Error('boom')), 1_000, 'failing');
+    assert.unreachable('should have rejected');
+  } catch (err) {
+    assert.is((err as Error).message, 'boom');
+  }
+});
+
+deadline('rejects a query that never settles with QueryDeadlineError naming the operation', async () => {
+  const started = Date.now();
+  try {
+    await withDeadline(new Promise<never>(() => {}), 50, 'saving 3 app metrics');
+    assert.unreachable('should have rejected');
+  } catch (err) {
+    assert.ok(isQueryDeadlineError(err));
+    assert.is((err as Error).message, 'saving 3 app metrics did not finish within 50ms');
+  }
+  assert.ok(Date.now() - started >= 45);
+});
+
+deadline('leaves no timer behind once the query settled', async () => {
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  await withDeadline(Promise.resolve('ok'), 60_000, 'reading policy_json');
+  assert.is(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length, before);
+});
+
+deadline.run();
+
+// ---
+type Db = Awaited<ReturnType<typeof openTestDatabase>>;
+const reset = suite<{ db: Db; proxy: TcpProxy }>('withDeadline around a postgres.js connection reset');
+
+reset.before(async (context) => {
+  context.db = await bounded('opening the test database', 30_000, openTestDatabase());
+  context.proxy = await startTcpProxy(targetOf(context.db.url));
+});
+reset.after(async (context) => {
+  await context.proxy?.close();
+  await bounded('closing the test database', 15_000, context.db?.close() ?? Promise.resolve());
+});
+
+reset('bounds a save handed to a connection between its socket error and close, which postgres.js never settles', async ({ db, proxy }) => {
+  // given: a pool of one connection whose socket we watch
+  let onReset: (() => void) | undefined;
+  const url = viaProxy(urlWithSchema(db.url, db.schema), proxy);
+  const watchedSocket = () => new Promise<Socket>((resolve, reject) => {
+    const socket = createConnection(proxy.port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+    // The check phase runs after the error event and before the close event of a reset socket.
+    socket.on('error', () => setImmediate(() => onReset?.()));
+  });
+  // `socket` is a postgres.js option its type declarations leave out.
+  const sql = postgres(url, { max: 1, onnotice: () => {}, ...({ socket: watchedSocket } as object) });
+  const store = createAppMetricStore(sql, { now: () => 0n, saveDeadlineMs: 500 });
+  try {
+    await sql`SELECT 1`;
+    const saved = new Promise<unknown>((resolve) => {
+      onReset = () => {
+        onReset = undefined;
+        store.saveBulk([{ appId: 'reset-app', name: 'cpu', unit: '%', value: '1', timestamp: 1n }]).then(resolve, resolve);
+      };
+    });
+    // when
+    await proxy.cut();
+    // then
+    const outcome = await bounded('the save to settle', 5_000, saved);
+    assert.ok(isQueryDeadlineError(outcome), `expected a deadline error, got ${String(outcome)}`);
+    await proxy.restore();
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+});
+
+reset.run();
