@@ -43,10 +43,12 @@ interface AppState extends AppPlan, AppEnvelopes {}
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 const check = (deps: AggregateMetricsDeps): void => {
-  if (!(deps.statWindowSecs > 0)) throw new RangeError(`aggregateMetrics: statWindowSecs must be > 0, got ${deps.statWindowSecs}`);
+  if (!(deps.statWindowSecs > 0))
+    throw new RangeError(`aggregateMetrics: statWindowSecs must be > 0, got ${deps.statWindowSecs}`);
   if (!(deps.intervalMs > 0)) throw new RangeError(`aggregateMetrics: intervalMs must be > 0, got ${deps.intervalMs}`);
   const max = deps.maxEnvelopesPerApp;
-  if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw new RangeError(`aggregateMetrics: maxEnvelopesPerApp must be a positive integer, got ${max}`);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0))
+    throw new RangeError(`aggregateMetrics: maxEnvelopesPerApp must be a positive integer, got ${max}`);
 };
 
 /**
@@ -67,11 +69,18 @@ const check = (deps: AggregateMetricsDeps): void => {
  *
  * @param deps.scheduler clock of the ticks and of the metric timestamps
  */
-export const aggregateMetrics = (sources: AggregateMetricsSources, deps: AggregateMetricsDeps): Observable<AppMetric> => {
+export const aggregateMetrics = (
+  sources: AggregateMetricsSources,
+  deps: AggregateMetricsDeps,
+): Observable<AppMetric> => {
   check(deps);
   const maxPerApp = deps.maxEnvelopesPerApp ?? 100_000;
   const httpWindowSecs = promQlWindowSecs(deps.intervalMs / 1000);
-  const settings: WindowSettings = { statWindowNs: secondsToNs(deps.statWindowSecs), httpWindowSecs, httpWindowNs: secondsToNs(httpWindowSecs) };
+  const settings: WindowSettings = {
+    statWindowNs: secondsToNs(deps.statWindowSecs),
+    httpWindowSecs,
+    httpWindowNs: secondsToNs(httpWindowSecs),
+  };
 
   return new Observable<AppMetric>((subscriber) => {
     let apps = new Map<string, AppState>();
@@ -84,7 +93,12 @@ export const aggregateMetrics = (sources: AggregateMetricsSources, deps: Aggrega
         if (restTypes.length === 0 && httpTypes.length === 0) continue;
         // A kept app keeps its envelopes; a new app starts empty.
         const kept = apps.get(appId);
-        next.set(appId, { restTypes, httpTypes, gauges: kept?.gauges ?? createEnvelopeBuffer(maxPerApp), timers: kept?.timers ?? createEnvelopeBuffer(maxPerApp) });
+        next.set(appId, {
+          restTypes,
+          httpTypes,
+          gauges: kept?.gauges ?? createEnvelopeBuffer(maxPerApp),
+          timers: kept?.timers ?? createEnvelopeBuffer(maxPerApp),
+        });
       }
       apps = next;
     };
@@ -96,11 +110,18 @@ export const aggregateMetrics = (sources: AggregateMetricsSources, deps: Aggrega
         if (app === undefined) return;
         if (envelope.gauge !== undefined) {
           if (app.restTypes.length > 0) app.gauges.add(envelope);
-        } else if (app.httpTypes.length > 0 && envelope.timer?.name === 'http' && envelope.tags['peer_type'] === 'Client') {
+        } else if (
+          app.httpTypes.length > 0 &&
+          envelope.timer?.name === 'http' &&
+          envelope.tags['peer_type'] === 'Client'
+        ) {
           app.timers.add(envelope);
         }
       } catch (err) {
-        deps.logger?.warn({ error: messageOf(err), sourceId: (envelope as Partial<Envelope> | undefined)?.sourceId }, 'envelope skipped: it could not be buffered');
+        deps.logger?.warn(
+          { error: messageOf(err), sourceId: (envelope as Partial<Envelope> | undefined)?.sourceId },
+          'envelope skipped: it could not be buffered',
+        );
       }
     };
 
@@ -108,11 +129,19 @@ export const aggregateMetrics = (sources: AggregateMetricsSources, deps: Aggrega
       app.gauges.prune(now - settings.statWindowNs);
       app.timers.prune(now - settings.httpWindowNs);
       const evicted = app.gauges.takeEvicted() + app.timers.takeEvicted();
-      if (evicted > 0) deps.logger?.warn({ appId, evicted, maxEnvelopesPerApp: maxPerApp }, 'envelope buffer full: oldest envelopes dropped, metrics cover less than the window');
+      if (evicted > 0)
+        deps.logger?.warn(
+          { appId, evicted, maxEnvelopesPerApp: maxPerApp },
+          'envelope buffer full: oldest envelopes dropped, metrics cover less than the window',
+        );
       for (const result of windowAppMetrics(appId, app, app, now, settings)) {
         if (subscriber.closed) return;
         if (result.ok) subscriber.next(result.metric);
-        else deps.logger?.warn({ appId, metricType: result.metricType, error: messageOf(result.error) }, 'metric could not be computed: none emitted for this tick');
+        else
+          deps.logger?.warn(
+            { appId, metricType: result.metricType, error: messageOf(result.error) },
+            'metric could not be computed: none emitted for this tick',
+          );
       }
     };
 
@@ -131,22 +160,30 @@ export const aggregateMetrics = (sources: AggregateMetricsSources, deps: Aggrega
 
     // A container of its own: the monitor subscription ends when monitor$ completes, the others must not.
     const subscription = new Subscription();
-    subscription.add(sources.monitor$.subscribe({
-      next: (monitors) => {
-        try {
-          setMonitors(monitors);
-        } catch (err) {
-          deps.logger?.error({ error: messageOf(err) }, 'monitor update ignored: the previous monitors stay in force');
-        }
-      },
-      error: (err: unknown) => subscriber.error(err),
-    }));
-    subscription.add(sources.envelope$.subscribe({
-      next: ingest,
-      error: (err: unknown) => subscriber.error(err),
-      complete: () => subscriber.complete(),
-    }));
-    if (sources.flush$) subscription.add(sources.flush$.subscribe({ next: flush, error: (err: unknown) => subscriber.error(err) }));
+    subscription.add(
+      sources.monitor$.subscribe({
+        next: (monitors) => {
+          try {
+            setMonitors(monitors);
+          } catch (err) {
+            deps.logger?.error(
+              { error: messageOf(err) },
+              'monitor update ignored: the previous monitors stay in force',
+            );
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+      }),
+    );
+    subscription.add(
+      sources.envelope$.subscribe({
+        next: ingest,
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+    if (sources.flush$)
+      subscription.add(sources.flush$.subscribe({ next: flush, error: (err: unknown) => subscriber.error(err) }));
     else subscription.add(interval(deps.intervalMs, deps.scheduler).subscribe(tick));
     return subscription;
   });

@@ -20,4 +20,6 @@ import type { AppMetric } from '../lib/core/model/app-metric.ts';
  * @param cache the per-app metric cache (only `put` is used)
  */
 export const cacheMetrics = (cache: Pick<MetricCache, 'put'>): MonoTypeOperatorFunction<AppMetric> =>
-  tap((metric) => { cache.put(metric); });
+  tap((metric) => {
+    cache.put(metric);
+  });

@@ -1,4 +1,19 @@
-import { defer, EMPTY, filter, from, map, mergeMap, type Observable, of, Subject, takeUntil, tap, withLatestFrom, catchError, finalize } from 'rxjs';
+import {
+  defer,
+  EMPTY,
+  filter,
+  from,
+  map,
+  mergeMap,
+  type Observable,
+  of,
+  Subject,
+  takeUntil,
+  tap,
+  withLatestFrom,
+  catchError,
+  finalize,
+} from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import type { ReadResult } from '../lib/adapters/logcache/logcache-client.ts';
 import { aggregateSamples } from '../lib/core/metrics/aggregate-samples.ts';
@@ -24,7 +39,12 @@ export interface CollectSources {
 export interface CollectDeps {
   readonly scheduler: SchedulerLike;
   /** Cold: one read of `[startTime, endTime)` with the name filter; emits once. */
-  readonly readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint) => Observable<ReadResult>;
+  readonly readEnvelopes: (
+    appId: string,
+    nameFilter: string,
+    startTime: bigint,
+    endTime: bigint,
+  ) => Observable<ReadResult>;
   /** Cold: the per-instance samples of one PromQL metric at `atNs`; emits once. */
   readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
   readonly statWindowSecs: number;
@@ -86,19 +106,28 @@ export const collectMetrics = (sources: CollectSources, deps: CollectDeps): Obse
     };
 
     const read = (appId: string, nameFilter: string, start: bigint, end: bigint): Observable<CollectEvent> =>
-      job(appId, appId, () => deps.readEnvelopes(appId, nameFilter, start, end).pipe(
-        map((result): CollectEvent => {
-          nextStart.set(appId, end);
-          return { kind: 'envelopes', appId, envelopes: result.envelopes, rejected: result.rejected.length };
-        }),
-        catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, error: message(err) })),
-      ));
+      job(appId, appId, () =>
+        deps.readEnvelopes(appId, nameFilter, start, end).pipe(
+          map((result): CollectEvent => {
+            nextStart.set(appId, end);
+            return { kind: 'envelopes', appId, envelopes: result.envelopes, rejected: result.rejected.length };
+          }),
+          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, error: message(err) })),
+        ),
+      );
 
     const query = (appId: string, metricType: string, at: bigint): Observable<CollectEvent> =>
-      job(appId, `${appId}\u0000${metricType}`, () => deps.queryPromQl(appId, metricType, at).pipe(
-        map((samples): CollectEvent => ({ kind: 'metric', metric: aggregateSamples(appId, metricType, samples, nowNs(deps.scheduler)) })),
-        catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, metricType, error: message(err) })),
-      ));
+      job(appId, `${appId}\u0000${metricType}`, () =>
+        deps.queryPromQl(appId, metricType, at).pipe(
+          map(
+            (samples): CollectEvent => ({
+              kind: 'metric',
+              metric: aggregateSamples(appId, metricType, samples, nowNs(deps.scheduler)),
+            }),
+          ),
+          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, metricType, error: message(err) })),
+        ),
+      );
 
     const jobsAt = (now: bigint): Observable<CollectEvent>[] => {
       const oldest = now - secondsToNs(deps.statWindowSecs);

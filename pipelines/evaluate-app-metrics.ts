@@ -64,7 +64,9 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
     return rules ? [{ key: `${appId}\n${name}`, appId, rules }] : [];
   }
   const indexed = (p: Policy) => p.rules.map((rule, index) => ({ rule, index }));
-  return [...policies].filter(([, p]) => p.rules.length > 0).map(([appId, p]) => ({ key: `${appId}\n*`, appId, rules: indexed(p) }));
+  return [...policies]
+    .filter(([, p]) => p.rules.length > 0)
+    .map(([appId, p]) => ({ key: `${appId}\n*`, appId, rules: indexed(p) }));
 };
 
 /**
@@ -89,10 +91,19 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
  * @param deps.breaker parameters of the per-app breakers, created when an app enters the policy map
  *   and dropped when it leaves (S102).
  */
-export const evaluateAppMetrics = (sources: EvaluateAppMetricsSources, deps: EvaluateAppMetricsDeps): Observable<Decision> =>
+export const evaluateAppMetrics = (
+  sources: EvaluateAppMetricsSources,
+  deps: EvaluateAppMetricsDeps,
+): Observable<Decision> =>
   defer(() => {
     const breakers = createBreakerRegistry(deps.breaker);
-    const ctx: ScalingContext = { scheduler: deps.scheduler, scale: deps.scale, cooldowns: createCooldowns(), breakers, inFlight: new Set() };
+    const ctx: ScalingContext = {
+      scheduler: deps.scheduler,
+      scale: deps.scale,
+      cooldowns: createCooldowns(),
+      breakers,
+      inFlight: new Set(),
+    };
     let synced: ReadonlyMap<string, Policy> | undefined;
     const follow = (policies: ReadonlyMap<string, Policy>) => {
       if (policies !== synced) breakers.sync(policies.keys());

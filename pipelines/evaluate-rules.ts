@@ -24,7 +24,8 @@ export interface EvaluateRulesDeps {
 }
 
 const queryFailed = (reason: string): BreachVerdict => ({ breached: false, reason, values: [], unit: '' });
-const queryFailedWith = (err: unknown): BreachVerdict => queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
+const queryFailedWith = (err: unknown): BreachVerdict =>
+  queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
 
 type RuleEntry = EvaluationJob['rules'][number];
 
@@ -52,67 +53,103 @@ export const evaluateRules = (
     return { breachDurationSecs, bd: secondsToNs(breachDurationSecs) };
   };
 
-  const skipped = ({ rule, index }: RuleEntry, now: bigint): Decision =>
-    ({ kind: 'rule-skipped', at: now, appId, ruleIndex: index, reason: `operator-is-invalid: ${JSON.stringify(rule.operator)} is not one of <, <=, >, >=` });
+  const skipped = ({ rule, index }: RuleEntry, now: bigint): Decision => ({
+    kind: 'rule-skipped',
+    at: now,
+    appId,
+    ruleIndex: index,
+    reason: `operator-is-invalid: ${JSON.stringify(rule.operator)} is not one of <, <=, >, >=`,
+  });
 
   /** The decision a verdict makes: a no-breach, or the breach handed on. */
-  const decide = ({ rule, index: ruleIndex }: RuleEntry, verdict: BreachVerdict, breachDurationSecs: number, now: bigint): Decision | BreachDecision => {
-    if (!verdict.breached) return { kind: 'no-breach', at: now, appId, ruleIndex, metricType: rule.metricType, reason: verdict.reason, values: verdict.values };
+  const decide = (
+    { rule, index: ruleIndex }: RuleEntry,
+    verdict: BreachVerdict,
+    breachDurationSecs: number,
+    now: bigint,
+  ): Decision | BreachDecision => {
+    if (!verdict.breached)
+      return {
+        kind: 'no-breach',
+        at: now,
+        appId,
+        ruleIndex,
+        metricType: rule.metricType,
+        reason: verdict.reason,
+        values: verdict.values,
+      };
     return {
-      kind: 'breach', at: now, appId, ruleIndex, values: verdict.values,
+      kind: 'breach',
+      at: now,
+      appId,
+      ruleIndex,
+      values: verdict.values,
       trigger: {
-        appId, metricType: rule.metricType, metricUnit: verdict.unit, breachDurationSecs, threshold: rule.threshold,
-        operator: rule.operator, coolDownSecs: rule.coolDownSecs, adjustment: rule.adjustment,
+        appId,
+        metricType: rule.metricType,
+        metricUnit: verdict.unit,
+        breachDurationSecs,
+        threshold: rule.threshold,
+        operator: rule.operator,
+        coolDownSecs: rule.coolDownSecs,
+        adjustment: rule.adjustment,
       },
     };
   };
 
   const judge = (rows: AppMetric[], rule: ScalingRule, breachDurationSecs: number, now: bigint): BreachVerdict => {
     try {
-      return judgeBreach(rows, { operator: rule.operator as Operator, threshold: rule.threshold, breachDurationSecs }, now);
+      return judgeBreach(
+        rows,
+        { operator: rule.operator as Operator, threshold: rule.threshold, breachDurationSecs },
+        now,
+      );
     } catch (err) {
       return queryFailedWith(err);
     }
   };
 
   /** Rule k read through the Observable reader, then the rules after it. */
-  const readRule = (k: number): Observable<Decision> => defer(() => {
-    const entry = job.rules[k]!;
-    const { rule } = entry;
-    const now = nowNs(deps.scheduler);
-    const { breachDurationSecs, bd } = windowOf(rule);
-    return defer(() => deps.queryAppMetrics(appId, rule.metricType, now - 2n * bd, now, 'ASC')).pipe(
-      take(1),
-      map((rows: AppMetric[]) => judge(rows, rule, breachDurationSecs, now)),
-      defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
-      catchError((err: unknown) => of(queryFailedWith(err))),
-      mergeMap((verdict): Observable<Decision> => {
-        const decision = decide(entry, verdict, breachDurationSecs, now);
-        return decision.kind === 'breach' ? onBreach(decision) : concat(of(decision), from(k + 1));
-      }),
-    );
-  });
-
-  /** Rules from k on: judged at once while their history is at hand. */
-  const from = (k: number): Observable<Decision> => defer(() => {
-    const out: Decision[] = [];
-    for (let i = k; i < job.rules.length; i++) {
-      const entry = job.rules[i]!;
+  const readRule = (k: number): Observable<Decision> =>
+    defer(() => {
+      const entry = job.rules[k]!;
       const { rule } = entry;
       const now = nowNs(deps.scheduler);
-      if (!isOperator(rule.operator)) {
-        out.push(skipped(entry, now));
-        continue;
-      }
       const { breachDurationSecs, bd } = windowOf(rule);
-      const rows = cached?.(appId, rule.metricType, now - 2n * bd, now, 'ASC');
-      if (rows === undefined) return out.length === 0 ? readRule(i) : concat(fromArray(out), readRule(i));
-      const decision = decide(entry, judge(rows, rule, breachDurationSecs, now), breachDurationSecs, now);
-      if (decision.kind === 'breach') return out.length === 0 ? onBreach(decision) : concat(fromArray(out), onBreach(decision));
-      out.push(decision);
-    }
-    return fromArray(out);
-  });
+      return defer(() => deps.queryAppMetrics(appId, rule.metricType, now - 2n * bd, now, 'ASC')).pipe(
+        take(1),
+        map((rows: AppMetric[]) => judge(rows, rule, breachDurationSecs, now)),
+        defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
+        catchError((err: unknown) => of(queryFailedWith(err))),
+        mergeMap((verdict): Observable<Decision> => {
+          const decision = decide(entry, verdict, breachDurationSecs, now);
+          return decision.kind === 'breach' ? onBreach(decision) : concat(of(decision), from(k + 1));
+        }),
+      );
+    });
+
+  /** Rules from k on: judged at once while their history is at hand. */
+  const from = (k: number): Observable<Decision> =>
+    defer(() => {
+      const out: Decision[] = [];
+      for (let i = k; i < job.rules.length; i++) {
+        const entry = job.rules[i]!;
+        const { rule } = entry;
+        const now = nowNs(deps.scheduler);
+        if (!isOperator(rule.operator)) {
+          out.push(skipped(entry, now));
+          continue;
+        }
+        const { breachDurationSecs, bd } = windowOf(rule);
+        const rows = cached?.(appId, rule.metricType, now - 2n * bd, now, 'ASC');
+        if (rows === undefined) return out.length === 0 ? readRule(i) : concat(fromArray(out), readRule(i));
+        const decision = decide(entry, judge(rows, rule, breachDurationSecs, now), breachDurationSecs, now);
+        if (decision.kind === 'breach')
+          return out.length === 0 ? onBreach(decision) : concat(fromArray(out), onBreach(decision));
+        out.push(decision);
+      }
+      return fromArray(out);
+    });
 
   return job.rules.length === 0 ? EMPTY : from(0);
 };

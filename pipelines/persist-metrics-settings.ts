@@ -21,8 +21,16 @@ export const retryDelayMs = (attempt: number, retry: RetrySettings): number =>
 /** Throws a RangeError naming the first setting that cannot work. */
 export const checkPersistSettings = (deps: PersistSettings): void => {
   const positive = { flushIntervalMs: deps.flushIntervalMs, 'retry.initialMs': deps.retry.initialMs };
-  for (const [name, v] of Object.entries(positive)) if (!(v > 0)) throw new RangeError(`persistMetrics: ${name} must be > 0, got ${v}`);
-  if (!Number.isInteger(deps.maxBatchSize) || deps.maxBatchSize < 1) throw new RangeError(`persistMetrics: maxBatchSize must be a positive integer, got ${deps.maxBatchSize}`);
-  if (!(deps.maxPending >= deps.maxBatchSize)) throw new RangeError(`persistMetrics: maxPending (${deps.maxPending}) must be at least maxBatchSize (${deps.maxBatchSize})`);
-  if (!(deps.retry.maxMs >= deps.retry.initialMs)) throw new RangeError(`persistMetrics: retry.maxMs (${deps.retry.maxMs}) must be at least retry.initialMs (${deps.retry.initialMs})`);
+  for (const [name, v] of Object.entries(positive))
+    if (!(v > 0)) throw new RangeError(`persistMetrics: ${name} must be > 0, got ${v}`);
+  if (!Number.isInteger(deps.maxBatchSize) || deps.maxBatchSize < 1)
+    throw new RangeError(`persistMetrics: maxBatchSize must be a positive integer, got ${deps.maxBatchSize}`);
+  if (!(deps.maxPending >= deps.maxBatchSize))
+    throw new RangeError(
+      `persistMetrics: maxPending (${deps.maxPending}) must be at least maxBatchSize (${deps.maxBatchSize})`,
+    );
+  if (!(deps.retry.maxMs >= deps.retry.initialMs))
+    throw new RangeError(
+      `persistMetrics: retry.maxMs (${deps.retry.maxMs}) must be at least retry.initialMs (${deps.retry.initialMs})`,
+    );
 };

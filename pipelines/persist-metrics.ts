@@ -9,7 +9,13 @@ import type { PersistSettings } from './persist-metrics-settings.ts';
 export type PersistEvent =
   | { readonly kind: 'saved'; readonly count: number }
   | { readonly kind: 'rejected'; readonly metric: AppMetric; readonly reason: string }
-  | { readonly kind: 'retrying'; readonly attempt: number; readonly delayMs: number; readonly error: string; readonly pending: number }
+  | {
+      readonly kind: 'retrying';
+      readonly attempt: number;
+      readonly delayMs: number;
+      readonly error: string;
+      readonly pending: number;
+    }
   | { readonly kind: 'dropped'; readonly count: number; readonly reason: string };
 
 export interface PersistMetricsDeps extends PersistSettings {
@@ -40,7 +46,10 @@ export interface PersistMetricsDeps extends PersistSettings {
  * @param deps.scheduler clock for the flush interval and the retry delays
  * @param deps.save the bulk insert
  */
-export const persistMetrics = (sources: { appMetric$: Observable<AppMetric> }, deps: PersistMetricsDeps): Observable<PersistEvent> => {
+export const persistMetrics = (
+  sources: { appMetric$: Observable<AppMetric> },
+  deps: PersistMetricsDeps,
+): Observable<PersistEvent> => {
   checkPersistSettings(deps);
   const { maxBatchSize, maxPending } = deps;
   return new Observable<PersistEvent>((subscriber) => {
@@ -62,11 +71,15 @@ export const persistMetrics = (sources: { appMetric$: Observable<AppMetric> }, d
       // A tick flushes everything buffered, in as many back-to-back writes as it takes.
       if (batch.length === pending.length) flushDue = false;
       let result: SaveResult | undefined;
-      writeSub = defer(() => deps.save(batch)).pipe(take(1)).subscribe({
-        next: (r) => { result = r; },
-        error: (err: unknown) => failed(err),
-        complete: () => (result ? succeeded(result) : failed(new Error('save completed without a result'))),
-      });
+      writeSub = defer(() => deps.save(batch))
+        .pipe(take(1))
+        .subscribe({
+          next: (r) => {
+            result = r;
+          },
+          error: (err: unknown) => failed(err),
+          complete: () => (result ? succeeded(result) : failed(new Error('save completed without a result'))),
+        });
     };
 
     const succeeded = (result: SaveResult): void => {
@@ -83,7 +96,13 @@ export const persistMetrics = (sources: { appMetric$: Observable<AppMetric> }, d
       attempt += 1;
       const delayMs = retryDelayMs(attempt, deps.retry);
       waitingRetry = true;
-      subscriber.next({ kind: 'retrying', attempt, delayMs, error: err instanceof Error ? err.message : String(err), pending: pending.length });
+      subscriber.next({
+        kind: 'retrying',
+        attempt,
+        delayMs,
+        error: err instanceof Error ? err.message : String(err),
+        pending: pending.length,
+      });
       backoffSub = timer(delayMs, deps.scheduler).subscribe(() => {
         waitingRetry = false;
         flushDue = true;
@@ -105,16 +124,25 @@ export const persistMetrics = (sources: { appMetric$: Observable<AppMetric> }, d
 
     // Writes may answer synchronously; a loop instead of recursion keeps a long backlog off the stack.
     const pump = (): void => {
-      if (pumping) { again = true; return; }
+      if (pumping) {
+        again = true;
+        return;
+      }
       pumping = true;
       try {
-        do { again = false; step(); } while (again);
+        do {
+          again = false;
+          step();
+        } while (again);
       } finally {
         pumping = false;
       }
     };
 
-    const tickSub = interval(deps.flushIntervalMs, deps.scheduler).subscribe(() => { flushDue = true; pump(); });
+    const tickSub = interval(deps.flushIntervalMs, deps.scheduler).subscribe(() => {
+      flushDue = true;
+      pump();
+    });
     const sourceSub = sources.appMetric$.subscribe({
       next: (metric) => {
         pending.push(metric);
@@ -126,8 +154,15 @@ export const persistMetrics = (sources: { appMetric$: Observable<AppMetric> }, d
         }
         pump();
       },
-      error: (err: unknown) => { sourceDone = true; sourceError = { err }; pump(); },
-      complete: () => { sourceDone = true; pump(); },
+      error: (err: unknown) => {
+        sourceDone = true;
+        sourceError = { err };
+        pump();
+      },
+      complete: () => {
+        sourceDone = true;
+        pump();
+      },
     });
 
     return () => {

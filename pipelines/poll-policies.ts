@@ -51,7 +51,12 @@ export const pollPolicies = (sources: PollPoliciesSources, deps: PollPoliciesDep
       map((rows) => ({ rows })),
       catchError((err: unknown) => {
         const retryInMs = backoffMs(attempt, deps.retry);
-        const failed: PolicyPollEvent = { kind: 'poll-failed', error: err instanceof Error ? err.message : String(err), attempt, retryInMs };
+        const failed: PolicyPollEvent = {
+          kind: 'poll-failed',
+          error: err instanceof Error ? err.message : String(err),
+          attempt,
+          retryInMs,
+        };
         return merge(of(failed), timer(retryInMs, deps.scheduler).pipe(switchMap(() => readWithRetry(attempt + 1))));
       }),
     );
@@ -70,7 +75,13 @@ export const pollPolicies = (sources: PollPoliciesSources, deps: PollPoliciesDep
         combineLatest([read$.pipe(filter(isRows)), sources.owns$]).pipe(
           map(([{ rows }, owns]): PolicyPollEvent => {
             const built = buildPolicyMap(rows, owns);
-            return { kind: 'policies', policies: built.policies, rejected: built.rejected, warnings: built.warnings, total: rows.length };
+            return {
+              kind: 'policies',
+              policies: built.policies,
+              rejected: built.rejected,
+              warnings: built.warnings,
+              total: rows.length,
+            };
           }),
         ),
       ),

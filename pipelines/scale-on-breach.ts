@@ -26,7 +26,12 @@ const NO_REPLY: ScaleReply = { ok: false, error: 'the scaling call ended without
 
 export const IN_FLIGHT_REASON = 'breached, but a scaling call for this app is still in flight; not sent';
 
-const transition = (breaker: CircuitBreaker | undefined, before: string | undefined, at: bigint, appId: string): Decision[] =>
+const transition = (
+  breaker: CircuitBreaker | undefined,
+  before: string | undefined,
+  at: bigint,
+  appId: string,
+): Decision[] =>
   breaker && breaker.state() !== before
     ? [{ kind: 'breaker-state', at, appId, state: breaker.state(), consecutiveFailures: breaker.consecutiveFailures() }]
     : [];
@@ -47,33 +52,68 @@ export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Obse
     const { appId, trigger, ruleIndex, values } = breach;
     const at = nowNs(ctx.scheduler);
     if (ctx.inFlight.has(appId)) {
-      return emit({ kind: 'no-breach', at, appId, ruleIndex, metricType: trigger.metricType, reason: IN_FLIGHT_REASON, values });
+      return emit({
+        kind: 'no-breach',
+        at,
+        appId,
+        ruleIndex,
+        metricType: trigger.metricType,
+        reason: IN_FLIGHT_REASON,
+        values,
+      });
     }
     const cooldownUntil = ctx.cooldowns.activeUntil(appId, at);
-    if (cooldownUntil !== undefined) return emit(breach, { kind: 'cooldown-hold', at, appId, trigger, cooldownUntil, ruleIndex, values });
+    if (cooldownUntil !== undefined)
+      return emit(breach, { kind: 'cooldown-hold', at, appId, trigger, cooldownUntil, ruleIndex, values });
 
     // No breaker (the app left the policy map meanwhile) means a direct call, as in the anchor (S103).
     const breaker = ctx.breakers.get(appId);
     const before = breaker?.state();
     const gate = breaker ? breaker.request(ctx.scheduler.now()) : undefined;
     if (gate && !gate.allowed) {
-      return emit(breach, { kind: 'breaker-open', at, appId, trigger, retryAfter: msToNs(gate.retryAfterMs), ruleIndex, values });
+      return emit(breach, {
+        kind: 'breaker-open',
+        at,
+        appId,
+        trigger,
+        retryAfter: msToNs(gate.retryAfterMs),
+        ruleIndex,
+        values,
+      });
     }
 
     ctx.inFlight.add(appId);
     const result$ = defer(() => ctx.scale(trigger)).pipe(
       take(1),
       defaultIfEmpty(NO_REPLY),
-      catchError((err: unknown) => of<[ScaleReply]>({ ok: false, error: `scaling call failed: ${err instanceof Error ? err.message : String(err)}` })),
+      catchError((err: unknown) =>
+        of<[ScaleReply]>({
+          ok: false,
+          error: `scaling call failed: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      ),
       mergeMap((reply) => settle(reply, trigger, breaker, ctx)),
     );
-    return concat(emit(breach, ...transition(breaker, before, at, appId), { kind: 'scaling-call', at, appId, trigger, ruleIndex: breach.ruleIndex, values: breach.values }), result$).pipe(
-      finalize(() => ctx.inFlight.delete(appId)),
-    );
+    return concat(
+      emit(breach, ...transition(breaker, before, at, appId), {
+        kind: 'scaling-call',
+        at,
+        appId,
+        trigger,
+        ruleIndex: breach.ruleIndex,
+        values: breach.values,
+      }),
+      result$,
+    ).pipe(finalize(() => ctx.inFlight.delete(appId)));
   });
 
 /** Books a reply into the breaker and the cooldowns, and says what happened. */
-const settle = (reply: ScaleReply, trigger: Trigger, breaker: CircuitBreaker | undefined, ctx: ScalingContext): Decision[] => {
+const settle = (
+  reply: ScaleReply,
+  trigger: Trigger,
+  breaker: CircuitBreaker | undefined,
+  ctx: ScalingContext,
+): Decision[] => {
   const { appId } = trigger;
   const at = nowNs(ctx.scheduler);
   const before = breaker?.state();
@@ -82,16 +122,30 @@ const settle = (reply: ScaleReply, trigger: Trigger, breaker: CircuitBreaker | u
 
   let cooldownExpiredAt: bigint | undefined;
   if (reply.ok) {
-    if (reply.cooldownExpiredAt !== undefined) cooldownExpiredAt = reply.cooldownExpiredAt === 0n ? undefined : reply.cooldownExpiredAt;
+    if (reply.cooldownExpiredAt !== undefined)
+      cooldownExpiredAt = reply.cooldownExpiredAt === 0n ? undefined : reply.cooldownExpiredAt;
     else if (trigger.coolDownSecs > 0) cooldownExpiredAt = at + secondsToNs(trigger.coolDownSecs);
     if (cooldownExpiredAt !== undefined) ctx.cooldowns.record(appId, cooldownExpiredAt);
   }
   const result: Decision = reply.ok
     ? {
-        kind: 'scaling-result', at, appId, trigger, ok: true, status: reply.status,
+        kind: 'scaling-result',
+        at,
+        appId,
+        trigger,
+        ok: true,
+        status: reply.status,
         ...(cooldownExpiredAt !== undefined ? { cooldownExpiredAt } : {}),
         ...(reply.adjustment !== undefined ? { adjustment: reply.adjustment } : {}),
       }
-    : { kind: 'scaling-result', at, appId, trigger, ok: false, ...(reply.status !== undefined ? { status: reply.status } : {}), error: reply.error };
+    : {
+        kind: 'scaling-result',
+        at,
+        appId,
+        trigger,
+        ok: false,
+        ...(reply.status !== undefined ? { status: reply.status } : {}),
+        error: reply.error,
+      };
   return [result, ...transition(breaker, before, at, appId)];
 };

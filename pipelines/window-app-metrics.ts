@@ -22,7 +22,9 @@ export interface WindowSettings {
   readonly httpWindowNs: bigint;
 }
 
-export type WindowResult = { readonly ok: true; readonly metric: AppMetric } | { readonly ok: false; readonly metricType: string; readonly error: unknown };
+export type WindowResult =
+  | { readonly ok: true; readonly metric: AppMetric }
+  | { readonly ok: false; readonly metricType: string; readonly error: unknown };
 
 /** One app's envelopes: gauges for the REST types, Client `http` timers for the HTTP types. */
 export interface AppEnvelopes {
@@ -34,7 +36,11 @@ export interface AppEnvelopes {
  * `samplesFromEnvelopes(window, type, now)` for every type at once: the window is compacted and
  * converted once, then split by sample name, instead of once per type.
  */
-export const restSamplesByType = (window: readonly Envelope[], types: readonly string[], nowNs: bigint): Map<string, InstanceSample[]> => {
+export const restSamplesByType = (
+  window: readonly Envelope[],
+  types: readonly string[],
+  nowNs: bigint,
+): Map<string, InstanceSample[]> => {
   const byType = new Map<string, InstanceSample[]>();
   for (const type of types) byType.set(type, []);
   for (const envelope of compactEnvelopes(window)) {
@@ -52,7 +58,13 @@ export const restSamplesByType = (window: readonly Envelope[], types: readonly s
  * to `restSamplesByType` then `aggregateSamples`): the stat window spans several ticks, and building
  * merged envelopes and sample texts of the same gauges at each one was most of the aggregation time.
  */
-export const windowAppMetrics = (appId: string, plan: AppPlan, envelopes: AppEnvelopes, nowNs: bigint, settings: WindowSettings): WindowResult[] => {
+export const windowAppMetrics = (
+  appId: string,
+  plan: AppPlan,
+  envelopes: AppEnvelopes,
+  nowNs: bigint,
+  settings: WindowSettings,
+): WindowResult[] => {
   const results: WindowResult[] = [];
   if (plan.restTypes.length > 0) {
     try {

@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { connectDatabase } from '../lib/adapters/db/connect.ts';
 import { installPolicyNotifyTrigger } from '../lib/adapters/db/policy-notify.ts';
 
-const { values } = parseArgs({ options: { 'database-url': { type: 'string' }, 'policy-notify': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { 'database-url': { type: 'string' }, 'policy-notify': { type: 'boolean', default: false } },
+});
 const url = values['database-url'] ?? process.env.DATABASE_URL;
 if (!url) {
   console.error('migrate: give --database-url or set DATABASE_URL');
@@ -19,7 +21,9 @@ try {
   const db = await connectDatabase({ url, applySchema: true, maxConnections: 1 });
   if (values['policy-notify']) await installPolicyNotifyTrigger(db.sql);
   await db.close();
-  console.log(`schema ready: policy_json, app_metric, index_app_metrics${values['policy-notify'] ? ', policy_json NOTIFY trigger' : ''}`);
+  console.log(
+    `schema ready: policy_json, app_metric, index_app_metrics${values['policy-notify'] ? ', policy_json NOTIFY trigger' : ''}`,
+  );
 } catch (err) {
   console.error(`migrate: ${(err as Error).message}`);
   process.exit(1);

@@ -43,11 +43,22 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      out: { type: 'string' }, 'from-dump': { type: 'string', multiple: true }, 'logcache-url': { type: 'string' }, 'uaa-url': { type: 'string' },
-      'client-id': { type: 'string' }, 'client-secret': { type: 'string' }, username: { type: 'string' }, password: { type: 'string' },
-      'skip-ssl-validation': { type: 'boolean', default: false }, app: { type: 'string', multiple: true }, duration: { type: 'string' },
-      since: { type: 'string' }, 'poll-interval': { type: 'string', default: '15s' }, lag: { type: 'string', default: '5s' },
-      'envelope-types': { type: 'string', default: 'GAUGE,TIMER' }, 'log-level': { type: 'string', default: 'info' },
+      out: { type: 'string' },
+      'from-dump': { type: 'string', multiple: true },
+      'logcache-url': { type: 'string' },
+      'uaa-url': { type: 'string' },
+      'client-id': { type: 'string' },
+      'client-secret': { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      'skip-ssl-validation': { type: 'boolean', default: false },
+      app: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      since: { type: 'string' },
+      'poll-interval': { type: 'string', default: '15s' },
+      lag: { type: 'string', default: '5s' },
+      'envelope-types': { type: 'string', default: 'GAUGE,TIMER' },
+      'log-level': { type: 'string', default: 'info' },
     },
   }));
 } catch (err) {
@@ -63,15 +74,22 @@ const duration = (flag: string, text: string | undefined): number => {
 };
 if (!v.out) fail('--out is required');
 const out = v.out!;
-const logger = createLogger({ name: 'record', level: v['log-level'] as LoggerOptions['level'], destination: process.stderr as unknown as LoggerOptions['destination'] });
+const logger = createLogger({
+  name: 'record',
+  level: v['log-level'] as LoggerOptions['level'],
+  destination: process.stderr as unknown as LoggerOptions['destination'],
+});
 
 const writer = await createRecordingWriter(out);
 try {
   if (v['from-dump']) {
     const result = await convertDumps(v['from-dump'], writer.write);
     await writer.close();
-    for (const issue of result.issues) process.stderr.write(`${issue.file}: envelope ${issue.index}: ${issue.reason}\n`);
-    console.log(`${out}: ${result.envelopes} envelopes${result.skipped > 0 ? `, ${result.skipped} log/event envelopes left out` : ''}${result.issues.length > 0 ? `, ${result.issues.length} unreadable` : ''}`);
+    for (const issue of result.issues)
+      process.stderr.write(`${issue.file}: envelope ${issue.index}: ${issue.reason}\n`);
+    console.log(
+      `${out}: ${result.envelopes} envelopes${result.skipped > 0 ? `, ${result.skipped} log/event envelopes left out` : ''}${result.issues.length > 0 ? `, ${result.issues.length} unreadable` : ''}`,
+    );
   } else {
     if (!v['logcache-url']) fail('--logcache-url is required (or --from-dump)');
     if (!v.app || v.app.length === 0) fail('at least one --app is required');
@@ -80,10 +98,34 @@ try {
     const now = () => msToNs(Date.now());
     const tls = v['skip-ssl-validation'] ? { skipSslValidation: true } : undefined;
     const uaa = v['uaa-url'];
-    const auth = !uaa ? undefined : v.username
-      ? createPasswordGrantProvider({ url: uaa, clientId: v['client-id'] ?? 'cf', clientSecret: v['client-secret'] ?? '', username: v.username, password: v.password ?? '', now, logger })
-      : createClientCredentialsProvider({ url: uaa, clientId: v['client-id'] ?? '', clientSecret: v['client-secret'] ?? '', now, logger });
-    const client = createLogCacheClient({ url: v['logcache-url']!, auth, timeoutMs: 10_000, retry: { limit: 2, initialMs: 500, maxMs: 5_000 }, concurrency: 4, tls, logger });
+    const auth = !uaa
+      ? undefined
+      : v.username
+        ? createPasswordGrantProvider({
+            url: uaa,
+            clientId: v['client-id'] ?? 'cf',
+            clientSecret: v['client-secret'] ?? '',
+            username: v.username,
+            password: v.password ?? '',
+            now,
+            logger,
+          })
+        : createClientCredentialsProvider({
+            url: uaa,
+            clientId: v['client-id'] ?? '',
+            clientSecret: v['client-secret'] ?? '',
+            now,
+            logger,
+          });
+    const client = createLogCacheClient({
+      url: v['logcache-url']!,
+      auth,
+      timeoutMs: 10_000,
+      retry: { limit: 2, initialMs: 500, maxMs: 5_000 },
+      concurrency: 4,
+      tls,
+      logger,
+    });
     const started = now();
     const fromNs = started - msToNs(duration('since', v.since));
     const stats = await recordFromLogCache({
@@ -93,7 +135,10 @@ try {
       toNs: started + msToNs(durationMs),
       pollIntervalMs: duration('poll-interval', v['poll-interval']),
       lagMs: duration('lag', v.lag),
-      envelopeTypes: v['envelope-types'].split(',').map((t) => t.trim()).filter(Boolean),
+      envelopeTypes: v['envelope-types']
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
       now,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       write: writer.write,
@@ -102,7 +147,9 @@ try {
     });
     await client.close();
     await writer.close();
-    console.log(`${out}: ${stats.envelopes} envelopes from ${v.app!.length} app(s) in ${stats.polls} poll(s)${stats.failedReads > 0 ? `, ${stats.failedReads} failed read(s) retried` : ''}`);
+    console.log(
+      `${out}: ${stats.envelopes} envelopes from ${v.app!.length} app(s) in ${stats.polls} poll(s)${stats.failedReads > 0 ? `, ${stats.failedReads} failed read(s) retried` : ''}`,
+    );
   }
 } catch (err) {
   await writer.abort();

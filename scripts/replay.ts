@@ -23,18 +23,29 @@ if (!parsed.ok) {
   process.exit(2);
 }
 const args = parsed.args;
-const logger = createLogger({ name: 'replay', level: args.logLevel as LoggerOptions['level'], destination: process.stderr as unknown as LoggerOptions['destination'] });
+const logger = createLogger({
+  name: 'replay',
+  level: args.logLevel as LoggerOptions['level'],
+  destination: process.stderr as unknown as LoggerOptions['destination'],
+});
 
 if (args.check) {
   const summary = await validateRecording(args.recording, { parseEnvelope }).catch((err: Error) => {
     process.stderr.write(`replay: ${err.message}\n`);
     return process.exit(1);
   });
-  const range = summary.firstTimestamp === undefined ? 'no envelopes' : `${formatUtc(summary.firstTimestamp)} to ${formatUtc(summary.lastTimestamp!)} UTC`;
+  const range =
+    summary.firstTimestamp === undefined
+      ? 'no envelopes'
+      : `${formatUtc(summary.firstTimestamp)} to ${formatUtc(summary.lastTimestamp!)} UTC`;
   console.log(`${args.recording}: ${summary.envelopes} envelopes from ${summary.sources.size} source(s), ${range}`);
-  if (summary.outOfOrder > 0) console.log(`${summary.outOfOrder} envelope(s) out of time order (first at line ${summary.firstOutOfOrderLine}); a replay delivers them late`);
+  if (summary.outOfOrder > 0)
+    console.log(
+      `${summary.outOfOrder} envelope(s) out of time order (first at line ${summary.firstOutOfOrderLine}); a replay delivers them late`,
+    );
   for (const line of formatIssues(summary.issues)) console.log(line);
-  if (summary.issueCount > summary.issues.length) console.log(`… and ${summary.issueCount - summary.issues.length} more bad line(s)`);
+  if (summary.issueCount > summary.issues.length)
+    console.log(`… and ${summary.issueCount - summary.issues.length} more bad line(s)`);
   process.exit(summary.issueCount > 0 ? 1 : 0);
 }
 
@@ -46,7 +57,9 @@ if (!policyFile.ok) {
 
 // A server database gets a schema of the replay's own, so rows of earlier replays (or of the
 // service) are never read back as history.
-const schema = args.databaseUrl ? `replay_${args.name.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}_${Date.now().toString(36)}` : undefined;
+const schema = args.databaseUrl
+  ? `replay_${args.name.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}_${Date.now().toString(36)}`
+  : undefined;
 let database;
 try {
   database = await connectDatabase(args.databaseUrl ? { url: args.databaseUrl, schema, applySchema: true } : {});
@@ -71,7 +84,9 @@ try {
   });
   progress.done();
   if (args.json) {
-    process.stdout.write(`${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`);
+    process.stdout.write(
+      `${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`,
+    );
   } else {
     process.stdout.write(replaySummary(result, args.name));
   }
@@ -84,7 +99,8 @@ try {
   process.stderr.write(`replay failed: ${(err as Error).message}\n`);
   process.exitCode = 1;
 } finally {
-  if (schema && !args.keepRows) await database.sql`DROP SCHEMA IF EXISTS ${database.sql(schema)} CASCADE`.catch(() => {});
+  if (schema && !args.keepRows)
+    await database.sql`DROP SCHEMA IF EXISTS ${database.sql(schema)} CASCADE`.catch(() => {});
   else if (schema) process.stderr.write(`app metrics kept in schema ${schema}\n`);
   await database.close();
 }

@@ -36,18 +36,31 @@ try {
   process.exit(1);
 }
 
-const embeddedDefaults = path === '' && !cfMode && config.metricCollector.metric_collector_url === '' && config.scalingEngine.scaling_engine_url === '';
-const bootLogger = createLogger({ level: config.logging.level === 'info' || config.logging.level === 'debug' ? config.logging.level : 'info' });
+const embeddedDefaults =
+  path === '' &&
+  !cfMode &&
+  config.metricCollector.metric_collector_url === '' &&
+  config.scalingEngine.scaling_engine_url === '';
+const bootLogger = createLogger({
+  level: config.logging.level === 'info' || config.logging.level === 'debug' ? config.logging.level : 'info',
+});
 let demo: DemoEnvironment | undefined;
 if (embeddedDefaults) {
   // The bundled sample, from two minutes before its load changes, with short intervals so that
   // decisions show within minutes.
-  demo = await startDemoEnvironment({ sampleDir: join(import.meta.dirname, '..', 'recordings', values.sample), startAtSecs: 13 * 60, logger: bootLogger });
+  demo = await startDemoEnvironment({
+    sampleDir: join(import.meta.dirname, '..', 'recordings', values.sample),
+    startAtSecs: 13 * 60,
+    logger: bootLogger,
+  });
   const port = Number(env.PORT ?? 8080);
   config = withOverrides(config, {
     db: { policy_db: { url: demo.database.url }, appmetrics_db: { url: demo.database.url } },
     scalingEngine: { scaling_engine_url: demo.scalingEngineUrl },
-    metricCollector: { metric_collector_url: demo.logCacheUrl, uaa: { url: demo.uaaUrl, client_id: demo.clientId, client_secret: demo.clientSecret } },
+    metricCollector: {
+      metric_collector_url: demo.logCacheUrl,
+      uaa: { url: demo.uaaUrl, client_id: demo.clientId, client_secret: demo.clientSecret },
+    },
     pool: { total_instances: 1, instance_index: 0 },
     server: { port: 0 },
     cf_server: { port },
@@ -70,13 +83,23 @@ try {
 const logger = createLogger({ level: config.logging.level as 'debug' | 'info' | 'error' | 'fatal' });
 let service;
 try {
-  service = await startService({ config, logger, cfMode, ...(env.CF_INSTANCE_GUID ? { memberId: env.CF_INSTANCE_GUID } : {}), ...(env.APP_AUTOSCALER_TEST_RUN === 'true' ? { host: '127.0.0.1' } : {}) });
+  service = await startService({
+    config,
+    logger,
+    cfMode,
+    ...(env.CF_INSTANCE_GUID ? { memberId: env.CF_INSTANCE_GUID } : {}),
+    ...(env.APP_AUTOSCALER_TEST_RUN === 'true' ? { host: '127.0.0.1' } : {}),
+  });
 } catch (err) {
   logger.fatal({ err }, 'eventgenerator failed to start');
   await demo?.close();
   process.exit(1);
 }
-if (demo) logger.info({ api: `http://127.0.0.1:${service.ports.cf}/v1/apps/${demo.appIds[0]}/aggregated_metric_histories/cpu` }, 'embedded defaults: try the history API');
+if (demo)
+  logger.info(
+    { api: `http://127.0.0.1:${service.ports.cf}/v1/apps/${demo.appIds[0]}/aggregated_metric_histories/cpu` },
+    'embedded defaults: try the history API',
+  );
 
 const graceMs = Number(values['shutdown-timeout']) * 1000;
 let stopping = false;

@@ -11,7 +11,8 @@ import { stringify } from '../lib/core/json/bigint-json.ts';
 import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
 import { formatDecision } from '../lib/adapters/live/format-decision.ts';
 
-const usage = 'usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds a,b] [--json] [--header "Name: value"]...';
+const usage =
+  'usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds a,b] [--json] [--header "Name: value"]...';
 
 const { values } = parseArgs({
   options: {
@@ -51,15 +52,26 @@ try {
 const subscription = decisionFeed({
   url: values.url!,
   appIds: values.app ?? [],
-  kinds: values.kinds?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+  kinds: values.kinds
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter((k) => k !== ''),
   headers,
 }).subscribe({
   next: (event) => {
     switch (event.type) {
-      case 'open': log.info('connected'); break;
-      case 'retry': log.warn({ attempt: event.attempt }, `${event.reason}; reconnecting in ${event.delayMs} ms`); break;
-      case 'malformed': log.warn({ text: event.text }, `ignored a message that is not JSON: ${event.reason}`); break;
-      case 'message': console.log(values.json ? stringify(event.message) : formatDecision(event.message)); break;
+      case 'open':
+        log.info('connected');
+        break;
+      case 'retry':
+        log.warn({ attempt: event.attempt }, `${event.reason}; reconnecting in ${event.delayMs} ms`);
+        break;
+      case 'malformed':
+        log.warn({ text: event.text }, `ignored a message that is not JSON: ${event.reason}`);
+        break;
+      case 'message':
+        console.log(values.json ? stringify(event.message) : formatDecision(event.message));
+        break;
     }
   },
   error: (err: Error) => {

@@ -10,7 +10,11 @@ import { parseArgs } from 'node:util';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { timeout: { type: 'string', default: '180' }, jobs: { type: 'string' }, quiet: { type: 'boolean', default: false } },
+  options: {
+    timeout: { type: 'string', default: '180' },
+    jobs: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
 });
 const root = join(import.meta.dirname, '..');
 const timeoutMs = Number(values.timeout) * 1000;
@@ -28,7 +32,14 @@ const specs = findSpecs(join(root, 'spec'))
   .filter((p) => positionals.length === 0 || positionals.some((f) => p.includes(f)))
   .sort();
 
-interface Outcome { file: string; passed: number; failed: number; output: string; code: number | null; timedOut: boolean }
+interface Outcome {
+  file: string;
+  passed: number;
+  failed: number;
+  output: string;
+  code: number | null;
+  timedOut: boolean;
+}
 
 const counts = (output: string) => {
   const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
@@ -39,12 +50,19 @@ const counts = (output: string) => {
 
 const runOne = (file: string): Promise<Outcome> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [file], { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [file], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d));
     child.stderr.on('data', (d: Buffer) => (output += d));
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs);
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       const { total, passed, skipped } = counts(output);
@@ -58,18 +76,25 @@ const runOne = (file: string): Promise<Outcome> =>
 const started = Date.now();
 const outcomes: Outcome[] = [];
 const queue = [...specs];
-await Promise.all(Array.from({ length: jobs }, async () => {
-  for (let file = queue.shift(); file; file = queue.shift()) {
-    const outcome = await runOne(file);
-    outcomes.push(outcome);
-    const mark = outcome.failed === 0 ? 'ok  ' : 'FAIL';
-    console.log(`${mark} ${file} (${outcome.passed} passed, ${outcome.failed} failed${outcome.timedOut ? ', timed out' : ''})`);
-    if (outcome.failed > 0 || !values.quiet && process.env.VERBOSE) console.log(outcome.output.replace(/^/gm, '    '));
-  }
-}));
+await Promise.all(
+  Array.from({ length: jobs }, async () => {
+    for (let file = queue.shift(); file; file = queue.shift()) {
+      const outcome = await runOne(file);
+      outcomes.push(outcome);
+      const mark = outcome.failed === 0 ? 'ok  ' : 'FAIL';
+      console.log(
+        `${mark} ${file} (${outcome.passed} passed, ${outcome.failed} failed${outcome.timedOut ? ', timed out' : ''})`,
+      );
+      if (outcome.failed > 0 || (!values.quiet && process.env.VERBOSE))
+        console.log(outcome.output.replace(/^/gm, '    '));
+    }
+  }),
+);
 
 const passed = outcomes.reduce((n, o) => n + o.passed, 0);
 const failed = outcomes.reduce((n, o) => n + o.failed, 0);
-console.log(`\n${specs.length} spec files in ${((Date.now() - started) / 1000).toFixed(1)}s against the ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded'} database`);
+console.log(
+  `\n${specs.length} spec files in ${((Date.now() - started) / 1000).toFixed(1)}s against the ${process.env.TEST_DATABASE_URL ? 'PostgreSQL server' : 'embedded'} database`,
+);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed > 0 || specs.length === 0 ? 1 : 0;

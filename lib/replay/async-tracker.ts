@@ -16,7 +16,9 @@ export const createAsyncTracker = (): AsyncTracker => {
   const inFlight = new Set<Promise<unknown>>();
   return {
     track(work) {
-      const entry = work.finally(() => { inFlight.delete(entry); });
+      const entry = work.finally(() => {
+        inFlight.delete(entry);
+      });
       inFlight.add(entry);
       // The caller handles rejection; the tracker's copy must not surface as unhandled.
       entry.catch(() => {});

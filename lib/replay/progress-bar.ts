@@ -9,7 +9,10 @@ export interface ProgressBar {
 const WIDTH = 30;
 
 /** A one-line progress bar on a terminal; does nothing when the stream is not a TTY. */
-export const createProgressBar = (stream: NodeJS.WriteStream | WriteStream, wallNow: () => number = Date.now): ProgressBar => {
+export const createProgressBar = (
+  stream: NodeJS.WriteStream | WriteStream,
+  wallNow: () => number = Date.now,
+): ProgressBar => {
   if (!stream.isTTY) return { update() {}, done() {} };
   let last = 0;
   let shown = false;

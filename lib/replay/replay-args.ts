@@ -44,11 +44,14 @@ export interface ReplayArgs {
   readonly settings: ReplaySettings;
 }
 
-export type ParsedReplayArgs = { readonly ok: true; readonly args: ReplayArgs } | { readonly ok: false; readonly error: string };
+export type ParsedReplayArgs =
+  | { readonly ok: true; readonly args: ReplayArgs }
+  | { readonly ok: false; readonly error: string };
 
 const positiveInt = (flag: string, text: string | undefined, fallback: number): number => {
   if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new Error(`--${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new Error(`--${flag} must be a positive whole number, got ${JSON.stringify(text)}`);
   return Number(text);
 };
 
@@ -66,7 +69,9 @@ const duration = (flag: string, text: string | undefined, fallback: number): num
 
 /** `recordings/spike/recording.ndjson.gz` is named `spike`; other files by their base name. */
 export const recordingName = (path: string): string => {
-  const base = basename(path).replace(/\.gz$/, '').replace(/\.(ndjson|jsonl|json)$/, '');
+  const base = basename(path)
+    .replace(/\.gz$/, '')
+    .replace(/\.(ndjson|jsonl|json)$/, '');
   return base === 'recording' ? basename(dirname(path)) || base : base;
 };
 
@@ -76,21 +81,48 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
       args: [...argv],
       allowPositionals: true,
       options: {
-        policy: { type: 'string' }, speed: { type: 'string' }, report: { type: 'string' }, 'no-report': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false }, check: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false },
-        'database-url': { type: 'string' }, 'keep-rows': { type: 'boolean', default: false }, 'stat-window': { type: 'string' }, 'breach-duration': { type: 'string' },
-        interval: { type: 'string' }, 'save-interval': { type: 'string' }, 'evaluation-interval': { type: 'string' },
-        'cache-size': { type: 'string' }, cooldown: { type: 'string' }, 'initial-instances': { type: 'string' }, 'log-level': { type: 'string', default: 'warn' },
+        policy: { type: 'string' },
+        speed: { type: 'string' },
+        report: { type: 'string' },
+        'no-report': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        'database-url': { type: 'string' },
+        'keep-rows': { type: 'boolean', default: false },
+        'stat-window': { type: 'string' },
+        'breach-duration': { type: 'string' },
+        interval: { type: 'string' },
+        'save-interval': { type: 'string' },
+        'evaluation-interval': { type: 'string' },
+        'cache-size': { type: 'string' },
+        cooldown: { type: 'string' },
+        'initial-instances': { type: 'string' },
+        'log-level': { type: 'string', default: 'warn' },
       },
     });
-    if (positionals.length !== 1) return { ok: false, error: positionals.length === 0 ? 'a recording file is required' : `one recording at a time, got ${positionals.length}` };
+    if (positionals.length !== 1)
+      return {
+        ok: false,
+        error:
+          positionals.length === 0
+            ? 'a recording file is required'
+            : `one recording at a time, got ${positionals.length}`,
+      };
     const recording = positionals[0]!;
     const policy = values.policy ?? join(dirname(recording), 'policy.json');
-    if (!values.check && !existsSync(policy)) return { ok: false, error: values.policy ? `policy file ${policy} does not exist` : `no --policy given and no ${policy} next to the recording` };
+    if (!values.check && !existsSync(policy))
+      return {
+        ok: false,
+        error: values.policy
+          ? `policy file ${policy} does not exist`
+          : `no --policy given and no ${policy} next to the recording`,
+      };
     let speed: number | undefined;
     if (values.speed !== undefined) {
       speed = Number(values.speed);
-      if (!(speed > 0) || !Number.isFinite(speed)) return { ok: false, error: `--speed must be a number above 0, got ${JSON.stringify(values.speed)}` };
+      if (!(speed > 0) || !Number.isFinite(speed))
+        return { ok: false, error: `--speed must be a number above 0, got ${JSON.stringify(values.speed)}` };
     }
     const d = DEFAULT_REPLAY_SETTINGS;
     const name = recordingName(recording);
@@ -98,17 +130,29 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
     return {
       ok: true,
       args: {
-        recording, policy, name, speed,
-        report: values['no-report'] ? undefined : values.report ?? join('reports', `${name}.html`),
-        json: values.json, check: values.check, strict: values.strict,
+        recording,
+        policy,
+        name,
+        speed,
+        report: values['no-report'] ? undefined : (values.report ?? join('reports', `${name}.html`)),
+        json: values.json,
+        check: values.check,
+        strict: values.strict,
         databaseUrl: values['database-url'],
         keepRows: values['keep-rows'],
-        initialInstances: values['initial-instances'] === undefined ? undefined : positiveInt('initial-instances', values['initial-instances'], 1),
+        initialInstances:
+          values['initial-instances'] === undefined
+            ? undefined
+            : positiveInt('initial-instances', values['initial-instances'], 1),
         logLevel: values['log-level'],
         settings: {
           ...d,
           statWindowSecs: positiveInt('stat-window', values['stat-window'], d.statWindowSecs),
-          defaultBreachDurationSecs: positiveInt('breach-duration', values['breach-duration'], d.defaultBreachDurationSecs),
+          defaultBreachDurationSecs: positiveInt(
+            'breach-duration',
+            values['breach-duration'],
+            d.defaultBreachDurationSecs,
+          ),
           aggregatorIntervalMs: duration('interval', values.interval, d.aggregatorIntervalMs),
           saveIntervalMs: duration('save-interval', values['save-interval'], d.saveIntervalMs),
           ...(evaluation === undefined ? {} : { evaluationIntervalMs: duration('evaluation-interval', evaluation, 0) }),

@@ -10,11 +10,14 @@ export type ReplayPolicies =
   | { readonly kind: 'shared'; readonly text: string }
   | { readonly kind: 'per-app'; readonly texts: ReadonlyMap<string, string> };
 
-export type PolicyFileResult = { readonly ok: true; readonly policies: ReplayPolicies } | { readonly ok: false; readonly reason: string };
+export type PolicyFileResult =
+  | { readonly ok: true; readonly policies: ReplayPolicies }
+  | { readonly ok: false; readonly reason: string };
 
 const POLICY_KEYS = new Set(['instance_min_count', 'instance_max_count', 'scaling_rules', 'schedules']);
 
-const describe = (value: unknown): string => (Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value);
+const describe = (value: unknown): string =>
+  Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
 
 /** Reads the policy file's text; every problem is a reason naming the app or key at fault. */
 export const parsePolicyFile = (text: string): PolicyFileResult => {
@@ -24,7 +27,8 @@ export const parsePolicyFile = (text: string): PolicyFileResult => {
   } catch (err) {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) return { ok: false, reason: `expected a JSON object, got ${describe(json)}` };
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    return { ok: false, reason: `expected a JSON object, got ${describe(json)}` };
   const keys = Object.keys(json);
   if (keys.length === 0 || keys.some((k) => POLICY_KEYS.has(k.toLowerCase()))) {
     const checked = parsePolicy('policy-file', text);
@@ -33,7 +37,10 @@ export const parsePolicyFile = (text: string): PolicyFileResult => {
   const texts = new Map<string, string>();
   for (const [appId, value] of Object.entries(json)) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { ok: false, reason: `app ${appId}: expected a policy object, got ${describe(value)} (a file for every app needs instance_min_count or scaling_rules at the top)` };
+      return {
+        ok: false,
+        reason: `app ${appId}: expected a policy object, got ${describe(value)} (a file for every app needs instance_min_count or scaling_rules at the top)`,
+      };
     }
     const policyText = stringify(value);
     const checked = parsePolicy(appId, policyText);

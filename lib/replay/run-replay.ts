@@ -38,7 +38,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const { settings, logger } = options;
   const tracker = createAsyncTracker();
   const cache = createMetricCache({ capacityPerApp: settings.metricCacheSizePerApp });
-  const store = createWriteBehindStore({ store: createAppMetricStore(options.database.sql, { now: () => (clock ? nowNs(clock.scheduler) : 0n) }), tracker, logger });
+  const store = createWriteBehindStore({
+    store: createAppMetricStore(options.database.sql, { now: () => (clock ? nowNs(clock.scheduler) : 0n) }),
+    tracker,
+    logger,
+  });
   const apps = createReplayApps(options.policies, options.initialInstances);
   const decisions: Decision[] = [];
   const issues: RecordingIssue[] = [];
@@ -67,8 +71,10 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
   const onEvent = (event: ReplayEvent): void => {
     if (event.kind === 'metric') series.add(event.metric);
-    else if (event.kind === 'decision') { if (keep(event.decision)) decisions.push(event.decision); }
-    else if (event.event.kind === 'dropped' || event.event.kind === 'retrying') logger.warn({ event: event.event }, 'replay persistence trouble');
+    else if (event.kind === 'decision') {
+      if (keep(event.decision)) decisions.push(event.decision);
+    } else if (event.event.kind === 'dropped' || event.event.kind === 'retrying')
+      logger.warn({ event: event.event }, 'replay persistence trouble');
   };
 
   // A paced replay waits until the wall clock has caught up with `ms` at the chosen speed.
@@ -86,9 +92,21 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     const scheduler = clock.scheduler;
     const queryAppMetrics = createQueryAppMetrics({ cache, store, now: () => nowNs(scheduler) });
     // The reply goes through the service's own reply parser, as a 200 body would.
-    const scale = (trigger: Parameters<typeof model.scale>[0]) => defer(() => of(parseScaleReply(200, stringify(model.scale(trigger)))));
-    replayGraph({ envelope$, policy$, stop$ }, { scheduler, cache, save: store.save, queryAppMetrics, scale, logger }, settings)
-      .subscribe({ next: onEvent, error: (err: unknown) => { failure = { err }; }, complete: () => { completed = true; } });
+    const scale = (trigger: Parameters<typeof model.scale>[0]) =>
+      defer(() => of(parseScaleReply(200, stringify(model.scale(trigger)))));
+    replayGraph(
+      { envelope$, policy$, stop$ },
+      { scheduler, cache, save: store.save, queryAppMetrics, scale, logger },
+      settings,
+    ).subscribe({
+      next: onEvent,
+      error: (err: unknown) => {
+        failure = { err };
+      },
+      complete: () => {
+        completed = true;
+      },
+    });
   };
 
   // Returns a promise only when the clock has to run first, so most envelopes cost no await.
@@ -97,9 +115,12 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     if (!clock) start(ms);
     const c = clock!;
     if (ms > c.now()) {
-      if (options.speed !== undefined || !c.skipTo(ms)) return c.runUntil(ms, false).then(() => pace(ms)).then(() => push(envelope));
-    }
-    else if (ms < c.now()) late += 1;
+      if (options.speed !== undefined || !c.skipTo(ms))
+        return c
+          .runUntil(ms, false)
+          .then(() => pace(ms))
+          .then(() => push(envelope));
+    } else if (ms < c.now()) late += 1;
     push(envelope);
     return undefined;
   };
@@ -113,7 +134,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     envelope$.next(envelope);
     envelopes += 1;
     if (options.onProgress && envelopes % 512 === 0) {
-      options.onProgress({ fraction: progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0, virtualNs: msToNs(clock!.now()), envelopes });
+      options.onProgress({
+        fraction: progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0,
+        virtualNs: msToNs(clock!.now()),
+        envelopes,
+      });
     }
   };
 
@@ -123,7 +148,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     for (const entry of entries) {
       if (failure) break read;
       if (!entry.ok) {
-        if (options.strict) throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, { path: options.recording, line: entry.line });
+        if (options.strict)
+          throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, {
+            path: options.recording,
+            line: entry.line,
+          });
         issueCount += 1;
         if (issues.length < MAX_ISSUES) issues.push({ line: entry.line, reason: entry.reason });
         continue;
@@ -155,9 +184,21 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
 
   function result(startNs: bigint, endNs: bigint): ReplayResult {
     return {
-      startNs, endNs, envelopes, lateEnvelopes: late, issues, issueCount, policies: apps.policies, appNames: apps.appNames,
-      unmatchedSources: apps.unmatched, decisions, events: model.events(), series: series.series(), initialInstances: apps.initialInstances,
-      database: { written: store.stats().written, reads: store.stats().reads, failures: store.stats().failures }, wallMs: Date.now() - wallStart,
+      startNs,
+      endNs,
+      envelopes,
+      lateEnvelopes: late,
+      issues,
+      issueCount,
+      policies: apps.policies,
+      appNames: apps.appNames,
+      unmatchedSources: apps.unmatched,
+      decisions,
+      events: model.events(),
+      series: series.series(),
+      initialInstances: apps.initialInstances,
+      database: { written: store.stats().written, reads: store.stats().reads, failures: store.stats().failures },
+      wallMs: Date.now() - wallStart,
     };
   }
 };

@@ -46,7 +46,11 @@ export const createVirtualClock = (options: VirtualClockOptions): VirtualClock =
       return true;
     },
     async runUntil(limitMs, inclusive) {
-      for (let due = scheduler.nextDue(); due !== undefined && (inclusive ? due <= limitMs : due < limitMs); due = scheduler.nextDue()) {
+      for (
+        let due = scheduler.nextDue();
+        due !== undefined && (inclusive ? due <= limitMs : due < limitMs);
+        due = scheduler.nextDue()
+      ) {
         await options.beforeInstant?.(due);
         scheduler.runNextInstant();
         if (options.tracker.pending() > 0) await options.tracker.settle();

@@ -27,11 +27,15 @@ const before = (a: Entry, b: Entry): boolean => a.due < b.due || (a.due === b.du
 
 const createHeap = () => {
   const items: Entry[] = [];
-  const swap = (i: number, j: number) => { const t = items[i]!; items[i] = items[j]!; items[j] = t; };
+  const swap = (i: number, j: number) => {
+    const t = items[i]!;
+    items[i] = items[j]!;
+    items[j] = t;
+  };
   return {
     push(entry: Entry) {
       items.push(entry);
-      for (let i = items.length - 1; i > 0;) {
+      for (let i = items.length - 1; i > 0; ) {
         const parent = (i - 1) >> 1;
         if (!before(items[i]!, items[parent]!)) break;
         swap(i, parent);
@@ -48,7 +52,7 @@ const createHeap = () => {
       const last = items.pop();
       if (items.length > 0 && last) {
         items[0] = last;
-        for (let i = 0; ;) {
+        for (let i = 0; ; ) {
           const l = 2 * i + 1;
           const r = l + 1;
           let m = i;
@@ -71,34 +75,37 @@ export const createVirtualScheduler = (startMs: number): VirtualScheduler => {
 
   const schedule = <T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription => {
     let entry: Entry | undefined;
-    const action = Object.assign(new Subscription(() => {
-      if (entry) entry.dead = true;
-      entry = undefined;
-    }), {
-      schedule(next?: T, wait = 0): Subscription {
-        if (action.closed) return action;
+    const action = Object.assign(
+      new Subscription(() => {
         if (entry) entry.dead = true;
         entry = undefined;
-        if (!Number.isFinite(wait)) return action;
-        const mine: Entry = {
-          due: clock + Math.max(0, wait),
-          seq: seq++,
-          dead: false,
-          run: () => {
-            entry = undefined;
-            try {
-              work.call(action, next);
-            } catch (err) {
-              action.unsubscribe();
-              throw err;
-            }
-          },
-        };
-        entry = mine;
-        heap.push(mine);
-        return action;
+      }),
+      {
+        schedule(next?: T, wait = 0): Subscription {
+          if (action.closed) return action;
+          if (entry) entry.dead = true;
+          entry = undefined;
+          if (!Number.isFinite(wait)) return action;
+          const mine: Entry = {
+            due: clock + Math.max(0, wait),
+            seq: seq++,
+            dead: false,
+            run: () => {
+              entry = undefined;
+              try {
+                work.call(action, next);
+              } catch (err) {
+                action.unsubscribe();
+                throw err;
+              }
+            },
+          };
+          entry = mine;
+          heap.push(mine);
+          return action;
+        },
       },
-    }) as SchedulerAction<T>;
+    ) as SchedulerAction<T>;
     return action.schedule(state, delay);
   };
 

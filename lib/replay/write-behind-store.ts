@@ -13,7 +13,13 @@ export interface WriteBehindStore {
   retrieve(appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder): Promise<AppMetric[]>;
   /** Writes everything queued. */
   flush(): Promise<void>;
-  stats(): { readonly queued: number; readonly written: number; readonly rejected: number; readonly failures: number; readonly reads: number };
+  stats(): {
+    readonly queued: number;
+    readonly written: number;
+    readonly rejected: number;
+    readonly failures: number;
+    readonly reads: number;
+  };
 }
 
 export interface WriteBehindOptions {
@@ -61,7 +67,11 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
         const result = await options.store.saveBulk(rows);
         written += result.saved;
         rejectedCount += result.rejected.length;
-        for (const r of result.rejected) options.logger.warn({ appId: r.metric.appId, metricType: r.metric.name, reason: r.reason }, 'metric not stored');
+        for (const r of result.rejected)
+          options.logger.warn(
+            { appId: r.metric.appId, metricType: r.metric.name, reason: r.reason },
+            'metric not stored',
+          );
       } catch (err) {
         failures += 1;
         options.logger.error({ err, rows: rows.length }, 'replay could not write app metrics to the database');
@@ -81,7 +91,10 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
       for (const metric of batch) {
         const reason = unstorableReason(metric);
         if (reason) rejected.push({ metric, reason });
-        else { queue.push(metric); saved += 1; }
+        else {
+          queue.push(metric);
+          saved += 1;
+        }
       }
       if (queue.length >= chunkSize) {
         // Writes go on in the background; the virtual clock waits (through the tracker) only when
@@ -98,10 +111,16 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
       reads += 1;
       void writeQueued();
       const read = writesDone.then(() => options.store.retrieve(appId, metricType, start, end, order));
-      const done = read.then(() => undefined, () => undefined);
+      const done = read.then(
+        () => undefined,
+        () => undefined,
+      );
       chain = Promise.all([chain, done]).then(() => undefined);
       const inOrder = lastRead.then(() => read);
-      lastRead = inOrder.then(() => undefined, () => undefined);
+      lastRead = inOrder.then(
+        () => undefined,
+        () => undefined,
+      );
       return options.tracker.track(inOrder);
     },
     flush: () => options.tracker.track(writeQueued()),

@@ -10,9 +10,17 @@ import { attachDecisionStream } from '../adapters/live/decision-stream.ts';
  * The live decision stream (`/v1/decisions`, WebSocket) on the CF server, behind the same XFCC
  * check as the rest of `/v1` whenever the API enforces it.
  */
-export const attachLiveStream = (options: { http: HttpServers; config: Config; decision$: Observable<Decision>; logger: Logger }) => {
+export const attachLiveStream = (options: {
+  http: HttpServers;
+  config: Config;
+  decision$: Observable<Decision>;
+  logger: Logger;
+}) => {
   const { http, config } = options;
-  const xfcc = { validOrgGuid: config.cf_server.xfcc.valid_org_guid, validSpaceGuid: config.cf_server.xfcc.valid_space_guid };
+  const xfcc = {
+    validOrgGuid: config.cf_server.xfcc.valid_org_guid,
+    validSpaceGuid: config.cf_server.xfcc.valid_space_guid,
+  };
   return attachDecisionStream({
     server: http.cfServer,
     decision$: options.decision$,

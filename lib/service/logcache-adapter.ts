@@ -15,7 +15,10 @@ const LOGCACHE_TIMEOUT_MS = 10_000;
  * client-credentials grant when `metricCollector.uaa.url` is set (one HTTP client for UAA and
  * log-cache, so skip_ssl_validation covers both), otherwise mTLS with `metricCollector.tls`.
  */
-export const createLogCacheAdapter = (config: Config, deps: { readonly now: () => bigint; readonly logger: Logger }) => {
+export const createLogCacheAdapter = (
+  config: Config,
+  deps: { readonly now: () => bigint; readonly logger: Logger },
+) => {
   const collector = config.metricCollector;
   const uaa = collector.uaa;
   const timeoutMs = Math.min(LOGCACHE_TIMEOUT_MS, config.http_client_timeout);
@@ -23,15 +26,29 @@ export const createLogCacheAdapter = (config: Config, deps: { readonly now: () =
   let auth: TokenProvider | undefined;
   if (uaa.url !== '' && uaa.grant_type === 'password') {
     auth = createPasswordGrantProvider({
-      url: uaa.url, ...(uaa.client_id ? { clientId: uaa.client_id } : {}), clientSecret: uaa.client_secret,
-      username: uaa.username, password: uaa.password, now: deps.now, logger: deps.logger, ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
+      url: uaa.url,
+      ...(uaa.client_id ? { clientId: uaa.client_id } : {}),
+      clientSecret: uaa.client_secret,
+      username: uaa.username,
+      password: uaa.password,
+      now: deps.now,
+      logger: deps.logger,
+      ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
     });
   } else if (uaa.url !== '') {
     auth = createClientCredentialsProvider({
-      url: uaa.url, clientId: uaa.client_id, clientSecret: uaa.client_secret, now: deps.now, logger: deps.logger, ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
+      url: uaa.url,
+      clientId: uaa.client_id,
+      clientSecret: uaa.client_secret,
+      now: deps.now,
+      logger: deps.logger,
+      ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
     });
   }
-  const tls = uaa.url === '' ? { certFile: collector.tls.cert_file, keyFile: collector.tls.key_file, caFile: collector.tls.ca_file } : undefined;
+  const tls =
+    uaa.url === ''
+      ? { certFile: collector.tls.cert_file, keyFile: collector.tls.key_file, caFile: collector.tls.ca_file }
+      : undefined;
   const client = createLogCacheClient({
     url: collector.metric_collector_url,
     auth,

@@ -2,7 +2,11 @@ import { EMPTY } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Config } from '../adapters/config/schema.ts';
 import type { Database } from '../adapters/db/connect.ts';
-import { installPolicyNotifyTrigger, listenPolicyChanges, policyNotifyTriggerInstalled } from '../adapters/db/policy-notify.ts';
+import {
+  installPolicyNotifyTrigger,
+  listenPolicyChanges,
+  policyNotifyTriggerInstalled,
+} from '../adapters/db/policy-notify.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 
 /**
@@ -19,7 +23,9 @@ export const policyChanges = async (config: Config, db: Database, logger: Logger
   }
   if (config.policy_notifications.install_trigger) await installPolicyNotifyTrigger(db.sql);
   if (!(await policyNotifyTriggerInstalled(db.sql))) {
-    log.info('no NOTIFY trigger on policy_json: policy changes are picked up by polling (policy_notifications.install_trigger installs it)');
+    log.info(
+      'no NOTIFY trigger on policy_json: policy changes are picked up by polling (policy_notifications.install_trigger installs it)',
+    );
     return EMPTY;
   }
   log.info('listening for policy changes; polling stays as the fallback');

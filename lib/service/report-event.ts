@@ -18,15 +18,22 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
       case 'policies': {
         const event = e.event;
         if (event.kind === 'poll-failed') {
-          policyLog.error({ error: event.error, attempt: event.attempt, retryInMs: event.retryInMs }, 'reading policy_json failed; the last good policy set stays in force');
+          policyLog.error(
+            { error: event.error, attempt: event.attempt, retryInMs: event.retryInMs },
+            'reading policy_json failed; the last good policy set stays in force',
+          );
           return;
         }
         metrics.setPoliciesLoaded(event.policies.size);
         for (const r of event.rejected) {
           metrics.policiesRejected('invalid');
-          policyLog.error({ appId: r.appId, reason: r.reason }, 'policy skipped: it cannot be parsed; other apps are unaffected');
+          policyLog.error(
+            { appId: r.appId, reason: r.reason },
+            'policy skipped: it cannot be parsed; other apps are unaffected',
+          );
         }
-        for (const w of event.warnings) policyLog.warn({ appId: w.appId, warning: w.warning }, 'policy accepted with a warning');
+        for (const w of event.warnings)
+          policyLog.warn({ appId: w.appId, warning: w.warning }, 'policy accepted with a warning');
         policyLog.debug({ owned: event.policies.size, total: event.total }, 'policies refreshed');
         return;
       }
@@ -34,7 +41,10 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
         const event = e.event;
         if (event.kind === 'failed') {
           metrics.logCacheRequest('failed');
-          collectLog.warn({ appId: event.appId, metricType: event.metricType, error: event.error }, 'retrieveMetric Failed: no metric for this app this interval');
+          collectLog.warn(
+            { appId: event.appId, metricType: event.metricType, error: event.error },
+            'retrieveMetric Failed: no metric for this app this interval',
+          );
         } else if (event.kind === 'envelopes') {
           metrics.logCacheRequest('ok');
           metrics.envelopesParsed(event.envelopes.length);
@@ -47,12 +57,21 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
         if (event.kind === 'saved') metrics.appMetricsSaved(event.count);
         else if (event.kind === 'rejected') {
           metrics.appMetricsRejected(event.reason);
-          persistLog.error({ appId: event.metric.appId, metricType: event.metric.name, reason: event.reason }, 'app metric cannot be stored; the rest of its batch was saved');
+          persistLog.error(
+            { appId: event.metric.appId, metricType: event.metric.name, reason: event.reason },
+            'app metric cannot be stored; the rest of its batch was saved',
+          );
         } else if (event.kind === 'retrying') {
-          persistLog.warn({ attempt: event.attempt, delayMs: event.delayMs, pending: event.pending, error: event.error }, 'saving app metrics failed; the batch is kept and retried');
+          persistLog.warn(
+            { attempt: event.attempt, delayMs: event.delayMs, pending: event.pending, error: event.error },
+            'saving app metrics failed; the batch is kept and retried',
+          );
         } else {
           metrics.appMetricsDropped(event.reason, event.count);
-          persistLog.error({ count: event.count, reason: event.reason }, 'app metrics dropped: the pending bound was reached');
+          persistLog.error(
+            { count: event.count, reason: event.reason },
+            'app metrics dropped: the pending bound was reached',
+          );
         }
         return;
       }

@@ -53,13 +53,25 @@ const openDatabases = async (config: Config): Promise<{ appDb: Database; policyD
     ...(db.connection_max_lifetime > 0 ? { maxLifetimeSecs: db.connection_max_lifetime / 1000 } : {}),
   });
   // The service's own table is created when missing; tables that exist are never altered.
-  const appDb = await connectDatabase({ url: config.db.appmetrics_db.url || undefined, applySchema: true, ...poolOf(config.db.appmetrics_db) });
+  const appDb = await connectDatabase({
+    url: config.db.appmetrics_db.url || undefined,
+    applySchema: true,
+    ...poolOf(config.db.appmetrics_db),
+  });
   if (sameDatabase(config)) return { appDb, policyDb: appDb };
-  const policyDb = await connectDatabase({ url: config.db.policy_db.url || undefined, applySchema: true, ...poolOf(config.db.policy_db) });
+  const policyDb = await connectDatabase({
+    url: config.db.policy_db.url || undefined,
+    applySchema: true,
+    ...poolOf(config.db.policy_db),
+  });
   return { appDb, policyDb };
 };
 
-const createOwnership = async (options: StartServiceOptions, policyDb: Database, scheduler: SchedulerLike): Promise<Membership> => {
+const createOwnership = async (
+  options: StartServiceOptions,
+  policyDb: Database,
+  scheduler: SchedulerLike,
+): Promise<Membership> => {
   const { config, logger } = options;
   if (config.membership.mode !== 'lease') {
     return createStaticMembership(config.pool.instance_index, config.pool.total_instances, { scheduler });
@@ -95,7 +107,11 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   const scalingEngine = createScalingEngineClient({
     url: config.scalingEngine.scaling_engine_url,
     timeoutMs: config.http_client_timeout,
-    tls: { certFile: config.scalingEngine.tls.cert_file, keyFile: config.scalingEngine.tls.key_file, caFile: config.scalingEngine.tls.ca_file },
+    tls: {
+      certFile: config.scalingEngine.tls.cert_file,
+      keyFile: config.scalingEngine.tls.key_file,
+      caFile: config.scalingEngine.tls.ca_file,
+    },
     logger: logger.child({ component: 'scalingengine' }),
   });
   const membership = await createOwnership(options, policyDb, scheduler);
@@ -105,21 +121,34 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   metrics.setPoolStats('policyDB', { maxOpenConnections: config.db.policy_db.max_open_connections });
 
   const stop$ = new Subject<void>();
-  const graph = serviceGraph({
-    scheduler,
-    retrievePolicies: () => defer(() => from(policyStore.retrievePolicies())),
-    policyChange$: policyChange$.pipe(takeUntil(stop$)),
-    owns$: membership.view$.pipe(map((view) => (appId: string) => view.owns(appId)), takeUntil(stop$)),
-    readEnvelopes: logCache.readEnvelopes,
-    queryPromQl: logCache.queryPromQl,
-    saveMetrics: (batch) => defer(() => from(appMetricStore.saveBulk(batch))),
-    queryAppMetrics,
-    scale: scaleObservable(scalingEngine),
-    cache,
-  }, settings, stop$);
+  const graph = serviceGraph(
+    {
+      scheduler,
+      retrievePolicies: () => defer(() => from(policyStore.retrievePolicies())),
+      policyChange$: policyChange$.pipe(takeUntil(stop$)),
+      owns$: membership.view$.pipe(
+        map((view) => (appId: string) => view.owns(appId)),
+        takeUntil(stop$),
+      ),
+      readEnvelopes: logCache.readEnvelopes,
+      queryPromQl: logCache.queryPromQl,
+      saveMetrics: (batch) => defer(() => from(appMetricStore.saveBulk(batch))),
+      queryAppMetrics,
+      scale: scaleObservable(scalingEngine),
+      cache,
+    },
+    settings,
+    stop$,
+  );
 
   const http = await startHttpServers(
-    { server: config.server, cf_server: config.cf_server, health: config.health, cfMode: options.cfMode, ...(options.host ? { host: options.host } : {}) },
+    {
+      server: config.server,
+      cf_server: config.cf_server,
+      health: config.health,
+      cfMode: options.cfMode,
+      ...(options.host ? { host: options.host } : {}),
+    },
     { queryAppMetrics, metrics, logger, scheduler },
   );
   // decision$ is shared and kept hot by the event$ subscription below: WebSocket clients join it.
@@ -143,28 +172,32 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       complete: () => resolve(),
     });
   });
-  logger.info({ ports: http.ports, membership: config.membership.mode, embeddedDatabase: appDb.embedded }, 'eventgenerator started');
+  logger.info(
+    { ports: http.ports, membership: config.membership.mode, embeddedDatabase: appDb.embedded },
+    'eventgenerator started',
+  );
 
   let stopping: Promise<{ flushed: boolean }> | undefined;
-  const stop = (graceMs = 20_000) => (stopping ??= (async () => {
-    logger.info('stopping: no new polls; finishing calls under way and flushing app metrics');
-    stop$.next();
-    stop$.complete();
-    let timer: NodeJS.Timeout | undefined;
-    const flushed = await Promise.race([
-      done.then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-    ]);
-    clearTimeout(timer);
-    if (!flushed) logger.error({ graceMs }, 'shutdown bound reached before every app metric was written');
-    subscription?.unsubscribe();
-    await Promise.allSettled([membership.stop(), live.close(), http.close()]);
-    await Promise.allSettled([logCache.close(), scalingEngine.close()]);
-    await appDb.close();
-    if (policyDb !== appDb) await policyDb.close();
-    logger.info({ flushed }, 'eventgenerator stopped');
-    return { flushed };
-  })());
+  const stop = (graceMs = 20_000) =>
+    (stopping ??= (async () => {
+      logger.info('stopping: no new polls; finishing calls under way and flushing app metrics');
+      stop$.next();
+      stop$.complete();
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([
+        done.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!flushed) logger.error({ graceMs }, 'shutdown bound reached before every app metric was written');
+      subscription?.unsubscribe();
+      await Promise.allSettled([membership.stop(), live.close(), http.close()]);
+      await Promise.allSettled([logCache.close(), scalingEngine.close()]);
+      await appDb.close();
+      if (policyDb !== appDb) await policyDb.close();
+      logger.info({ flushed }, 'eventgenerator stopped');
+      return { flushed };
+    })());
 
   return { ports: http.ports, done, stop };
 };

@@ -62,29 +62,41 @@ export interface MetricPath {
  */
 export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): MetricPath => {
   const { scheduler } = deps;
-  const aggregated$ = aggregateMetrics({ envelope$: sources.envelope$, monitor$: sources.monitor$, ...(sources.flush$ ? { flush$: sources.flush$ } : {}) }, {
-    scheduler,
-    statWindowSecs: deps.statWindowSecs,
-    intervalMs: deps.aggregatorIntervalMs,
-    localHttpMetrics: deps.localHttpMetrics,
-    ...(deps.logger ? { logger: deps.logger.child({ pipeline: 'aggregate-metrics' }) } : {}),
-  });
-  const appMetric$ = (sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$).pipe(cacheMetrics(deps.cache), share());
-  const persist$ = persistMetrics({ appMetric$ }, {
-    scheduler,
-    save: deps.save,
-    flushIntervalMs: deps.saveIntervalMs,
-    maxBatchSize: deps.saveBatchSize,
-    maxPending: deps.maxPendingMetrics,
-    retry: { initialMs: 500, maxMs: Math.max(500, deps.saveIntervalMs * 6) },
-  });
-  const decision$ = evaluateAppMetrics({ appMetric$, policy$: sources.policy$, ...(sources.tick$ ? { tick$: sources.tick$ } : {}) }, {
-    scheduler,
-    queryAppMetrics: deps.queryAppMetrics,
-    scale: deps.scale,
-    defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
-    breaker: deps.breaker,
-    ...(deps.evaluationConcurrency === undefined ? {} : { evaluationConcurrency: deps.evaluationConcurrency }),
-  });
+  const aggregated$ = aggregateMetrics(
+    { envelope$: sources.envelope$, monitor$: sources.monitor$, ...(sources.flush$ ? { flush$: sources.flush$ } : {}) },
+    {
+      scheduler,
+      statWindowSecs: deps.statWindowSecs,
+      intervalMs: deps.aggregatorIntervalMs,
+      localHttpMetrics: deps.localHttpMetrics,
+      ...(deps.logger ? { logger: deps.logger.child({ pipeline: 'aggregate-metrics' }) } : {}),
+    },
+  );
+  const appMetric$ = (sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$).pipe(
+    cacheMetrics(deps.cache),
+    share(),
+  );
+  const persist$ = persistMetrics(
+    { appMetric$ },
+    {
+      scheduler,
+      save: deps.save,
+      flushIntervalMs: deps.saveIntervalMs,
+      maxBatchSize: deps.saveBatchSize,
+      maxPending: deps.maxPendingMetrics,
+      retry: { initialMs: 500, maxMs: Math.max(500, deps.saveIntervalMs * 6) },
+    },
+  );
+  const decision$ = evaluateAppMetrics(
+    { appMetric$, policy$: sources.policy$, ...(sources.tick$ ? { tick$: sources.tick$ } : {}) },
+    {
+      scheduler,
+      queryAppMetrics: deps.queryAppMetrics,
+      scale: deps.scale,
+      defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
+      breaker: deps.breaker,
+      ...(deps.evaluationConcurrency === undefined ? {} : { evaluationConcurrency: deps.evaluationConcurrency }),
+    },
+  );
   return { appMetric$, persist$, decision$ };
 };

@@ -12,7 +12,9 @@ import { metricPath } from './metric-path.ts';
 import type { MetricPathDeps } from './metric-path.ts';
 import type { ReplaySettings } from './replay-settings.ts';
 
-export type ReplayGraphAdapters = Pick<MetricPathDeps, 'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale'> & { readonly logger: Logger };
+export type ReplayGraphAdapters = Pick<MetricPathDeps, 'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale'> & {
+  readonly logger: Logger;
+};
 
 export interface ReplaySources {
   readonly envelope$: Observable<Envelope>;
@@ -32,31 +34,41 @@ export type ReplayEvent =
  * from the recorded timers), the cache, persistence and evaluation, wired as the service graph
  * wires them. Completes once `envelope$` and `stop$` have ended and everything held is saved.
  */
-export const replayGraph = (sources: ReplaySources, adapters: ReplayGraphAdapters, settings: ReplaySettings): Observable<ReplayEvent> => {
+export const replayGraph = (
+  sources: ReplaySources,
+  adapters: ReplayGraphAdapters,
+  settings: ReplaySettings,
+): Observable<ReplayEvent> => {
   const { scheduler } = adapters;
-  const tick$ = settings.evaluationIntervalMs === undefined ? undefined : interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(sources.stop$));
-  const { appMetric$, persist$, decision$ } = metricPath({
-    envelope$: sources.envelope$,
-    monitor$: sources.policy$.pipe(map(monitorsOf)),
-    policy$: sources.policy$,
-    ...(tick$ ? { tick$ } : {}),
-  }, {
-    scheduler,
-    cache: adapters.cache,
-    save: adapters.save,
-    queryAppMetrics: adapters.queryAppMetrics,
-    scale: adapters.scale,
-    statWindowSecs: settings.statWindowSecs,
-    aggregatorIntervalMs: settings.aggregatorIntervalMs,
-    // throughput and response time come from the recorded http timers
-    localHttpMetrics: true,
-    saveIntervalMs: settings.saveIntervalMs,
-    saveBatchSize: 10_000,
-    maxPendingMetrics: 1_000_000,
-    defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
-    breaker: settings.breaker,
-    logger: adapters.logger,
-  });
+  const tick$ =
+    settings.evaluationIntervalMs === undefined
+      ? undefined
+      : interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(sources.stop$));
+  const { appMetric$, persist$, decision$ } = metricPath(
+    {
+      envelope$: sources.envelope$,
+      monitor$: sources.policy$.pipe(map(monitorsOf)),
+      policy$: sources.policy$,
+      ...(tick$ ? { tick$ } : {}),
+    },
+    {
+      scheduler,
+      cache: adapters.cache,
+      save: adapters.save,
+      queryAppMetrics: adapters.queryAppMetrics,
+      scale: adapters.scale,
+      statWindowSecs: settings.statWindowSecs,
+      aggregatorIntervalMs: settings.aggregatorIntervalMs,
+      // throughput and response time come from the recorded http timers
+      localHttpMetrics: true,
+      saveIntervalMs: settings.saveIntervalMs,
+      saveBatchSize: 10_000,
+      maxPendingMetrics: 1_000_000,
+      defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+      breaker: settings.breaker,
+      logger: adapters.logger,
+    },
+  );
   return merge(
     // Subscribed first, so each metric is recorded before it is evaluated.
     appMetric$.pipe(map((metric): ReplayEvent => ({ kind: 'metric', metric }))),

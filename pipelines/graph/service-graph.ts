@@ -27,7 +27,12 @@ export interface ServiceAdapters {
   /** Extra poll triggers (policy-change notifications); EMPTY when the database cannot notify. */
   readonly policyChange$: Observable<unknown>;
   readonly owns$: Observable<(appId: string) => boolean>;
-  readonly readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint) => Observable<ReadResult>;
+  readonly readEnvelopes: (
+    appId: string,
+    nameFilter: string,
+    startTime: bigint,
+    endTime: bigint,
+  ) => Observable<ReadResult>;
   readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
   readonly saveMetrics: (batch: readonly AppMetric[]) => Observable<SaveResult>;
   readonly queryAppMetrics: QueryAppMetrics;
@@ -56,15 +61,25 @@ export interface ServiceGraph {
  * app-metric stream completes, the persistence sink flushes everything it holds, and scaling calls
  * under way finish. `event$` completes when all of that is done.
  */
-export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSettings, stop$: Observable<unknown>): ServiceGraph => {
+export const serviceGraph = (
+  adapters: ServiceAdapters,
+  settings: ServiceSettings,
+  stop$: Observable<unknown>,
+): ServiceGraph => {
   const { scheduler } = adapters;
-  const pollTick$ = merge(interval(settings.policyPollIntervalMs, scheduler).pipe(startWith(-1)), adapters.policyChange$).pipe(takeUntil(stop$));
+  const pollTick$ = merge(
+    interval(settings.policyPollIntervalMs, scheduler).pipe(startWith(-1)),
+    adapters.policyChange$,
+  ).pipe(takeUntil(stop$));
 
-  const policyEvent$ = pollPolicies({ trigger$: pollTick$, owns$: adapters.owns$ }, {
-    scheduler,
-    retrievePolicies: adapters.retrievePolicies,
-    retry: { initialMs: Math.min(1000, settings.policyPollIntervalMs), maxMs: settings.policyPollIntervalMs },
-  }).pipe(share());
+  const policyEvent$ = pollPolicies(
+    { trigger$: pollTick$, owns$: adapters.owns$ },
+    {
+      scheduler,
+      retrievePolicies: adapters.retrievePolicies,
+      retry: { initialMs: Math.min(1000, settings.policyPollIntervalMs), maxMs: settings.policyPollIntervalMs },
+    },
+  ).pipe(share());
 
   const policy$: Observable<ReadonlyMap<string, Policy>> = policyEvent$.pipe(
     filter((e): e is Extract<PolicyPollEvent, { kind: 'policies' }> => e.kind === 'policies'),
@@ -76,44 +91,56 @@ export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSetting
   const monitor$ = policy$.pipe(map(monitorsOf), shareReplay({ bufferSize: 1, refCount: true }));
 
   const collectTick$ = interval(settings.aggregatorIntervalMs, scheduler).pipe(takeUntil(stop$));
-  const collect$ = collectMetrics({ tick$: collectTick$, monitor$ }, {
-    scheduler,
-    readEnvelopes: adapters.readEnvelopes,
-    queryPromQl: adapters.queryPromQl,
-    statWindowSecs: settings.statWindowSecs,
-    concurrency: settings.logCacheConcurrency,
-  }).pipe(share());
+  const collect$ = collectMetrics(
+    { tick$: collectTick$, monitor$ },
+    {
+      scheduler,
+      readEnvelopes: adapters.readEnvelopes,
+      queryPromQl: adapters.queryPromQl,
+      statWindowSecs: settings.statWindowSecs,
+      concurrency: settings.logCacheConcurrency,
+    },
+  ).pipe(share());
 
   const read$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'));
-  const evaluationTick$ = settings.periodicEvaluation ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$)) : undefined;
+  const evaluationTick$ = settings.periodicEvaluation
+    ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$))
+    : undefined;
   // Each read is aggregated as soon as it is in (flush$), not on a later tick: the metric covers
   // [now − stat window, now) up to the read itself, as the anchor's per-poll read does.
-  const { appMetric$, persist$, decision$: evaluated$ } = metricPath({
-    envelope$: read$.pipe(mergeMap((e) => e.envelopes)),
-    flush$: read$.pipe(map((e) => e.appId)),
-    monitor$,
-    policy$,
-    extraMetric$: collect$.pipe(
-      filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
-      map((e) => e.metric),
-    ),
-    ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}),
-  }, {
-    scheduler,
-    cache: adapters.cache,
-    save: adapters.saveMetrics,
-    queryAppMetrics: adapters.queryAppMetrics,
-    scale: adapters.scale,
-    statWindowSecs: settings.statWindowSecs,
-    aggregatorIntervalMs: settings.aggregatorIntervalMs,
-    localHttpMetrics: false,
-    saveIntervalMs: settings.saveIntervalMs,
-    saveBatchSize: settings.saveBatchSize,
-    maxPendingMetrics: settings.maxPendingMetrics,
-    defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
-    breaker: settings.breaker,
-    evaluationConcurrency: settings.evaluationConcurrency,
-  });
+  const {
+    appMetric$,
+    persist$,
+    decision$: evaluated$,
+  } = metricPath(
+    {
+      envelope$: read$.pipe(mergeMap((e) => e.envelopes)),
+      flush$: read$.pipe(map((e) => e.appId)),
+      monitor$,
+      policy$,
+      extraMetric$: collect$.pipe(
+        filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
+        map((e) => e.metric),
+      ),
+      ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}),
+    },
+    {
+      scheduler,
+      cache: adapters.cache,
+      save: adapters.saveMetrics,
+      queryAppMetrics: adapters.queryAppMetrics,
+      scale: adapters.scale,
+      statWindowSecs: settings.statWindowSecs,
+      aggregatorIntervalMs: settings.aggregatorIntervalMs,
+      localHttpMetrics: false,
+      saveIntervalMs: settings.saveIntervalMs,
+      saveBatchSize: settings.saveBatchSize,
+      maxPendingMetrics: settings.maxPendingMetrics,
+      defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+      breaker: settings.breaker,
+      evaluationConcurrency: settings.evaluationConcurrency,
+    },
+  );
   const decision$ = merge(
     appMetric$.pipe(map((metric): Decision => ({ kind: 'metric', at: metric.timestamp, metric }))),
     evaluated$,
@@ -122,7 +149,10 @@ export const serviceGraph = (adapters: ServiceAdapters, settings: ServiceSetting
   const event$ = merge(
     policyEvent$.pipe(map((event): ServiceEvent => ({ source: 'policies', event }))),
     // Reads and failures are reported (counters, log lines); PromQL metrics arrive through decision$.
-    collect$.pipe(filter((e) => e.kind !== 'metric'), map((event): ServiceEvent => ({ source: 'collect', event }))),
+    collect$.pipe(
+      filter((e) => e.kind !== 'metric'),
+      map((event): ServiceEvent => ({ source: 'collect', event })),
+    ),
     persist$.pipe(map((event): ServiceEvent => ({ source: 'persist', event }))),
     decision$.pipe(map((event): ServiceEvent => ({ source: 'decision', event }))),
   );

@@ -27,23 +27,55 @@ const CONCURRENCY = 20;
 const DEFAULT_CONCURRENCY = 100;
 const TYPES = ['cpu', 'memoryutil', 'memoryused'] as const;
 
-interface Trial { readonly pass: boolean; readonly detail: string; readonly worstLagMs: number; readonly requests: number; readonly meanRequestMs: number; readonly ownCpu: number; readonly peerCpu: number }
+interface Trial {
+  readonly pass: boolean;
+  readonly detail: string;
+  readonly worstLagMs: number;
+  readonly requests: number;
+  readonly meanRequestMs: number;
+  readonly ownCpu: number;
+  readonly peerCpu: number;
+}
 
-const startPeer = async (apps: number, c: Compression): Promise<{ url: string; child: ChildProcess; cpuMs: () => Promise<number> }> => {
-  const child = fork(join(import.meta.dirname, 'logcache-peer.ts'),
-    ['--apps', String(apps), '--instances', String(INSTANCES), '--period-secs', String(c.periodSecs), '--latency-ms', String(LATENCY_MS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const startPeer = async (
+  apps: number,
+  c: Compression,
+): Promise<{ url: string; child: ChildProcess; cpuMs: () => Promise<number> }> => {
+  const child = fork(
+    join(import.meta.dirname, 'logcache-peer.ts'),
+    [
+      '--apps',
+      String(apps),
+      '--instances',
+      String(INSTANCES),
+      '--period-secs',
+      String(c.periodSecs),
+      '--latency-ms',
+      String(LATENCY_MS),
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { url: string }).url));
     child.once('exit', (code) => reject(new Error(`the simulated log-cache exited (code ${code}) before listening`)));
   });
-  const cpuMs = () => new Promise<number>((resolve) => {
-    child.once('message', (m) => { const { user, system } = (m as { cpu: NodeJS.CpuUsage }).cpu; resolve((user + system) / 1000); });
-    child.send('cpu');
-  });
+  const cpuMs = () =>
+    new Promise<number>((resolve) => {
+      child.once('message', (m) => {
+        const { user, system } = (m as { cpu: NodeJS.CpuUsage }).cpu;
+        resolve((user + system) / 1000);
+      });
+      child.send('cpu');
+    });
   return { url, child, cpuMs };
 };
 
-interface Plan { readonly mode: 'ours' | 'anchor'; readonly concurrency: number; readonly warmUpTicks: number; readonly steadyTicks: number }
+interface Plan {
+  readonly mode: 'ours' | 'anchor';
+  readonly concurrency: number;
+  readonly warmUpTicks: number;
+  readonly steadyTicks: number;
+}
 
 const trial = async (plan: Plan, apps: number, c: Compression): Promise<Trial> => {
   const { mode, concurrency } = plan;
@@ -55,16 +87,40 @@ const trial = async (plan: Plan, apps: number, c: Compression): Promise<Trial> =
     const cpuBefore = process.cpuUsage();
     const peerBefore = await peer.cpuMs();
     const started = wallMs();
-    const failures = await (mode === 'ours' ? runOurs : runAnchor)({ url: peer.url, ids, types: TYPES, c, ticks, log, concurrency });
+    const failures = await (mode === 'ours' ? runOurs : runAnchor)({
+      url: peer.url,
+      ids,
+      types: TYPES,
+      c,
+      ticks,
+      log,
+      concurrency,
+    });
     const elapsed = wallMs() - started;
     const own = process.cpuUsage(cpuBefore);
     const peerCpu = ((await peer.cpuMs()) - peerBefore) / elapsed;
     const perTick = mode === 'ours' ? apps : apps * TYPES.length;
     const steady = log.steady();
     const worstLagMs = Math.max(0, ...steady.map((t) => t.lastMs));
-    const pass = failures === 0 && steady.length >= plan.steadyTicks && steady.every((t) => t.reads === perTick && t.lastMs <= c.intervalMs);
-    const detail = steady.map((t) => `${t.reads} reads, last ${Math.round(t.lastMs)} ms, mean ${Math.round(t.requestMs / Math.max(1, t.reads))} ms`).join('; ');
-    return { pass, detail: `${detail}; ${failures} failed; CPU ${Math.round(((own.user + own.system) / 1000 / elapsed) * 100)}%`, worstLagMs, requests: log.requests(), meanRequestMs: log.meanRequestMs(), ownCpu: (own.user + own.system) / 1000 / elapsed, peerCpu };
+    const pass =
+      failures === 0 &&
+      steady.length >= plan.steadyTicks &&
+      steady.every((t) => t.reads === perTick && t.lastMs <= c.intervalMs);
+    const detail = steady
+      .map(
+        (t) =>
+          `${t.reads} reads, last ${Math.round(t.lastMs)} ms, mean ${Math.round(t.requestMs / Math.max(1, t.reads))} ms`,
+      )
+      .join('; ');
+    return {
+      pass,
+      detail: `${detail}; ${failures} failed; CPU ${Math.round(((own.user + own.system) / 1000 / elapsed) * 100)}%`,
+      worstLagMs,
+      requests: log.requests(),
+      meanRequestMs: log.meanRequestMs(),
+      ownCpu: (own.user + own.system) / 1000 / elapsed,
+      peerCpu,
+    };
   } finally {
     peer.child.disconnect();
   }
@@ -77,14 +133,21 @@ const largest = async (plan: Plan, c: Compression, from: number, cap: number, pr
   let hi = cap + 1;
   for (let n = from; n <= cap; n *= 2) {
     const t = await trial(plan, n, c);
-    process.stderr.write(`${name} ${n} apps: ${t.pass ? 'ok' : 'too many'} (interval ${c.intervalMs} ms; ${t.detail})\n`);
-    if (!t.pass) { hi = n; break; }
+    process.stderr.write(
+      `${name} ${n} apps: ${t.pass ? 'ok' : 'too many'} (interval ${c.intervalMs} ms; ${t.detail})\n`,
+    );
+    if (!t.pass) {
+      hi = n;
+      break;
+    }
     lo = { n, t };
   }
   while (lo && hi <= cap && hi - lo.n > Math.max(1, lo.n * precision)) {
     const n = Math.round((lo.n + hi) / 2);
     const t = await trial(plan, n, c);
-    process.stderr.write(`${name} ${n} apps: ${t.pass ? 'ok' : 'too many'} (interval ${c.intervalMs} ms; ${t.detail})\n`);
+    process.stderr.write(
+      `${name} ${n} apps: ${t.pass ? 'ok' : 'too many'} (interval ${c.intervalMs} ms; ${t.detail})\n`,
+    );
     if (t.pass) lo = { n, t };
     else hi = n;
   }
@@ -94,19 +157,46 @@ const largest = async (plan: Plan, c: Compression, from: number, cap: number, pr
 
 runBench(async ({ quick }): Promise<BenchTable> => {
   const factor = 20;
-  const c: Compression = { factor, intervalMs: (INTERVAL_SECS * 1000) / factor, windowSecs: STAT_WINDOW_SECS / factor, periodSecs: EMISSION_PERIOD_SECS / factor };
+  const c: Compression = {
+    factor,
+    intervalMs: (INTERVAL_SECS * 1000) / factor,
+    windowSecs: STAT_WINDOW_SECS / factor,
+    periodSecs: EMISSION_PERIOD_SECS / factor,
+  };
   const ticks = quick ? { warmUpTicks: 1, steadyTicks: 1 } : { warmUpTicks: 3, steadyTicks: 3 };
   const precision = quick ? 1 : 0.05;
-  const ours = await largest({ mode: 'ours', concurrency: DEFAULT_CONCURRENCY, ...ticks }, c, quick ? 10 : 100, quick ? 20 : 16_000, precision);
-  const equal = await largest({ mode: 'ours', concurrency: CONCURRENCY, ...ticks }, c, quick ? 10 : 100, quick ? 20 : 16_000, precision);
-  const anchor = await largest({ mode: 'anchor', concurrency: CONCURRENCY, ...ticks }, c, quick ? 5 : 50, quick ? 10 : 16_000, precision);
+  const ours = await largest(
+    { mode: 'ours', concurrency: DEFAULT_CONCURRENCY, ...ticks },
+    c,
+    quick ? 10 : 100,
+    quick ? 20 : 16_000,
+    precision,
+  );
+  const equal = await largest(
+    { mode: 'ours', concurrency: CONCURRENCY, ...ticks },
+    c,
+    quick ? 10 : 100,
+    quick ? 20 : 16_000,
+    precision,
+  );
+  const anchor = await largest(
+    { mode: 'anchor', concurrency: CONCURRENCY, ...ticks },
+    c,
+    quick ? 5 : 50,
+    quick ? 10 : 16_000,
+    precision,
+  );
   const real = (n: number) => n * factor;
   const formula = (CONCURRENCY * ((INTERVAL_SECS * 1000) / anchor.t.meanRequestMs)) / TYPES.length;
   const times = real(ours.n) / real(anchor.n);
   const pass = times >= 5;
   const row = (label: string, n: number, capped: boolean, t: Trial | undefined, judged: boolean): string[] => [
-    label, `${capped ? '>= ' : ''}${count(n)} apps`, t ? ms(t.meanRequestMs) : '', t ? `${Math.round(t.ownCpu * 100)}% / ${Math.round(t.peerCpu * 100)}%` : '',
-    ratio(n / real(anchor.n)), judged ? verdict(pass) : '',
+    label,
+    `${capped ? '>= ' : ''}${count(n)} apps`,
+    t ? ms(t.meanRequestMs) : '',
+    t ? `${Math.round(t.ownCpu * 100)}% / ${Math.round(t.peerCpu * 100)}%` : '',
+    ratio(n / real(anchor.n)),
+    judged ? verdict(pass) : '',
   ];
   return {
     title: 'Apps per instance (every metric refreshed each 40 s)',
@@ -119,8 +209,20 @@ runBench(async ({ quick }): Promise<BenchTable> => {
     ],
     columns: ['collector', 'largest refreshed', 'mean request', 'CPU own / peer', 'vs anchor (measured)', 'target'],
     rows: [
-      row(`this service, request_concurrency ${DEFAULT_CONCURRENCY} (default)`, real(ours.n), ours.capped, ours.t, true),
-      row(`this service, request_concurrency ${CONCURRENCY} (as many as the anchor's pollers)`, real(equal.n), equal.capped, equal.t, false),
+      row(
+        `this service, request_concurrency ${DEFAULT_CONCURRENCY} (default)`,
+        real(ours.n),
+        ours.capped,
+        ours.t,
+        true,
+      ),
+      row(
+        `this service, request_concurrency ${CONCURRENCY} (as many as the anchor's pollers)`,
+        real(equal.n),
+        equal.capped,
+        equal.t,
+        false,
+      ),
       row(`anchor model, ${CONCURRENCY} pollers (measured)`, real(anchor.n), anchor.capped, anchor.t, false),
       row('anchor formula (computed)', formula, false, undefined, false),
     ],

@@ -18,7 +18,12 @@ import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
 
 /** Interval, stat window and emission period, all shortened by `factor`. */
-export interface Compression { readonly factor: number; readonly intervalMs: number; readonly windowSecs: number; readonly periodSecs: number }
+export interface Compression {
+  readonly factor: number;
+  readonly intervalMs: number;
+  readonly windowSecs: number;
+  readonly periodSecs: number;
+}
 
 export type TickLog = ReturnType<typeof createTickLog>;
 
@@ -43,7 +48,11 @@ export const createTickLog = (warmUpTicks: number) => {
   const ticks = new Map<bigint, { reads: number; lastMs: number; requestMs: number }>();
   // Connections and JIT warm up on the first ticks; ours also reads a whole stat window on the first,
   // which can spill into the second (apps still busy are skipped), so both are left out.
-  const steady = () => [...ticks].sort(([a], [b]) => (a < b ? -1 : 1)).slice(warmUpTicks).map(([, t]) => t);
+  const steady = () =>
+    [...ticks]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(warmUpTicks)
+      .map(([, t]) => t);
   return {
     done(tickNs: bigint, startedMs: number) {
       const t = ticks.get(tickNs) ?? { reads: 0, lastMs: 0, requestMs: 0 };
@@ -68,20 +77,43 @@ export const runOurs = async ({ url, ids, types, c, ticks, log, concurrency }: C
   const sources = createMetricSources(client, { promQlWindowSecs: c.intervalMs / 1000, readLimit: 1000 });
   const monitor$ = new BehaviorSubject<ReadonlyMap<string, readonly string[]>>(new Map(ids.map((id) => [id, types])));
   let failures = 0;
-  const collect$ = collectMetrics({ tick$: interval(c.intervalMs, asyncScheduler).pipe(take(ticks)), monitor$ }, {
-    scheduler: asyncScheduler, statWindowSecs: c.windowSecs, concurrency, queryPromQl: sources.queryPromQl,
-    readEnvelopes: (appId, nameFilter, start, end) => {
-      const startedMs = wallMs();
-      return sources.readEnvelopes(appId, nameFilter, start, end).pipe(tap(() => log.done(end, startedMs)));
+  const collect$ = collectMetrics(
+    { tick$: interval(c.intervalMs, asyncScheduler).pipe(take(ticks)), monitor$ },
+    {
+      scheduler: asyncScheduler,
+      statWindowSecs: c.windowSecs,
+      concurrency,
+      queryPromQl: sources.queryPromQl,
+      readEnvelopes: (appId, nameFilter, start, end) => {
+        const startedMs = wallMs();
+        return sources.readEnvelopes(appId, nameFilter, start, end).pipe(tap(() => log.done(end, startedMs)));
+      },
     },
-  }).pipe(share());
-  const envelope$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'), mergeMap((e) => e.envelopes));
+  ).pipe(share());
+  const envelope$ = collect$.pipe(
+    filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'),
+    mergeMap((e) => e.envelopes),
+  );
   const subscription = new Subscription();
   const finished = new Promise<void>((resolve) => {
-    subscription.add(merge(
-      collect$.pipe(tap((e) => { if (e.kind === 'failed') failures += 1; })),
-      aggregateMetrics({ envelope$, monitor$ }, { scheduler: asyncScheduler, statWindowSecs: c.windowSecs, intervalMs: c.intervalMs, localHttpMetrics: false }),
-    ).subscribe({ complete: resolve, error: resolve }));
+    subscription.add(
+      merge(
+        collect$.pipe(
+          tap((e) => {
+            if (e.kind === 'failed') failures += 1;
+          }),
+        ),
+        aggregateMetrics(
+          { envelope$, monitor$ },
+          {
+            scheduler: asyncScheduler,
+            statWindowSecs: c.windowSecs,
+            intervalMs: c.intervalMs,
+            localHttpMetrics: false,
+          },
+        ),
+      ).subscribe({ complete: resolve, error: resolve }),
+    );
   });
   await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, (ticks + 1) * c.intervalMs))]);
   subscription.unsubscribe();
@@ -104,19 +136,26 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
     const tickNs = msToNs(due);
     const now = msToNs(Math.max(due, wallMs()));
     const queue = ids.flatMap((appId) => types.map((type) => ({ appId, type })));
-    await Promise.all(Array.from({ length: concurrency }, async () => {
-      for (let m = queue.pop(); m; m = queue.pop()) {
-        const startedMs = wallMs();
-        try {
-          // No limit sent: log-cache's default page of 100, as the anchor reads (contracts Q6).
-          const read = await client.read(m.appId, { startTime: now - BigInt(c.windowSecs * 1e9), endTime: now, envelopeTypes: ['GAUGE'], nameFilter: nameFilterFor(m.type) });
-          aggregateSamples(m.appId, m.type, samplesFromEnvelopes(read.envelopes, m.type, now), now);
-          log.done(tickNs, startedMs);
-        } catch {
-          failures += 1;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let m = queue.pop(); m; m = queue.pop()) {
+          const startedMs = wallMs();
+          try {
+            // No limit sent: log-cache's default page of 100, as the anchor reads (contracts Q6).
+            const read = await client.read(m.appId, {
+              startTime: now - BigInt(c.windowSecs * 1e9),
+              endTime: now,
+              envelopeTypes: ['GAUGE'],
+              nameFilter: nameFilterFor(m.type),
+            });
+            aggregateSamples(m.appId, m.type, samplesFromEnvelopes(read.envelopes, m.type, now), now);
+            log.done(tickNs, startedMs);
+          } catch {
+            failures += 1;
+          }
         }
-      }
-    }));
+      }),
+    );
   }
   await client.close();
   return failures;

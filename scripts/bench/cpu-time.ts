@@ -27,7 +27,11 @@ const machineBusyMs = (): number | undefined => {
 export const sampleCpu = (): CpuSample => {
   const thread = process.threadCpuUsage();
   const all = process.cpuUsage();
-  return { threadMs: (thread.user + thread.system) / 1000, processMs: (all.user + all.system) / 1000, machineBusyMs: machineBusyMs() };
+  return {
+    threadMs: (thread.user + thread.system) / 1000,
+    processMs: (all.user + all.system) / 1000,
+    machineBusyMs: machineBusyMs(),
+  };
 };
 
 export const cpuSince = (start: CpuSample): CpuSample => {
@@ -35,6 +39,9 @@ export const cpuSince = (start: CpuSample): CpuSample => {
   return {
     threadMs: now.threadMs - start.threadMs,
     processMs: now.processMs - start.processMs,
-    machineBusyMs: now.machineBusyMs === undefined || start.machineBusyMs === undefined ? undefined : now.machineBusyMs - start.machineBusyMs,
+    machineBusyMs:
+      now.machineBusyMs === undefined || start.machineBusyMs === undefined
+        ? undefined
+        : now.machineBusyMs - start.machineBusyMs,
   };
 };

@@ -34,32 +34,64 @@ const startEngine = async (arrivals: Map<string, number>, invalid: string[]) => 
     const appId = decodeURIComponent(/^\/v1\/apps\/([^/]+)\/scale$/.exec(req.url ?? '')?.[1] ?? '');
     if (!arrivals.has(appId)) arrivals.set(appId, arrived);
     let body = '';
-    req.on('data', (chunk: Buffer) => { body += chunk; });
+    req.on('data', (chunk: Buffer) => {
+      body += chunk;
+    });
     req.on('end', () => {
       const trigger = parseTriggerBody(body);
       if (!trigger || req.method !== 'POST') invalid.push(`${req.method} ${req.url}: ${body.slice(0, 80)}`);
-      const reply = stringify({ app_id: appId, status: 0, adjustment: 1, cool_down_expired_at: nowNs(asyncScheduler) + secondsToNs(300) });
+      const reply = stringify({
+        app_id: appId,
+        status: 0,
+        adjustment: 1,
+        cool_down_expired_at: nowNs(asyncScheduler) + secondsToNs(300),
+      });
       res.writeHead(200, { 'content-type': 'application/json' }).end(reply);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 };
 
 const policyOf = (appId: string): Policy => ({
-  appId, instanceMinCount: 1, instanceMaxCount: 10,
-  rules: [{ metricType: 'memoryused', breachDurationSecs: BREACH_SECS, threshold: THRESHOLD, operator: '>', coolDownSecs: 300, adjustment: '+1' }],
+  appId,
+  instanceMinCount: 1,
+  instanceMaxCount: 10,
+  rules: [
+    {
+      metricType: 'memoryused',
+      breachDurationSecs: BREACH_SECS,
+      threshold: THRESHOLD,
+      operator: '>',
+      coolDownSecs: 300,
+      adjustment: '+1',
+    },
+  ],
 });
 
-const metric = (appId: string, timestamp: bigint, value: string): AppMetric => ({ appId, name: 'memoryused', unit: 'MB', value, timestamp });
+const metric = (appId: string, timestamp: bigint, value: string): AppMetric => ({
+  appId,
+  name: 'memoryused',
+  unit: 'MB',
+  value,
+  timestamp,
+});
 
 /** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 
-interface Scenario { readonly apps: readonly string[]; readonly spacingMs: number }
+interface Scenario {
+  readonly apps: readonly string[];
+  readonly spacingMs: number;
+}
 
 /**
  * Runs the real evaluation pipeline over `apps`: history older than the breach window is already
@@ -74,28 +106,42 @@ const runScenario = async ({ apps, spacingMs }: Scenario): Promise<number[]> => 
     const cache = createMetricCache({ capacityPerApp: 300 });
     cache.sync(apps);
     const start = nowNs(asyncScheduler);
-    for (const appId of apps) for (const age of [250, 200, 160, 130]) cache.put(metric(appId, start - secondsToNs(age), '800'));
+    for (const appId of apps)
+      for (const age of [250, 200, 160, 130]) cache.put(metric(appId, start - secondsToNs(age), '800'));
     const queryAppMetrics = createQueryAppMetrics({
       cache,
-      store: { retrieve: () => Promise.reject(new Error('cache miss: every read of this benchmark is meant to hit the cache')) },
+      store: {
+        retrieve: () => Promise.reject(new Error('cache miss: every read of this benchmark is meant to hit the cache')),
+      },
       now: () => nowNs(asyncScheduler),
     });
     const appMetric$ = new Subject<AppMetric>();
     const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.map((id) => [id, policyOf(id)])));
     const pushed = new Map<string, number>();
     const problems: string[] = [];
-    const done = lastValueFrom(evaluateAppMetrics({ appMetric$: appMetric$.pipe(cacheMetrics(cache)), policy$ }, {
-      scheduler: asyncScheduler, queryAppMetrics, scale: scaleObservable(client), defaultBreachDurationSecs: BREACH_SECS,
-      breaker: { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 3 }, evaluationConcurrency: 20,
-    }).pipe(
-      filter((d) => d.kind === 'scaling-result' || d.kind === 'no-breach'),
-      scan((n, d) => {
-        if (d.kind === 'no-breach' || (d.kind === 'scaling-result' && !d.ok)) problems.push(`${d.appId}: ${d.kind === 'no-breach' ? d.reason : d.error}`);
-        return n + 1;
-      }, 0),
-      takeWhile((n) => n < apps.length, true),
-      takeUntil(timer(30_000 + apps.length * spacingMs)),
-    ), { defaultValue: 0 });
+    const done = lastValueFrom(
+      evaluateAppMetrics(
+        { appMetric$: appMetric$.pipe(cacheMetrics(cache)), policy$ },
+        {
+          scheduler: asyncScheduler,
+          queryAppMetrics,
+          scale: scaleObservable(client),
+          defaultBreachDurationSecs: BREACH_SECS,
+          breaker: { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 3 },
+          evaluationConcurrency: 20,
+        },
+      ).pipe(
+        filter((d) => d.kind === 'scaling-result' || d.kind === 'no-breach'),
+        scan((n, d) => {
+          if (d.kind === 'no-breach' || (d.kind === 'scaling-result' && !d.ok))
+            problems.push(`${d.appId}: ${d.kind === 'no-breach' ? d.reason : d.error}`);
+          return n + 1;
+        }, 0),
+        takeWhile((n) => n < apps.length, true),
+        takeUntil(timer(30_000 + apps.length * spacingMs)),
+      ),
+      { defaultValue: 0 },
+    );
 
     for (const appId of apps) {
       if (spacingMs > 0) await new Promise((resolve) => setTimeout(resolve, spacingMs));
@@ -106,7 +152,10 @@ const runScenario = async ({ apps, spacingMs }: Scenario): Promise<number[]> => 
     appMetric$.complete();
     if (problems.length > 0) throw new Error(`${problems.length} evaluation(s) did not scale, e.g. ${problems[0]}`);
     if (invalid.length > 0) throw new Error(`the scaling engine refused ${invalid.length} call(s), e.g. ${invalid[0]}`);
-    if (settled < apps.length || arrivals.size < apps.length) throw new Error(`only ${arrivals.size} of ${apps.length} breaches reached the scaling engine within the time limit`);
+    if (settled < apps.length || arrivals.size < apps.length)
+      throw new Error(
+        `only ${arrivals.size} of ${apps.length} breaches reached the scaling engine within the time limit`,
+      );
     return apps.map((id) => arrivals.get(id)! - pushed.get(id)!).sort((a, b) => a - b);
   } finally {
     await client.close();
@@ -127,7 +176,16 @@ runBench(async ({ quick }): Promise<BenchTable> => {
   const anchor = (p: number) => (ANCHOR_EVALUATION_INTERVAL_MS * p) / 100;
   const row = (name: string, n: number, lat: readonly number[] | undefined, judged: boolean): string[] => {
     const p = (q: number) => (lat ? percentile(lat, q) : anchor(q));
-    return [name, count(n), duration(p(50)), duration(p(90)), duration(p(99)), duration(lat ? lat.at(-1)! : ANCHOR_EVALUATION_INTERVAL_MS), ratio(anchor(99) / p(99)), judged ? verdict(p(99) < 100) : ''];
+    return [
+      name,
+      count(n),
+      duration(p(50)),
+      duration(p(90)),
+      duration(p(99)),
+      duration(lat ? lat.at(-1)! : ANCHOR_EVALUATION_INTERVAL_MS),
+      ratio(anchor(99) / p(99)),
+      judged ? verdict(p(99) < 100) : '',
+    ];
   };
   const pass = percentile(paced, 99) < 100;
   return {

@@ -35,15 +35,18 @@ const buildWorkload = (apps: number, rounds: number): Workload => {
   const intervalNs = BigInt(INTERVAL_SECS) * NS_PER_SECOND;
   let envelopes = 0;
   let bytes = 0;
-  const bodies = Array.from({ length: rounds }, (_v, r) => benchApps.map((app) => {
-    const from = BENCH_START_NS + BigInt(r) * intervalNs;
-    const batch = appEnvelopes(app, from, from + intervalNs, EMISSION_PERIOD_SECS, 'split')
-      .filter((e) => Object.keys(e.gauge ?? {}).some((name) => filter.test(name)));
-    envelopes += batch.length;
-    const body = encodeReadResponse(batch);
-    bytes += Buffer.byteLength(body);
-    return body;
-  }));
+  const bodies = Array.from({ length: rounds }, (_v, r) =>
+    benchApps.map((app) => {
+      const from = BENCH_START_NS + BigInt(r) * intervalNs;
+      const batch = appEnvelopes(app, from, from + intervalNs, EMISSION_PERIOD_SECS, 'split').filter((e) =>
+        Object.keys(e.gauge ?? {}).some((name) => filter.test(name)),
+      );
+      envelopes += batch.length;
+      const body = encodeReadResponse(batch);
+      bytes += Buffer.byteLength(body);
+      return body;
+    }),
+  );
   return { rounds: bodies, envelopes, bytes };
 };
 
@@ -67,27 +70,32 @@ const eachBody = (workload: Workload, fn: (body: string) => void) => () => {
  * Buffers per app and reduces at every tick of the virtual clock; `envelopesOf` is either the whole
  * decode-and-parse path or a lookup of envelopes parsed beforehand (to show the reduction alone).
  */
-const pipelineRun = (workload: Workload, apps: readonly string[], envelopesOf: (body: string) => readonly Envelope[]) => (): void => {
-  const scheduler = new VirtualTimeScheduler();
-  scheduler.frame = Number(BENCH_START_NS / 1_000_000n);
-  const envelope$ = new Subject<Envelope>();
-  const monitors = new Map(apps.map((id) => [id, TYPES as readonly string[]]));
-  const monitor$ = new Subject<ReadonlyMap<string, readonly string[]>>();
-  let metrics = 0;
-  const subscription = aggregateMetrics({ envelope$, monitor$ }, { scheduler, statWindowSecs: STAT_WINDOW_SECS, intervalMs: INTERVAL_SECS * 1000, localHttpMetrics: false })
-    .subscribe(() => { metrics += 1; });
-  monitor$.next(monitors);
-  workload.rounds.forEach((round, r) => {
-    for (const body of round) {
-      for (const envelope of envelopesOf(body)) envelope$.next(envelope);
-    }
-    scheduler.maxFrames = Number(BENCH_START_NS / 1_000_000n) + (r + 1) * INTERVAL_SECS * 1000;
-    scheduler.flush();
-  });
-  subscription.unsubscribe();
-  const expected = apps.length * TYPES.length * workload.rounds.length;
-  if (metrics !== expected) throw new Error(`pipeline produced ${metrics} app metrics, expected ${expected}`);
-};
+const pipelineRun =
+  (workload: Workload, apps: readonly string[], envelopesOf: (body: string) => readonly Envelope[]) => (): void => {
+    const scheduler = new VirtualTimeScheduler();
+    scheduler.frame = Number(BENCH_START_NS / 1_000_000n);
+    const envelope$ = new Subject<Envelope>();
+    const monitors = new Map(apps.map((id) => [id, TYPES as readonly string[]]));
+    const monitor$ = new Subject<ReadonlyMap<string, readonly string[]>>();
+    let metrics = 0;
+    const subscription = aggregateMetrics(
+      { envelope$, monitor$ },
+      { scheduler, statWindowSecs: STAT_WINDOW_SECS, intervalMs: INTERVAL_SECS * 1000, localHttpMetrics: false },
+    ).subscribe(() => {
+      metrics += 1;
+    });
+    monitor$.next(monitors);
+    workload.rounds.forEach((round, r) => {
+      for (const body of round) {
+        for (const envelope of envelopesOf(body)) envelope$.next(envelope);
+      }
+      scheduler.maxFrames = Number(BENCH_START_NS / 1_000_000n) + (r + 1) * INTERVAL_SECS * 1000;
+      scheduler.flush();
+    });
+    subscription.unsubscribe();
+    const expected = apps.length * TYPES.length * workload.rounds.length;
+    if (metrics !== expected) throw new Error(`pipeline produced ${metrics} app metrics, expected ${expected}`);
+  };
 
 runBench(async ({ quick }): Promise<BenchTable> => {
   const apps = quick ? 40 : 1000;
@@ -96,17 +104,39 @@ runBench(async ({ quick }): Promise<BenchTable> => {
   const workload = buildWorkload(apps, rounds);
   const appIds = Array.from({ length: apps }, (_v, i) => benchApp(i, INSTANCES).appId);
 
-  const bare = best(reps, eachBody(workload, (body) => JSON.parse(body)));
-  const decoded = best(reps, eachBody(workload, (body) => parseInt64Json(body)));
-  const parsed = best(reps, eachBody(workload, (body) => parseReadResponse(parseInt64Json(body))));
-  const full = best(reps, pipelineRun(workload, appIds, (body) => parseReadResponse(parseInt64Json(body)).envelopes));
-  const preParsed = new Map(workload.rounds.flat().map((body) => [body, parseReadResponse(parseInt64Json(body)).envelopes]));
-  const reduction = best(reps, pipelineRun(workload, appIds, (body) => preParsed.get(body) ?? []));
+  const bare = best(
+    reps,
+    eachBody(workload, (body) => JSON.parse(body)),
+  );
+  const decoded = best(
+    reps,
+    eachBody(workload, (body) => parseInt64Json(body)),
+  );
+  const parsed = best(
+    reps,
+    eachBody(workload, (body) => parseReadResponse(parseInt64Json(body))),
+  );
+  const full = best(
+    reps,
+    pipelineRun(workload, appIds, (body) => parseReadResponse(parseInt64Json(body)).envelopes),
+  );
+  const preParsed = new Map(
+    workload.rounds.flat().map((body) => [body, parseReadResponse(parseInt64Json(body)).envelopes]),
+  );
+  const reduction = best(
+    reps,
+    pipelineRun(workload, appIds, (body) => preParsed.get(body) ?? []),
+  );
   preParsed.clear();
 
   const rate = (t: number) => workload.envelopes / (t / 1000);
-  const row = (stage: string, t: number, judged: boolean): string[] =>
-    [stage, ms(t), perSecond(rate(t), 'env/s'), ratio(bare / t), judged ? verdict(bare / t >= 0.5) : ''];
+  const row = (stage: string, t: number, judged: boolean): string[] => [
+    stage,
+    ms(t),
+    perSecond(rate(t), 'env/s'),
+    ratio(bare / t),
+    judged ? verdict(bare / t >= 0.5) : '',
+  ];
   return {
     title: 'Envelope throughput (one core)',
     notes: [

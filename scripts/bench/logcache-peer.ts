@@ -13,7 +13,14 @@ import type { EnvelopeStore } from '../../lib/tools/simulation/logcache-store.ts
 import { appEnvelopes, benchApp } from './synthetic-apps.ts';
 import type { BenchApp } from './synthetic-apps.ts';
 
-const { values } = parseArgs({ options: { apps: { type: 'string' }, instances: { type: 'string' }, 'period-secs': { type: 'string' }, 'latency-ms': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    apps: { type: 'string' },
+    instances: { type: 'string' },
+    'period-secs': { type: 'string' },
+    'latency-ms': { type: 'string' },
+  },
+});
 const apps = Number(values.apps);
 const instances = Number(values.instances);
 const periodSecs = Number(values['period-secs']);

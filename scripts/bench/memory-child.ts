@@ -29,7 +29,8 @@ export interface MemoryStep {
 const { values } = parseArgs({ options: { apps: { type: 'string' }, 'cache-size': { type: 'string' } } });
 const apps = Number(values.apps);
 const cacheSize = Number(values['cache-size']);
-if (!(Number.isInteger(apps) && apps > 0 && Number.isInteger(cacheSize) && cacheSize > 0)) throw new Error('memory-child: --apps and --cache-size must be positive integers');
+if (!(Number.isInteger(apps) && apps > 0 && Number.isInteger(cacheSize) && cacheSize > 0))
+  throw new Error('memory-child: --apps and --cache-size must be positive integers');
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('memory-child: run with --expose-gc');
 
@@ -38,11 +39,33 @@ const STAT_WINDOW_SECS = 120;
 const INTERVAL_SECS = 40;
 const TYPES = ['memoryutil', 'cpu', 'memoryused'] as const;
 const POLICY = JSON.stringify({
-  instance_min_count: 2, instance_max_count: 10,
+  instance_min_count: 2,
+  instance_max_count: 10,
   scaling_rules: [
-    { metric_type: 'memoryutil', breach_duration_secs: 120, threshold: 80, operator: '>=', cool_down_secs: 300, adjustment: '+1' },
-    { metric_type: 'cpu', breach_duration_secs: 300, threshold: 70, operator: '>', cool_down_secs: 300, adjustment: '+2' },
-    { metric_type: 'memoryused', breach_duration_secs: 600, threshold: 200, operator: '<', cool_down_secs: 600, adjustment: '-1' },
+    {
+      metric_type: 'memoryutil',
+      breach_duration_secs: 120,
+      threshold: 80,
+      operator: '>=',
+      cool_down_secs: 300,
+      adjustment: '+1',
+    },
+    {
+      metric_type: 'cpu',
+      breach_duration_secs: 300,
+      threshold: 70,
+      operator: '>',
+      cool_down_secs: 300,
+      adjustment: '+2',
+    },
+    {
+      metric_type: 'memoryused',
+      breach_duration_secs: 600,
+      threshold: 200,
+      operator: '<',
+      cool_down_secs: 600,
+      adjustment: '-1',
+    },
   ],
 });
 
@@ -78,13 +101,20 @@ for (let t = 0; t < ticks; t++) {
   const timestamp = BENCH_START_NS + BigInt(t * INTERVAL_SECS) * NS_PER_SECOND;
   for (const appId of monitors.keys()) {
     for (const name of TYPES) {
-      const metric: AppMetric = { appId, name, unit: name === 'memoryused' ? 'MB' : '%', value: String((t * 37 + appId.length) % 100), timestamp };
+      const metric: AppMetric = {
+        appId,
+        name,
+        unit: name === 'memoryused' ? 'MB' : '%',
+        value: String((t * 37 + appId.length) % 100),
+        timestamp,
+      };
       cache.put(metric);
     }
   }
 }
 const cached = [...monitors.keys()].reduce((n, id) => n + (cache.entries(id)?.length ?? 0), 0);
-if (cached !== apps * cacheSize) throw new Error(`memory-child: the cache holds ${cached} metrics, expected ${apps * cacheSize}`);
+if (cached !== apps * cacheSize)
+  throw new Error(`memory-child: the cache holds ${cached} metrics, expected ${apps * cacheSize}`);
 measure('metric cache');
 
 // One stat window of envelopes per app, decoded as the log-cache client decodes them, in the buffers.
@@ -94,14 +124,23 @@ scheduler.frame = startMs;
 const envelope$ = new Subject<Envelope>();
 const monitor$ = new Subject<ReadonlyMap<string, readonly string[]>>();
 let produced = 0;
-const subscription = aggregateMetrics({ envelope$, monitor$ }, { scheduler, statWindowSecs: STAT_WINDOW_SECS, intervalMs: STAT_WINDOW_SECS * 1000, localHttpMetrics: false })
-  .subscribe(() => { produced += 1; });
+const subscription = aggregateMetrics(
+  { envelope$, monitor$ },
+  { scheduler, statWindowSecs: STAT_WINDOW_SECS, intervalMs: STAT_WINDOW_SECS * 1000, localHttpMetrics: false },
+).subscribe(() => {
+  produced += 1;
+});
 monitor$.next(monitors);
 const filter = new RegExp(combinedNameFilter(TYPES) ?? '');
 let buffered = 0;
 for (let i = 0; i < apps; i++) {
-  const batch = appEnvelopes(benchApp(i, INSTANCES), BENCH_START_NS, BENCH_START_NS + BigInt(STAT_WINDOW_SECS) * NS_PER_SECOND, 30, 'split')
-    .filter((e) => Object.keys(e.gauge ?? {}).some((name) => filter.test(name)));
+  const batch = appEnvelopes(
+    benchApp(i, INSTANCES),
+    BENCH_START_NS,
+    BENCH_START_NS + BigInt(STAT_WINDOW_SECS) * NS_PER_SECOND,
+    30,
+    'split',
+  ).filter((e) => Object.keys(e.gauge ?? {}).some((name) => filter.test(name)));
   for (const envelope of parseReadResponse(parseInt64Json(encodeReadResponse(batch))).envelopes) {
     envelope$.next(envelope);
     buffered += 1;
@@ -109,7 +148,8 @@ for (let i = 0; i < apps; i++) {
 }
 scheduler.maxFrames = startMs + STAT_WINDOW_SECS * 1000;
 scheduler.flush();
-if (produced !== apps * TYPES.length) throw new Error(`memory-child: the aggregator produced ${produced} metrics, expected ${apps * TYPES.length}`);
+if (produced !== apps * TYPES.length)
+  throw new Error(`memory-child: the aggregator produced ${produced} metrics, expected ${apps * TYPES.length}`);
 measure('aggregation buffers');
 
 process.stdout.write(`${JSON.stringify({ apps, cacheSize, envelopesBuffered: buffered, steps })}\n`);

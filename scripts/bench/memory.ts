@@ -23,7 +23,11 @@ interface ChildReport {
 
 const measureIn = async (apps: number, cacheSize: number): Promise<ChildReport> => {
   const child = join(import.meta.dirname, 'memory-child.ts');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, '--apps', String(apps), '--cache-size', String(cacheSize)], { maxBuffer: 1 << 20, timeout: 600_000 });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['--expose-gc', child, '--apps', String(apps), '--cache-size', String(cacheSize)],
+    { maxBuffer: 1 << 20, timeout: 600_000 },
+  );
   const line = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(line) as ChildReport;
 };
@@ -42,16 +46,34 @@ runBench(async ({ quick }): Promise<BenchTable> => {
     rss: (step(report, name).rss - step(report, previous).rss) * scale,
   });
   const [r300, r100] = reports as [ChildReport, ChildReport];
-  const part = (label: string, d: { heap: number; rss: number }): string[] => [label, mib(d.heap), mib(d.rss), '', '', ''];
+  const part = (label: string, d: { heap: number; rss: number }): string[] => [
+    label,
+    mib(d.heap),
+    mib(d.rss),
+    '',
+    '',
+    '',
+  ];
   const total = (report: ChildReport) => {
     const last = report.steps.at(-1)!;
     const base = step(report, 'baseline');
-    return { heap: (last.heapUsed - base.heapUsed) * scale, rss: (last.rss - base.rss) * scale, process: base.rss + (last.rss - base.rss) * scale, base: base.rss };
+    return {
+      heap: (last.heapUsed - base.heapUsed) * scale,
+      rss: (last.rss - base.rss) * scale,
+      process: base.rss + (last.rss - base.rss) * scale,
+      base: base.rss,
+    };
   };
   const t300 = total(r300);
   const t100 = total(r100);
-  const totalRow = (label: string, t: ReturnType<typeof total>, judged: boolean): string[] =>
-    [label, mib(t.heap), mib(t.rss), mib(t.process), ratio(t.process / QUOTA_BYTES), judged ? verdict(t.process <= QUOTA_BYTES) : ''];
+  const totalRow = (label: string, t: ReturnType<typeof total>, judged: boolean): string[] => [
+    label,
+    mib(t.heap),
+    mib(t.rss),
+    mib(t.process),
+    ratio(t.process / QUOTA_BYTES),
+    judged ? verdict(t.process <= QUOTA_BYTES) : '',
+  ];
   return {
     title: 'Memory per 10,000 monitored apps',
     notes: [
@@ -70,6 +92,9 @@ runBench(async ({ quick }): Promise<BenchTable> => {
       totalRow('total, cache 300 (default)', t300, true),
       totalRow('total, cache 100', t100, false),
     ],
-    target: { text: 'process RSS with 10,000 apps at cache size 300 fits the 1500M quota', pass: t300.process <= QUOTA_BYTES },
+    target: {
+      text: 'process RSS with 10,000 apps at cache size 300 fits the 1500M quota',
+      pass: t300.process <= QUOTA_BYTES,
+    },
   };
 });

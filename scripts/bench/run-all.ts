@@ -12,14 +12,32 @@ import { parseArgs } from 'node:util';
 import { parseBenchOutput } from './table.ts';
 import type { ParsedBench } from './table.ts';
 
-export const BENCHES = ['envelope-throughput', 'apps-per-instance', 'decision-latency', 'persistence', 'memory', 'replay'] as const;
+export const BENCHES = [
+  'envelope-throughput',
+  'apps-per-instance',
+  'decision-latency',
+  'persistence',
+  'memory',
+  'replay',
+] as const;
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, 'database-url': { type: 'string' }, 'timeout-secs': { type: 'string', default: '1800' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    'database-url': { type: 'string' },
+    'timeout-secs': { type: 'string', default: '1800' },
+  },
 });
 const root = join(import.meta.dirname, '..', '..');
-const chosen = values.only ? values.only.split(',').map((s) => s.trim()).filter(Boolean) : [...BENCHES];
+const chosen = values.only
+  ? values.only
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  : [...BENCHES];
 const unknown = chosen.filter((name) => !(BENCHES as readonly string[]).includes(name));
 if (unknown.length > 0) {
   process.stderr.write(`run-all: unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}\n`);
@@ -27,37 +45,72 @@ if (unknown.length > 0) {
 }
 const timeoutMs = Number(values['timeout-secs']) * 1000;
 
-interface Outcome { readonly name: string; readonly code: number | null; readonly benches: ParsedBench[]; readonly error: string; readonly seconds: number }
+interface Outcome {
+  readonly name: string;
+  readonly code: number | null;
+  readonly benches: ParsedBench[];
+  readonly error: string;
+  readonly seconds: number;
+}
 
-const run = (name: string): Promise<Outcome> => new Promise((resolve) => {
-  const args = [join(import.meta.dirname, `${name}.ts`), ...(values.quick ? ['--quick'] : [])];
-  if (values['database-url'] && name === 'persistence') args.push('--database-url', values['database-url']);
-  const started = Date.now();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d; process.stdout.write(d); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d; process.stderr.write(d); });
-  const timer = setTimeout(() => { stderr += `\nrun-all: ${name} did not finish within ${timeoutMs / 1000} s\n`; child.kill('SIGKILL'); }, timeoutMs);
-  child.on('close', (code) => {
-    clearTimeout(timer);
-    const benches = parseBenchOutput(stdout);
-    const failure = /benchmark failed: (.*)/.exec(stderr)?.[1] ?? stderr.trim().split('\n').at(-1) ?? '';
-    resolve({ name, code, benches, error: code === 0 && benches.length > 0 ? '' : failure || `exit code ${code}`, seconds: (Date.now() - started) / 1000 });
+const run = (name: string): Promise<Outcome> =>
+  new Promise((resolve) => {
+    const args = [join(import.meta.dirname, `${name}.ts`), ...(values.quick ? ['--quick'] : [])];
+    if (values['database-url'] && name === 'persistence') args.push('--database-url', values['database-url']);
+    const started = Date.now();
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d;
+      process.stderr.write(d);
+    });
+    const timer = setTimeout(() => {
+      stderr += `\nrun-all: ${name} did not finish within ${timeoutMs / 1000} s\n`;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const benches = parseBenchOutput(stdout);
+      const failure = /benchmark failed: (.*)/.exec(stderr)?.[1] ?? stderr.trim().split('\n').at(-1) ?? '';
+      resolve({
+        name,
+        code,
+        benches,
+        error: code === 0 && benches.length > 0 ? '' : failure || `exit code ${code}`,
+        seconds: (Date.now() - started) / 1000,
+      });
+    });
   });
-});
 
 const outcomes: Outcome[] = [];
 for (const name of chosen) outcomes.push(await run(name));
 
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}`;
 const date = new Date().toISOString().slice(0, 10);
-const summary = outcomes.flatMap((o) => o.error
-  ? [`| ${o.name} | — | failed: ${o.error.replace(/\|/g, '\\|')} |`]
-  : o.benches.map((b) => `| ${b.title} | ${b.target} | **${b.verdict}** |`));
-const sections = outcomes.flatMap((o) => o.error
-  ? [`## ${o.name}`, '', `Failed: ${o.error}`, '']
-  : o.benches.flatMap((b) => [`## ${b.title}`, '', `\`node scripts/bench/${o.name}.ts\` (${o.seconds.toFixed(0)} s)`, '', '```text', b.text.replace(/^== .* ==\n/, ''), '```', '']));
+const summary = outcomes.flatMap((o) =>
+  o.error
+    ? [`| ${o.name} | — | failed: ${o.error.replace(/\|/g, '\\|')} |`]
+    : o.benches.map((b) => `| ${b.title} | ${b.target} | **${b.verdict}** |`),
+);
+const sections = outcomes.flatMap((o) =>
+  o.error
+    ? [`## ${o.name}`, '', `Failed: ${o.error}`, '']
+    : o.benches.flatMap((b) => [
+        `## ${b.title}`,
+        '',
+        `\`node scripts/bench/${o.name}.ts\` (${o.seconds.toFixed(0)} s)`,
+        '',
+        '```text',
+        b.text.replace(/^== .* ==\n/, ''),
+        '```',
+        '',
+      ]),
+);
 const doc = [
   '# Performance',
   '',

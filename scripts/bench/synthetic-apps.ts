@@ -30,9 +30,14 @@ export const benchApp = (index: number, instances: number): BenchApp => {
     instanceGuids: Array.from({ length: instances }, () => rng.guid().slice(0, 28)),
     phaseSecs: rng.between(0, 29),
     platformTags: {
-      deployment: 'cf', job: 'diego-cell', ip: `10.0.${index % 250}.${(index >> 8) % 250}`,
-      organization_id: rng.guid(), organization_name: 'acme', process_id: appId,
-      space_id: rng.guid(), space_name: 'production',
+      deployment: 'cf',
+      job: 'diego-cell',
+      ip: `10.0.${index % 250}.${(index >> 8) % 250}`,
+      organization_id: rng.guid(),
+      organization_name: 'acme',
+      process_id: appId,
+      space_id: rng.guid(),
+      space_name: 'production',
     },
   };
 };
@@ -41,7 +46,12 @@ export const benchApp = (index: number, instances: number): BenchApp => {
  * The rep's emissions of one instance at one instant. `split` is log-cache's shape, one metric per
  * envelope (9 envelopes); `combined` keeps each emission group in one envelope (2 envelopes).
  */
-export const containerEmission = (app: BenchApp, instance: number, timestampNs: bigint, shape: 'split' | 'combined'): Envelope[] => {
+export const containerEmission = (
+  app: BenchApp,
+  instance: number,
+  timestampNs: bigint,
+  shape: 'split' | 'combined',
+): Envelope[] => {
   const seconds = Number((timestampNs - BENCH_START_NS) / NS_PER_SECOND);
   const rng = createPrng((app.index * 131 + instance * 17 + seconds) >>> 0);
   const cpu = 20 + 15 * Math.sin(seconds / 900 + app.index) + rng.noise(5) + instance;
@@ -64,12 +74,20 @@ export const containerEmission = (app: BenchApp, instance: number, timestampNs: 
  * Every emission of every instance with a timestamp in [fromNs, toNs), in time order: each
  * instance emits once per `periodSecs`, instances spread over the period.
  */
-export const appEnvelopes = (app: BenchApp, fromNs: bigint, toNs: bigint, periodSecs: number, shape: 'split' | 'combined'): Envelope[] => {
+export const appEnvelopes = (
+  app: BenchApp,
+  fromNs: bigint,
+  toNs: bigint,
+  periodSecs: number,
+  shape: 'split' | 'combined',
+): Envelope[] => {
   const out: Envelope[] = [];
   // Fractional periods are allowed: time-compressed benches emit as often as they shorten the interval.
   const periodNs = BigInt(Math.round(periodSecs * 1e9));
   const instances = app.instanceGuids.length;
-  const offsets = app.instanceGuids.map((_g, i) => BigInt(Math.round((app.phaseSecs + (i * periodSecs) / instances) % periodSecs * 1e6)) * 1000n);
+  const offsets = app.instanceGuids.map(
+    (_g, i) => BigInt(Math.round(((app.phaseSecs + (i * periodSecs) / instances) % periodSecs) * 1e6)) * 1000n,
+  );
   const firstPeriod = ((fromNs - BENCH_START_NS) / periodNs) * periodNs + BENCH_START_NS - periodNs;
   for (let base = firstPeriod; base < toNs; base += periodNs) {
     for (let i = 0; i < instances; i++) {

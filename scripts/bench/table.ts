@@ -28,11 +28,16 @@ const NUMERIC = /^[-+]?[\d,.]+(\s|x|%|$)/;
 export const formatTable = (columns: readonly string[], rows: readonly (readonly string[])[]): string => {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[], header: boolean): string =>
-    widths.map((w, i) => {
-      const cell = cells[i] ?? '';
-      return !header && NUMERIC.test(cell) ? cell.padStart(w) : cell.padEnd(w);
-    }).join('  ').trimEnd();
-  return [line(columns, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r, false))].join('\n');
+    widths
+      .map((w, i) => {
+        const cell = cells[i] ?? '';
+        return !header && NUMERIC.test(cell) ? cell.padStart(w) : cell.padEnd(w);
+      })
+      .join('  ')
+      .trimEnd();
+  return [line(columns, true), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(r, false))].join(
+    '\n',
+  );
 };
 
 export const renderBench = (table: BenchTable): string =>
@@ -68,7 +73,8 @@ export const parseBenchOutput = (stdout: string): ParsedBench[] => {
 };
 
 // Figures with their units.
-const group = (n: number, digits = 0): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const group = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 export const count = (n: number): string => group(Math.round(n));
 export const perSecond = (n: number, unit = '/s'): string => `${group(Math.round(n))} ${unit}`;
 export const ms = (n: number): string => `${group(n, n < 10 ? 2 : 1)} ms`;
@@ -88,7 +94,10 @@ export interface BenchOptions {
 export const benchOptions = (extra: readonly string[] = []): BenchOptions => {
   const { values } = parseArgs({
     args: process.argv.slice(2),
-    options: { quick: { type: 'boolean', default: false }, ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])) },
+    options: {
+      quick: { type: 'boolean', default: false },
+      ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
+    },
     strict: true,
   });
   return { quick: Boolean(values.quick), values };
@@ -98,7 +107,10 @@ export const benchOptions = (extra: readonly string[] = []): BenchOptions => {
  * Runs one benchmark's main and prints its tables. A MISS is a measurement and exits 0; any
  * error exits 1 with its message, so a broken bench never passes for a slow one.
  */
-export const runBench = (main: (options: BenchOptions) => Promise<BenchTable | readonly BenchTable[]>, extra: readonly string[] = []): void => {
+export const runBench = (
+  main: (options: BenchOptions) => Promise<BenchTable | readonly BenchTable[]>,
+  extra: readonly string[] = [],
+): void => {
   const started = Date.now();
   // A stalled peer or pipeline must end the run with a reason, not hang it.
   const limitSecs = Number(process.env.BENCH_TIMEOUT_SECS ?? 1200);
@@ -116,7 +128,9 @@ export const runBench = (main: (options: BenchOptions) => Promise<BenchTable | r
     })
     .catch((err: unknown) => {
       // The message first, on one line, for run-all's summary; the stack after it for debugging.
-      process.stderr.write(`benchmark failed: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}\n`);
+      process.stderr.write(
+        `benchmark failed: ${err instanceof Error ? `${err.message}\n${err.stack ?? ''}` : String(err)}\n`,
+      );
       process.exit(1);
     });
 };

@@ -7,40 +7,76 @@ import { spawnService, urlWithSchema, writeConfig } from '../support/service-pro
 import type { ServiceProcess } from '../support/service-process.ts';
 import { startTcpProxy, targetOf, viaProxy } from '../support/tcp-proxy.ts';
 import type { TcpProxy } from '../support/tcp-proxy.ts';
-import { DROPPED, PRODUCED, SAVED, countRows, largestGapMs, linesMatching, logTail, readCounters, restingCounters, storedTimestamps } from '../support/service-output.ts';
+import {
+  DROPPED,
+  PRODUCED,
+  SAVED,
+  countRows,
+  largestGapMs,
+  linesMatching,
+  logTail,
+  readCounters,
+  restingCounters,
+  storedTimestamps,
+} from '../support/service-output.ts';
 import { withTopLevel } from '../support/config-yaml.ts';
 import { loudHook } from '../support/loud-hook.ts';
 import { bounded, sleep, until } from '../support/until.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 /** Filled in step by step, so that `stopRun` also cleans up after a setup that failed half-way. */
-interface Context { db?: Db; proxy?: TcpProxy; peers?: Peers; service?: ServiceProcess; apps: string[] }
+interface Context {
+  db?: Db;
+  proxy?: TcpProxy;
+  peers?: Peers;
+  service?: ServiceProcess;
+  apps: string[];
+}
 
 const APPS = 100;
 const GRACE_BOUND_MS = 25_000;
 const quietPolicy = JSON.stringify({
-  instance_min_count: 1, instance_max_count: 5,
-  scaling_rules: [{ metric_type: 'cpu', breach_duration_secs: 60, threshold: 1000, operator: '>', cool_down_secs: 60, adjustment: '+1' }],
+  instance_min_count: 1,
+  instance_max_count: 5,
+  scaling_rules: [
+    {
+      metric_type: 'cpu',
+      breach_duration_secs: 60,
+      threshold: 1000,
+      operator: '>',
+      cool_down_secs: 60,
+      adjustment: '+1',
+    },
+  ],
 });
 
 /**
  * `APPS` apps with one cpu metric a second each, saved only every 30 s (and in batches of 5000),
  * so that everything produced in the first seconds is still buffered when the test stops it.
  */
-const startRun = (prefix: string) => loudHook('setup', async (context: Context) => {
-  context.db = await bounded('opening the test database', 30_000, openTestDatabase());
-  context.proxy = await startTcpProxy(targetOf(context.db.url));
-  context.peers = await bounded('starting the peers', 10_000, startPeers());
-  context.apps = Array.from({ length: APPS }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
-  for (const appId of context.apps) context.peers.logCache.store.add(...cpuGauges(appId, 10 + (appId.length % 50), -70, 200));
-  await context.db.sql`INSERT INTO policy_json (app_id, policy_json, guid)
+const startRun = (prefix: string) =>
+  loudHook('setup', async (context: Context) => {
+    context.db = await bounded('opening the test database', 30_000, openTestDatabase());
+    context.proxy = await startTcpProxy(targetOf(context.db.url));
+    context.peers = await bounded('starting the peers', 10_000, startPeers());
+    context.apps = Array.from({ length: APPS }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+    for (const appId of context.apps)
+      context.peers.logCache.store.add(...cpuGauges(appId, 10 + (appId.length % 50), -70, 200));
+    await context.db.sql`INSERT INTO policy_json (app_id, policy_json, guid)
     SELECT id, CAST(${quietPolicy}::text AS json), id FROM unnest(${context.db.sql.array(context.apps)}::text[]) AS id`;
-  const yaml = withTopLevel(serviceConfigYaml({ databaseUrl: viaProxy(urlWithSchema(context.db.url, context.db.schema), context.proxy), peers: context.peers, databasePool: EMBEDDED_SIZED_POOL }), {
-    aggregator: '{ aggregator_execute_interval: 1s, policy_poller_interval: 1s, save_interval: 30s }',
+    const yaml = withTopLevel(
+      serviceConfigYaml({
+        databaseUrl: viaProxy(urlWithSchema(context.db.url, context.db.schema), context.proxy),
+        peers: context.peers,
+        databasePool: EMBEDDED_SIZED_POOL,
+      }),
+      {
+        aggregator: '{ aggregator_execute_interval: 1s, policy_poller_interval: 1s, save_interval: 30s }',
+      },
+    );
+    context.service = spawnService(['-c', writeConfig(yaml)]);
+    await context.service.started();
   });
-  context.service = spawnService(['-c', writeConfig(yaml)]);
-  await context.service.started();
-});
 
 const stopRun = async (context: Context): Promise<void> => {
   await context.service?.stop('SIGKILL');
@@ -63,7 +99,8 @@ const stopProduction = async (db: Db, service: ServiceProcess): Promise<number> 
   return counters.get(PRODUCED) ?? 0;
 };
 
-const stoppedFlushed = (service: ServiceProcess): unknown => service.logs.find((l) => l.msg === 'eventgenerator stopped')?.flushed;
+const stoppedFlushed = (service: ServiceProcess): unknown =>
+  service.logs.find((l) => l.msg === 'eventgenerator stopped')?.flushed;
 
 // ---
 const buffered = suite<Context>('SIGTERM with a buffered backlog');
@@ -114,7 +151,10 @@ producing('writes every metric up to the stop, with no gap for any app, and exit
     assert.ok(timestamps.length >= 3, `${appId}: ${timestamps.length} rows`);
     assert.ok(largestGapMs(timestamps) < 2_000, `${appId}: a ${largestGapMs(timestamps)}ms gap`);
     const lastMs = Number(timestamps.at(-1)! / 1_000_000n);
-    assert.ok(lastMs >= signalledAt - 2_000, `${appId}: its last metric is ${signalledAt - lastMs}ms older than the signal`);
+    assert.ok(
+      lastMs >= signalledAt - 2_000,
+      `${appId}: its last metric is ${signalledAt - lastMs}ms older than the signal`,
+    );
   }
 });
 
@@ -126,24 +166,34 @@ const outage = suite<Context>('SIGTERM while the database is unreachable');
 outage.before(startRun('flush-c'));
 outage.after(stopRun);
 
-outage('keeps retrying the final flush and writes everything once the database is back within the grace period', async ({ db, proxy, service, apps }) => {
-  // given
-  await backlogOf(service!, APPS * 3);
-  const produced = await stopProduction(db!, service!);
-  await proxy!.cut();
-  // The service sees its connections reset before the signal: a query handed to a connection inside
-  // that window is the postgres.js defect that lib/adapters/db/with-deadline.ts bounds, not what this test is about.
-  await sleep(500);
-  // when
-  const exit = service!.stop('SIGTERM', GRACE_BOUND_MS);
-  await service!.waitForLog((l) => /saving app metrics failed; the batch is kept and retried/.test(l.msg), 10_000, 'a failed flush');
-  await sleep(3_000);
-  await proxy!.restore();
-  // then
-  assert.is(await exit, 0, logTail(service!.logs));
-  assert.is(stoppedFlushed(service!), true);
-  assert.ok(linesMatching(service!.logs, /saving app metrics failed; the batch is kept and retried/).length >= 2, 'the flush was retried');
-  assert.is(await countRows(db!.sql, apps), produced);
-});
+outage(
+  'keeps retrying the final flush and writes everything once the database is back within the grace period',
+  async ({ db, proxy, service, apps }) => {
+    // given
+    await backlogOf(service!, APPS * 3);
+    const produced = await stopProduction(db!, service!);
+    await proxy!.cut();
+    // The service sees its connections reset before the signal: a query handed to a connection inside
+    // that window is the postgres.js defect that lib/adapters/db/with-deadline.ts bounds, not what this test is about.
+    await sleep(500);
+    // when
+    const exit = service!.stop('SIGTERM', GRACE_BOUND_MS);
+    await service!.waitForLog(
+      (l) => /saving app metrics failed; the batch is kept and retried/.test(l.msg),
+      10_000,
+      'a failed flush',
+    );
+    await sleep(3_000);
+    await proxy!.restore();
+    // then
+    assert.is(await exit, 0, logTail(service!.logs));
+    assert.is(stoppedFlushed(service!), true);
+    assert.ok(
+      linesMatching(service!.logs, /saving app metrics failed; the batch is kept and retried/).length >= 2,
+      'the flush was retried',
+    );
+    assert.is(await countRows(db!.sql, apps), produced);
+  },
+);
 
 outage.run();

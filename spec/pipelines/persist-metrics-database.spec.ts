@@ -1,6 +1,17 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject, asyncScheduler, defer, firstValueFrom, filter, lastValueFrom, share, timeout, toArray, ReplaySubject } from 'rxjs';
+import {
+  Subject,
+  asyncScheduler,
+  defer,
+  firstValueFrom,
+  filter,
+  lastValueFrom,
+  share,
+  timeout,
+  toArray,
+  ReplaySubject,
+} from 'rxjs';
 import postgres from 'postgres';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
@@ -10,9 +21,18 @@ import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import { openTestDatabase, databaseKind } from '../support/database.ts';
 
 type TestDb = Awaited<ReturnType<typeof openTestDatabase>>;
-interface Ctx { db: TestDb; store: AppMetricStore }
+interface Ctx {
+  db: TestDb;
+  store: AppMetricStore;
+}
 
-const metric = (appId: string, ts: bigint, name = 'memoryused'): AppMetric => ({ appId, name, unit: 'MB', value: String(ts % 1000n), timestamp: ts });
+const metric = (appId: string, ts: bigint, name = 'memoryused'): AppMetric => ({
+  appId,
+  name,
+  unit: 'MB',
+  value: String(ts % 1000n),
+  timestamp: ts,
+});
 const deps = (store: AppMetricStore) => ({
   scheduler: asyncScheduler,
   save: (batch: readonly AppMetric[]) => defer(() => store.saveBulk(batch)),
@@ -23,42 +43,68 @@ const deps = (store: AppMetricStore) => ({
 });
 
 const rows = async (db: TestDb) =>
-  (await db.sql<{ app_id: string; metric_type: string; timestamp: bigint }[]>`SELECT app_id, metric_type, "timestamp" FROM app_metric ORDER BY app_id, "timestamp"`)
-    .map((r) => `${r.app_id}/${r.metric_type}@${r.timestamp}`);
+  (
+    await db.sql<
+      { app_id: string; metric_type: string; timestamp: bigint }[]
+    >`SELECT app_id, metric_type, "timestamp" FROM app_metric ORDER BY app_id, "timestamp"`
+  ).map((r) => `${r.app_id}/${r.metric_type}@${r.timestamp}`);
 
 const test = suite<Ctx>(`persistMetrics on the ${databaseKind()} database`, {} as Ctx);
 test.before(async (ctx) => {
   ctx.db = await openTestDatabase();
   ctx.store = createAppMetricStore(ctx.db.sql, { now: () => BigInt(Date.now()) * 1_000_000n });
 });
-test.before.each(async (ctx) => { await ctx.db.sql`DELETE FROM app_metric`; });
-test.after(async (ctx) => { await ctx.db.close(); });
+test.before.each(async (ctx) => {
+  await ctx.db.sql`DELETE FROM app_metric`;
+});
+test.after(async (ctx) => {
+  await ctx.db.close();
+});
 
 test('saves a batch and rejects only its unstorable row', async (ctx) => {
   // given
   const appMetric$ = new Subject<AppMetric>();
-  const events$ = persistMetrics({ appMetric$ }, deps(ctx.store)).pipe(share({ connector: () => new ReplaySubject<PersistEvent>() }));
+  const events$ = persistMetrics({ appMetric$ }, deps(ctx.store)).pipe(
+    share({ connector: () => new ReplaySubject<PersistEvent>() }),
+  );
   const all = lastValueFrom(events$.pipe(toArray(), timeout(10_000)));
   const bad = metric('app-1', 2n, 'x'.repeat(150));
   // when
   for (const m of [metric('app-1', 1n), bad, metric('app-2', 3n), metric('app-1', 4n)]) appMetric$.next(m);
-  const savedEvent = await firstValueFrom(events$.pipe(filter((e) => e.kind === 'saved'), timeout(5_000)));
+  const savedEvent = await firstValueFrom(
+    events$.pipe(
+      filter((e) => e.kind === 'saved'),
+      timeout(5_000),
+    ),
+  );
   // then
   assert.equal(savedEvent, { kind: 'saved', count: 3 });
   assert.equal(await rows(ctx.db), ['app-1/memoryused@1', 'app-1/memoryused@4', 'app-2/memoryused@3']);
   appMetric$.complete();
   const events = await all;
-  assert.equal(events.filter((e) => e.kind === 'rejected'), [{ kind: 'rejected', metric: bad, reason: 'metric_type longer than 100 characters' }]);
-  assert.equal(events.filter((e) => e.kind === 'retrying' || e.kind === 'dropped'), []);
+  assert.equal(
+    events.filter((e) => e.kind === 'rejected'),
+    [{ kind: 'rejected', metric: bad, reason: 'metric_type longer than 100 characters' }],
+  );
+  assert.equal(
+    events.filter((e) => e.kind === 'retrying' || e.kind === 'dropped'),
+    [],
+  );
 });
 
 test('writes everything still buffered when the source completes', async (ctx) => {
   const appMetric$ = new Subject<AppMetric>();
-  const events = lastValueFrom(persistMetrics({ appMetric$ }, { ...deps(ctx.store), flushIntervalMs: 60_000 }).pipe(toArray(), timeout(10_000)));
+  const events = lastValueFrom(
+    persistMetrics({ appMetric$ }, { ...deps(ctx.store), flushIntervalMs: 60_000 }).pipe(toArray(), timeout(10_000)),
+  );
   for (let i = 1n; i <= 250n; i += 1n) appMetric$.next(metric('app-1', i));
   appMetric$.complete();
   const saved = (await events).filter((e) => e.kind === 'saved');
-  assert.equal(saved, [{ kind: 'saved', count: 100 }, { kind: 'saved', count: 100 }, { kind: 'saved', count: 50 }]);
+  assert.equal(saved, [
+    { kind: 'saved', count: 100 },
+    { kind: 'saved', count: 100 },
+    { kind: 'saved', count: 50 },
+  ]);
   assert.is((await rows(ctx.db)).length, 250);
 });
 
@@ -69,12 +115,19 @@ test('retries while the database is unreachable and keeps the batch', async (ctx
   let useDead = true;
   const save = (batch: readonly AppMetric[]) => defer(() => (useDead ? deadStore : ctx.store).saveBulk(batch));
   const appMetric$ = new Subject<AppMetric>();
-  const events$ = persistMetrics({ appMetric$ }, { ...deps(ctx.store), save }).pipe(share({ connector: () => new ReplaySubject<PersistEvent>() }));
+  const events$ = persistMetrics({ appMetric$ }, { ...deps(ctx.store), save }).pipe(
+    share({ connector: () => new ReplaySubject<PersistEvent>() }),
+  );
   const done = lastValueFrom(events$.pipe(toArray(), timeout(10_000)));
   try {
     // when
     appMetric$.next(metric('app-1', 7n));
-    const retrying = await firstValueFrom(events$.pipe(filter((e) => e.kind === 'retrying'), timeout(5_000)));
+    const retrying = await firstValueFrom(
+      events$.pipe(
+        filter((e) => e.kind === 'retrying'),
+        timeout(5_000),
+      ),
+    );
     useDead = false;
     appMetric$.complete();
     // then

@@ -7,7 +7,10 @@ const good = { flushIntervalMs: 5000, maxBatchSize: 500, maxPending: 10_000, ret
 const test = suite('persist-metrics-settings');
 
 test('doubles the retry delay from initialMs and caps it at maxMs', () => {
-  assert.equal([1, 2, 3, 4, 5, 60, 5000].map((n) => retryDelayMs(n, { initialMs: 2, maxMs: 8 })), [2, 4, 8, 8, 8, 8, 8]);
+  assert.equal(
+    [1, 2, 3, 4, 5, 60, 5000].map((n) => retryDelayMs(n, { initialMs: 2, maxMs: 8 })),
+    [2, 4, 8, 8, 8, 8, 8],
+  );
 });
 
 test('accepts workable settings', () => {
@@ -18,11 +21,20 @@ test('accepts workable settings', () => {
 test('names the first setting that cannot work', () => {
   assert.throws(() => checkPersistSettings({ ...good, flushIntervalMs: 0 }), /flushIntervalMs must be > 0, got 0/);
   assert.throws(() => checkPersistSettings({ ...good, flushIntervalMs: Number.NaN }), /flushIntervalMs must be > 0/);
-  assert.throws(() => checkPersistSettings({ ...good, retry: { initialMs: 0, maxMs: 1 } }), /retry.initialMs must be > 0/);
+  assert.throws(
+    () => checkPersistSettings({ ...good, retry: { initialMs: 0, maxMs: 1 } }),
+    /retry.initialMs must be > 0/,
+  );
   assert.throws(() => checkPersistSettings({ ...good, maxBatchSize: 0 }), /maxBatchSize must be a positive integer/);
   assert.throws(() => checkPersistSettings({ ...good, maxBatchSize: 2.5 }), /maxBatchSize must be a positive integer/);
-  assert.throws(() => checkPersistSettings({ ...good, maxPending: 2 }), /maxPending \(2\) must be at least maxBatchSize \(500\)/);
-  assert.throws(() => checkPersistSettings({ ...good, retry: { initialMs: 5, maxMs: 1 } }), /retry.maxMs \(1\) must be at least retry.initialMs \(5\)/);
+  assert.throws(
+    () => checkPersistSettings({ ...good, maxPending: 2 }),
+    /maxPending \(2\) must be at least maxBatchSize \(500\)/,
+  );
+  assert.throws(
+    () => checkPersistSettings({ ...good, retry: { initialMs: 5, maxMs: 1 } }),
+    /retry.maxMs \(1\) must be at least retry.initialMs \(5\)/,
+  );
 });
 
 test.run();

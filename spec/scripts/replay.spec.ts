@@ -10,7 +10,8 @@ import { parse } from '../../lib/core/json/bigint-json.ts';
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..', '..');
 const sample = (name: string) => join(root, 'recordings', name, 'recording.ndjson.gz');
-const replay = (args: string[]) => run(process.execPath, ['scripts/replay.ts', ...args], { cwd: root, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
+const replay = (args: string[]) =>
+  run(process.execPath, ['scripts/replay.ts', ...args], { cwd: root, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
 const failure = async (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
   try {
     await replay(args);
@@ -25,8 +26,12 @@ let dir: string;
 
 // ---
 const cli = suite('scripts/replay.ts');
-cli.before(async () => { dir = await mkdtemp(join(tmpdir(), 'replay-cli-')); });
-cli.after(async () => { await rm(dir, { recursive: true, force: true }); });
+cli.before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'replay-cli-'));
+});
+cli.after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 cli('replays a sample on embedded defaults, prints the table and writes the report', async () => {
   const report = join(dir, 'spike.html');
@@ -41,16 +46,26 @@ cli('replays a sample on embedded defaults, prints the table and writes the repo
 
 cli('prints machine-readable decisions with --json', async () => {
   const { stdout } = await replay([sample('custom-metrics'), '--json', '--no-report']);
-  const doc = parse(stdout) as { envelopes: number; events: { status: number; before: number; after: number }[]; decisions: { kind: string; at: bigint }[] };
+  const doc = parse(stdout) as {
+    envelopes: number;
+    events: { status: number; before: number; after: number }[];
+    decisions: { kind: string; at: bigint }[];
+  };
   assert.is(doc.envelopes, 900);
-  assert.equal(doc.events.filter((e) => e.status === 0).map((e) => `${e.before}->${e.after}`), ['2->3', '3->4', '4->5', '5->4', '4->3', '3->2']);
+  assert.equal(
+    doc.events.filter((e) => e.status === 0).map((e) => `${e.before}->${e.after}`),
+    ['2->3', '3->4', '4->5', '5->4', '4->3', '3->2'],
+  );
   assert.ok(doc.decisions.some((d) => d.kind === 'scaling-result'));
   assert.is(typeof doc.decisions[0]!.at, 'bigint');
 });
 
 cli('checks a recording and lists its bad lines', async () => {
   const path = join(dir, 'bad.ndjson');
-  await writeFile(path, '{"timestamp":"1","source_id":"a","gauge":{"metrics":{"cpu":{"unit":"","value":1}}}}\n{oops\n{"timestamp":"2","source_id":"a"}\n');
+  await writeFile(
+    path,
+    '{"timestamp":"1","source_id":"a","gauge":{"metrics":{"cpu":{"unit":"","value":1}}}}\n{oops\n{"timestamp":"2","source_id":"a"}\n',
+  );
   const result = await failure(['--check', path]);
   assert.is(result.code, 1);
   assert.match(result.stdout, /1 envelopes from 1 source\(s\)/);

@@ -18,7 +18,8 @@ const decisions: Decision[] = [
   { kind: 'breaker-state', at: AT, appId: 'app-1', state: 'open', consecutiveFailures: 3 },
   { kind: 'rule-skipped', at: AT + 1n, appId: 'app-1', ruleIndex: 0, reason: 'invalid operator' },
 ];
-const authenticate = (req: IncomingMessage) => (req.headers['x-forwarded-client-cert'] === 'cert' ? { ok: true as const } : { ok: false as const, reason: 'no cert' });
+const authenticate = (req: IncomingMessage) =>
+  req.headers['x-forwarded-client-cert'] === 'cert' ? { ok: true as const } : { ok: false as const, reason: 'no cert' };
 
 const run = (args: string[]) => {
   const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -39,7 +40,12 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 10_000): P
   }
 };
 
-interface Ctx { server: Server; url: string; decision$: Subject<Decision>; stream: DecisionStream }
+interface Ctx {
+  server: Server;
+  url: string;
+  decision$: Subject<Decision>;
+  stream: DecisionStream;
+}
 const test = suite<Ctx>('scripts/tail');
 
 test.before.each(async (ctx) => {
@@ -47,7 +53,13 @@ test.before.each(async (ctx) => {
   await new Promise<void>((r) => ctx.server.listen(0, '127.0.0.1', r));
   ctx.url = `ws://127.0.0.1:${(ctx.server.address() as { port: number }).port}/v1/decisions`;
   ctx.decision$ = new Subject();
-  ctx.stream = attachDecisionStream({ server: ctx.server, decision$: ctx.decision$, authenticate, logger: silentLogger(), heartbeatMs: 60_000 });
+  ctx.stream = attachDecisionStream({
+    server: ctx.server,
+    decision$: ctx.decision$,
+    authenticate,
+    logger: silentLogger(),
+    heartbeatMs: 60_000,
+  });
 });
 test.after.each(async (ctx) => {
   await ctx.stream.close();
@@ -55,7 +67,16 @@ test.after.each(async (ctx) => {
 });
 
 test('prints one readable line per event for the chosen app and kinds, and exits 0 on Ctrl-C', async (ctx) => {
-  const t = run(['--url', ctx.url, '--app', 'app-1', '--kinds', 'breaker-state', '--header', 'X-Forwarded-Client-Cert: cert']);
+  const t = run([
+    '--url',
+    ctx.url,
+    '--app',
+    'app-1',
+    '--kinds',
+    'breaker-state',
+    '--header',
+    'X-Forwarded-Client-Cert: cert',
+  ]);
   await waitFor('the client', () => ctx.stream.clients() === 1);
   for (const d of decisions) ctx.decision$.next(d);
   await waitFor('the breaker line', () => t.out.stdout.includes('breaker-state'));
@@ -64,7 +85,10 @@ test('prints one readable line per event for the chosen app and kinds, and exits
   const lines = t.out.stdout.trim().split('\n');
   assert.is(lines.length, 2, t.out.stdout);
   assert.match(lines[0]!, /subscribed\s+apps app-1, kinds breaker-state/);
-  assert.match(lines[1]!, /^2023-11-14T22:13:20\.123Z {2}app-1 +breaker-state +circuit breaker open after 3 consecutive failure\(s\)$/);
+  assert.match(
+    lines[1]!,
+    /^2023-11-14T22:13:20\.123Z {2}app-1 +breaker-state +circuit breaker open after 3 consecutive failure\(s\)$/,
+  );
 });
 
 test('prints the raw JSON with --json', async (ctx) => {

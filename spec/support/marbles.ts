@@ -5,7 +5,8 @@ import type { RunHelpers } from 'rxjs/internal/testing/TestScheduler';
 // uvu's deep equality treats any two Errors as equal (message is not enumerable), so errors are
 // compared by name, message and code instead.
 const normalise = (value: unknown): unknown => {
-  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
   if (Array.isArray(value)) return value.map(normalise);
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));

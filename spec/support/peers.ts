@@ -1,7 +1,10 @@
 import { startLogCacheServer } from '../../lib/tools/simulation/logcache-server.ts';
 import type { LogCacheServer, LogCacheServerOptions } from '../../lib/tools/simulation/logcache-server.ts';
 import { startScalingEngineServer } from '../../lib/tools/simulation/scaling-engine-server.ts';
-import type { ScalingEngineServer, ScalingEngineServerOptions } from '../../lib/tools/simulation/scaling-engine-server.ts';
+import type {
+  ScalingEngineServer,
+  ScalingEngineServerOptions,
+} from '../../lib/tools/simulation/scaling-engine-server.ts';
 import { createScalingEngineModel } from '../../lib/tools/simulation/scaling-engine-model.ts';
 import { startUaaServer } from '../../lib/tools/simulation/uaa-server.ts';
 import type { UaaServer } from '../../lib/tools/simulation/uaa-server.ts';
@@ -17,14 +20,26 @@ export interface Peers {
 }
 
 /** Fake UAA, log-cache and scaling engine on 127.0.0.1, speaking the real wire formats. */
-export const startPeers = async (options: { logCache?: Partial<LogCacheServerOptions>; scalingEngine?: Partial<ScalingEngineServerOptions> } = {}): Promise<Peers> => {
+export const startPeers = async (
+  options: { logCache?: Partial<LogCacheServerOptions>; scalingEngine?: Partial<ScalingEngineServerOptions> } = {},
+): Promise<Peers> => {
   const client = { id: 'eventgenerator', secret: 'peer-secret' };
-  const uaa = await startUaaServer({ host: '127.0.0.1', clients: [{ id: client.id, secret: client.secret, grants: ['client_credentials'], scopes: ['logs.admin'] }] });
-  const logCache = await startLogCacheServer({ host: '127.0.0.1', requireToken: (a) => uaa.registry.check(a), ...options.logCache });
+  const uaa = await startUaaServer({
+    host: '127.0.0.1',
+    clients: [{ id: client.id, secret: client.secret, grants: ['client_credentials'], scopes: ['logs.admin'] }],
+  });
+  const logCache = await startLogCacheServer({
+    host: '127.0.0.1',
+    requireToken: (a) => uaa.registry.check(a),
+    ...options.logCache,
+  });
   const model = createScalingEngineModel({ now: () => msToNs(Date.now()), limits: () => ({ min: 1, max: 5 }) });
   const scalingEngine = await startScalingEngineServer({ host: '127.0.0.1', model, ...options.scalingEngine });
   return {
-    uaa, logCache, scalingEngine, client,
+    uaa,
+    logCache,
+    scalingEngine,
+    client,
     async close() {
       await Promise.allSettled([uaa.close(), logCache.close(), scalingEngine.close()]);
     },
@@ -32,12 +47,24 @@ export const startPeers = async (options: { logCache?: Partial<LogCacheServerOpt
 };
 
 /** Diego-style cpu gauges for `instances` instances, one per second over [from, to) seconds from now. */
-export const cpuGauges = (appId: string, value: number, fromSecs: number, toSecs: number, instances = 2): Envelope[] => {
+export const cpuGauges = (
+  appId: string,
+  value: number,
+  fromSecs: number,
+  toSecs: number,
+  instances = 2,
+): Envelope[] => {
   const now = msToNs(Date.now());
   const out: Envelope[] = [];
   for (let s = fromSecs; s < toSecs; s++) {
     for (let i = 0; i < instances; i++) {
-      out.push({ timestamp: now + BigInt(s) * NS_PER_SECOND + BigInt(i), sourceId: appId, instanceId: String(i), tags: { origin: 'rep' }, gauge: { cpu: { unit: 'percentage', value } } });
+      out.push({
+        timestamp: now + BigInt(s) * NS_PER_SECOND + BigInt(i),
+        sourceId: appId,
+        instanceId: String(i),
+        tags: { origin: 'rep' },
+        gauge: { cpu: { unit: 'percentage', value } },
+      });
     }
   }
   return out;
@@ -47,7 +74,12 @@ export const cpuGauges = (appId: string, value: number, fromSecs: number, toSecs
 export const EMBEDDED_SIZED_POOL = 4;
 
 /** A service config for tests: short intervals, every listener on an OS-assigned port. */
-export const serviceConfigYaml = (options: { databaseUrl: string; peers: Peers; extra?: string; databasePool?: number }): string => `
+export const serviceConfigYaml = (options: {
+  databaseUrl: string;
+  peers: Peers;
+  extra?: string;
+  databasePool?: number;
+}): string => `
 db:
   policy_db: { url: "${options.databaseUrl}", max_open_connections: ${options.databasePool ?? 10} }
   appmetrics_db: { url: "${options.databaseUrl}", max_open_connections: ${options.databasePool ?? 10} }

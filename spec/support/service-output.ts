@@ -25,8 +25,14 @@ export const linesMatching = (logs: readonly LogLine[], message: RegExp, appId?:
 
 /** The last `count` log lines, decision lines left out, for assertion messages. */
 export const logTail = (logs: readonly LogLine[], count = 15): string =>
-  logs.filter((l) => l.decision === undefined).slice(-count)
-    .map((l) => JSON.stringify(Object.fromEntries(Object.entries(l).filter(([k]) => !['pid', 'hostname', 'name', 'level'].includes(k)))))
+  logs
+    .filter((l) => l.decision === undefined)
+    .slice(-count)
+    .map((l) =>
+      JSON.stringify(
+        Object.fromEntries(Object.entries(l).filter(([k]) => !['pid', 'hostname', 'name', 'level'].includes(k))),
+      ),
+    )
     .join('\n');
 
 /** Log lines written within [fromMs, toMs] (pino's `time`). */
@@ -54,20 +60,28 @@ export const DROPPED = 'autoscaler_eventgenerator_app_metrics_dropped_total';
  * `ready` accepts them (e.g. saved = produced): production and persistence are at rest.
  */
 export const restingCounters = async (
-  healthPort: number, timeoutMs: number, quietMs: number, ready: (counters: Map<string, number>) => boolean = () => true,
+  healthPort: number,
+  timeoutMs: number,
+  quietMs: number,
+  ready: (counters: Map<string, number>) => boolean = () => true,
 ): Promise<Map<string, number>> => {
   let last = '';
   let since = Date.now();
-  return until('the app-metric counters to come to rest', timeoutMs, async () => {
-    const counters = await readCounters(healthPort);
-    const signature = `${counters.get(PRODUCED)}/${counters.get(SAVED)}`;
-    if (signature !== last) {
-      last = signature;
-      since = Date.now();
-      return undefined;
-    }
-    return Date.now() - since >= quietMs && ready(counters) ? counters : undefined;
-  }, 250);
+  return until(
+    'the app-metric counters to come to rest',
+    timeoutMs,
+    async () => {
+      const counters = await readCounters(healthPort);
+      const signature = `${counters.get(PRODUCED)}/${counters.get(SAVED)}`;
+      if (signature !== last) {
+        last = signature;
+        since = Date.now();
+        return undefined;
+      }
+      return Date.now() - since >= quietMs && ready(counters) ? counters : undefined;
+    },
+    250,
+  );
 };
 
 /** The largest gap between consecutive timestamps (ns, ascending or not), in ms; 0 for fewer than two. */

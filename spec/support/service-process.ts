@@ -93,9 +93,21 @@ export const spawnService = (args: readonly string[], env: Record<string, string
       const seen = logs.find(predicate);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}; output:\n${raw.slice(-3000)}`)), timeoutMs);
-        waiters.push({ predicate, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-        void exit.then((code) => { clearTimeout(timer); reject(new Error(`the service exited (${code}) while waiting for ${what}; output:\n${raw.slice(-3000)}`)); });
+        const timer = setTimeout(
+          () => reject(new Error(`timed out after ${timeoutMs}ms waiting for ${what}; output:\n${raw.slice(-3000)}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          predicate,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
+        void exit.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`the service exited (${code}) while waiting for ${what}; output:\n${raw.slice(-3000)}`));
+        });
       });
     },
     async stop(signal = 'SIGTERM', boundMs = 15_000) {

@@ -2,7 +2,12 @@
  * Polls `probe` every `everyMs` until it returns a value, or fails naming `what` after `timeoutMs`,
  * also when a probe itself never settles.
  */
-export const until = async <T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined, everyMs = 200): Promise<T> => {
+export const until = async <T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  everyMs = 200,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   const failure = () => new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
   for (;;) {

@@ -7,7 +7,10 @@ export class ConfigError extends Error {
   readonly code: ConfigErrorCode;
   readonly key: string | undefined;
 
-  constructor(message: string, options: { readonly code: ConfigErrorCode; readonly key?: string; readonly cause?: unknown }) {
+  constructor(
+    message: string,
+    options: { readonly code: ConfigErrorCode; readonly key?: string; readonly cause?: unknown },
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
     this.key = options.key;

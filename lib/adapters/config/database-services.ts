@@ -44,7 +44,10 @@ export const withQueryParams = (uri: string, params: Readonly<Record<string, str
     values.set(key, [...(values.get(key) ?? []), value]);
   }
   for (const [key, value] of Object.entries(params)) values.set(key, [value]);
-  const query = [...values.keys()].sort().flatMap((key) => (values.get(key) ?? []).map((v) => `${queryEscape(key)}=${queryEscape(v)}`)).join('&');
+  const query = [...values.keys()]
+    .sort()
+    .flatMap((key) => (values.get(key) ?? []).map((v) => `${queryEscape(key)}=${queryEscape(v)}`))
+    .join('&');
   return `${base}${query ? `?${query}` : ''}${fragment}`;
 };
 
@@ -68,7 +71,10 @@ export const resolveDatabaseUrl = (services: readonly VcapService[], dbName: str
   if (!service) return '';
   const uri = service.credentials['uri'];
   if (typeof uri !== 'string') {
-    throw new ConfigError(`failed to get required credential from service: uri (service tagged ${dbName})`, { code: 'CONFIG_VCAP', key: `db.${dbName}.url` });
+    throw new ConfigError(`failed to get required credential from service: uri (service tagged ${dbName})`, {
+      code: 'CONFIG_VCAP',
+      key: `db.${dbName}.url`,
+    });
   }
   if (service.tags.some((tag) => tag.toLowerCase() === 'mysql')) return uri;
   const params: Record<string, string> = {};
@@ -76,12 +82,19 @@ export const resolveDatabaseUrl = (services: readonly VcapService[], dbName: str
     const value = service.credentials[credential];
     if (value === undefined || value === null || value === '') continue;
     if (typeof value !== 'string') {
-      throw new ConfigError(`credential ${credential} of the service tagged ${dbName} must be a string`, { code: 'CONFIG_VCAP', key: `db.${dbName}.url` });
+      throw new ConfigError(`credential ${credential} of the service tagged ${dbName} must be a string`, {
+        code: 'CONFIG_VCAP',
+        key: `db.${dbName}.url`,
+      });
     }
     try {
       params[param] = writePrivateFile(join(tmpRoot, dbName), file, value);
     } catch (err) {
-      throw new ConfigError(`failed to write ${credential} for ${dbName}: ${(err as Error).message}`, { code: 'CONFIG_VCAP', key: `db.${dbName}.url`, cause: err });
+      throw new ConfigError(`failed to write ${credential} for ${dbName}: ${(err as Error).message}`, {
+        code: 'CONFIG_VCAP',
+        key: `db.${dbName}.url`,
+        cause: err,
+      });
     }
   }
   return Object.keys(params).length === 0 ? uri : withQueryParams(uri, params);

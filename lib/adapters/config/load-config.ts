@@ -28,9 +28,13 @@ const applyFile = (working: Working, path: string): void => {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`failed to open config file '${path}': ${(err as Error).message}`, { code: 'CONFIG_FILE', cause: err });
+    throw new ConfigError(`failed to open config file '${path}': ${(err as Error).message}`, {
+      code: 'CONFIG_FILE',
+      cause: err,
+    });
   }
-  const fail = (detail: string, key: string | undefined) => new ConfigError(`failed to read config file: ${detail}`, { code: 'CONFIG_FILE', ...(key ? { key } : {}) });
+  const fail = (detail: string, key: string | undefined) =>
+    new ConfigError(`failed to read config file: ${detail}`, { code: 'CONFIG_FILE', ...(key ? { key } : {}) });
   let raw;
   try {
     raw = rawFromYaml(text);
@@ -43,12 +47,20 @@ const applyFile = (working: Working, path: string): void => {
 
 const applyConfigService = (working: Working, services: readonly VcapService[]): void => {
   const service = findServiceByTag(services, CONFIG_SERVICE);
-  const notFound = (reason: string) => new ConfigError(`vcap_services config not found: ${reason}: ${CONFIG_SERVICE}`, { code: 'CONFIG_VCAP', key: 'VCAP_SERVICES' });
+  const notFound = (reason: string) =>
+    new ConfigError(`vcap_services config not found: ${reason}: ${CONFIG_SERVICE}`, {
+      code: 'CONFIG_VCAP',
+      key: 'VCAP_SERVICES',
+    });
   if (!service) throw notFound('failed to get service by name');
-  if (!Object.hasOwn(service.credentials, CONFIG_SERVICE)) throw notFound('failed to get required credential from service');
+  if (!Object.hasOwn(service.credentials, CONFIG_SERVICE))
+    throw notFound('failed to get required credential from service');
   const value = service.credentials[CONFIG_SERVICE];
   const fail = (detail: string, key: string | undefined) =>
-    new ConfigError(`failed to read the ${CONFIG_SERVICE} service credential: ${detail}`, { code: 'CONFIG_VCAP', ...(key ? { key } : {}) });
+    new ConfigError(`failed to read the ${CONFIG_SERVICE} service credential: ${detail}`, {
+      code: 'CONFIG_VCAP',
+      ...(key ? { key } : {}),
+    });
   let raw;
   try {
     // A string credential holds YAML (or JSON) text; an object is decoded as it stands.
@@ -64,7 +76,10 @@ const envInteger = (env: Env, name: string, max: number): number | undefined => 
   if (text === '') return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value > max) {
-    throw new ConfigError(`${name} must be an integer between 0 and ${max}, got '${env[name]}'`, { code: 'CONFIG_ENV', key: name });
+    throw new ConfigError(`${name} must be an integer between 0 and ${max}, got '${env[name]}'`, {
+      code: 'CONFIG_ENV',
+      key: name,
+    });
   }
   return value;
 };

@@ -15,7 +15,12 @@ export interface OverlayOptions {
 }
 
 const GO_TYPE: Readonly<Record<string, string>> = {
-  string: 'string', bool: 'bool', int: 'int', int32: 'int32', int64: 'int64', duration: 'time.Duration',
+  string: 'string',
+  bool: 'bool',
+  int: 'int',
+  int32: 'int32',
+  int64: 'int64',
+  duration: 'time.Duration',
 };
 const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
   int: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
@@ -26,9 +31,16 @@ const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
 const describe = (node: RawNode): string => {
   if (node.kind === 'map') return '!!map';
   if (node.kind === 'seq') return '!!seq';
-  const tag = typeof node.value === 'string' ? '!!str'
-    : typeof node.value === 'boolean' ? '!!bool'
-      : typeof node.value === 'number' ? (Number.isInteger(node.value) ? '!!int' : '!!float') : '!!null';
+  const tag =
+    typeof node.value === 'string'
+      ? '!!str'
+      : typeof node.value === 'boolean'
+        ? '!!bool'
+        : typeof node.value === 'number'
+          ? Number.isInteger(node.value)
+            ? '!!int'
+            : '!!float'
+          : '!!null';
   return `${tag} \`${node.text}\``;
 };
 
@@ -70,9 +82,19 @@ const decodeField = (spec: Field<unknown>, node: RawNode, key: string, options: 
   }
 };
 
-const overlaySection = (schema: Section, target: Record<string, unknown>, node: RawNode, path: string, options: OverlayOptions): void => {
+const overlaySection = (
+  schema: Section,
+  target: Record<string, unknown>,
+  node: RawNode,
+  path: string,
+  options: OverlayOptions,
+): void => {
   if (node.kind === 'scalar' && node.value === null) return;
-  if (node.kind !== 'map') throw options.fail(`${path ? `${path}: ` : ''}cannot construct ${describe(node)} into ${typeName(path)}`, path || undefined);
+  if (node.kind !== 'map')
+    throw options.fail(
+      `${path ? `${path}: ` : ''}cannot construct ${describe(node)} into ${typeName(path)}`,
+      path || undefined,
+    );
   for (const [name, child] of node.entries) {
     const key = path ? `${path}.${name}` : name;
     const spec = Object.hasOwn(schema, name) ? schema[name] : undefined;
@@ -90,5 +112,9 @@ const overlaySection = (schema: Section, target: Record<string, unknown>, node: 
 };
 
 /** Applies `node` onto `target` (a mutable copy of the defaults shaped by `schema`). */
-export const overlay = (schema: Section, target: Record<string, unknown>, node: RawNode, options: OverlayOptions): void =>
-  overlaySection(schema, target, node, '', options);
+export const overlay = (
+  schema: Section,
+  target: Record<string, unknown>,
+  node: RawNode,
+  options: OverlayOptions,
+): void => overlaySection(schema, target, node, '', options);

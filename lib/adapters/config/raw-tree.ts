@@ -16,12 +16,20 @@ const fromYamlNode = (doc: Document, node: unknown): RawNode => {
   if (node === null || node === undefined) return NULL;
   if (isAlias(node)) return fromYamlNode(doc, node.resolve(doc));
   if (isMap(node)) {
-    return { kind: 'map', entries: node.items.map((pair) => [String(isScalar(pair.key) ? pair.key.value : pair.key), fromYamlNode(doc, pair.value)] as const) };
+    return {
+      kind: 'map',
+      entries: node.items.map(
+        (pair) => [String(isScalar(pair.key) ? pair.key.value : pair.key), fromYamlNode(doc, pair.value)] as const,
+      ),
+    };
   }
   if (isSeq(node)) return { kind: 'seq' };
   if (isScalar(node)) {
     const value = node.value;
-    const scalar = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null ? value : String(value);
+    const scalar =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null
+        ? value
+        : String(value);
     return { kind: 'scalar', value: scalar, text: node.source ?? String(value) };
   }
   return { kind: 'scalar', value: String(node), text: String(node) };
@@ -40,7 +48,9 @@ export const rawFromYaml = (source: string): RawNode | undefined => {
 export const rawFromJs = (value: unknown): RawNode => {
   if (value === null || value === undefined) return NULL;
   if (Array.isArray(value)) return { kind: 'seq' };
-  if (typeof value === 'object') return { kind: 'map', entries: Object.entries(value).map(([k, v]) => [k, rawFromJs(v)] as const) };
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return { kind: 'scalar', value, text: String(value) };
+  if (typeof value === 'object')
+    return { kind: 'map', entries: Object.entries(value).map(([k, v]) => [k, rawFromJs(v)] as const) };
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+    return { kind: 'scalar', value, text: String(value) };
   return { kind: 'scalar', value: String(value), text: String(value) };
 };

@@ -14,17 +14,24 @@ export interface Field<T> {
   readonly choices?: readonly string[];
 }
 
-export interface Section { readonly [key: string]: Field<unknown> | Section }
+export interface Section {
+  readonly [key: string]: Field<unknown> | Section;
+}
 
-const field = <T>(type: FieldType, value: T, choices?: readonly string[]): Field<T> =>
-  ({ kind: 'field', type, default: value, ...(choices ? { choices } : {}) });
+const field = <T>(type: FieldType, value: T, choices?: readonly string[]): Field<T> => ({
+  kind: 'field',
+  type,
+  default: value,
+  ...(choices ? { choices } : {}),
+});
 const text = (value = ''): Field<string> => field('string', value);
 const bool = (value: boolean): Field<boolean> => field('bool', value);
 const int = (value: number): Field<number> => field('int', value);
 const int32 = (value: number): Field<number> => field('int32', value);
 const int64 = (value: number): Field<number> => field('int64', value);
 const duration = (value: string): Field<number> => field('duration', parseGoDuration(value));
-const choice = <const C extends readonly string[]>(choices: C, value: C[number]): Field<C[number]> => field('choice', value, choices);
+const choice = <const C extends readonly string[]>(choices: C, value: C[number]): Field<C[number]> =>
+  field('choice', value, choices);
 
 const tls = () => ({ key_file: text(), cert_file: text(), ca_file: text() });
 const xfcc = () => ({ valid_org_guid: text(), valid_space_guid: text() });
@@ -71,8 +78,13 @@ export const configSchema = {
     metric_collector_url: text(),
     tls: tls(),
     uaa: {
-      url: text(), client_id: text(), client_secret: text(), grant_type: text(),
-      username: text(), password: text(), skip_ssl_validation: bool(false),
+      url: text(),
+      client_id: text(),
+      client_secret: text(),
+      grant_type: text(),
+      username: text(),
+      password: text(),
+      skip_ssl_validation: bool(false),
     },
   },
   defaultStatWindowSecs: int(0),
@@ -83,7 +95,11 @@ export const configSchema = {
     consecutive_failure_count: int64(3),
   },
   http_client_timeout: duration('5s'),
-  membership: { mode: choice(['static', 'lease'], 'static'), lease_ttl: duration('15s'), heartbeat_interval: duration('5s') },
+  membership: {
+    mode: choice(['static', 'lease'], 'static'),
+    lease_ttl: duration('15s'),
+    heartbeat_interval: duration('5s'),
+  },
   live: { max_buffered_events: int(1000) },
   policy_notifications: { install_trigger: bool(false) },
   logcache: { request_concurrency: int(100) },
@@ -98,7 +114,9 @@ export const isField = (node: Field<unknown> | Section): node is Field<unknown> 
 
 /** A mutable copy of the defaults, for the loader to overlay onto. */
 export const mutableDefaults = (schema: Section = configSchema): Record<string, unknown> =>
-  Object.fromEntries(Object.entries(schema).map(([key, node]) => [key, isField(node) ? node.default : mutableDefaults(node)]));
+  Object.fromEntries(
+    Object.entries(schema).map(([key, node]) => [key, isField(node) ? node.default : mutableDefaults(node)]),
+  );
 
 export const deepFreeze = <T>(value: T): T => {
   if (value && typeof value === 'object') {

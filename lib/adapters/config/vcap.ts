@@ -16,7 +16,11 @@ const parseJson = (name: string, text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`, { code: 'CONFIG_VCAP', key: name, cause: err });
+    throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`, {
+      code: 'CONFIG_VCAP',
+      key: name,
+      cause: err,
+    });
   }
 };
 
@@ -28,12 +32,19 @@ export const parseVcapServices = (env: Env): VcapService[] => {
   const text = env['VCAP_SERVICES'] ?? '';
   if (text.trim() === '') return [];
   const parsed = parseJson('VCAP_SERVICES', text);
-  if (!isObject(parsed)) throw new ConfigError('VCAP_SERVICES must be a JSON object of service lists', { code: 'CONFIG_VCAP', key: 'VCAP_SERVICES' });
-  return Object.values(parsed).flatMap((list) => (Array.isArray(list) ? list : [])).filter(isObject).map((service) => ({
-    ...(typeof service['name'] === 'string' ? { name: service['name'] } : {}),
-    tags: Array.isArray(service['tags']) ? service['tags'].filter((t): t is string => typeof t === 'string') : [],
-    credentials: isObject(service['credentials']) ? service['credentials'] : {},
-  }));
+  if (!isObject(parsed))
+    throw new ConfigError('VCAP_SERVICES must be a JSON object of service lists', {
+      code: 'CONFIG_VCAP',
+      key: 'VCAP_SERVICES',
+    });
+  return Object.values(parsed)
+    .flatMap((list) => (Array.isArray(list) ? list : []))
+    .filter(isObject)
+    .map((service) => ({
+      ...(typeof service['name'] === 'string' ? { name: service['name'] } : {}),
+      tags: Array.isArray(service['tags']) ? service['tags'].filter((t): t is string => typeof t === 'string') : [],
+      credentials: isObject(service['credentials']) ? service['credentials'] : {},
+    }));
 };
 
 /** The first service carrying `tag`, compared case-insensitively. */
@@ -46,7 +57,8 @@ export const findServiceByTag = (services: readonly VcapService[], tag: string):
  */
 export const parseVcapApplication = (env: Env): { readonly orgGuid: string; readonly spaceGuid: string } => {
   const parsed = parseJson('VCAP_APPLICATION', env['VCAP_APPLICATION'] ?? '');
-  if (!isObject(parsed)) throw new ConfigError('VCAP_APPLICATION must be a JSON object', { code: 'CONFIG_VCAP', key: 'VCAP_APPLICATION' });
+  if (!isObject(parsed))
+    throw new ConfigError('VCAP_APPLICATION must be a JSON object', { code: 'CONFIG_VCAP', key: 'VCAP_APPLICATION' });
   const text = (value: unknown) => (typeof value === 'string' ? value : '');
   return { orgGuid: text(parsed['organization_id']), spaceGuid: text(parsed['space_id']) };
 };

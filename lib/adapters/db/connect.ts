@@ -64,7 +64,11 @@ export const connectDatabase = async (options: ConnectOptions = {}): Promise<Dat
     return { sql, url: options.url, embedded: false, close: () => sql.end({ timeout: 5 }) };
   }
   const server = await startEmbeddedDatabase(options.embedded);
-  const sql = clientFor(server.url, options, Math.min(options.maxConnections || server.maxConnections, server.maxConnections));
+  const sql = clientFor(
+    server.url,
+    options,
+    Math.min(options.maxConnections || server.maxConnections, server.maxConnections),
+  );
   await applySchema(sql);
   return {
     sql,

@@ -29,8 +29,12 @@ export const resolveConnectionUrl = (raw: string): ResolvedConnection => {
   } catch {
     throw new Error('database url: not a valid URL (expected postgres://user:password@host:port/database)');
   }
-  if (!/^postgres(ql)?:$/.test(url.protocol)) throw new Error(`database url: unsupported scheme '${url.protocol}' (only PostgreSQL is supported)`);
-  const params = Object.fromEntries(TLS_KEYS.map((k) => [k, url.searchParams.get(k) ?? undefined])) as Record<(typeof TLS_KEYS)[number], string | undefined>;
+  if (!/^postgres(ql)?:$/.test(url.protocol))
+    throw new Error(`database url: unsupported scheme '${url.protocol}' (only PostgreSQL is supported)`);
+  const params = Object.fromEntries(TLS_KEYS.map((k) => [k, url.searchParams.get(k) ?? undefined])) as Record<
+    (typeof TLS_KEYS)[number],
+    string | undefined
+  >;
   for (const key of TLS_KEYS) url.searchParams.delete(key);
   const mode = params.sslmode ?? (params.sslrootcert || params.sslcert ? 'verify-full' : undefined);
   const files: ConnectionOptions = {

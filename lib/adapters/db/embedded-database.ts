@@ -32,9 +32,13 @@ const exited = (child: ChildProcess): Promise<void> =>
 /** The first reply of the child, or an error naming why it never came. */
 const firstReply = (child: ChildProcess): Promise<EmbeddedProcessReply> =>
   new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`embedded database: no answer within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => fail(new Error(`embedded database: no answer within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
     const onMessage = (reply: EmbeddedProcessReply) => settle(() => resolve(reply));
-    const onExit = (code: number | null, signal: string | null) => fail(new Error(`embedded database: its process ended before it was ready (${signal ?? `exit code ${code}`})`));
+    const onExit = (code: number | null, signal: string | null) =>
+      fail(new Error(`embedded database: its process ended before it was ready (${signal ?? `exit code ${code}`})`));
     const onError = (err: Error) => fail(new Error(`embedded database: cannot start its process: ${err.message}`));
     const settle = (then: () => void) => {
       clearTimeout(timer);
@@ -52,8 +56,16 @@ const firstReply = (child: ChildProcess): Promise<EmbeddedProcessReply> =>
  */
 export const startEmbeddedDatabase = async (options: EmbeddedOptions = {}): Promise<EmbeddedDatabase> => {
   // No inherited flags (--inspect, --cpu-prof, --test…): they belong to the parent.
-  const child = fork(PROCESS_ENTRY, [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
-  const request: EmbeddedProcessRequest = { kind: 'start', ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), ...(options.port === undefined ? {} : { port: options.port }) };
+  const child = fork(PROCESS_ENTRY, [], {
+    execArgv: [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'json',
+  });
+  const request: EmbeddedProcessRequest = {
+    kind: 'start',
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.port === undefined ? {} : { port: options.port }),
+  };
   child.send(request);
   const reply = await firstReply(child).catch(async (err: unknown) => {
     child.kill('SIGKILL');
@@ -72,11 +84,12 @@ export const startEmbeddedDatabase = async (options: EmbeddedOptions = {}): Prom
     url: `postgres://postgres@${reply.host}:${reply.port}/postgres`,
     maxConnections: options.maxConnections ?? 4,
     pid: child.pid!,
-    stop: () => (stopping ??= (async () => {
-      if (child.connected) child.send({ kind: 'stop' } satisfies EmbeddedProcessRequest);
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited(child);
-      clearTimeout(timer);
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        if (child.connected) child.send({ kind: 'stop' } satisfies EmbeddedProcessRequest);
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited(child);
+        clearTimeout(timer);
+      })()),
   };
 };

@@ -55,7 +55,10 @@ const createSessionLock = () => {
  * Serves an in-process PGlite over the PostgreSQL wire protocol on loopback, for any number of
  * clients, so postgres.js (and psql) reach the embedded database as they reach a real server.
  */
-export const startEmbeddedWireServer = async (db: PGlite, options: { host?: string; port?: number } = {}): Promise<EmbeddedWireServer> => {
+export const startEmbeddedWireServer = async (
+  db: PGlite,
+  options: { host?: string; port?: number } = {},
+): Promise<EmbeddedWireServer> => {
   const host = options.host ?? '127.0.0.1';
   const lock = createSessionLock();
   const sockets = new Set<Socket>();
@@ -88,9 +91,11 @@ export const startEmbeddedWireServer = async (db: PGlite, options: { host?: stri
     };
 
     const enqueue = (messages: Buffer, holdSession = false): void => {
-      chain = chain.then(() => run(messages, holdSession)).catch(() => {
-        socket.destroy();
-      });
+      chain = chain
+        .then(() => run(messages, holdSession))
+        .catch(() => {
+          socket.destroy();
+        });
     };
 
     const onEnd = (): void => {

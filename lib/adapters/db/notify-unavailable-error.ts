@@ -6,7 +6,10 @@ export class NotifyUnavailableError extends Error {
   /** True when notifications had arrived before on this subscription (so this is an interruption). */
   readonly deliveredBefore: boolean;
 
-  constructor(message: string, context: { readonly channel: string; readonly deliveredBefore: boolean; readonly cause?: unknown }) {
+  constructor(
+    message: string,
+    context: { readonly channel: string; readonly deliveredBefore: boolean; readonly cause?: unknown },
+  ) {
     super(message, { cause: context.cause });
     this.channel = context.channel;
     this.deliveredBefore = context.deliveredBefore;

@@ -22,12 +22,14 @@ export const parsePolicyNotification = (payload: string, schema: string): Policy
   } catch {
     return { kind: 'malformed', reason: `not JSON: ${payload.slice(0, 80)}` };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { kind: 'malformed', reason: `not a JSON object: ${payload.slice(0, 80)}` };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { kind: 'malformed', reason: `not a JSON object: ${payload.slice(0, 80)}` };
   const fields = value as Record<string, unknown>;
   if (typeof fields.schema !== 'string') return { kind: 'malformed', reason: 'no "schema" string' };
   if (fields.schema !== schema) return { kind: 'elsewhere' };
   if (typeof fields.probe === 'string') return { kind: 'probe', token: fields.probe };
   if (fields.app_id === undefined || fields.app_id === null) return { kind: 'all' };
-  if (typeof fields.app_id !== 'string' || fields.app_id === '') return { kind: 'malformed', reason: `"app_id" is not a non-empty string: ${JSON.stringify(fields.app_id)}` };
+  if (typeof fields.app_id !== 'string' || fields.app_id === '')
+    return { kind: 'malformed', reason: `"app_id" is not a non-empty string: ${JSON.stringify(fields.app_id)}` };
   return { kind: 'app', appId: fields.app_id };
 };

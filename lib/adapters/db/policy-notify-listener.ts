@@ -1,5 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { EMPTY, Observable, asyncScheduler, defer, exhaustMap, filter, ignoreElements, map, merge, mergeMap, of, retry, share, switchMap, take, tap, throwError, timeout, timer } from 'rxjs';
+import {
+  EMPTY,
+  Observable,
+  asyncScheduler,
+  defer,
+  exhaustMap,
+  filter,
+  ignoreElements,
+  map,
+  merge,
+  mergeMap,
+  of,
+  retry,
+  share,
+  switchMap,
+  take,
+  tap,
+  throwError,
+  timeout,
+  timer,
+} from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import type { Sql } from 'postgres';
 import type { Logger } from 'pino';
@@ -31,15 +51,25 @@ const listenSession = (sql: Sql, schema: string): Observable<SessionEvent> =>
     let closed = false;
     let listened = false;
     let unlisten: (() => Promise<void>) | undefined;
-    sql.listen(
-      POLICY_CHANNEL,
-      (payload) => { if (!closed) subscriber.next(parsePolicyNotification(payload, schema)); },
-      // postgres.js calls this again after it reconnected and re-listened on its own.
-      () => { if (!closed) subscriber.next({ kind: 'listening', again: listened }); listened = true; },
-    ).then(
-      (meta) => { if (closed) meta.unlisten().catch(() => {}); else unlisten = meta.unlisten; },
-      (err: unknown) => subscriber.error(err),
-    );
+    sql
+      .listen(
+        POLICY_CHANNEL,
+        (payload) => {
+          if (!closed) subscriber.next(parsePolicyNotification(payload, schema));
+        },
+        // postgres.js calls this again after it reconnected and re-listened on its own.
+        () => {
+          if (!closed) subscriber.next({ kind: 'listening', again: listened });
+          listened = true;
+        },
+      )
+      .then(
+        (meta) => {
+          if (closed) meta.unlisten().catch(() => {});
+          else unlisten = meta.unlisten;
+        },
+        (err: unknown) => subscriber.error(err),
+      );
     return () => {
       closed = true;
       unlisten?.().catch(() => {});
@@ -61,7 +91,11 @@ const listenSession = (sql: Sql, schema: string): Observable<SessionEvent> =>
  * runs every client on one session and hands a notification to whichever client sent it): this
  * logs why and completes without emitting. Later failures reconnect with `backoff`, for ever.
  */
-export const listenPolicyChanges = (sql: Sql, logger: Logger, options: ListenPolicyOptions = {}): Observable<string> => {
+export const listenPolicyChanges = (
+  sql: Sql,
+  logger: Logger,
+  options: ListenPolicyOptions = {},
+): Observable<string> => {
   const scheduler = options.scheduler ?? asyncScheduler;
   const probeIntervalMs = options.probeIntervalMs ?? 60_000;
   const probeTimeoutMs = options.probeTimeoutMs ?? 5_000;
@@ -76,18 +110,25 @@ export const listenPolicyChanges = (sql: Sql, logger: Logger, options: ListenPol
       const token = randomUUID();
       // The echo is awaited before the probe is sent, so a fast reply is not missed.
       return merge(
-        events$.pipe(filter((e) => e.kind === 'probe' && e.token === token), take(1)),
+        events$.pipe(
+          filter((e) => e.kind === 'probe' && e.token === token),
+          take(1),
+        ),
         defer(() => sql`SELECT pg_notify(${POLICY_CHANNEL}, ${probePayload(schema, token)})`).pipe(ignoreElements()),
       ).pipe(
         timeout({
           first: probeTimeoutMs,
           scheduler,
-          with: () => throwError(() => new NotifyUnavailableError(
-            delivered
-              ? `policy notifications stopped arriving on ${POLICY_CHANNEL} (a probe got no echo within ${probeTimeoutMs} ms)`
-              : `the database does not deliver notifications on ${POLICY_CHANNEL} (a probe got no echo within ${probeTimeoutMs} ms)`,
-            { channel: POLICY_CHANNEL, deliveredBefore: delivered },
-          )),
+          with: () =>
+            throwError(
+              () =>
+                new NotifyUnavailableError(
+                  delivered
+                    ? `policy notifications stopped arriving on ${POLICY_CHANNEL} (a probe got no echo within ${probeTimeoutMs} ms)`
+                    : `the database does not deliver notifications on ${POLICY_CHANNEL} (a probe got no echo within ${probeTimeoutMs} ms)`,
+                  { channel: POLICY_CHANNEL, deliveredBefore: delivered },
+                ),
+            ),
         }),
         tap(() => {
           if (!delivered) log.info({ schema }, 'policy changes arrive by notification (polling stays as the fallback)');
@@ -99,45 +140,59 @@ export const listenPolicyChanges = (sql: Sql, logger: Logger, options: ListenPol
 
     const toAppIds = (event: SessionEvent, resync: boolean): Observable<string> => {
       switch (event.kind) {
-        case 'app': return of(event.appId);
-        case 'all': return of(ALL_POLICIES);
-        case 'listening': return event.again || resync ? of(ALL_POLICIES) : EMPTY;
+        case 'app':
+          return of(event.appId);
+        case 'all':
+          return of(ALL_POLICIES);
+        case 'listening':
+          return event.again || resync ? of(ALL_POLICIES) : EMPTY;
         case 'malformed':
           log.warn({ reason: event.reason }, `ignored a malformed notification on ${POLICY_CHANNEL}: ${event.reason}`);
           return EMPTY;
-        default: return EMPTY;
+        default:
+          return EMPTY;
       }
     };
 
-    const schema$ = options.schema !== undefined
-      ? of(options.schema)
-      : defer(() => sql<{ schema: string }[]>`SELECT current_schema() AS schema`).pipe(map((rows) => rows[0]?.schema ?? 'public'));
+    const schema$ =
+      options.schema !== undefined
+        ? of(options.schema)
+        : defer(() => sql<{ schema: string }[]>`SELECT current_schema() AS schema`).pipe(
+            map((rows) => rows[0]?.schema ?? 'public'),
+          );
 
-    const session$ = schema$.pipe(switchMap((schema) => {
-      // After an interruption, notifications sent in the gap are lost: say "everything may have changed".
-      const resync = sessions++ > 0;
-      const events$ = listenSession(sql, schema).pipe(share());
-      const probes$ = events$.pipe(
-        filter((e) => e.kind === 'listening'),
-        take(1),
-        switchMap(() => timer(0, probeIntervalMs, scheduler)),
-        // exhaustMap: one probe at a time; a slow one skips ticks.
-        exhaustMap(() => probe(schema, events$)),
-      );
-      return merge(events$, probes$).pipe(mergeMap((e) => toAppIds(e, resync)));
-    }));
+    const session$ = schema$.pipe(
+      switchMap((schema) => {
+        // After an interruption, notifications sent in the gap are lost: say "everything may have changed".
+        const resync = sessions++ > 0;
+        const events$ = listenSession(sql, schema).pipe(share());
+        const probes$ = events$.pipe(
+          filter((e) => e.kind === 'listening'),
+          take(1),
+          switchMap(() => timer(0, probeIntervalMs, scheduler)),
+          // exhaustMap: one probe at a time; a slow one skips ticks.
+          exhaustMap(() => probe(schema, events$)),
+        );
+        return merge(events$, probes$).pipe(mergeMap((e) => toAppIds(e, resync)));
+      }),
+    );
 
-    return session$.pipe(retry({
-      resetOnSuccess: true,
-      delay: (err: unknown, attempt) => {
-        if (isNotifyUnavailableError(err) && !err.deliveredBefore) {
-          log.warn({ err }, `${err.message}: policy changes are picked up by polling only`);
-          return EMPTY;
-        }
-        const ms = backoff(attempt);
-        log.warn({ err, attempt }, `listening for policy changes failed (${(err as Error).message}); listening again in ${ms} ms, polling covers the gap`);
-        return timer(ms, scheduler);
-      },
-    }));
+    return session$.pipe(
+      retry({
+        resetOnSuccess: true,
+        delay: (err: unknown, attempt) => {
+          if (isNotifyUnavailableError(err) && !err.deliveredBefore) {
+            log.warn({ err }, `${err.message}: policy changes are picked up by polling only`);
+            return EMPTY;
+          }
+          const ms = backoff(attempt);
+          log.warn(
+            { err, attempt },
+            `listening for policy changes failed (${(err as Error).message}); listening again in ${ms} ms, polling covers the gap`,
+          );
+          return timer(ms, scheduler);
+        },
+      }),
+    );
   });
 };

@@ -49,10 +49,14 @@ export const installPolicyNotifyTrigger = async (sql: Sql): Promise<void> => {
     await tx`SELECT pg_advisory_xact_lock(${INSTALL_LOCK.toString()}::bigint)`;
     await tx.unsafe(createFunction);
     if (!(await triggerExists(tx, ROW_TRIGGER))) {
-      await tx.unsafe(`CREATE TRIGGER ${ROW_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON policy_json FOR EACH ROW EXECUTE FUNCTION ${FUNCTION_NAME}()`);
+      await tx.unsafe(
+        `CREATE TRIGGER ${ROW_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON policy_json FOR EACH ROW EXECUTE FUNCTION ${FUNCTION_NAME}()`,
+      );
     }
     if (!(await triggerExists(tx, TRUNCATE_TRIGGER))) {
-      await tx.unsafe(`CREATE TRIGGER ${TRUNCATE_TRIGGER} AFTER TRUNCATE ON policy_json FOR EACH STATEMENT EXECUTE FUNCTION ${FUNCTION_NAME}()`);
+      await tx.unsafe(
+        `CREATE TRIGGER ${TRUNCATE_TRIGGER} AFTER TRUNCATE ON policy_json FOR EACH STATEMENT EXECUTE FUNCTION ${FUNCTION_NAME}()`,
+      );
     }
   });
 };

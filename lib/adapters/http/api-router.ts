@@ -1,4 +1,4 @@
-import type { IncomingMessage, } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { defaultIfEmpty, defer, take } from 'rxjs';
 import type { Logger } from '../log/logger.ts';
 import type { AppMetric } from '../../core/model/app-metric.ts';
@@ -23,53 +23,63 @@ export interface ApiRouterDeps {
 }
 
 // The wire shape of one history item (contracts §7.2): timestamp is a bare int64.
-const toWire = (m: AppMetric) => ({ app_id: m.appId, name: m.name, value: m.value, unit: m.unit, timestamp: m.timestamp });
+const toWire = (m: AppMetric) => ({
+  app_id: m.appId,
+  name: m.name,
+  value: m.value,
+  unit: m.unit,
+  timestamp: m.timestamp,
+});
 
 const INTERNAL_ERROR = 'Error getting aggregated metric histories';
 
-const histories = (deps: ApiRouterDeps): RouteHandler => (req, res, params) => {
-  const appId = params['appid'] ?? '';
-  const metricType = params['metrictype'] ?? '';
-  const query = parseHistoryQuery(splitTarget(req.url).query);
-  if (!query.ok) {
-    sendJsonError(res, 400, 'Bad-Request', query.message);
-    return;
-  }
-  const fail = (err: unknown) => {
-    deps.logger.error({ err, appId, metricType }, 'failed to retrieve aggregated metric histories');
-    if (!res.headersSent) sendJsonError(res, 500, 'Internal-Server-Error', INTERNAL_ERROR);
+const histories =
+  (deps: ApiRouterDeps): RouteHandler =>
+  (req, res, params) => {
+    const appId = params['appid'] ?? '';
+    const metricType = params['metrictype'] ?? '';
+    const query = parseHistoryQuery(splitTarget(req.url).query);
+    if (!query.ok) {
+      sendJsonError(res, 400, 'Bad-Request', query.message);
+      return;
+    }
+    const fail = (err: unknown) => {
+      deps.logger.error({ err, appId, metricType }, 'failed to retrieve aggregated metric histories');
+      if (!res.headersSent) sendJsonError(res, 500, 'Internal-Server-Error', INTERNAL_ERROR);
+    };
+    const subscription = defer(() => deps.queryAppMetrics(appId, metricType, query.start, query.end, query.order))
+      .pipe(take(1), defaultIfEmpty([] as AppMetric[]))
+      .subscribe({
+        next: (metrics) => {
+          try {
+            sendJson(res, 200, stringify(metrics.map(toWire)));
+          } catch (err) {
+            fail(err);
+          }
+        },
+        error: fail,
+      });
+    // A client that goes away cancels the read.
+    res.once('close', () => subscription.unsubscribe());
   };
-  const subscription = defer(() => deps.queryAppMetrics(appId, metricType, query.start, query.end, query.order))
-    .pipe(take(1), defaultIfEmpty([] as AppMetric[]))
-    .subscribe({
-      next: (metrics) => {
-        try {
-          sendJson(res, 200, stringify(metrics.map(toWire)));
-        } catch (err) {
-          fail(err);
-        }
-      },
-      error: fail,
-    });
-  // A client that goes away cancels the read.
-  res.once('close', () => subscription.unsubscribe());
-};
 
 const liveness: RouteHandler = (_req, res) => sendEmpty(res, 200);
 
-const guarded = (deps: ApiRouterDeps, handle: RouteHandler): RouteHandler => (req, res, params) => {
-  const done = deps.trackRequest?.();
-  if (done) res.once('close', done);
-  if (deps.authenticate) {
-    const auth = deps.authenticate(req);
-    if (!auth.ok) {
-      deps.logger.info({ reason: auth.reason, path: splitTarget(req.url).path }, `request rejected: ${auth.reason}`);
-      sendUnauthorized(res);
-      return;
+const guarded =
+  (deps: ApiRouterDeps, handle: RouteHandler): RouteHandler =>
+  (req, res, params) => {
+    const done = deps.trackRequest?.();
+    if (done) res.once('close', done);
+    if (deps.authenticate) {
+      const auth = deps.authenticate(req);
+      if (!auth.ok) {
+        deps.logger.info({ reason: auth.reason, path: splitTarget(req.url).path }, `request rejected: ${auth.reason}`);
+        sendUnauthorized(res);
+        return;
+      }
     }
-  }
-  handle(req, res, params);
-};
+    handle(req, res, params);
+  };
 
 /**
  * The EG's own API (contracts §7.2): `GET /v1/apps/{appid}/aggregated_metric_histories/{metrictype}`
@@ -79,7 +89,11 @@ const guarded = (deps: ApiRouterDeps, handle: RouteHandler): RouteHandler => (re
  */
 export const createApiRouter = (deps: ApiRouterDeps): RequestHandler => {
   const routes: Route[] = [
-    { method: 'GET', pattern: '/v1/apps/{appid}/aggregated_metric_histories/{metrictype}', handle: guarded(deps, histories(deps)) },
+    {
+      method: 'GET',
+      pattern: '/v1/apps/{appid}/aggregated_metric_histories/{metrictype}',
+      handle: guarded(deps, histories(deps)),
+    },
     { method: 'GET', pattern: '/v1/liveness', handle: guarded(deps, liveness) },
   ];
   return createRouter({ routes, ...(deps.mounts ? { mounts: deps.mounts } : {}) });

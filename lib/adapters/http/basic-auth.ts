@@ -18,7 +18,9 @@ export interface BasicAuth {
 const PLAIN_HASH_COST = 4;
 
 /** Go's Request.BasicAuth: a case-insensitive "Basic " prefix, padded base64, split at the first colon. */
-export const parseBasicAuth = (header: string | undefined): { readonly username: string; readonly password: string } | undefined => {
+export const parseBasicAuth = (
+  header: string | undefined,
+): { readonly username: string; readonly password: string } | undefined => {
   if (header?.slice(0, 6).toLowerCase() !== 'basic ') return undefined;
   const encoded = header.slice(6);
   if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) return undefined;
@@ -52,7 +54,10 @@ export const createBasicAuth = (config: BasicAuthConfig): BasicAuth => {
       if (!enabled) return true;
       const credentials = parseBasicAuth(headers.authorization);
       if (!credentials) return false;
-      const [user, pass] = await Promise.all([matches(credentials.username, usernameHash), matches(credentials.password, passwordHash)]);
+      const [user, pass] = await Promise.all([
+        matches(credentials.username, usernameHash),
+        matches(credentials.password, passwordHash),
+      ]);
       return user && pass;
     },
   };

@@ -43,7 +43,11 @@ export const createHealthRouter = (options: HealthRouterOptions, deps: HealthRou
   const readiness = () => {
     const now = deps.scheduler.now();
     if (cached && now - cached.at < READINESS_CACHE_MS) return cached;
-    const checks = (deps.readinessChecks ?? []).map((c) => ({ name: c.name, type: c.type, status: safeCheck(c) ? 'UP' : 'DOWN' }));
+    const checks = (deps.readinessChecks ?? []).map((c) => ({
+      name: c.name,
+      type: c.type,
+      status: safeCheck(c) ? 'UP' : 'DOWN',
+    }));
     const up = checks.every((c) => c.status === 'UP');
     cached = { at: now, status: up ? 200 : 503, body: JSON.stringify({ overall_status: up ? 'UP' : 'DOWN', checks }) };
     return cached;
@@ -73,10 +77,13 @@ export const createHealthRouter = (options: HealthRouterOptions, deps: HealthRou
       metrics(res);
       return;
     }
-    auth.check(req.headers).then((ok) => {
-      if (ok) metrics(res);
-      else sendUnauthorized(res);
-    }, () => sendUnauthorized(res));
+    auth.check(req.headers).then(
+      (ok) => {
+        if (ok) metrics(res);
+        else sendUnauthorized(res);
+      },
+      () => sendUnauthorized(res),
+    );
   };
 };
 

@@ -20,7 +20,12 @@ const readTls = (key: string, tls: TlsConfig) => {
   };
   const ca = tls.ca_file ? read('ca_file') : undefined;
   // With a CA configured, client certificates are required and verified against it.
-  return { key: read('key_file'), cert: read('cert_file'), minVersion: 'TLSv1.2' as const, ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}) };
+  return {
+    key: read('key_file'),
+    cert: read('cert_file'),
+    minVersion: 'TLSv1.2' as const,
+    ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),
+  };
 };
 
 /** An HTTPS server when the block has key and cert (client certificates required with a CA), else HTTP. */

@@ -63,10 +63,20 @@ export const createMetricsRegistry = (options: { readonly collectDefaults?: bool
   const registry = new Registry();
   const registers = [registry];
   if (options.collectDefaults ?? true) collectDefaultMetrics({ register: registry });
-  const inFlight = new Gauge({ name: `${PREFIX}_concurrent_http_request`, help: 'in-flight requests on the /v1 routes', registers });
-  const poolGauges = (db: PoolDb) => POOL_GAUGES.map(([field, suffix, help]) =>
-    [field, new Gauge({ name: `${PREFIX}_${db}_${suffix}`, help: `${db}: ${help}`, registers })] as const);
-  const pools: Record<PoolDb, ReadonlyArray<readonly [keyof PoolStats, Gauge]>> = { appMetricDB: poolGauges('appMetricDB'), policyDB: poolGauges('policyDB') };
+  const inFlight = new Gauge({
+    name: `${PREFIX}_concurrent_http_request`,
+    help: 'in-flight requests on the /v1 routes',
+    registers,
+  });
+  const poolGauges = (db: PoolDb) =>
+    POOL_GAUGES.map(
+      ([field, suffix, help]) =>
+        [field, new Gauge({ name: `${PREFIX}_${db}_${suffix}`, help: `${db}: ${help}`, registers })] as const,
+    );
+  const pools: Record<PoolDb, ReadonlyArray<readonly [keyof PoolStats, Gauge]>> = {
+    appMetricDB: poolGauges('appMetricDB'),
+    policyDB: poolGauges('policyDB'),
+  };
   const counter = (name: string, help: string) => new Counter({ name: `${PREFIX}_${name}_total`, help, registers });
   const labelled = <L extends string>(name: string, help: string, label: L) =>
     new Counter<L>({ name: `${PREFIX}_${name}_total`, help, labelNames: [label], registers });

@@ -6,7 +6,8 @@ export const sendBody = (res: ServerResponse, status: number, contentType: strin
   res.end(body);
 };
 
-export const sendJson = (res: ServerResponse, status: number, body: string): void => sendBody(res, status, 'application/json', body);
+export const sendJson = (res: ServerResponse, status: number, body: string): void =>
+  sendBody(res, status, 'application/json', body);
 
 /** A compact `{"code":…,"message":…}` error body, no trailing newline. */
 export const sendJsonError = (res: ServerResponse, status: number, code: string, message: string): void =>
@@ -23,7 +24,11 @@ export const sendTextError = (res: ServerResponse, status: number, text: string)
   res.end(body);
 };
 
-export const sendEmpty = (res: ServerResponse, status: number, headers: Readonly<Record<string, string>> = {}): void => {
+export const sendEmpty = (
+  res: ServerResponse,
+  status: number,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
   res.writeHead(status, { ...headers, 'Content-Length': 0 });
   res.end();
 };

@@ -7,7 +7,11 @@ import { sendEmpty, sendNotFound, sendTextError } from './responses.ts';
  * tolerated, a known path with another method gives 405 with an empty body, anything else 404.
  */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse, params: Readonly<Record<string, string>>) => void;
+export type RouteHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: Readonly<Record<string, string>>,
+) => void;
 
 export interface Route {
   readonly method: string;
@@ -64,7 +68,10 @@ const matchPattern = (pattern: readonly string[], segments: readonly string[]): 
 
 const encodePath = (path: string): string => encodeURI(path).replace(/\?/g, '%3F').replace(/#/g, '%23');
 
-export const createRouter = (options: { readonly routes: readonly Route[]; readonly mounts?: readonly Mount[] }): RequestHandler => {
+export const createRouter = (options: {
+  readonly routes: readonly Route[];
+  readonly mounts?: readonly Mount[];
+}): RequestHandler => {
   const compiled = options.routes.map((route) => ({ route, pattern: route.pattern.split('/') }));
   return (req, res) => {
     const { path: rawPath, query } = splitTarget(req.url);

@@ -68,19 +68,39 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
   const xfccEnforced = options.cfMode || xfcc.valid_org_guid !== '';
   const health = createHealthRouter(
     { basicAuth: options.health.basic_auth, readinessEnabled: options.health.readiness_enabled },
-    { metrics: deps.metrics, scheduler: deps.scheduler, logger, ...(deps.readinessChecks ? { readinessChecks: deps.readinessChecks } : {}) },
+    {
+      metrics: deps.metrics,
+      scheduler: deps.scheduler,
+      logger,
+      ...(deps.readinessChecks ? { readinessChecks: deps.readinessChecks } : {}),
+    },
   );
   const trackRequest = () => deps.metrics.trackHttpRequest();
   const cfRouter = createApiRouter({
-    queryAppMetrics: deps.queryAppMetrics, logger, trackRequest,
+    queryAppMetrics: deps.queryAppMetrics,
+    logger,
+    trackRequest,
     mounts: [{ prefix: '/health', handle: health }],
-    ...(xfccEnforced ? { authenticate: (req: IncomingMessage) => authenticateXfcc(req, { validOrgGuid: xfcc.valid_org_guid, validSpaceGuid: xfcc.valid_space_guid }) } : {}),
+    ...(xfccEnforced
+      ? {
+          authenticate: (req: IncomingMessage) =>
+            authenticateXfcc(req, { validOrgGuid: xfcc.valid_org_guid, validSpaceGuid: xfcc.valid_space_guid }),
+        }
+      : {}),
   });
   const cfServer = makeServer('cf_server.tls', options.cf_server.tls, cfRouter);
-  const healthServer = makeServer('health.server_config.tls', options.health.server_config.tls, createRouter({ routes: [], mounts: [{ prefix: '/', handle: health }] }));
+  const healthServer = makeServer(
+    'health.server_config.tls',
+    options.health.server_config.tls,
+    createRouter({ routes: [], mounts: [{ prefix: '/', handle: health }] }),
+  );
   const internalWanted = options.server.port !== 0 || options.internalPortZero === 'ephemeral';
   const internalServer = internalWanted
-    ? makeServer('server.tls', options.server.tls, createApiRouter({ queryAppMetrics: deps.queryAppMetrics, logger, trackRequest }))
+    ? makeServer(
+        'server.tls',
+        options.server.tls,
+        createApiRouter({ queryAppMetrics: deps.queryAppMetrics, logger, trackRequest }),
+      )
     : undefined;
 
   const upgraded = new Set<Socket | Duplex>();
@@ -98,9 +118,16 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
     const cf = await start(cfServer, options.cf_server.port, 'cf');
     const healthPort = await start(healthServer, options.health.server_config.port, 'health');
     const internal = internalServer ? await start(internalServer, options.server.port, 'internal') : undefined;
-    logger.info({ xfccEnforced, cfMode: options.cfMode }, xfccEnforced ? 'XFCC required on /v1 of the CF server' : 'XFCC off: /v1 of the CF server is open (not on CF, no org configured)');
+    logger.info(
+      { xfccEnforced, cfMode: options.cfMode },
+      xfccEnforced
+        ? 'XFCC required on /v1 of the CF server'
+        : 'XFCC off: /v1 of the CF server is open (not on CF, no org configured)',
+    );
     return {
-      cfServer, healthServer, ...(internalServer ? { internalServer } : {}),
+      cfServer,
+      healthServer,
+      ...(internalServer ? { internalServer } : {}),
       ports: { cf, health: healthPort, ...(internal !== undefined ? { internal } : {}) },
       xfccEnforced,
       onUpgrade(handler) {

@@ -3,7 +3,11 @@
  * then within a multi-valued RDN), as Go's pkix.Name does. Parsing the DER directly avoids depending
  * on the escaping of node's printed subject string.
  */
-interface Tlv { readonly tag: number; readonly start: number; readonly end: number }
+interface Tlv {
+  readonly tag: number;
+  readonly start: number;
+  readonly end: number;
+}
 
 const SEQUENCE = 0x30;
 const SET = 0x31;
@@ -28,7 +32,7 @@ const readTlv = (der: Uint8Array, at: number, limit: number): Tlv => {
 
 const children = (der: Uint8Array, parent: Tlv): Tlv[] => {
   const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end;) {
+  for (let at = parent.start; at < parent.end; ) {
     const child = readTlv(der, at, parent.end);
     out.push(child);
     at = child.end;
@@ -44,11 +48,18 @@ const expect = (tlv: Tlv | undefined, tag: number): Tlv => {
 const decodeString = (der: Uint8Array, tlv: Tlv): string | undefined => {
   const bytes = Buffer.from(der.subarray(tlv.start, tlv.end));
   switch (tlv.tag) {
-    case 0x0c: return bytes.toString('utf8'); // UTF8String
-    case 0x12: case 0x13: case 0x16: return bytes.toString('latin1'); // Numeric, Printable, IA5
-    case 0x14: return bytes.toString('latin1'); // T61String
-    case 0x1e: return Buffer.from(bytes).swap16().toString('utf16le'); // BMPString
-    default: return undefined; // Go skips values that are not strings
+    case 0x0c:
+      return bytes.toString('utf8'); // UTF8String
+    case 0x12:
+    case 0x13:
+    case 0x16:
+      return bytes.toString('latin1'); // Numeric, Printable, IA5
+    case 0x14:
+      return bytes.toString('latin1'); // T61String
+    case 0x1e:
+      return Buffer.from(bytes).swap16().toString('utf16le'); // BMPString
+    default:
+      return undefined; // Go skips values that are not strings
   }
 };
 

@@ -7,7 +7,9 @@ export interface OutboxOptions {
   readonly maxBufferedBytes: number;
   /** The notice sent when a lagging client has caught up. */
   readonly droppedNotice: (count: number) => string;
-  readonly onLag?: (event: { readonly state: 'lagging' } | { readonly state: 'caught-up'; readonly dropped: number }) => void;
+  readonly onLag?: (
+    event: { readonly state: 'lagging' } | { readonly state: 'caught-up'; readonly dropped: number },
+  ) => void;
 }
 
 export interface OutboxStats {
@@ -33,7 +35,9 @@ type Socket = Pick<WebSocket, 'send' | 'bufferedAmount' | 'readyState' | 'OPEN'>
  */
 export const createOutbox = (socket: Socket, options: OutboxOptions): Outbox => {
   if (!(options.maxBuffered >= 1 && options.maxBufferedBytes >= 1)) {
-    throw new RangeError(`outbox limits must be at least 1 (maxBuffered ${options.maxBuffered}, maxBufferedBytes ${options.maxBufferedBytes})`);
+    throw new RangeError(
+      `outbox limits must be at least 1 (maxBuffered ${options.maxBuffered}, maxBufferedBytes ${options.maxBufferedBytes})`,
+    );
   }
   const queue: string[] = [];
   let dropping = 0;
@@ -42,7 +46,10 @@ export const createOutbox = (socket: Socket, options: OutboxOptions): Outbox => 
   const writable = () => socket.readyState === socket.OPEN && socket.bufferedAmount < options.maxBufferedBytes;
 
   // Each completed write drains more: while bytes are buffered a callback is always pending.
-  const send = (text: string) => socket.send(text, (err) => { if (!err) flush(); });
+  const send = (text: string) =>
+    socket.send(text, (err) => {
+      if (!err) flush();
+    });
 
   const flush = () => {
     while (queue.length > 0 && writable()) send(queue.shift()!);

@@ -37,26 +37,31 @@ export const openDecisionClient = (ws: WebSocket, deps: DecisionClientDeps): Dec
     maxBuffered,
     maxBufferedBytes: deps.maxBufferedBytes,
     droppedNotice: (count) => stringify({ kind: 'dropped', at: nowNs(scheduler), count }),
-    onLag: (e) => (e.state === 'lagging'
-      ? log.warn({ remote, maxBuffered }, 'client fell behind: dropping its events until it catches up')
-      : log.info({ remote, dropped: e.dropped }, `client caught up after missing ${e.dropped} event(s); told it so`)),
+    onLag: (e) =>
+      e.state === 'lagging'
+        ? log.warn({ remote, maxBuffered }, 'client fell behind: dropping its events until it catches up')
+        : log.info({ remote, dropped: e.dropped }, `client caught up after missing ${e.dropped} event(s); told it so`),
   });
   let subscription: Subscription | undefined;
   const client: DecisionClient = { ws, outbox, remote, alive: true, unsubscribe: () => subscription?.unsubscribe() };
 
-  ws.on('pong', () => { client.alive = true; });
+  ws.on('pong', () => {
+    client.alive = true;
+  });
   ws.on('error', (err) => log.warn({ err, remote }, `client socket error: ${err.message}`));
   ws.on('close', (code) => {
     subscription?.unsubscribe();
     log.info({ remote, code, droppedTotal: outbox.stats().droppedTotal }, 'client disconnected');
   });
-  outbox.push(stringify({
-    kind: 'subscribed',
-    at: nowNs(scheduler),
-    appIds: want.appIds ? [...want.appIds] : null,
-    kinds: want.kinds ? [...want.kinds] : null,
-    maxBuffered,
-  }));
+  outbox.push(
+    stringify({
+      kind: 'subscribed',
+      at: nowNs(scheduler),
+      appIds: want.appIds ? [...want.appIds] : null,
+      kinds: want.kinds ? [...want.kinds] : null,
+      maxBuffered,
+    }),
+  );
   subscription = deps.decision$.pipe(filter((d) => matchesFilter(want, d))).subscribe({
     next: (d) => outbox.push(deps.encode(d)),
     error: (err: Error) => {
@@ -65,6 +70,9 @@ export const openDecisionClient = (ws: WebSocket, deps: DecisionClientDeps): Dec
     },
     complete: () => ws.close(1001, 'decision stream ended'),
   });
-  log.info({ remote, appIds: want.appIds ? [...want.appIds] : 'all', kinds: want.kinds ? [...want.kinds] : 'all' }, 'client subscribed');
+  log.info(
+    { remote, appIds: want.appIds ? [...want.appIds] : 'all', kinds: want.kinds ? [...want.kinds] : 'all' },
+    'client subscribed',
+  );
   return client;
 };

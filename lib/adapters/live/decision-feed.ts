@@ -44,11 +44,15 @@ const connection = (url: string, headers: Readonly<Record<string, string>>): Obs
     });
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (chunk: Buffer) => { if (body.length < 1000) body += chunk; });
+      res.on('data', (chunk: Buffer) => {
+        if (body.length < 1000) body += chunk;
+      });
       res.on('end', () => subscriber.error(new FeedRefusedError(url, res.statusCode ?? 0, body.trim())));
     });
     ws.on('error', (err) => subscriber.error(err));
-    ws.on('close', (code, reason) => subscriber.error(new Error(`connection closed (${code}${reason.length > 0 ? ` ${String(reason)}` : ''})`)));
+    ws.on('close', (code, reason) =>
+      subscriber.error(new Error(`connection closed (${code}${reason.length > 0 ? ` ${String(reason)}` : ''})`)),
+    );
     return () => {
       ws.removeAllListeners();
       ws.on('error', () => {});
@@ -67,20 +71,23 @@ const defaultBackoff = (attempt: number): number => Math.min(30_000, 1000 * 2 **
  * output   --o-m-m-r--------------o-m--   (r: retry event, then the backoff delay)
  * ```
  */
-export const decisionFeed = (options: FeedOptions): Observable<FeedEvent> => defer(() => {
-  const scheduler = options.scheduler ?? asyncScheduler;
-  const backoff = options.backoff ?? defaultBackoff;
-  const url = feedUrl(options);
-  const retries$ = new Subject<FeedEvent>();
-  const feed$ = connection(url, options.headers ?? {}).pipe(retry({
-    // Any message (the greeting first) counts as success and resets the backoff.
-    resetOnSuccess: true,
-    delay: (err: Error, attempt) => {
-      if (isFeedRefusedError(err) && err.status >= 400 && err.status < 500) return throwError(() => err);
-      const delayMs = backoff(attempt);
-      retries$.next({ type: 'retry', attempt, delayMs, reason: err.message });
-      return timer(delayMs, scheduler);
-    },
-  }));
-  return merge(retries$, feed$);
-});
+export const decisionFeed = (options: FeedOptions): Observable<FeedEvent> =>
+  defer(() => {
+    const scheduler = options.scheduler ?? asyncScheduler;
+    const backoff = options.backoff ?? defaultBackoff;
+    const url = feedUrl(options);
+    const retries$ = new Subject<FeedEvent>();
+    const feed$ = connection(url, options.headers ?? {}).pipe(
+      retry({
+        // Any message (the greeting first) counts as success and resets the backoff.
+        resetOnSuccess: true,
+        delay: (err: Error, attempt) => {
+          if (isFeedRefusedError(err) && err.status >= 400 && err.status < 500) return throwError(() => err);
+          const delayMs = backoff(attempt);
+          retries$.next({ type: 'retry', attempt, delayMs, reason: err.message });
+          return timer(delayMs, scheduler);
+        },
+      }),
+    );
+    return merge(retries$, feed$);
+  });

@@ -2,7 +2,15 @@ import type { Decision, DecisionKind } from '../../core/model/decision.ts';
 
 /** Every kind of Decision, for validating `?kinds=`; the type check below keeps it complete. */
 export const DECISION_KINDS = [
-  'metric', 'breach', 'no-breach', 'rule-skipped', 'cooldown-hold', 'breaker-open', 'breaker-state', 'scaling-call', 'scaling-result',
+  'metric',
+  'breach',
+  'no-breach',
+  'rule-skipped',
+  'cooldown-hold',
+  'breaker-open',
+  'breaker-state',
+  'scaling-call',
+  'scaling-result',
 ] as const satisfies readonly DecisionKind[];
 type Unlisted = Exclude<DecisionKind, (typeof DECISION_KINDS)[number]>;
 const allKindsListed: [Unlisted] extends [never] ? true : Unlisted = true;
@@ -14,7 +22,9 @@ export interface DecisionFilter {
   readonly kinds?: ReadonlySet<DecisionKind>;
 }
 
-export type FilterResult = { readonly ok: true; readonly filter: DecisionFilter } | { readonly ok: false; readonly reason: string };
+export type FilterResult =
+  | { readonly ok: true; readonly filter: DecisionFilter }
+  | { readonly ok: false; readonly reason: string };
 
 /** app_id is varchar(50) in policy_json (contracts §2.1). */
 const MAX_APP_ID = 50;
@@ -26,11 +36,20 @@ const MAX_APP_ID = 50;
 export const parseDecisionFilter = (url: URL): FilterResult => {
   const appIds = url.searchParams.getAll('app_id');
   for (const id of appIds) {
-    if (id.trim() === '' || id.length > MAX_APP_ID) return { ok: false, reason: `app_id must be 1 to ${MAX_APP_ID} characters, got ${JSON.stringify(id.slice(0, 60))}` };
+    if (id.trim() === '' || id.length > MAX_APP_ID)
+      return {
+        ok: false,
+        reason: `app_id must be 1 to ${MAX_APP_ID} characters, got ${JSON.stringify(id.slice(0, 60))}`,
+      };
   }
-  const kindValues = url.searchParams.getAll('kinds').flatMap((v) => v.split(',')).map((k) => k.trim()).filter((k) => k !== '');
+  const kindValues = url.searchParams
+    .getAll('kinds')
+    .flatMap((v) => v.split(','))
+    .map((k) => k.trim())
+    .filter((k) => k !== '');
   const unknown = kindValues.filter((k) => !(DECISION_KINDS as readonly string[]).includes(k));
-  if (unknown.length > 0) return { ok: false, reason: `unknown kind(s) ${unknown.join(', ')}; known: ${DECISION_KINDS.join(', ')}` };
+  if (unknown.length > 0)
+    return { ok: false, reason: `unknown kind(s) ${unknown.join(', ')}; known: ${DECISION_KINDS.join(', ')}` };
   if (url.searchParams.has('kinds') && kindValues.length === 0) return { ok: false, reason: 'kinds is empty' };
   return {
     ok: true,
@@ -41,7 +60,9 @@ export const parseDecisionFilter = (url: URL): FilterResult => {
   };
 };
 
-export const decisionAppId = (decision: Decision): string => (decision.kind === 'metric' ? decision.metric.appId : decision.appId);
+export const decisionAppId = (decision: Decision): string =>
+  decision.kind === 'metric' ? decision.metric.appId : decision.appId;
 
 export const matchesFilter = (filter: DecisionFilter, decision: Decision): boolean =>
-  (filter.kinds === undefined || filter.kinds.has(decision.kind)) && (filter.appIds === undefined || filter.appIds.has(decisionAppId(decision)));
+  (filter.kinds === undefined || filter.kinds.has(decision.kind)) &&
+  (filter.appIds === undefined || filter.appIds.has(decisionAppId(decision)));

@@ -73,7 +73,16 @@ export const attachDecisionStream = (options: DecisionStreamOptions): DecisionSt
   let closing = false;
 
   const connect = (ws: WebSocket, want: DecisionFilter, remote: string) => {
-    const client = openDecisionClient(ws, { want, remote, decision$, encode, maxBuffered, maxBufferedBytes, scheduler, log });
+    const client = openDecisionClient(ws, {
+      want,
+      remote,
+      decision$,
+      encode,
+      maxBuffered,
+      maxBufferedBytes,
+      scheduler,
+      log,
+    });
     clients.add(client);
     ws.on('close', () => clients.delete(client));
   };
@@ -103,7 +112,12 @@ export const attachDecisionStream = (options: DecisionStreamOptions): DecisionSt
     // Handshakes in progress count against maxClients too; a failed one frees its place on close.
     upgrading++;
     let counted = true;
-    const settle = () => { if (counted) { counted = false; upgrading--; } };
+    const settle = () => {
+      if (counted) {
+        counted = false;
+        upgrading--;
+      }
+    };
     socket.once('close', settle);
     wss.handleUpgrade(req, socket, head, (ws) => {
       settle();
@@ -142,12 +156,15 @@ export const attachDecisionStream = (options: DecisionStreamOptions): DecisionSt
       closing = true;
       server.off('upgrade', onUpgrade);
       heartbeat.unsubscribe();
-      const closed = [...clients].map((c) => new Promise<void>((resolve) => {
-        c.unsubscribe();
-        if (c.ws.readyState === c.ws.CLOSED) return resolve();
-        c.ws.once('close', () => resolve());
-        c.ws.close(1001, 'server closing');
-      }));
+      const closed = [...clients].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            c.unsubscribe();
+            if (c.ws.readyState === c.ws.CLOSED) return resolve();
+            c.ws.once('close', () => resolve());
+            c.ws.close(1001, 'server closing');
+          }),
+      );
       // A client that does not answer the close handshake is terminated after a second.
       await Promise.race([Promise.all(closed), firstValueFrom(timer(1000, scheduler))]);
       for (const c of clients) c.ws.terminate();

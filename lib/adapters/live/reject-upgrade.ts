@@ -7,9 +7,9 @@ export const rejectUpgrade = (socket: Duplex, status: number, body: string): voi
   socket.on('error', () => {});
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-    'Content-Type: text/plain; charset=utf-8\r\n' +
-    `Content-Length: ${Buffer.byteLength(text)}\r\n` +
-    'Connection: close\r\n\r\n' +
-    text,
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      text,
   );
 };

@@ -5,9 +5,20 @@ export type { Logger };
 
 /** Secrets never reach a log line, wherever they sit in a logged object. */
 const redact = [
-  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
-  'access_token', '*.access_token', 'password', '*.password', '*.*.password',
-  'client_secret', '*.client_secret', '*.*.client_secret', 'client_key', '*.client_key',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'req.headers.authorization',
+  'access_token',
+  '*.access_token',
+  'password',
+  '*.password',
+  '*.*.password',
+  'client_secret',
+  '*.client_secret',
+  '*.*.client_secret',
+  'client_key',
+  '*.client_key',
 ];
 
 // bigint (ns timestamps) as digits; errors keep their message, code and stack, which plain
@@ -16,7 +27,13 @@ const jsonSafe = (_key: string, v: unknown): unknown => {
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Error) {
     const { code, cause } = v as Error & { code?: unknown; cause?: unknown };
-    return { type: v.name, message: v.message, ...(code !== undefined ? { code } : {}), stack: v.stack, ...(cause !== undefined ? { cause } : {}) };
+    return {
+      type: v.name,
+      message: v.message,
+      ...(code !== undefined ? { code } : {}),
+      stack: v.stack,
+      ...(cause !== undefined ? { cause } : {}),
+    };
   }
   return v;
 };
@@ -29,10 +46,16 @@ export interface LoggerOptions {
 
 /** The one root logger; pipelines and adapters get children of it through their deps. */
 export const createLogger = (options: LoggerOptions = {}): Logger =>
-  pino({ name: options.name ?? 'eventgenerator', level: options.level ?? 'info', redact: { paths: redact, censor: '[redacted]' },
-    // bigint fields (ns timestamps) are written as digits.
-    formatters: { log: (obj) => JSON.parse(JSON.stringify(obj, jsonSafe)) as Record<string, unknown> },
-  }, options.destination);
+  pino(
+    {
+      name: options.name ?? 'eventgenerator',
+      level: options.level ?? 'info',
+      redact: { paths: redact, censor: '[redacted]' },
+      // bigint fields (ns timestamps) are written as digits.
+      formatters: { log: (obj) => JSON.parse(JSON.stringify(obj, jsonSafe)) as Record<string, unknown> },
+    },
+    options.destination,
+  );
 
 /** A logger that writes nothing, for tests and benchmarks that do not read logs. */
 export const silentLogger = (): Logger => pino({ level: 'silent' });

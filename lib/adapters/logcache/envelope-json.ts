@@ -9,7 +9,9 @@ const double = (value: number): number | string => {
 };
 
 const sortedEntries = <T>(record: Readonly<Record<string, T>>): Array<[string, T]> =>
-  Object.keys(record).sort().map((k) => [k, record[k] as T]);
+  Object.keys(record)
+    .sort()
+    .map((k) => [k, record[k] as T]);
 
 /**
  * An envelope in log-cache's wire form (wire §2.2): snake_case keys in declaration order, int64 as
@@ -25,14 +27,30 @@ export const encodeEnvelope = (envelope: Envelope): Record<string, unknown> => {
     tags: Object.fromEntries(sortedEntries(envelope.tags)),
   };
   if (envelope.gauge) {
-    const metrics = Object.fromEntries(sortedEntries(envelope.gauge).map(([name, g]) => [name, { unit: g.unit, value: double(g.value) }]));
+    const metrics = Object.fromEntries(
+      sortedEntries(envelope.gauge).map(([name, g]) => [name, { unit: g.unit, value: double(g.value) }]),
+    );
     return { ...head, gauge: { metrics } };
   }
   if (envelope.timer) {
-    return { ...head, timer: { name: envelope.timer.name, start: envelope.timer.start.toString(), stop: envelope.timer.stop.toString() } };
+    return {
+      ...head,
+      timer: {
+        name: envelope.timer.name,
+        start: envelope.timer.start.toString(),
+        stop: envelope.timer.stop.toString(),
+      },
+    };
   }
   if (envelope.counter) {
-    return { ...head, counter: { name: envelope.counter.name, delta: envelope.counter.delta.toString(), total: envelope.counter.total.toString() } };
+    return {
+      ...head,
+      counter: {
+        name: envelope.counter.name,
+        delta: envelope.counter.delta.toString(),
+        total: envelope.counter.total.toString(),
+      },
+    };
   }
   return { ...head, log: { payload: '', type: 'OUT' } };
 };

@@ -11,7 +11,10 @@ export class LogCacheAuthError extends Error {
   /** The log-cache status that rejected the previous token, if any. */
   readonly rejectedStatus: number | undefined;
 
-  constructor(message: string, context: { url: string; sourceId?: string | undefined; rejectedStatus?: number | undefined; cause: unknown }) {
+  constructor(
+    message: string,
+    context: { url: string; sourceId?: string | undefined; rejectedStatus?: number | undefined; cause: unknown },
+  ) {
     super(message, { cause: context.cause });
     this.url = context.url;
     this.sourceId = context.sourceId;
@@ -19,4 +22,5 @@ export class LogCacheAuthError extends Error {
   }
 }
 
-export const isLogCacheAuthError = (e: unknown): e is LogCacheAuthError => e instanceof Error && e.name === 'LogCacheAuthError';
+export const isLogCacheAuthError = (e: unknown): e is LogCacheAuthError =>
+  e instanceof Error && e.name === 'LogCacheAuthError';

@@ -50,7 +50,11 @@ const decodeJson = (reply: Reply, sourceId?: string): unknown => {
   try {
     return parse(reply.text);
   } catch (cause) {
-    throw new LogCacheDecodeError(`not JSON (${reply.text.trim().slice(0, 80) || 'empty body'})`, { url: reply.url, sourceId, cause });
+    throw new LogCacheDecodeError(`not JSON (${reply.text.trim().slice(0, 80) || 'empty body'})`, {
+      url: reply.url,
+      sourceId,
+      cause,
+    });
   }
 };
 
@@ -83,7 +87,11 @@ export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheCl
     try {
       return parseReadResponse(body);
     } catch (cause) {
-      throw new LogCacheDecodeError(cause instanceof Error ? cause.message : String(cause), { url: reply.url, sourceId, cause });
+      throw new LogCacheDecodeError(cause instanceof Error ? cause.message : String(cause), {
+        url: reply.url,
+        sourceId,
+        cause,
+      });
     }
   };
 
@@ -91,15 +99,28 @@ export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheCl
     read,
     readAll: (sourceId, readOptions) => readAllPages(read, sourceId, readOptions),
     promQl: async (query, time, signal) => {
-      const reply = await request({ path: '/api/v1/query', params: new URLSearchParams({ query, time }), authenticated: true, signal });
+      const reply = await request({
+        path: '/api/v1/query',
+        params: new URLSearchParams({ query, time }),
+        authenticated: true,
+        signal,
+      });
       return decodeJson(reply);
     },
     info: async (signal) => {
-      const reply = await request({ path: '/api/v1/info', params: new URLSearchParams(), authenticated: false, accept: [404], signal });
+      const reply = await request({
+        path: '/api/v1/info',
+        params: new URLSearchParams(),
+        authenticated: false,
+        accept: [404],
+        signal,
+      });
       if (reply.status === 404) return undefined;
       const body = decodeJson(reply);
-      const version = body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['version'] : undefined;
-      if (typeof version !== 'string') throw new LogCacheDecodeError('no "version" string in the info document', { url: reply.url });
+      const version =
+        body !== null && typeof body === 'object' ? (body as Record<string, unknown>)['version'] : undefined;
+      if (typeof version !== 'string')
+        throw new LogCacheDecodeError('no "version" string in the info document', { url: reply.url });
       return { version };
     },
     close: async () => {

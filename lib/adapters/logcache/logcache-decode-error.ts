@@ -12,4 +12,5 @@ export class LogCacheDecodeError extends Error {
   }
 }
 
-export const isLogCacheDecodeError = (e: unknown): e is LogCacheDecodeError => e instanceof Error && e.name === 'LogCacheDecodeError';
+export const isLogCacheDecodeError = (e: unknown): e is LogCacheDecodeError =>
+  e instanceof Error && e.name === 'LogCacheDecodeError';

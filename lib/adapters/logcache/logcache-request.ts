@@ -45,7 +45,9 @@ export interface RequesterOptions {
   readonly logger?: Logger | undefined;
 }
 
-type Attempt = { readonly ok: true; readonly status: number; readonly text: string } | { readonly ok: false; readonly timedOut: boolean; readonly error: unknown };
+type Attempt =
+  | { readonly ok: true; readonly status: number; readonly text: string }
+  | { readonly ok: false; readonly timedOut: boolean; readonly error: unknown };
 
 /**
  * One logical GET against log-cache: a semaphore slot per attempt (released while backing off, so a
@@ -55,7 +57,12 @@ type Attempt = { readonly ok: true; readonly status: number; readonly text: stri
  */
 export const createRequester = (options: RequesterOptions) => {
   const base = options.url.replace(/\/+$/, '');
-  const http = ky.create({ retry: 0, timeout: false, throwHttpErrors: false, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const http = ky.create({
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   const log = options.logger;
 
   const attempt = (url: string, authorization: string | undefined, signal: AbortSignal | undefined): Promise<Attempt> =>
@@ -86,7 +93,10 @@ export const createRequester = (options: RequesterOptions) => {
       if (retries >= options.retry.limit) return false;
       retries += 1;
       const delayMs = backoffMs(retries, options.retry.initialMs, options.retry.maxMs);
-      log?.warn({ ...why, sourceId: spec.sourceId, path: spec.path, retry: retries, delayMs }, 'log-cache request failed, retrying');
+      log?.warn(
+        { ...why, sourceId: spec.sourceId, path: spec.path, retry: retries, delayMs },
+        'log-cache request failed, retrying',
+      );
       await sleep(delayMs, spec.signal);
       return true;
     };
@@ -97,17 +107,34 @@ export const createRequester = (options: RequesterOptions) => {
         try {
           authorization = await options.auth.token();
         } catch (cause) {
-          const detail = isTokenRequestError(cause) ? cause.detail : cause instanceof Error ? cause.message : String(cause);
-          const message = rejectedStatus === undefined ? `failed to refresh token: ${detail}` : `failed to refresh token after ${rejectedStatus}: ${detail}`;
+          const detail = isTokenRequestError(cause)
+            ? cause.detail
+            : cause instanceof Error
+              ? cause.message
+              : String(cause);
+          const message =
+            rejectedStatus === undefined
+              ? `failed to refresh token: ${detail}`
+              : `failed to refresh token after ${rejectedStatus}: ${detail}`;
           throw new LogCacheAuthError(message, { ...context, rejectedStatus, cause });
         }
       }
       attempts += 1;
       const result = await attempt(url, authorization, spec.signal);
       if (!result.ok) {
-        const reason = result.timedOut ? 'timeout' : result.error instanceof Error ? result.error.message : String(result.error);
+        const reason = result.timedOut
+          ? 'timeout'
+          : result.error instanceof Error
+            ? result.error.message
+            : String(result.error);
         if (await backOff({ reason })) continue;
-        throw new LogCacheTransportError({ ...context, attempts, timedOut: result.timedOut, timeoutMs: options.timeoutMs, cause: result.error });
+        throw new LogCacheTransportError({
+          ...context,
+          attempts,
+          timedOut: result.timedOut,
+          timeoutMs: options.timeoutMs,
+          cause: result.error,
+        });
       }
       const { status, text } = result;
       if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return { status, text, url: safeUrl };
@@ -116,7 +143,10 @@ export const createRequester = (options: RequesterOptions) => {
           // Maybe expired: refresh once and repeat the request; a second rejection is real.
           options.auth.invalidate(authorization);
           rejectedStatus = status;
-          log?.info({ sourceId: spec.sourceId, path: spec.path, status }, 'log-cache rejected the token, refreshing it once');
+          log?.info(
+            { sourceId: spec.sourceId, path: spec.path, status },
+            'log-cache rejected the token, refreshing it once',
+          );
           continue;
         }
         // The anchor drops the token after a 403 (S145); the next call starts with a fresh one.

@@ -12,7 +12,9 @@ export class LogCacheStatusError extends Error {
 
   constructor(context: { status: number; url: string; sourceId?: string | undefined; body: string; attempts: number }) {
     const body = context.body.trim().slice(0, 300);
-    super(`unexpected status code ${context.status} from log-cache GET ${context.url}${context.attempts > 1 ? ` after ${context.attempts} attempts` : ''}${body ? `: ${body}` : ''}`);
+    super(
+      `unexpected status code ${context.status} from log-cache GET ${context.url}${context.attempts > 1 ? ` after ${context.attempts} attempts` : ''}${body ? `: ${body}` : ''}`,
+    );
     this.status = context.status;
     this.url = context.url;
     this.sourceId = context.sourceId;
@@ -21,4 +23,5 @@ export class LogCacheStatusError extends Error {
   }
 }
 
-export const isLogCacheStatusError = (e: unknown): e is LogCacheStatusError => e instanceof Error && e.name === 'LogCacheStatusError';
+export const isLogCacheStatusError = (e: unknown): e is LogCacheStatusError =>
+  e instanceof Error && e.name === 'LogCacheStatusError';

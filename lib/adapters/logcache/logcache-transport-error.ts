@@ -7,11 +7,23 @@ export class LogCacheTransportError extends Error {
   readonly attempts: number;
   readonly timedOut: boolean;
 
-  constructor(context: { url: string; sourceId?: string | undefined; attempts: number; timedOut: boolean; timeoutMs: number; cause: unknown }) {
+  constructor(context: {
+    url: string;
+    sourceId?: string | undefined;
+    attempts: number;
+    timedOut: boolean;
+    timeoutMs: number;
+    cause: unknown;
+  }) {
     const reason = context.timedOut
       ? `timed out after ${context.timeoutMs} ms`
-      : context.cause instanceof Error ? causeText(context.cause) : String(context.cause);
-    super(`log-cache GET ${context.url} failed after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${reason}`, { cause: context.cause });
+      : context.cause instanceof Error
+        ? causeText(context.cause)
+        : String(context.cause);
+    super(
+      `log-cache GET ${context.url} failed after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${reason}`,
+      { cause: context.cause },
+    );
     this.url = context.url;
     this.sourceId = context.sourceId;
     this.attempts = context.attempts;
@@ -25,4 +37,5 @@ const causeText = (e: Error): string => {
   return `${e.message}${inner}`;
 };
 
-export const isLogCacheTransportError = (e: unknown): e is LogCacheTransportError => e instanceof Error && e.name === 'LogCacheTransportError';
+export const isLogCacheTransportError = (e: unknown): e is LogCacheTransportError =>
+  e instanceof Error && e.name === 'LogCacheTransportError';

@@ -30,13 +30,30 @@ export interface MetricSourceOptions {
  * client: GAUGE reads of the whole window, paged; the autoscaler's exact PromQL queries, turned
  * into samples (a malformed vector fails the call, contracts §4.6).
  */
-export const createMetricSources = (client: Pick<LogCacheClient, 'readAll' | 'promQl'>, options: MetricSourceOptions) => ({
+export const createMetricSources = (
+  client: Pick<LogCacheClient, 'readAll' | 'promQl'>,
+  options: MetricSourceOptions,
+) => ({
   readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint): Observable<ReadResult> =>
-    fromAbortable((signal) => client.readAll(appId, { startTime, endTime, envelopeTypes: ['GAUGE'], nameFilter, limit: options.readLimit, signal })),
+    fromAbortable((signal) =>
+      client.readAll(appId, {
+        startTime,
+        endTime,
+        envelopeTypes: ['GAUGE'],
+        nameFilter,
+        limit: options.readLimit,
+        signal,
+      }),
+    ),
   queryPromQl: (appId: string, metricType: string, atNs: bigint): Observable<InstanceSample[]> =>
     fromAbortable(async (signal) => {
-      if (!isPromQlMetric(metricType)) throw new TypeError(`${metricType} is not a PromQL metric type (throughput, responsetime)`);
-      const body = await client.promQl(promQlQuery(metricType, appId, options.promQlWindowSecs), promQlTime(atNs), signal);
+      if (!isPromQlMetric(metricType))
+        throw new TypeError(`${metricType} is not a PromQL metric type (throughput, responsetime)`);
+      const body = await client.promQl(
+        promQlQuery(metricType, appId, options.promQlWindowSecs),
+        promQlTime(atNs),
+        signal,
+      );
       return samplesFromPromQl(body, appId, metricType, atNs);
     }),
 });

@@ -12,7 +12,11 @@ type ReadPage = (sourceId: string, options: ReadOptions) => Promise<ReadResponse
  * timestamps), so the next page starts at the last timestamp + 1. Stops at a short page or when
  * the window is exhausted. Rejected envelopes keep their position in the overall sequence.
  */
-export const readAllPages = async (readPage: ReadPage, sourceId: string, options: ReadOptions): Promise<ReadResponse> => {
+export const readAllPages = async (
+  readPage: ReadPage,
+  sourceId: string,
+  options: ReadOptions,
+): Promise<ReadResponse> => {
   const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(options.limit ?? MAX_PAGE_SIZE)));
   const envelopes: ReadResponse['envelopes'] = [];
   const rejected: ReadResponse['rejected'] = [];
@@ -30,7 +34,10 @@ export const readAllPages = async (readPage: ReadPage, sourceId: string, options
     if (last === undefined || last < start) {
       // Without a readable timestamp at or after `start` there is no safe next page: say so rather
       // than loop or silently stop.
-      rejected.push({ index: seen, reason: `paging stopped at start_time ${start}: a full page had no envelope timestamp at or after it` });
+      rejected.push({
+        index: seen,
+        reason: `paging stopped at start_time ${start}: a full page had no envelope timestamp at or after it`,
+      });
       break;
     }
     start = last + 1n;

@@ -11,7 +11,8 @@ export interface Semaphore {
 }
 
 export const createSemaphore = (limit: number): Semaphore => {
-  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
   let held = 0;
   const queue: Array<() => void> = [];
 

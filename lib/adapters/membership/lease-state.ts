@@ -33,7 +33,11 @@ export interface Heartbeat {
 
 export const initialLeaseState: LeaseState = { members: [], holdUntil: 0 };
 
-export const afterHeartbeat = (state: LeaseState, beat: Heartbeat, timing: { readonly ttlMs: number; readonly holdOffMs: number }): LeaseState => {
+export const afterHeartbeat = (
+  state: LeaseState,
+  beat: Heartbeat,
+  timing: { readonly ttlMs: number; readonly holdOffMs: number },
+): LeaseState => {
   // The lease continued only if the renewal landed before the old one could have expired;
   // otherwise others may already own our apps and we start again behind a hold-off.
   const continued = state.validUntil !== undefined && beat.doneAt < state.validUntil;

@@ -19,20 +19,23 @@ export const MEMBERS_TABLE = 'eventgenerator_members';
 
 /** Our own table, so the service may create it; idempotent. */
 export const applyMembershipSchema = async (sql: Sql): Promise<void> => {
-  await sql.unsafe(`CREATE TABLE IF NOT EXISTS ${MEMBERS_TABLE} (
+  await sql
+    .unsafe(`CREATE TABLE IF NOT EXISTS ${MEMBERS_TABLE} (
       member_id text PRIMARY KEY,
       started_at timestamptz,
       heartbeat_at timestamptz NOT NULL,
       expires_at timestamptz NOT NULL,
       info jsonb
-    )`).catch((err: { code?: string }) => {
-    // Two instances starting together may race on CREATE; the loser's error is harmless.
-    if (err.code !== '42P07' && err.code !== '23505') throw err;
-  });
+    )`)
+    .catch((err: { code?: string }) => {
+      // Two instances starting together may race on CREATE; the loser's error is harmless.
+      if (err.code !== '42P07' && err.code !== '23505') throw err;
+    });
 };
 
 const checkTtl = (ttlMs: number): void => {
-  if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`lease ttl must be a positive whole number of ms, got ${ttlMs}`);
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+    throw new RangeError(`lease ttl must be a positive whole number of ms, got ${ttlMs}`);
 };
 
 export const createLeaseStore = (sql: Sql): LeaseStore => ({
@@ -53,12 +56,15 @@ export const createLeaseStore = (sql: Sql): LeaseStore => ({
     await sql`DELETE FROM eventgenerator_members WHERE member_id = ${memberId}`;
   },
   async liveMembers() {
-    const rows = await sql<{ member_id: string }[]>`SELECT member_id FROM eventgenerator_members WHERE expires_at > now()`;
+    const rows = await sql<
+      { member_id: string }[]
+    >`SELECT member_id FROM eventgenerator_members WHERE expires_at > now()`;
     // Sorted here rather than by ORDER BY so the order never depends on the database's collation.
     return rows.map((r) => r.member_id).sort();
   },
   async pruneExpired(graceMs) {
-    const rows = await sql`DELETE FROM eventgenerator_members WHERE expires_at < now() - ${graceMs}::integer * interval '1 millisecond' RETURNING member_id`;
+    const rows =
+      await sql`DELETE FROM eventgenerator_members WHERE expires_at < now() - ${graceMs}::integer * interval '1 millisecond' RETURNING member_id`;
     return rows.length;
   },
 });

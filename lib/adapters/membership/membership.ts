@@ -1,4 +1,23 @@
-import { Subject, catchError, concatWith, defer, distinctUntilChanged, exhaustMap, filter, map, merge, of, scan, shareReplay, switchMap, takeUntil, tap, timeout, timer, firstValueFrom } from 'rxjs';
+import {
+  Subject,
+  catchError,
+  concatWith,
+  defer,
+  distinctUntilChanged,
+  exhaustMap,
+  filter,
+  map,
+  merge,
+  of,
+  scan,
+  shareReplay,
+  switchMap,
+  takeUntil,
+  tap,
+  timeout,
+  timer,
+  firstValueFrom,
+} from 'rxjs';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import { nowNs } from '../../core/time/ns.ts';
@@ -49,7 +68,9 @@ export const createMembership = (options: MembershipOptions): Membership => {
   const { store, memberId, ttlMs, heartbeatMs, scheduler, logger } = options;
   const holdOffMs = options.holdOffMs ?? ttlMs;
   if (!(heartbeatMs > 0 && heartbeatMs < ttlMs)) {
-    throw new RangeError(`membership heartbeat (${heartbeatMs} ms) must be positive and shorter than the lease ttl (${ttlMs} ms)`);
+    throw new RangeError(
+      `membership heartbeat (${heartbeatMs} ms) must be positive and shorter than the lease ttl (${ttlMs} ms)`,
+    );
   }
   const log = logger.child({ component: 'membership', memberId });
   const stop$ = new Subject<void>();
@@ -66,7 +87,11 @@ export const createMembership = (options: MembershipOptions): Membership => {
 
   const heartbeat = async (): Promise<Heartbeat> => {
     if (beats++ % PRUNE_EVERY_BEATS === 0) {
-      await store.pruneExpired(PRUNE_GRACE_MS).catch((err: Error) => log.warn({ err }, `could not prune expired leases (${err.message}); they are ignored anyway`));
+      await store
+        .pruneExpired(PRUNE_GRACE_MS)
+        .catch((err: Error) =>
+          log.warn({ err }, `could not prune expired leases (${err.message}); they are ignored anyway`),
+        );
     }
     const sentAt = scheduler.now();
     await store.renew(memberId, ttlMs, options.info);
@@ -100,20 +125,36 @@ export const createMembership = (options: MembershipOptions): Membership => {
   };
 
   const outcome$: Observable<BeatOutcome> = timer(0, heartbeatMs, scheduler).pipe(
-    exhaustMap(() => defer(() => track(heartbeat())).pipe(
-      timeout({ first: ttlMs, scheduler }),
-      map((beat): BeatOutcome => ({ ok: true, beat })),
-      catchError((err: Error) => of<BeatOutcome>({ ok: false, err })),
-    )),
+    exhaustMap(() =>
+      defer(() => track(heartbeat())).pipe(
+        timeout({ first: ttlMs, scheduler }),
+        map((beat): BeatOutcome => ({ ok: true, beat })),
+        catchError((err: Error) => of<BeatOutcome>({ ok: false, err })),
+      ),
+    ),
   );
 
-  const stoppedView = (): MembershipView => ({ self: memberId, members: [], phase: 'stopped', settledAt: nowNs(scheduler), owns: () => false });
+  const stoppedView = (): MembershipView => ({
+    self: memberId,
+    members: [],
+    phase: 'stopped',
+    settledAt: nowNs(scheduler),
+    owns: () => false,
+  });
 
   const live$ = outcome$.pipe(
-    tap((o) => { if (!o.ok) log.warn({ err: o.err }, `lease heartbeat failed (${o.err.message}); apps are kept only until the lease runs out`); }),
+    tap((o) => {
+      if (!o.ok)
+        log.warn(
+          { err: o.err },
+          `lease heartbeat failed (${o.err.message}); apps are kept only until the lease runs out`,
+        );
+    }),
     filter((o): o is Extract<BeatOutcome, { ok: true }> => o.ok),
     scan((state, o) => afterHeartbeat(state, o.beat, { ttlMs, holdOffMs }), initialLeaseState),
-    tap((state) => { lease = state; }),
+    tap((state) => {
+      lease = state;
+    }),
     // switchMap: a newer lease state replaces the expiry and hold-off timers of the previous one.
     switchMap((state) => {
       const now = scheduler.now();
@@ -129,7 +170,9 @@ export const createMembership = (options: MembershipOptions): Membership => {
     concatWith(defer(() => of(stoppedView()))),
   );
   // Heartbeats start with the first subscriber and go on for every later one until stop().
-  const view$ = defer(() => (stopped ? of(stoppedView()) : live$)).pipe(shareReplay({ bufferSize: 1, refCount: false }));
+  const view$ = defer(() => (stopped ? of(stoppedView()) : live$)).pipe(
+    shareReplay({ bufferSize: 1, refCount: false }),
+  );
 
   return {
     view$,
@@ -144,7 +187,10 @@ export const createMembership = (options: MembershipOptions): Membership => {
         await store.leave(memberId);
         log.info('left the membership; survivors take over at their next heartbeat');
       } catch (err) {
-        log.warn({ err }, `could not remove the lease (${(err as Error).message}); survivors take over once it expires (within ${ttlMs} ms)`);
+        log.warn(
+          { err },
+          `could not remove the lease (${(err as Error).message}); survivors take over once it expires (within ${ttlMs} ms)`,
+        );
       }
     },
   };
@@ -152,8 +198,11 @@ export const createMembership = (options: MembershipOptions): Membership => {
 
 const describe = (view: MembershipView): string => {
   switch (view.phase) {
-    case 'lapsed': return 'lease not renewed in time: owning no apps until it is renewed';
-    case 'holding': return 'lease (re)started while others are live: owning no apps until they have seen it';
-    default: return `owning the rendezvous share of ${view.members.length} live member(s)`;
+    case 'lapsed':
+      return 'lease not renewed in time: owning no apps until it is renewed';
+    case 'holding':
+      return 'lease (re)started while others are live: owning no apps until they have seen it';
+    default:
+      return `owning the rendezvous share of ${view.members.length} live member(s)`;
   }
 };

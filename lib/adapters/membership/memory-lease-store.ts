@@ -9,7 +9,8 @@ export const createMemoryLeaseStore = (scheduler: SchedulerLike): LeaseStore => 
   const leases = new Map<string, { expiresAt: number; info?: Readonly<Record<string, unknown>> }>();
   return {
     async renew(memberId, ttlMs, info) {
-      if (!Number.isInteger(ttlMs) || ttlMs <= 0) throw new RangeError(`lease ttl must be a positive whole number of ms, got ${ttlMs}`);
+      if (!Number.isInteger(ttlMs) || ttlMs <= 0)
+        throw new RangeError(`lease ttl must be a positive whole number of ms, got ${ttlMs}`);
       leases.set(memberId, { expiresAt: scheduler.now() + ttlMs, info: info ?? leases.get(memberId)?.info });
     },
     async leave(memberId) {
@@ -17,7 +18,10 @@ export const createMemoryLeaseStore = (scheduler: SchedulerLike): LeaseStore => 
     },
     async liveMembers() {
       const now = scheduler.now();
-      return [...leases].filter(([, lease]) => lease.expiresAt > now).map(([id]) => id).sort();
+      return [...leases]
+        .filter(([, lease]) => lease.expiresAt > now)
+        .map(([id]) => id)
+        .sort();
     },
     async pruneExpired(graceMs) {
       const before = scheduler.now() - graceMs;

@@ -28,7 +28,13 @@ export const createStaticMembership = (
     async stop() {
       if (stopped) return;
       stopped = true;
-      view$.next({ self: String(instanceIndex), members: [], phase: 'stopped', settledAt: nowNs(scheduler), owns: () => false });
+      view$.next({
+        self: String(instanceIndex),
+        members: [],
+        phase: 'stopped',
+        settledAt: nowNs(scheduler),
+        owns: () => false,
+      });
       view$.complete();
     },
   };

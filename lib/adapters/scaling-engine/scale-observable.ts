@@ -7,18 +7,20 @@ import type { ScalingEngineClient } from './scaling-engine-client.ts';
  * The client as the evaluation pipeline's `scale` dependency: lazy (one call per subscription),
  * one reply then complete, and unsubscribing aborts the request.
  */
-export const scaleObservable = (client: Pick<ScalingEngineClient, 'scale'>) => (trigger: Trigger): Observable<ScaleReply> =>
-  new Observable<ScaleReply>((subscriber) => {
-    const abort = new AbortController();
-    client.scale(trigger, abort.signal).then(
-      (reply) => {
-        subscriber.next(reply);
-        subscriber.complete();
-      },
-      (err: unknown) => {
-        subscriber.next({ ok: false, error: `request failed: ${err instanceof Error ? err.message : String(err)}` });
-        subscriber.complete();
-      },
-    );
-    return () => abort.abort();
-  });
+export const scaleObservable =
+  (client: Pick<ScalingEngineClient, 'scale'>) =>
+  (trigger: Trigger): Observable<ScaleReply> =>
+    new Observable<ScaleReply>((subscriber) => {
+      const abort = new AbortController();
+      client.scale(trigger, abort.signal).then(
+        (reply) => {
+          subscriber.next(reply);
+          subscriber.complete();
+        },
+        (err: unknown) => {
+          subscriber.next({ ok: false, error: `request failed: ${err instanceof Error ? err.message : String(err)}` });
+          subscriber.complete();
+        },
+      );
+      return () => abort.abort();
+    });

@@ -42,9 +42,13 @@ const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): s
  */
 export const createScalingEngineClient = (options: ScalingEngineClientOptions): ScalingEngineClient => {
   const base = options.url.replace(/\/+$/, '');
-  const tls = options.tls && (options.tls.certFile || options.tls.keyFile || options.tls.caFile)
-    ? createTlsFetch(options.tls, { ...(options.now ? { now: options.now } : {}), ...(options.logger ? { logger: options.logger } : {}) })
-    : undefined;
+  const tls =
+    options.tls && (options.tls.certFile || options.tls.keyFile || options.tls.caFile)
+      ? createTlsFetch(options.tls, {
+          ...(options.now ? { now: options.now } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        })
+      : undefined;
   const http = ky.create({
     timeout: options.timeoutMs,
     // The per-attempt timeout alone would give the body read a second full allowance.
@@ -63,7 +67,8 @@ export const createScalingEngineClient = (options: ScalingEngineClientOptions): 
         const response = await reply;
         // Reading through ky keeps the body read inside the same time budget.
         const text = await reply.text();
-        if (response.status !== 200) return { ok: false, status: response.status, error: `got ${response.status} when sending trigger alarm` };
+        if (response.status !== 200)
+          return { ok: false, status: response.status, error: `got ${response.status} when sending trigger alarm` };
         return parseScaleReply(response.status, text);
       } catch (err) {
         const error = describeError(err, options.timeoutMs, signal);

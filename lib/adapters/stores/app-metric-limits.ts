@@ -8,10 +8,16 @@ export const unstorableReason = (m: AppMetric): string | undefined => {
   if (m.appId.length === 0) return 'app_id is empty';
   if (m.appId.length > APP_METRIC_LIMITS.appId) return `app_id longer than ${APP_METRIC_LIMITS.appId} characters`;
   if (m.name.length === 0) return 'metric_type is empty';
-  if (m.name.length > APP_METRIC_LIMITS.metricType) return `metric_type longer than ${APP_METRIC_LIMITS.metricType} characters`;
+  if (m.name.length > APP_METRIC_LIMITS.metricType)
+    return `metric_type longer than ${APP_METRIC_LIMITS.metricType} characters`;
   if (m.unit.length > APP_METRIC_LIMITS.unit) return `unit longer than ${APP_METRIC_LIMITS.unit} characters`;
   if (m.timestamp < -(2n ** 63n) || m.timestamp >= 2n ** 63n) return 'timestamp outside int64';
-  if (m.value.includes('\u0000') || m.appId.includes('\u0000') || m.name.includes('\u0000') || m.unit.includes('\u0000')) {
+  if (
+    m.value.includes('\u0000') ||
+    m.appId.includes('\u0000') ||
+    m.name.includes('\u0000') ||
+    m.unit.includes('\u0000')
+  ) {
     return 'text contains a NUL character';
   }
   return undefined;

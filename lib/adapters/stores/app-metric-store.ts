@@ -54,7 +54,11 @@ export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): 
   // Bisects a batch the database refused for a row-level reason, so one bad row costs only itself.
   const saveIsolating = async (rows: readonly AppMetric[], rejected: RejectedMetric[]): Promise<number> => {
     try {
-      await withDeadline(sql.begin((tx) => insert(tx, rows)), saveDeadlineMs, `saving ${rows.length} app metrics`);
+      await withDeadline(
+        sql.begin((tx) => insert(tx, rows)),
+        saveDeadlineMs,
+        `saving ${rows.length} app metrics`,
+      );
       return rows.length;
     } catch (err) {
       if (!isRowError(err)) throw err;
@@ -83,12 +87,22 @@ export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): 
     async retrieve(appId, metricType, start, end, order) {
       const upper = end < 0n ? options.now() : end;
       const direction = order === 'DESC' ? sql`DESC` : sql`ASC`;
-      const rows = await withDeadline(sql<{ app_id: string; metric_type: string; value: string | null; unit: string; timestamp: bigint }[]>`
+      const rows = await withDeadline(
+        sql<{ app_id: string; metric_type: string; value: string | null; unit: string; timestamp: bigint }[]>`
         SELECT app_id, metric_type, value, unit, "timestamp" FROM app_metric
         WHERE app_id = ${appId} AND metric_type = ${metricType}
           AND "timestamp" >= ${start.toString()} AND "timestamp" <= ${upper.toString()}
-        ORDER BY "timestamp" ${direction}`, retrieveDeadlineMs, 'reading app metrics');
-      return rows.map((r) => ({ appId: r.app_id, name: r.metric_type, value: r.value ?? '', unit: r.unit, timestamp: BigInt(r.timestamp) }));
+        ORDER BY "timestamp" ${direction}`,
+        retrieveDeadlineMs,
+        'reading app metrics',
+      );
+      return rows.map((r) => ({
+        appId: r.app_id,
+        name: r.metric_type,
+        value: r.value ?? '',
+        unit: r.unit,
+        timestamp: BigInt(r.timestamp),
+      }));
     },
 
     async prune(before) {

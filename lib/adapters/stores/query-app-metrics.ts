@@ -18,7 +18,13 @@ export interface QueryAppMetricsDeps {
  */
 export const createQueryAppMetrics = (deps: QueryAppMetricsDeps): QueryAppMetrics => {
   const upperOf = (end: bigint) => (end < 0n ? deps.now() : end);
-  const fromCache = (appId: string, metricType: string, start: bigint, upper: bigint, order: SortOrder): AppMetric[] | undefined => {
+  const fromCache = (
+    appId: string,
+    metricType: string,
+    start: bigint,
+    upper: bigint,
+    order: SortOrder,
+  ): AppMetric[] | undefined => {
     // The cache bound is exclusive, the reader's is inclusive.
     const found = deps.cache.query(appId, start, upper + 1n, metricType);
     if (!found?.hit) return undefined;
@@ -30,6 +36,7 @@ export const createQueryAppMetrics = (deps: QueryAppMetricsDeps): QueryAppMetric
       const rows = fromCache(appId, metricType, start, upper, order);
       return rows ? of(rows) : from(deps.store.retrieve(appId, metricType, start, upper, order));
     });
-  const cached: NonNullable<QueryAppMetrics['cached']> = (appId, metricType, start, end, order) => fromCache(appId, metricType, start, upperOf(end), order);
+  const cached: NonNullable<QueryAppMetrics['cached']> = (appId, metricType, start, end, order) =>
+    fromCache(appId, metricType, start, upperOf(end), order);
   return Object.assign(query, { cached });
 };

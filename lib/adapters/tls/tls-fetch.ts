@@ -21,14 +21,19 @@ export interface TlsFetch {
 /** CF rotates instance identity certificates; the anchor reloads when one expires within 5 minutes (§6.1). */
 const RELOAD_LEAD_MS = 5 * 60_000;
 
-interface Loaded { readonly agent: Agent; readonly expiresAtMs: number }
+interface Loaded {
+  readonly agent: Agent;
+  readonly expiresAtMs: number;
+}
 
 const read = (path: string | undefined, what: string): Buffer | undefined => {
   if (!path) return undefined;
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw new Error(`cannot read TLS ${what} file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new Error(`cannot read TLS ${what} file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 };
 
@@ -37,7 +42,11 @@ const load = (files: TlsFiles): Loaded => {
   const key = read(files.keyFile, 'key');
   const ca = read(files.caFile, 'CA');
   const expiresAtMs = cert ? new X509Certificate(cert).validToDate.getTime() : Number.POSITIVE_INFINITY;
-  const connect = { ...(cert && key ? { cert, key } : {}), ...(ca ? { ca } : {}), rejectUnauthorized: files.skipSslValidation !== true };
+  const connect = {
+    ...(cert && key ? { cert, key } : {}),
+    ...(ca ? { ca } : {}),
+    rejectUnauthorized: files.skipSslValidation !== true,
+  };
   return { agent: new Agent({ connect }), expiresAtMs };
 };
 
@@ -47,8 +56,12 @@ const load = (files: TlsFiles): Loaded => {
  * scaling-engine and log-cache clients. Files are read at creation, so a missing file fails
  * startup with its path in the message.
  */
-export const createTlsFetch = (files: TlsFiles, options: { readonly now?: () => number; readonly logger?: Logger } = {}): TlsFetch => {
-  if (Boolean(files.certFile) !== Boolean(files.keyFile)) throw new Error('TLS client certificate needs both a cert file and a key file');
+export const createTlsFetch = (
+  files: TlsFiles,
+  options: { readonly now?: () => number; readonly logger?: Logger } = {},
+): TlsFetch => {
+  if (Boolean(files.certFile) !== Boolean(files.keyFile))
+    throw new Error('TLS client certificate needs both a cert file and a key file');
   const now = options.now ?? Date.now;
   let current = load(files);
 
@@ -58,9 +71,15 @@ export const createTlsFetch = (files: TlsFiles, options: { readonly now?: () => 
       const previous = current;
       current = load(files);
       void previous.agent.close().catch(() => undefined);
-      options.logger?.info({ certFile: files.certFile, expiresAt: new Date(current.expiresAtMs).toISOString() }, 'client certificate reloaded: the previous one expires within 5 minutes');
+      options.logger?.info(
+        { certFile: files.certFile, expiresAt: new Date(current.expiresAtMs).toISOString() },
+        'client certificate reloaded: the previous one expires within 5 minutes',
+      );
     } catch (err) {
-      options.logger?.warn({ err, certFile: files.certFile }, 'client certificate reload failed; keeping the loaded one');
+      options.logger?.warn(
+        { err, certFile: files.certFile },
+        'client certificate reload failed; keeping the loaded one',
+      );
     }
     return current;
   };

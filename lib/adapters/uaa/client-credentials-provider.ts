@@ -35,7 +35,10 @@ export const createClientCredentialsProvider = (options: ClientCredentialsOption
     const reply = await postTokenRequest({
       tokenUrl,
       basicAuth: { id: options.clientId, secret: options.clientSecret },
-      form: [['client_id', options.clientId], ['grant_type', 'client_credentials']],
+      form: [
+        ['client_id', options.clientId],
+        ['grant_type', 'client_credentials'],
+      ],
       timeoutMs: options.timeoutMs ?? 5_000,
       fetch: options.fetch,
     });
@@ -44,19 +47,28 @@ export const createClientCredentialsProvider = (options: ClientCredentialsOption
       const description = stringField(reply.body, 'error_description');
       const why = error === undefined ? '' : `: ${error}${description === undefined ? '' : ` - ${description}`}`;
       throw new TokenRequestError(`unexpected status code from Oauth2 server ${reply.status}${why}`, {
-        tokenUrl: logUrl, status: reply.status, ...(error === undefined ? {} : { uaaError: error }),
+        tokenUrl: logUrl,
+        status: reply.status,
+        ...(error === undefined ? {} : { uaaError: error }),
       });
     }
     if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {
-      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, { tokenUrl: logUrl, status: 200 });
+      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, {
+        tokenUrl: logUrl,
+        status: 200,
+      });
     }
     const accessToken = stringField(reply.body, 'access_token');
-    if (!accessToken) throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
+    if (!accessToken)
+      throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
     // UAA always names the type; `bearer` is what it would say if a proxy dropped the field.
     const tokenType = stringField(reply.body, 'token_type') || 'bearer';
     const expiresIn = Math.floor(numberField(reply.body, 'expires_in') ?? 0);
     options.logger?.debug({ tokenUrl: logUrl, expiresIn }, 'fetched a client-credentials token from UAA');
-    return { header: `${tokenType} ${accessToken}`, validUntil: expiresIn > 0 ? validUntil(fetchedAt, expiresIn) : undefined };
+    return {
+      header: `${tokenType} ${accessToken}`,
+      validUntil: expiresIn > 0 ? validUntil(fetchedAt, expiresIn) : undefined,
+    };
   };
 
   return createTokenCache({ now: options.now, fetchToken });

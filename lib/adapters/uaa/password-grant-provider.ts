@@ -37,25 +37,42 @@ export const createPasswordGrantProvider = (options: PasswordGrantOptions): Toke
     const reply = await postTokenRequest({
       tokenUrl,
       basicAuth: { id: clientId, secret: options.clientSecret ?? '' },
-      form: [['grant_type', 'password'], ['username', options.username], ['password', options.password]],
+      form: [
+        ['grant_type', 'password'],
+        ['username', options.username],
+        ['password', options.password],
+      ],
       timeoutMs: options.timeoutMs ?? 10_000,
       fetch: options.fetch,
     });
     if (reply.status !== 200) {
       const error = stringField(reply.body, 'error');
       const description = stringField(reply.body, 'error_description') ?? '';
-      const detail = error === undefined
-        ? `token request failed with status ${reply.status}`
-        : `token request failed with status ${reply.status}: ${error} - ${description}`;
-      throw new TokenRequestError(detail, { tokenUrl: logUrl, status: reply.status, ...(error === undefined ? {} : { uaaError: error }) });
+      const detail =
+        error === undefined
+          ? `token request failed with status ${reply.status}`
+          : `token request failed with status ${reply.status}: ${error} - ${description}`;
+      throw new TokenRequestError(detail, {
+        tokenUrl: logUrl,
+        status: reply.status,
+        ...(error === undefined ? {} : { uaaError: error }),
+      });
     }
     if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {
-      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, { tokenUrl: logUrl, status: 200 });
+      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, {
+        tokenUrl: logUrl,
+        status: 200,
+      });
     }
     const accessToken = stringField(reply.body, 'access_token');
-    if (!accessToken) throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
+    if (!accessToken)
+      throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
     const expiresIn = Math.floor(numberField(reply.body, 'expires_in') ?? 0);
-    if (expiresIn <= 0) throw new TokenRequestError(`token response contained invalid expires_in: ${expiresIn}`, { tokenUrl: logUrl, status: 200 });
+    if (expiresIn <= 0)
+      throw new TokenRequestError(`token response contained invalid expires_in: ${expiresIn}`, {
+        tokenUrl: logUrl,
+        status: 200,
+      });
     options.logger?.debug({ tokenUrl: logUrl, expiresIn }, 'fetched a password-grant token from UAA');
     return { header: `Bearer ${accessToken}`, validUntil: validUntil(fetchedAt, expiresIn) };
   };

@@ -26,7 +26,11 @@ export const postTokenRequest = async (request: {
   try {
     const response = await ky.post(request.tokenUrl, {
       body,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Basic ${credentials}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        authorization: `Basic ${credentials}`,
+      },
       timeout: request.timeoutMs,
       retry: 0,
       throwHttpErrors: false,
@@ -42,7 +46,10 @@ export const postTokenRequest = async (request: {
     return { status: response.status, body: parsed, text };
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new TokenRequestError(`POST ${redactUrl(request.tokenUrl)} failed: ${reason}`, { tokenUrl: redactUrl(request.tokenUrl), cause });
+    throw new TokenRequestError(`POST ${redactUrl(request.tokenUrl)} failed: ${reason}`, {
+      tokenUrl: redactUrl(request.tokenUrl),
+      cause,
+    });
   }
 };
 

@@ -12,7 +12,10 @@ export interface FetchedToken {
  * flight share it (the double-checked refresh of contracts §9.2, S143). A failed fetch is not
  * cached, so the next call tries again.
  */
-export const createTokenCache = (deps: { now: () => bigint; fetchToken: () => Promise<FetchedToken> }): TokenProvider => {
+export const createTokenCache = (deps: {
+  now: () => bigint;
+  fetchToken: () => Promise<FetchedToken>;
+}): TokenProvider => {
   let current: FetchedToken | undefined;
   let inflight: Promise<string> | undefined;
 
@@ -23,8 +26,15 @@ export const createTokenCache = (deps: { now: () => bigint; fetchToken: () => Pr
     token: () => {
       if (usable(current)) return Promise.resolve(current.header);
       inflight ??= deps.fetchToken().then(
-        (fetched) => { current = fetched; inflight = undefined; return fetched.header; },
-        (err: unknown) => { inflight = undefined; throw err; },
+        (fetched) => {
+          current = fetched;
+          inflight = undefined;
+          return fetched.header;
+        },
+        (err: unknown) => {
+          inflight = undefined;
+          throw err;
+        },
       );
       return inflight;
     },

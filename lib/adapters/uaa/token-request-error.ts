@@ -19,4 +19,5 @@ export class TokenRequestError extends Error {
   }
 }
 
-export const isTokenRequestError = (e: unknown): e is TokenRequestError => e instanceof Error && e.name === 'TokenRequestError';
+export const isTokenRequestError = (e: unknown): e is TokenRequestError =>
+  e instanceof Error && e.name === 'TokenRequestError';

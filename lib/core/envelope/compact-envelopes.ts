@@ -25,7 +25,10 @@ export const compactEnvelopes = (envelopes: readonly Envelope[]): Envelope[] => 
     const { sourceId, instanceId } = envelope;
     const key = `${sourceId.length}:${sourceId}${instanceId.length}:${instanceId}${envelope.timestamp}`;
     const existing = merged.get(key);
-    merged.set(key, existing === undefined ? envelope : { ...existing, gauge: { ...existing.gauge, ...envelope.gauge } });
+    merged.set(
+      key,
+      existing === undefined ? envelope : { ...existing, gauge: { ...existing.gauge, ...envelope.gauge } },
+    );
   }
   return [...merged.values()];
 };

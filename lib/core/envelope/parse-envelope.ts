@@ -3,7 +3,9 @@ import { createCommonEnvelopeReader } from './read-common-envelope.ts';
 import { field, isWireObject, readDouble, readInt64, readUint64 } from './wire-values.ts';
 import type { Wire } from './wire-values.ts';
 
-export type ParseResult = { readonly ok: true; readonly envelope: Envelope } | { readonly ok: false; readonly reason: string };
+export type ParseResult =
+  | { readonly ok: true; readonly envelope: Envelope }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * Reads one loggregator v2 envelope from its protobuf-JSON form (logcache-wire.md §2).
@@ -69,7 +71,8 @@ const readEnvelope = (raw: unknown): ParseResult => {
     const tags = readTags(field(raw, 'tags'));
     const kinds = MESSAGE_KINDS.filter((kind) => !isAbsent(field(raw, kind)));
     const [kind] = kinds;
-    if (kind === undefined) return reject('envelope carries no message (expected one of log, counter, gauge, timer, event)');
+    if (kind === undefined)
+      return reject('envelope carries no message (expected one of log, counter, gauge, timer, event)');
     if (kinds.length > 1) return reject(`envelope carries more than one message (${kinds.join(', ')})`);
     return { ok: true, envelope: { timestamp, sourceId, instanceId, tags, ...readMessage(kind, field(raw, kind)) } };
   } catch (err) {
@@ -101,11 +104,15 @@ const readTags = (value: unknown): Readonly<Record<string, string>> => {
   if (isAbsent(value)) return {};
   if (!isWireObject(value)) return fail(`tags is not an object (got ${describe(value)})`);
   const entries = Object.entries(value).map(([key, tag]) =>
-    typeof tag === 'string' ? [key, tag] : fail(`tag ${quote(key)} is not a string (got ${describe(tag)})`));
+    typeof tag === 'string' ? [key, tag] : fail(`tag ${quote(key)} is not a string (got ${describe(tag)})`),
+  );
   return Object.fromEntries(entries);
 };
 
-const readMessage = (kind: (typeof MESSAGE_KINDS)[number], value: unknown): Pick<Envelope, 'gauge' | 'timer' | 'counter'> => {
+const readMessage = (
+  kind: (typeof MESSAGE_KINDS)[number],
+  value: unknown,
+): Pick<Envelope, 'gauge' | 'timer' | 'counter'> => {
   if (!isWireObject(value)) return fail(`${kind} is not an object (got ${describe(value)})`);
   if (kind === 'gauge') return { gauge: readGauge(value) };
   if (kind === 'timer') return { timer: readTimer(value) };
@@ -128,7 +135,8 @@ const readGauge = (gauge: Wire): Readonly<Record<string, GaugeValue>> => {
 const readGaugeValue = (name: string, metric: unknown): GaugeValue => {
   if (!isWireObject(metric)) return fail(`gauge metric ${quote(name)} is not an object (got ${describe(metric)})`);
   const unit = field(metric, 'unit');
-  if (!isAbsent(unit) && typeof unit !== 'string') return fail(`gauge metric ${quote(name)} unit is not a string (got ${describe(unit)})`);
+  if (!isAbsent(unit) && typeof unit !== 'string')
+    return fail(`gauge metric ${quote(name)} unit is not a string (got ${describe(unit)})`);
   const raw = field(metric, 'value');
   if (isAbsent(raw)) return fail(`gauge metric ${quote(name)} has no value`);
   const value = readDouble(raw);

@@ -16,7 +16,9 @@ import { parseEnvelope } from './parse-envelope.ts';
  * @param onRejected called once per dropped item; a reporter that throws is ignored rather than
  *   allowed to end the stream.
  */
-export const parseEnvelopes = (onRejected: (reason: string, raw: unknown) => void): OperatorFunction<unknown, Envelope> =>
+export const parseEnvelopes = (
+  onRejected: (reason: string, raw: unknown) => void,
+): OperatorFunction<unknown, Envelope> =>
   pipe(
     map((raw: unknown) => {
       const result = parseEnvelope(raw);

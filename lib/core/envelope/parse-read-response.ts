@@ -18,8 +18,12 @@ export interface ReadResponse {
  * `ReadResponseError`, since treating it as "no data" would hide a peer failure.
  */
 export const parseReadResponse = (body: unknown): ReadResponse => {
-  if (!isWireObject(body)) throw new ReadResponseError(`expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`);
-  if (!Object.hasOwn(body, 'envelopes')) throw new ReadResponseError(`no "envelopes" field (keys: ${Object.keys(body).slice(0, 5).join(', ') || 'none'})`);
+  if (!isWireObject(body))
+    throw new ReadResponseError(
+      `expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`,
+    );
+  if (!Object.hasOwn(body, 'envelopes'))
+    throw new ReadResponseError(`no "envelopes" field (keys: ${Object.keys(body).slice(0, 5).join(', ') || 'none'})`);
   const batchHolder = body['envelopes'];
   if (batchHolder === null) return { envelopes: [], rejected: [] };
   if (!isWireObject(batchHolder)) throw new ReadResponseError('"envelopes" is not an object');

@@ -5,7 +5,6 @@ import { isDecimalInteger, isPlainObject, readUint64 } from './wire-values.ts';
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
-
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 
 /** An int64 in any accepted form, or `undefined` for anything the general reader must judge. */
@@ -52,7 +51,8 @@ const readGauge = (gauge: unknown, shareUnit: (unit: string) => string): Record<
   return out;
 };
 
-const readName = (value: unknown): string | undefined => (typeof value === 'string' ? value : isAbsent(value) ? '' : undefined);
+const readName = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : isAbsent(value) ? '' : undefined;
 
 /**
  * A reader for the envelope shape every producer writes: snake_case keys, int64 as strings, plain
@@ -87,7 +87,8 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
     const timestamp = readTimestamp(raw['timestamp']);
     const source = raw['source_id'];
     const instance = raw['instance_id'];
-    if (timestamp === undefined || typeof source !== 'string' || source === '' || typeof instance !== 'string') return undefined;
+    if (timestamp === undefined || typeof source !== 'string' || source === '' || typeof instance !== 'string')
+      return undefined;
     const sourceId = source === lastSourceId ? lastSourceId : (lastSourceId = source);
     let instanceId = instance;
     const rawTags = raw['tags'];
@@ -105,7 +106,12 @@ export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | unde
     const counter = raw['counter'];
     const log = raw['log'];
     const event = raw['event'];
-    const messages = (isAbsent(gauge) ? 0 : 1) + (isAbsent(timer) ? 0 : 1) + (isAbsent(counter) ? 0 : 1) + (isAbsent(log) ? 0 : 1) + (isAbsent(event) ? 0 : 1);
+    const messages =
+      (isAbsent(gauge) ? 0 : 1) +
+      (isAbsent(timer) ? 0 : 1) +
+      (isAbsent(counter) ? 0 : 1) +
+      (isAbsent(log) ? 0 : 1) +
+      (isAbsent(event) ? 0 : 1);
     if (messages !== 1) return undefined;
 
     if (!isAbsent(gauge)) {

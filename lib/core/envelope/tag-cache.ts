@@ -68,7 +68,8 @@ export const createTagCache = (maxSlots: number, perSource: number): TagCache =>
   let lastSlots: TagSlot[] | undefined;
   return {
     share(sourceId, instanceId, tags) {
-      if (last !== undefined && last.instanceId === instanceId && lastSource === sourceId && matches(last, tags)) return last;
+      if (last !== undefined && last.instanceId === instanceId && lastSource === sourceId && matches(last, tags))
+        return last;
       let slots = lastSource === sourceId ? lastSlots : bySource.get(sourceId);
       if (slots !== undefined) {
         for (const slot of slots) {

@@ -30,7 +30,9 @@ export const field = (object: Wire, protoName: string, camelName = protoName): u
 };
 
 /** Why an integer is unusable, or the integer itself. */
-export type IntegerRead = { readonly ok: true; readonly value: bigint } | { readonly ok: false; readonly problem: string };
+export type IntegerRead =
+  | { readonly ok: true; readonly value: bigint }
+  | { readonly ok: false; readonly problem: string };
 
 /** `-?[0-9]+`, checked by hand: it runs for every int64 of every envelope. */
 export const isDecimalInteger = (text: string): boolean => {
@@ -49,9 +51,11 @@ const readInteger = (value: unknown, min: bigint, max: bigint, kind: string): In
   if (typeof value === 'bigint') parsed = value;
   else if (typeof value === 'string' && isDecimalInteger(value)) parsed = BigInt(value);
   else if (typeof value === 'number') {
-    if (!Number.isInteger(value)) return { ok: false, problem: `is not an ${kind} (a fractional or non-finite number)` };
+    if (!Number.isInteger(value))
+      return { ok: false, problem: `is not an ${kind} (a fractional or non-finite number)` };
     // A JSON number beyond 2^53 was already rounded by the decoder; accepting it would invent digits.
-    if (!Number.isSafeInteger(value)) return { ok: false, problem: `is a number beyond 2^53 that has lost precision (send it as a string)` };
+    if (!Number.isSafeInteger(value))
+      return { ok: false, problem: `is a number beyond 2^53 that has lost precision (send it as a string)` };
     parsed = BigInt(value);
   } else {
     return { ok: false, problem: `is not an ${kind} (expected a decimal string or an integer)` };

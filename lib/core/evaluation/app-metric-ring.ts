@@ -22,13 +22,16 @@ export interface AppMetricRing {
  * circle, so the common case (a metric newer than all others) costs one write and no allocation.
  */
 export const createAppMetricRing = (capacity: number): AppMetricRing => {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`metric cache capacity must be a positive integer, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new RangeError(`metric cache capacity must be a positive integer, got ${capacity}`);
   const slots: (AppMetric | undefined)[] = new Array(capacity);
   let start = 0;
   let length = 0;
 
   const at = (i: number): AppMetric => slots[(start + i) % capacity]!;
-  const set = (i: number, m: AppMetric): void => { slots[(start + i) % capacity] = m; };
+  const set = (i: number, m: AppMetric): void => {
+    slots[(start + i) % capacity] = m;
+  };
 
   /** First logical index whose timestamp is greater than ts (equal timestamps keep arrival order). */
   const upperBound = (ts: bigint): number => {

@@ -10,12 +10,19 @@ export const stringify = (value: unknown): string =>
 const LONG_BARE_INTEGER = /[:[,]\s*-?\d{16,}\s*[,\]}]/;
 
 export const parse = (text: string): unknown =>
-  !LONG_BARE_INTEGER.test(text) ? JSON.parse(text) : JSON.parse(text, (_key, value, context) => {
-    if (typeof value === 'number' && !Number.isSafeInteger(value) && context.source !== undefined && /^-?\d+$/.test(context.source)) {
-      return BigInt(context.source);
-    }
-    return value;
-  });
+  !LONG_BARE_INTEGER.test(text)
+    ? JSON.parse(text)
+    : JSON.parse(text, (_key, value, context) => {
+        if (
+          typeof value === 'number' &&
+          !Number.isSafeInteger(value) &&
+          context.source !== undefined &&
+          /^-?\d+$/.test(context.source)
+        ) {
+          return BigInt(context.source);
+        }
+        return value;
+      });
 
 /** An integer literal's exact text, whether it parsed to number or bigint. */
 export const toBigInt = (value: unknown): bigint | undefined => {

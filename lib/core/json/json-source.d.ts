@@ -6,5 +6,8 @@ interface JSONReviverContext {
 
 interface JSON {
   rawJSON(text: string): unknown;
-  parse(text: string, reviver: (this: unknown, key: string, value: unknown, context: JSONReviverContext) => unknown): unknown;
+  parse(
+    text: string,
+    reviver: (this: unknown, key: string, value: unknown, context: JSONReviverContext) => unknown,
+  ): unknown;
 }

@@ -24,7 +24,12 @@ const ceilDiv = (sum: bigint, count: bigint): bigint => {
  * back to the last sample (Q11). No parsed sample gives value "" and unit "", which is still saved
  * and blocks breaches. The timestamp is the aggregation instant, not a sample time.
  */
-export const aggregateSamples = (appId: string, metricType: string, samples: readonly InstanceSample[], nowNs: bigint): AppMetric => {
+export const aggregateSamples = (
+  appId: string,
+  metricType: string,
+  samples: readonly InstanceSample[],
+  nowNs: bigint,
+): AppMetric => {
   let sum = 0n;
   let count = 0n;
   let unit: string | undefined;
@@ -36,5 +41,11 @@ export const aggregateSamples = (appId: string, metricType: string, samples: rea
     unit = sample.unit;
   }
   if (count === 0n) return { appId, name: metricType, unit: '', value: '', timestamp: nowNs };
-  return { appId, name: metricType, unit: unit ?? samples.at(-1)?.unit ?? '', value: ceilDiv(sum, count).toString(), timestamp: nowNs };
+  return {
+    appId,
+    name: metricType,
+    unit: unit ?? samples.at(-1)?.unit ?? '',
+    value: ceilDiv(sum, count).toString(),
+    timestamp: nowNs,
+  };
 };

@@ -42,7 +42,9 @@ export const containerSampleValue = (index: number, values: Float64Array, presen
       return has(present, MEMORY) ? values[MEMORY]! / BYTES_PER_MB : undefined;
     case 1: {
       const quota = values[MEMORY_QUOTA]!;
-      return !has(present, MEMORY_QUOTA) || quota === 0 ? undefined : ((has(present, MEMORY) ? values[MEMORY]! : 0) / quota) * 100;
+      return !has(present, MEMORY_QUOTA) || quota === 0
+        ? undefined
+        : ((has(present, MEMORY) ? values[MEMORY]! : 0) / quota) * 100;
     }
     case 2:
       return has(present, CPU) ? values[CPU] : undefined;
@@ -50,7 +52,9 @@ export const containerSampleValue = (index: number, values: Float64Array, presen
       return has(present, CPU_ENTITLEMENT) ? values[CPU_ENTITLEMENT] : undefined;
     case 4: {
       const quota = values[DISK_QUOTA]!;
-      return !has(present, DISK_QUOTA) || quota === 0 ? undefined : ((has(present, DISK) ? values[DISK]! : 0) / quota) * 100;
+      return !has(present, DISK_QUOTA) || quota === 0
+        ? undefined
+        : ((has(present, DISK) ? values[DISK]! : 0) / quota) * 100;
     }
     case 5:
       return has(present, DISK) ? values[DISK]! / BYTES_PER_MB : undefined;

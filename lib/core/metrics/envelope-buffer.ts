@@ -1,5 +1,13 @@
 import type { Envelope } from '../model/envelope.ts';
-import { createEnvelopeRows, envelopeAt, insertEnvelope, rowsOf, sameEnvelopeAt, sliceRows, startsEnvelope } from './envelope-rows.ts';
+import {
+  createEnvelopeRows,
+  envelopeAt,
+  insertEnvelope,
+  rowsOf,
+  sameEnvelopeAt,
+  sliceRows,
+  startsEnvelope,
+} from './envelope-rows.ts';
 import type { EnvelopeRows } from './envelope-rows.ts';
 import { sameEnvelope } from './same-envelope.ts';
 import { coarseOf, fineOf, isBefore } from './split-timestamp.ts';
@@ -36,7 +44,8 @@ export interface EnvelopeBuffer {
 const NO_ROWS = createEnvelopeRows();
 
 export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
-  if (!Number.isInteger(maxSize) || maxSize < 1) throw new RangeError(`envelope buffer size must be a positive integer, got ${maxSize}`);
+  if (!Number.isInteger(maxSize) || maxSize < 1)
+    throw new RangeError(`envelope buffer size must be a positive integer, got ${maxSize}`);
   let rows = NO_ROWS;
   let start = 0; // rows before `start` are dead; dropping the oldest only moves it
   let live = 0; // envelopes in the live rows

@@ -25,12 +25,22 @@ export interface EnvelopeRows {
   readonly interner: RowInterner;
 }
 
-export const createEnvelopeRows = (interner: RowInterner = createRowInterner()): EnvelopeRows =>
-  ({ coarse: [], fine: [], key: [], value: [], interner });
+export const createEnvelopeRows = (interner: RowInterner = createRowInterner()): EnvelopeRows => ({
+  coarse: [],
+  fine: [],
+  key: [],
+  value: [],
+  interner,
+});
 
 /** The rows from `from` on, in fresh arrays (to let go of a dead prefix). */
-export const sliceRows = (rows: EnvelopeRows, from: number): EnvelopeRows =>
-  ({ coarse: rows.coarse.slice(from), fine: rows.fine.slice(from), key: rows.key.slice(from), value: rows.value.slice(from), interner: rows.interner });
+export const sliceRows = (rows: EnvelopeRows, from: number): EnvelopeRows => ({
+  coarse: rows.coarse.slice(from),
+  fine: rows.fine.slice(from),
+  key: rows.key.slice(from),
+  value: rows.value.slice(from),
+  interner: rows.interner,
+});
 
 /** Whether row `i` starts an envelope. */
 export const startsEnvelope = (rows: EnvelopeRows, i: number): boolean => rows.key[i]!.info !== CONTINUATION;
@@ -42,7 +52,8 @@ export const rowsOf = (rows: EnvelopeRows, first: number): number => {
   return end - first;
 };
 
-const isPureGauge = (envelope: Envelope): boolean => envelope.gauge !== undefined && envelope.timer === undefined && envelope.counter === undefined;
+const isPureGauge = (envelope: Envelope): boolean =>
+  envelope.gauge !== undefined && envelope.timer === undefined && envelope.counter === undefined;
 
 const pushRow = (rows: EnvelopeRows, coarse: number, fine: number, key: RowKey, value: number): void => {
   rows.coarse.push(coarse);
@@ -65,7 +76,13 @@ const appendEnvelope = (rows: EnvelopeRows, envelope: Envelope, coarse: number, 
       if (!plain && !Object.hasOwn(gauge, name)) continue;
       const { unit, value } = gauge[name]!;
       // The first row says 1 until the count is known (log-cache sends one metric per envelope).
-      pushRow(rows, coarse, fine, interner.key(identity, true, name, unit, n > 0 ? CONTINUATION : (whole ?? 1), containerSlotOf), value);
+      pushRow(
+        rows,
+        coarse,
+        fine,
+        interner.key(identity, true, name, unit, n > 0 ? CONTINUATION : (whole ?? 1), containerSlotOf),
+        value,
+      );
       n += 1;
     }
   }
@@ -88,7 +105,13 @@ const rotate = <T>(column: T[], at: number, n: number): void => {
  * Writes the rows of `envelope` at row `at` (usually the end), its timestamp given split. Returns how
  * many rows it took.
  */
-export const insertEnvelope = (rows: EnvelopeRows, at: number, envelope: Envelope, coarse: number, fine: number): number => {
+export const insertEnvelope = (
+  rows: EnvelopeRows,
+  at: number,
+  envelope: Envelope,
+  coarse: number,
+  fine: number,
+): number => {
   const n = appendEnvelope(rows, envelope, coarse, fine);
   if (at === rows.key.length - n) return n;
   // Out of order, which is rare: the new rows move from the end into place.
@@ -106,22 +129,32 @@ export const envelopeAt = (rows: EnvelopeRows, first: number): Envelope => {
   const gauge: Record<string, GaugeValue> = {};
   for (let i = first; i < first + info; i += 1) {
     const { name, unit } = rows.key[i]!;
-    Object.defineProperty(gauge, name, { value: { unit, value: rows.value[i]! }, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(gauge, name, {
+      value: { unit, value: rows.value[i]! },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   const timestamp = joinTimestamp(rows.coarse[first]!, rows.fine[first]!);
   return { timestamp, sourceId: identity.sourceId, instanceId: identity.instanceId, tags: identity.tags, gauge };
 };
-
 
 /**
  * Whether the envelope starting at row `first`, which has the timestamp of `envelope`, is the same
  * emission: same source, instance, tags and message (NaN equal to NaN). Allocation-free for pure
  * gauges, as it runs for every envelope that shares a timestamp with a buffered one.
  */
-export const sameEnvelopeAt = (rows: EnvelopeRows, first: number, envelope: Envelope, same: (a: Envelope, b: Envelope) => boolean): boolean => {
+export const sameEnvelopeAt = (
+  rows: EnvelopeRows,
+  first: number,
+  envelope: Envelope,
+  same: (a: Envelope, b: Envelope) => boolean,
+): boolean => {
   const { info, identity } = rows.key[first]!;
   if (typeof info !== 'number') return same(info, envelope);
-  if (!isPureGauge(envelope) || identity.instanceId !== envelope.instanceId || identity.sourceId !== envelope.sourceId) return false;
+  if (!isPureGauge(envelope) || identity.instanceId !== envelope.instanceId || identity.sourceId !== envelope.sourceId)
+    return false;
   const gauge = envelope.gauge!;
   let n = 0;
   for (const name in gauge) {

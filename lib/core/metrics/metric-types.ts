@@ -15,7 +15,14 @@ export type KnownMetricType = keyof typeof METRIC_UNITS;
 export type PromQlMetricType = 'throughput' | 'responsetime';
 
 /** Gauge names that make an envelope a container-metric envelope (§4.5). */
-export const CONTAINER_GAUGE_NAMES: ReadonlySet<string> = new Set(['memory_quota', 'memory', 'cpu', 'cpu_entitlement', 'disk', 'disk_quota']);
+export const CONTAINER_GAUGE_NAMES: ReadonlySet<string> = new Set([
+  'memory_quota',
+  'memory',
+  'cpu',
+  'cpu_entitlement',
+  'disk',
+  'disk_quota',
+]);
 
 /** Container metric types and the gauges each one reads, in name-filter order (§4.3). */
 const CONTAINER_GAUGES_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
@@ -32,7 +39,8 @@ export const isKnownMetricType = (type: string): type is KnownMetricType => Obje
 /** The unit of a built-in type; custom metrics carry their own unit in the gauge, so "" here. */
 export const unitFor = (type: string): string => (isKnownMetricType(type) ? METRIC_UNITS[type] : '');
 
-export const isPromQlMetric = (type: string): type is PromQlMetricType => type === 'throughput' || type === 'responsetime';
+export const isPromQlMetric = (type: string): type is PromQlMetricType =>
+  type === 'throughput' || type === 'responsetime';
 
 export const isContainerMetric = (type: string): boolean => Object.hasOwn(CONTAINER_GAUGES_BY_TYPE, type);
 

@@ -9,7 +9,11 @@ export class PromQlResultError extends Error {
   readonly appId: string;
   readonly metricType: string;
 
-  constructor(message: string, context: { readonly appId: string; readonly metricType: string }, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    context: { readonly appId: string; readonly metricType: string },
+    options?: ErrorOptions,
+  ) {
     super(`PromQL ${context.metricType} result for app ${context.appId}: ${message}`, options);
     this.appId = context.appId;
     this.metricType = context.metricType;

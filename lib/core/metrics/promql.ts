@@ -11,7 +11,8 @@ import { PromQlResultError } from './promql-result-error.ts';
  * so 40.5 → 40 and 41.5 → 42.
  */
 export const promQlWindowSecs = (windowSecs: number): number => {
-  if (!Number.isFinite(windowSecs) || windowSecs < 0) throw new RangeError(`PromQL window must be a finite number of seconds >= 0, got ${windowSecs}`);
+  if (!Number.isFinite(windowSecs) || windowSecs < 0)
+    throw new RangeError(`PromQL window must be a finite number of seconds >= 0, got ${windowSecs}`);
   const floor = Math.floor(windowSecs);
   // The fractional part of a double is exact, so the tie test is exact too.
   const fraction = windowSecs - floor;
@@ -66,8 +67,15 @@ const show = (value: unknown): string => {
 };
 
 /** The sample every empty vector becomes: "no requests in the window" reads as 0 on instance 0. */
-export const noTrafficSample = (appId: string, metricType: string, nowNs: bigint): InstanceSample =>
-  ({ appId, instanceIndex: 0, name: metricType, unit: unitFor(metricType), value: '0', timestamp: nowNs, collectedAt: nowNs });
+export const noTrafficSample = (appId: string, metricType: string, nowNs: bigint): InstanceSample => ({
+  appId,
+  instanceIndex: 0,
+  name: metricType,
+  unit: unitFor(metricType),
+  value: '0',
+  timestamp: nowNs,
+  collectedAt: nowNs,
+});
 
 /** The instance index of a PromQL group label, or the §4.6 failure. */
 export const instanceIndexOfLabel = (label: unknown, fail: (message: string) => never): number => {
@@ -81,7 +89,12 @@ export const instanceIndexOfLabel = (label: unknown, fail: (message: string) => 
  * timestamp = collected_at = `nowNs`. An empty vector gives the single zero sample. Every other
  * irregularity throws `PromQlResultError`: the anchor fails the whole fetch rather than guess.
  */
-export const samplesFromPromQl = (body: unknown, appId: string, metricType: string, nowNs: bigint): InstanceSample[] => {
+export const samplesFromPromQl = (
+  body: unknown,
+  appId: string,
+  metricType: string,
+  nowNs: bigint,
+): InstanceSample[] => {
   const fail = (message: string): never => {
     throw new PromQlResultError(message, { appId, metricType });
   };
@@ -91,7 +104,8 @@ export const samplesFromPromQl = (body: unknown, appId: string, metricType: stri
   }
   const data = body['data'];
   if (!isWireObject(data)) return fail('the response has no data object');
-  if (data['resultType'] !== 'vector') return fail(`result does not contain a vector (resultType ${show(data['resultType'] ?? null)})`);
+  if (data['resultType'] !== 'vector')
+    return fail(`result does not contain a vector (resultType ${show(data['resultType'] ?? null)})`);
   const result = data['result'];
   if (!Array.isArray(result)) return fail('the vector result is not an array');
   if (result.length === 0) return [noTrafficSample(appId, metricType, nowNs)];
@@ -100,9 +114,19 @@ export const samplesFromPromQl = (body: unknown, appId: string, metricType: stri
     const labels = isWireObject(element) && isWireObject(element['metric']) ? element['metric'] : {};
     const instanceIndex = instanceIndexOfLabel(labels['instance_id'], fail);
     const point = isWireObject(element) ? element['value'] : undefined;
-    if (!Array.isArray(point) || point.length < 2) return fail(`the sample of instance ${instanceIndex} has no value point`);
+    if (!Array.isArray(point) || point.length < 2)
+      return fail(`the sample of instance ${instanceIndex} has no value point`);
     const value = readSampleValue(point[1]);
-    if (value === undefined) return fail(`the sample of instance ${instanceIndex} has a value that is not a number (${show(point[1])})`);
-    return { appId, instanceIndex, name: metricType, unit, value: ceilText(value), timestamp: nowNs, collectedAt: nowNs };
+    if (value === undefined)
+      return fail(`the sample of instance ${instanceIndex} has a value that is not a number (${show(point[1])})`);
+    return {
+      appId,
+      instanceIndex,
+      name: metricType,
+      unit,
+      value: ceilText(value),
+      timestamp: nowNs,
+      collectedAt: nowNs,
+    };
   });
 };

@@ -1,7 +1,12 @@
 import type { EnvelopeRows } from './envelope-rows.ts';
 import type { RowWindow } from './envelope-buffer.ts';
 import type { AppMetric } from '../model/app-metric.ts';
-import { CONTAINER_GAUGES, containerSampleIndexOf, containerSampleUnit, containerSampleValue } from './container-samples.ts';
+import {
+  CONTAINER_GAUGES,
+  containerSampleIndexOf,
+  containerSampleUnit,
+  containerSampleValue,
+} from './container-samples.ts';
 import { addToMean, createMeanAccumulator, meanToMetric } from './mean-accumulator.ts';
 import type { MeanAccumulator } from './mean-accumulator.ts';
 
@@ -63,7 +68,13 @@ const sameKey = (rows: EnvelopeRows, i: number, j: number): boolean => {
 };
 
 /** Calls `addGroup` for each compaction group of the equal-timestamp rows [from, end), in first-seen order. */
-const addRun = (rows: EnvelopeRows, from: number, end: number, states: readonly TypeState[], members: number[]): void => {
+const addRun = (
+  rows: EnvelopeRows,
+  from: number,
+  end: number,
+  states: readonly TypeState[],
+  members: number[],
+): void => {
   // Usually all rows of a run are one instance's (one emission): then they are one group.
   const identity = rows.key[from]!.identity;
   let size = 0;
@@ -114,15 +125,21 @@ const addRun = (rows: EnvelopeRows, from: number, end: number, states: readonly 
  * groups are visited in first-seen order, so the mean and the unit of the last parsed sample come out
  * as on the reference path.
  */
-export const reduceGaugeWindow = (appId: string, window: RowWindow, types: readonly string[], nowNs: bigint): AppMetric[] => {
+export const reduceGaugeWindow = (
+  appId: string,
+  window: RowWindow,
+  types: readonly string[],
+  nowNs: bigint,
+): AppMetric[] => {
   const { rows, from: first, to } = window;
   const states: TypeState[] = [];
   for (let i = 0; i < types.length; i += 1) {
     const type = types[i]!;
-    if (types.indexOf(type) === i) states.push({ type, sample: containerSampleIndexOf(type), mean: createMeanAccumulator() });
+    if (types.indexOf(type) === i)
+      states.push({ type, sample: containerSampleIndexOf(type), mean: createMeanAccumulator() });
   }
   const members: number[] = [];
-  for (let from = first; from < to;) {
+  for (let from = first; from < to; ) {
     const coarse = rows.coarse[from]!;
     const fine = rows.fine[from]!;
     let end = from + 1;

@@ -43,9 +43,15 @@ export const CONTINUATION = -1;
 export interface RowInterner {
   identity(sourceId: string, instanceId: string, tags: Tags): RowIdentity;
   /** A key of `identity`; `info` an envelope makes a key of its own, never shared. */
-  key(identity: RowIdentity, hasMetric: boolean, name: string, unit: string, info: number | Envelope, slotOf: (name: string) => number): RowKey;
+  key(
+    identity: RowIdentity,
+    hasMetric: boolean,
+    name: string,
+    unit: string,
+    info: number | Envelope,
+    slotOf: (name: string) => number,
+  ): RowKey;
 }
-
 
 /** Puts `item` in a bounded list: appended while there is room, else over the entry at `next`. */
 const keep = <T>(list: T[], item: T, size: number, next: number): number => {
@@ -66,15 +72,23 @@ export const createRowInterner = (size = 32): RowInterner => {
   let lastTags: Tags | undefined;
 
   const findIdentity = (sourceId: string, instanceId: string, tags: Tags): RowIdentity | undefined => {
-    for (const known of identities) if (known.tags === tags && known.instanceId === instanceId && known.sourceId === sourceId) return known;
-    for (const known of identities) if (known.instanceId === instanceId && known.sourceId === sourceId && sameTags(known.tags, tags)) return known;
+    for (const known of identities)
+      if (known.tags === tags && known.instanceId === instanceId && known.sourceId === sourceId) return known;
+    for (const known of identities)
+      if (known.instanceId === instanceId && known.sourceId === sourceId && sameTags(known.tags, tags)) return known;
     return undefined;
   };
 
   return {
     identity(sourceId, instanceId, tags) {
       const last = lastIdentity;
-      if (last !== undefined && (last.tags === tags || lastTags === tags) && last.instanceId === instanceId && last.sourceId === sourceId) return last;
+      if (
+        last !== undefined &&
+        (last.tags === tags || lastTags === tags) &&
+        last.instanceId === instanceId &&
+        last.sourceId === sourceId
+      )
+        return last;
       let found = findIdentity(sourceId, instanceId, tags);
       if (found === undefined) {
         found = { sourceId, instanceId, tags, keys: [] };
@@ -87,7 +101,9 @@ export const createRowInterner = (size = 32): RowInterner => {
     key(identity, hasMetric, name, unit, info, slotOf) {
       const { keys } = identity;
       if (typeof info === 'number') {
-        for (const known of keys) if (known.name === name && known.unit === unit && known.info === info && known.hasMetric === hasMetric) return known;
+        for (const known of keys)
+          if (known.name === name && known.unit === unit && known.info === info && known.hasMetric === hasMetric)
+            return known;
       }
       const made: RowKey = { identity, hasMetric, name, unit, slot: hasMetric ? slotOf(name) : -1, info };
       if (typeof info === 'number') {

@@ -1,7 +1,6 @@
 import type { Envelope } from '../model/envelope.ts';
 import { sameTags } from './same-tags.ts';
 
-
 const sameGauge = (a: Envelope['gauge'], b: Envelope['gauge']): boolean => {
   if (a === undefined || b === undefined) return a === b;
   let n = 0;
@@ -27,9 +26,17 @@ export const sameEnvelope = (a: Envelope, b: Envelope): boolean => {
   if (!sameGauge(a.gauge, b.gauge)) return false;
   const ta = a.timer;
   const tb = b.timer;
-  if (ta !== tb && (ta === undefined || tb === undefined || ta.name !== tb.name || ta.start !== tb.start || ta.stop !== tb.stop)) return false;
+  if (
+    ta !== tb &&
+    (ta === undefined || tb === undefined || ta.name !== tb.name || ta.start !== tb.start || ta.stop !== tb.stop)
+  )
+    return false;
   const ca = a.counter;
   const cb = b.counter;
-  if (ca !== cb && (ca === undefined || cb === undefined || ca.name !== cb.name || ca.delta !== cb.delta || ca.total !== cb.total)) return false;
+  if (
+    ca !== cb &&
+    (ca === undefined || cb === undefined || ca.name !== cb.name || ca.delta !== cb.delta || ca.total !== cb.total)
+  )
+    return false;
   return sameTags(a.tags, b.tags);
 };

@@ -20,7 +20,8 @@ const containerSamples = (gauge: Readonly<Record<string, GaugeValue>>): Draft[] 
   const drafts: Draft[] = [];
   for (let index = 0; index < CONTAINER_SAMPLES.length; index += 1) {
     const value = containerSampleValue(index, values, present);
-    if (value !== undefined) drafts.push({ name: CONTAINER_SAMPLES[index]!, unit: containerSampleUnit(index), value: ceilText(value) });
+    if (value !== undefined)
+      drafts.push({ name: CONTAINER_SAMPLES[index]!, unit: containerSampleUnit(index), value: ceilText(value) });
   }
   return drafts;
 };
@@ -40,7 +41,13 @@ export const samplesFromEnvelope = (envelope: Envelope, collectedAt: bigint): In
   const isContainer = Object.keys(gauge).some((name) => CONTAINER_GAUGE_NAMES.has(name));
   const drafts = isContainer ? containerSamples(gauge) : customSamples(gauge);
   const instanceIndex = parseInstanceIndex(envelope.instanceId) ?? 0;
-  return drafts.map((draft) => ({ appId: envelope.sourceId, instanceIndex, ...draft, timestamp: envelope.timestamp, collectedAt }));
+  return drafts.map((draft) => ({
+    appId: envelope.sourceId,
+    instanceIndex,
+    ...draft,
+    timestamp: envelope.timestamp,
+    collectedAt,
+  }));
 };
 
 /**
@@ -49,7 +56,11 @@ export const samplesFromEnvelope = (envelope: Envelope, collectedAt: bigint): In
  * `memory`) therefore yields nothing, and the `memoryutil` samples pulled in by the `memory` filter
  * are dropped. The result may be empty.
  */
-export const samplesFromEnvelopes = (envelopes: readonly Envelope[], metricType: string, collectedAt: bigint): InstanceSample[] =>
+export const samplesFromEnvelopes = (
+  envelopes: readonly Envelope[],
+  metricType: string,
+  collectedAt: bigint,
+): InstanceSample[] =>
   compactEnvelopes(envelopes)
     .flatMap((envelope) => samplesFromEnvelope(envelope, collectedAt))
     .filter((sample) => sample.name === metricType);

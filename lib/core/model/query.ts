@@ -12,5 +12,11 @@ export interface QueryAppMetrics {
    * range), else undefined and the caller subscribes. Evaluation uses it to skip the Observable
    * machinery on the common path; readers without a cache need not offer it.
    */
-  readonly cached?: (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder) => AppMetric[] | undefined;
+  readonly cached?: (
+    appId: string,
+    metricType: string,
+    start: bigint,
+    end: bigint,
+    order: SortOrder,
+  ) => AppMetric[] | undefined;
 }

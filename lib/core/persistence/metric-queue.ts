@@ -28,13 +28,21 @@ export const createMetricQueue = (): MetricQueue => {
   };
 
   return {
-    get length() { return items.length - start; },
-    push(metric) { items.push(metric); },
-    head(n) { return items.slice(start, start + n); },
+    get length() {
+      return items.length - start;
+    },
+    push(metric) {
+      items.push(metric);
+    },
+    head(n) {
+      return items.slice(start, start + n);
+    },
     dropHead(n) {
       start = Math.min(start + n, items.length);
-      if (start === items.length) { items = []; start = 0; }
-      else compact();
+      if (start === items.length) {
+        items = [];
+        start = 0;
+      } else compact();
     },
     dropAfter(keep, n) {
       const k = Math.min(keep, items.length - start);

@@ -5,15 +5,13 @@
  * integer fields accept only integer literals within int64, and any type error fails the document.
  */
 
-export type Shape =
-  | 'string'
-  | 'int'
-  | { readonly fields: Readonly<Record<string, Shape>> }
-  | { readonly items: Shape };
+export type Shape = 'string' | 'int' | { readonly fields: Readonly<Record<string, Shape>> } | { readonly items: Shape };
 
 /** A decoded value: string, bigint (int fields), object, array, or undefined for JSON null. */
 export type Decoded = string | bigint | undefined | DecodedObject | Decoded[];
-export interface DecodedObject { readonly [field: string]: Decoded }
+export interface DecodedObject {
+  readonly [field: string]: Decoded;
+}
 
 export class JsonShapeError extends Error {
   override name = 'JsonShapeError' as const;
@@ -25,7 +23,9 @@ export class JsonShapeError extends Error {
 }
 
 /** A number kept as its source text, so `30`, `30.0` and `3e1` stay distinguishable. */
-interface NumberLiteral { readonly numberLiteral: string }
+interface NumberLiteral {
+  readonly numberLiteral: string;
+}
 const isNumberLiteral = (v: unknown): v is NumberLiteral =>
   typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === numberProto;
 const numberProto = Object.freeze({});
@@ -33,7 +33,10 @@ const numberProto = Object.freeze({});
 /** JSON.parse that keeps every number's source text. Throws SyntaxError on malformed text. */
 export const parseKeepingNumbers = (text: string): unknown =>
   JSON.parse(text, (_key, value, context) =>
-    typeof value === 'number' ? Object.assign(Object.create(numberProto) as object, { numberLiteral: context.source ?? String(value) }) : value);
+    typeof value === 'number'
+      ? Object.assign(Object.create(numberProto) as object, { numberLiteral: context.source ?? String(value) })
+      : value,
+  );
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -67,7 +70,8 @@ export const decode = (value: unknown, shape: Shape, path = ''): Decoded => {
       throw new JsonShapeError(path, `expected an integer literal, got ${describe(value)}`);
     }
     const n = BigInt(value.numberLiteral);
-    if (n < INT64_MIN || n > INT64_MAX) throw new JsonShapeError(path, `integer ${value.numberLiteral} is out of the int64 range`);
+    if (n < INT64_MIN || n > INT64_MAX)
+      throw new JsonShapeError(path, `integer ${value.numberLiteral} is out of the int64 range`);
     return n;
   }
   if ('items' in shape) {

@@ -48,7 +48,12 @@ export const judgeBreach = (rows: readonly AppMetric[], rule: JudgedRule, now: b
   const oldest = sorted[0];
   const cond = `${rule.operator} ${rule.threshold}`;
   if (oldest === undefined) {
-    return { breached: false, reason: `the appmetrics are not enough for evaluation: no metrics in the last ${2 * rule.breachDurationSecs}s`, values: [], unit: '' };
+    return {
+      breached: false,
+      reason: `the appmetrics are not enough for evaluation: no metrics in the last ${2 * rule.breachDurationSecs}s`,
+      values: [],
+      unit: '',
+    };
   }
   if (oldest.timestamp >= windowStart) {
     return {
@@ -67,13 +72,29 @@ export const judgeBreach = (rows: readonly AppMetric[], rule: JudgedRule, now: b
   // Newest first, as the anchor walks the window; the first offending value is the one reported.
   for (let i = window.length - 1; i >= 0; i--) {
     const m = window[i]!;
-    if (m.value === '') return { breached: false, reason: `empty value (${age(now, m.timestamp)}) in the breach window`, values, unit: newest.unit };
+    if (m.value === '')
+      return {
+        breached: false,
+        reason: `empty value (${age(now, m.timestamp)}) in the breach window`,
+        values,
+        unit: newest.unit,
+      };
     const v = parseInt64(m.value);
     if (v === undefined) {
-      return { breached: false, reason: `value ${JSON.stringify(m.value)} (${age(now, m.timestamp)}) is not an integer`, values, unit: newest.unit };
+      return {
+        breached: false,
+        reason: `value ${JSON.stringify(m.value)} (${age(now, m.timestamp)}) is not an integer`,
+        values,
+        unit: newest.unit,
+      };
     }
     if (!satisfies(v, rule.operator, rule.threshold)) {
-      return { breached: false, reason: `value ${m.value} (${age(now, m.timestamp)}) is not ${cond}`, values, unit: newest.unit };
+      return {
+        breached: false,
+        reason: `value ${m.value} (${age(now, m.timestamp)}) is not ${cond}`,
+        values,
+        unit: newest.unit,
+      };
     }
   }
   return {

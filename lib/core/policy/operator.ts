@@ -7,9 +7,13 @@ export const isOperator = (op: string): op is Operator => OPERATORS.includes(op)
 /** Whether `value OP threshold` holds, compared as int64 integers. */
 export const satisfies = (value: bigint, op: Operator, threshold: bigint): boolean => {
   switch (op) {
-    case '>': return value > threshold;
-    case '>=': return value >= threshold;
-    case '<': return value < threshold;
-    case '<=': return value <= threshold;
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
   }
 };

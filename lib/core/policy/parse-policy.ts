@@ -7,25 +7,52 @@ export type ParsedPolicy =
   | { readonly ok: true; readonly policy: Policy; readonly warnings: string[] }
   | { readonly ok: false; readonly reason: string };
 
-const ruleShape: Shape = { fields: {
-  metric_type: 'string', breach_duration_secs: 'int', threshold: 'int', operator: 'string', cool_down_secs: 'int', adjustment: 'string',
-} };
+const ruleShape: Shape = {
+  fields: {
+    metric_type: 'string',
+    breach_duration_secs: 'int',
+    threshold: 'int',
+    operator: 'string',
+    cool_down_secs: 'int',
+    adjustment: 'string',
+  },
+};
 
-const scheduleFields = { instance_min_count: 'int', instance_max_count: 'int', initial_min_instance_count: 'int' } as const;
+const scheduleFields = {
+  instance_min_count: 'int',
+  instance_max_count: 'int',
+  initial_min_instance_count: 'int',
+} as const;
 
 /** The EG ignores schedules, but Go still type-checks them, so a bad schedule fails the whole policy (§3.2). */
-const schedulesShape: Shape = { fields: {
-  timezone: 'string',
-  recurring_schedule: { items: { fields: {
-    start_time: 'string', end_time: 'string', days_of_week: { items: 'int' }, days_of_month: { items: 'int' },
-    start_date: 'string', end_date: 'string', ...scheduleFields,
-  } } },
-  specific_date: { items: { fields: { start_date_time: 'string', end_date_time: 'string', ...scheduleFields } } },
-} };
+const schedulesShape: Shape = {
+  fields: {
+    timezone: 'string',
+    recurring_schedule: {
+      items: {
+        fields: {
+          start_time: 'string',
+          end_time: 'string',
+          days_of_week: { items: 'int' },
+          days_of_month: { items: 'int' },
+          start_date: 'string',
+          end_date: 'string',
+          ...scheduleFields,
+        },
+      },
+    },
+    specific_date: { items: { fields: { start_date_time: 'string', end_date_time: 'string', ...scheduleFields } } },
+  },
+};
 
-const policyShape: Shape = { fields: {
-  instance_min_count: 'int', instance_max_count: 'int', scaling_rules: { items: ruleShape }, schedules: schedulesShape,
-} };
+const policyShape: Shape = {
+  fields: {
+    instance_min_count: 'int',
+    instance_max_count: 'int',
+    scaling_rules: { items: ruleShape },
+    schedules: schedulesShape,
+  },
+};
 
 const str = (v: Decoded): string => (typeof v === 'string' ? v : '');
 const big = (v: Decoded): bigint => (typeof v === 'bigint' ? v : 0n);
@@ -57,7 +84,8 @@ export const parsePolicy = (appId: string, text: string | null): ParsedPolicy =>
   try {
     doc = decode(json, policyShape);
   } catch (err) {
-    if (err instanceof JsonShapeError) return { ok: false, reason: `policy_json does not match the policy format: ${err.message}` };
+    if (err instanceof JsonShapeError)
+      return { ok: false, reason: `policy_json does not match the policy format: ${err.message}` };
     throw err;
   }
   const top = (doc ?? {}) as DecodedObject;
@@ -71,13 +99,20 @@ export const parsePolicy = (appId: string, text: string | null): ParsedPolicy =>
     }
     const rule = toRule(raw as DecodedObject);
     if (!isOperator(rule.operator)) {
-      warnings.push(`scaling_rules[${i}].operator ${JSON.stringify(rule.operator)} is not one of <, <=, >, >=; the rule will be skipped at evaluation`);
+      warnings.push(
+        `scaling_rules[${i}].operator ${JSON.stringify(rule.operator)} is not one of <, <=, >, >=; the rule will be skipped at evaluation`,
+      );
     }
     rules.push(rule);
   });
   return {
     ok: true,
-    policy: { appId, instanceMinCount: int(top.instance_min_count), instanceMaxCount: int(top.instance_max_count), rules },
+    policy: {
+      appId,
+      instanceMinCount: int(top.instance_min_count),
+      instanceMaxCount: int(top.instance_max_count),
+      rules,
+    },
     warnings,
   };
 };

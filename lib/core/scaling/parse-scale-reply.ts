@@ -2,7 +2,9 @@ import { decode, parseKeepingNumbers } from '../policy/go-json.ts';
 import type { DecodedObject, Shape } from '../policy/go-json.ts';
 import type { ScaleReply } from './scale-reply.ts';
 
-const resultShape: Shape = { fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' } };
+const resultShape: Shape = {
+  fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' },
+};
 
 export const WRONG_RESPONSE = 'received wrong response';
 

@@ -24,7 +24,10 @@ export interface DumpConversion {
  * them) and writes their envelopes as one recording in time order. Envelopes that cannot be read
  * are listed with their position; a file that is not a read response fails the conversion.
  */
-export const convertDumps = async (files: readonly string[], write: (line: string) => Promise<void>): Promise<DumpConversion> => {
+export const convertDumps = async (
+  files: readonly string[],
+  write: (line: string) => Promise<void>,
+): Promise<DumpConversion> => {
   const all: { envelope: Envelope; order: number }[] = [];
   const issues: DumpIssue[] = [];
   let skipped = 0;
@@ -33,13 +36,19 @@ export const convertDumps = async (files: readonly string[], write: (line: strin
     try {
       body = parse(await readFile(file, 'utf8'));
     } catch (err) {
-      throw new RecordingError(`${file}: not a JSON read response: ${(err as Error).message}`, { path: file, cause: err });
+      throw new RecordingError(`${file}: not a JSON read response: ${(err as Error).message}`, {
+        path: file,
+        cause: err,
+      });
     }
     let response;
     try {
       response = parseReadResponse(body);
     } catch (err) {
-      throw new RecordingError(`${file}: not a log-cache read response: ${(err as Error).message}`, { path: file, cause: err });
+      throw new RecordingError(`${file}: not a log-cache read response: ${(err as Error).message}`, {
+        path: file,
+        cause: err,
+      });
     }
     for (const envelope of response.envelopes) {
       if (envelope.gauge || envelope.timer || envelope.counter) all.push({ envelope, order: all.length });
@@ -48,7 +57,13 @@ export const convertDumps = async (files: readonly string[], write: (line: strin
     for (const r of response.rejected) issues.push({ file, index: r.index, reason: r.reason });
   }
   // Several pages or sources merge into one time line; equal timestamps keep their dump order.
-  all.sort((a, b) => (a.envelope.timestamp < b.envelope.timestamp ? -1 : a.envelope.timestamp > b.envelope.timestamp ? 1 : a.order - b.order));
+  all.sort((a, b) =>
+    a.envelope.timestamp < b.envelope.timestamp
+      ? -1
+      : a.envelope.timestamp > b.envelope.timestamp
+        ? 1
+        : a.order - b.order,
+  );
   for (const { envelope } of all) await write(envelopeToLine(envelope));
   return { envelopes: all.length, skipped, issues };
 };

@@ -70,7 +70,9 @@ const createColumn = <A extends NumberArray, V extends A[number]>(make: (length:
       slots()[length++] = value;
     },
     length: () => length,
-    set(index: number, value: V): void { slots()[index] = value; },
+    set(index: number, value: V): void {
+      slots()[index] = value;
+    },
     take(): A {
       const filled = array.slice(0, length) as A;
       length = 0;
@@ -139,8 +141,14 @@ export const createEntryBatchEncoder = (): EntryBatchEncoder => {
     size: () => count,
     take() {
       const batch: EntryBatch = {
-        reset, strings: strings.takeNew(), tagSets: tagSets.takeNew(), count, reasons,
-        ints: ints.take(), floats: floats.take(), bigs: bigs.take(),
+        reset,
+        strings: strings.takeNew(),
+        tagSets: tagSets.takeNew(),
+        count,
+        reasons,
+        ints: ints.take(),
+        floats: floats.take(),
+        bigs: bigs.take(),
       };
       reset = false;
       reasons = [];
@@ -158,7 +166,8 @@ export const createEntryBatchEncoder = (): EntryBatchEncoder => {
 
 /** A gauge metric named `__proto__` must be an own property, as the parser made it, not a prototype. */
 const setMetric = (gauge: Record<string, GaugeValue>, name: string, metric: GaugeValue) => {
-  if (name === '__proto__') Object.defineProperty(gauge, name, { value: metric, enumerable: true, writable: true, configurable: true });
+  if (name === '__proto__')
+    Object.defineProperty(gauge, name, { value: metric, enumerable: true, writable: true, configurable: true });
   else gauge[name] = metric;
 };
 

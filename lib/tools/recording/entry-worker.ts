@@ -22,7 +22,10 @@ port.on('message', (more: number) => {
   granted?.();
 });
 const waitForCredit = async () => {
-  while (credit <= 0) await new Promise<void>((resolve) => { granted = resolve; });
+  while (credit <= 0)
+    await new Promise<void>((resolve) => {
+      granted = resolve;
+    });
   granted = undefined;
   credit -= 1;
 };
@@ -33,7 +36,11 @@ const progress = { bytesRead: 0, totalBytes: 0 };
 const flush = async () => {
   await waitForCredit();
   const batch = encoder.take();
-  post({ kind: 'batch', batch, bytesRead: progress.bytesRead }, [batch.ints.buffer as ArrayBuffer, batch.floats.buffer as ArrayBuffer, batch.bigs.buffer as ArrayBuffer]);
+  post({ kind: 'batch', batch, bytesRead: progress.bytesRead }, [
+    batch.ints.buffer as ArrayBuffer,
+    batch.floats.buffer as ArrayBuffer,
+    batch.bigs.buffer as ArrayBuffer,
+  ]);
 };
 
 try {
@@ -47,5 +54,10 @@ try {
   post({ kind: 'end' });
 } catch (err) {
   const recording = isRecordingError(err) ? err : undefined;
-  post({ kind: 'failed', message: err instanceof Error ? err.message : String(err), ...(recording?.line === undefined ? {} : { line: recording.line }), recording: recording !== undefined });
+  post({
+    kind: 'failed',
+    message: err instanceof Error ? err.message : String(err),
+    ...(recording?.line === undefined ? {} : { line: recording.line }),
+    recording: recording !== undefined,
+  });
 }

@@ -24,7 +24,8 @@ const allStrings = (tags: Readonly<Record<string, unknown>>): boolean => {
  */
 const tagsValueStart = (text: string): number => {
   const at = text.indexOf(TAGS_KEY);
-  if (at === -1 || text.charCodeAt(at + 6) !== 0x3a || text.charCodeAt(at + 7) !== 0x7b || text.indexOf('\\') !== -1) return -1;
+  if (at === -1 || text.charCodeAt(at + 6) !== 0x3a || text.charCodeAt(at + 7) !== 0x7b || text.indexOf('\\') !== -1)
+    return -1;
   return at + 7;
 };
 

@@ -2,13 +2,16 @@ import type { Envelope } from '../../core/model/envelope.ts';
 import { parse as parseBigIntJson } from '../../core/json/bigint-json.ts';
 
 /** The shape of `parseEnvelope` (lib/envelope): one decoded JSON value in, an envelope or a reason out. */
-export type EnvelopeParser = (raw: unknown) => { readonly ok: true; readonly envelope: Envelope } | { readonly ok: false; readonly reason: string };
+export type EnvelopeParser = (
+  raw: unknown,
+) => { readonly ok: true; readonly envelope: Envelope } | { readonly ok: false; readonly reason: string };
 
 export type RecordingEntry =
   | { readonly ok: true; readonly line: number; readonly envelope: Envelope }
   | { readonly ok: false; readonly line: number; readonly reason: string };
 
-const inexact = (value: unknown): boolean => typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
+const inexact = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value);
 
 /**
  * Whether an int64 of the envelope arrived as a bare JSON number beyond 2^53, which a plain parse has
@@ -19,20 +22,29 @@ const lostPrecision = (raw: Record<string, unknown>): boolean => {
   if (inexact(raw['timestamp'])) return true;
   const timer = raw['timer'] as Record<string, unknown> | null | undefined;
   const counter = raw['counter'] as Record<string, unknown> | null | undefined;
-  return (typeof timer === 'object' && timer !== null && (inexact(timer['start']) || inexact(timer['stop'])))
-    || (typeof counter === 'object' && counter !== null && (inexact(counter['delta']) || inexact(counter['total'])));
+  return (
+    (typeof timer === 'object' && timer !== null && (inexact(timer['start']) || inexact(timer['stop']))) ||
+    (typeof counter === 'object' && counter !== null && (inexact(counter['delta']) || inexact(counter['total'])))
+  );
 };
 
 /** Decodes JSON keeping large bare int64s exact; quoted int64s (the log-cache form) stay strings. */
 export const parseJsonLine = (text: string): unknown => {
   const raw: unknown = JSON.parse(text);
-  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) && lostPrecision(raw as Record<string, unknown>) ? parseBigIntJson(text) : raw;
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) && lostPrecision(raw as Record<string, unknown>)
+    ? parseBigIntJson(text)
+    : raw;
 };
 
 const MAX_QUOTED = 120;
 
 /** One line of a recording: a single log-cache envelope object (contracts section 4.3, wire section 2). */
-export const parseRecordingLine = (text: string, line: number, parseEnvelope: EnvelopeParser, parseJson: (text: string) => unknown = parseJsonLine): RecordingEntry => {
+export const parseRecordingLine = (
+  text: string,
+  line: number,
+  parseEnvelope: EnvelopeParser,
+  parseJson: (text: string) => unknown = parseJsonLine,
+): RecordingEntry => {
   let raw: unknown;
   try {
     raw = parseJson(text);
@@ -41,9 +53,18 @@ export const parseRecordingLine = (text: string, line: number, parseEnvelope: En
     return { ok: false, line, reason: `not valid JSON (${(err as Error).message}): ${shown}` };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    return { ok: false, line, reason: `expected one envelope object per line, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}` };
+    return {
+      ok: false,
+      line,
+      reason: `expected one envelope object per line, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`,
+    };
   }
-  if ('envelopes' in raw) return { ok: false, line, reason: 'a whole read response, not one envelope (convert it with scripts/record.ts --from-dump)' };
+  if ('envelopes' in raw)
+    return {
+      ok: false,
+      line,
+      reason: 'a whole read response, not one envelope (convert it with scripts/record.ts --from-dump)',
+    };
   const parsed = parseEnvelope(raw);
   return parsed.ok ? { ok: true, line, envelope: parsed.envelope } : { ok: false, line, reason: parsed.reason };
 };

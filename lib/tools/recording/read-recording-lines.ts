@@ -44,12 +44,17 @@ export const recordingCompression = async (path: string): Promise<RecordingCompr
 };
 
 const decompressor = (compression: RecordingCompression): Transform | undefined =>
-  compression === 'gzip' ? createGunzip({ chunkSize: INFLATE_CHUNK })
-    : compression === 'zstd' ? createZstdDecompress({ chunkSize: INFLATE_CHUNK })
+  compression === 'gzip'
+    ? createGunzip({ chunkSize: INFLATE_CHUNK })
+    : compression === 'zstd'
+      ? createZstdDecompress({ chunkSize: INFLATE_CHUNK })
       : undefined;
 
 const isCorruption = (err: NodeJS.ErrnoException) =>
-  err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR' || /^ZSTD_/.test(err.code ?? '') || err.message.includes('unexpected end');
+  err.code === 'Z_DATA_ERROR' ||
+  err.code === 'Z_BUF_ERROR' ||
+  /^ZSTD_/.test(err.code ?? '') ||
+  err.message.includes('unexpected end');
 
 /**
  * Streams the lines of a plain, gzip or zstd recording without loading it whole, a batch per
@@ -62,8 +67,12 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
   const compression = await recordingCompression(path);
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
   if (progress) {
-    raw.on('open', () => { progress.bytesRead = 0; });
-    raw.on('data', (chunk) => { progress.bytesRead += chunk.length; });
+    raw.on('open', () => {
+      progress.bytesRead = 0;
+    });
+    raw.on('data', (chunk) => {
+      progress.bytesRead += chunk.length;
+    });
   }
   const unpack = decompressor(compression);
   const input: Readable = unpack ? raw.pipe(unpack) : raw;
@@ -78,7 +87,10 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
       let bytes = chunk;
       let start = 0;
       let end = bytes.indexOf(NEWLINE);
-      if (end === -1) { pending.push(bytes); continue; }
+      if (end === -1) {
+        pending.push(bytes);
+        continue;
+      }
       if (pending.length > 0) {
         pending.push(bytes);
         bytes = Buffer.concat(pending);
@@ -97,7 +109,8 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
     }
   } catch (err) {
     const reason = isCorruption(err as NodeJS.ErrnoException)
-      ? `corrupt ${compression} data after line ${line}` : `read failed after line ${line}: ${(err as Error).message}`;
+      ? `corrupt ${compression} data after line ${line}`
+      : `read failed after line ${line}: ${(err as Error).message}`;
     throw new RecordingError(`${path}: ${reason}`, { path, line, cause: err });
   } finally {
     raw.destroy();

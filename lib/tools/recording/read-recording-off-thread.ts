@@ -21,7 +21,10 @@ const WORKER_ENTRY = new URL('./entry-worker.ts', import.meta.url);
  * caller's thread only rebuilds envelopes. Batches are yielded in order, each a lazy sequence of
  * entries. The worker stays a bounded number of batches ahead and ends when the caller stops early.
  */
-export async function* readRecordingOffThread(path: string, options: OffThreadReadOptions = {}): AsyncGenerator<Iterable<RecordingEntry>> {
+export async function* readRecordingOffThread(
+  path: string,
+  options: OffThreadReadOptions = {},
+): AsyncGenerator<Iterable<RecordingEntry>> {
   const start: EntryWorkerStart = { path, batchSize: options.batchSize ?? 1024 };
   const worker = new Worker(WORKER_ENTRY, { workerData: start });
   const decoder = createEntryBatchDecoder();
@@ -33,17 +36,27 @@ export async function* readRecordingOffThread(path: string, options: OffThreadRe
   };
   worker.on('message', deliver);
   worker.on('error', (err) => deliver({ kind: 'crashed', err }));
-  worker.on('exit', (code) => deliver({ kind: 'crashed', err: new Error(`the recording reader thread exited (code ${code})`) }));
+  worker.on('exit', (code) =>
+    deliver({ kind: 'crashed', err: new Error(`the recording reader thread exited (code ${code})`) }),
+  );
   worker.postMessage(options.ahead ?? 128);
   try {
     for (;;) {
-      while (inbox.length === 0) await new Promise<void>((resolve) => { wake = resolve; });
+      while (inbox.length === 0)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
       wake = undefined;
       const message = inbox.shift()!;
       if (message.kind === 'end') return;
-      if (message.kind === 'crashed') throw new RecordingError(`${path}: ${message.err.message}`, { path, cause: message.err });
+      if (message.kind === 'crashed')
+        throw new RecordingError(`${path}: ${message.err.message}`, { path, cause: message.err });
       if (message.kind === 'failed') {
-        if (message.recording) throw new RecordingError(message.message, { path, ...(message.line === undefined ? {} : { line: message.line }) });
+        if (message.recording)
+          throw new RecordingError(message.message, {
+            path,
+            ...(message.line === undefined ? {} : { line: message.line }),
+          });
         throw new Error(message.message);
       }
       if (options.progress) options.progress.bytesRead = message.bytesRead;

@@ -30,5 +30,6 @@ export function* recordingEntries(
  * caller decides whether it is fatal.
  */
 export async function* readRecording(path: string, options: ReadRecordingOptions): AsyncGenerator<RecordingEntry> {
-  for await (const lines of readRecordingLines(path, options.progress)) yield* recordingEntries(lines, options.parseEnvelope);
+  for await (const lines of readRecordingLines(path, options.progress))
+    yield* recordingEntries(lines, options.parseEnvelope);
 }

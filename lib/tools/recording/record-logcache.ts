@@ -6,7 +6,10 @@ import { envelopeToLine } from './envelope-json.ts';
 
 export interface RecordOptions {
   /** One whole window of one source (the log-cache client's `readAll`). */
-  readonly read: (sourceId: string, window: { startTime: bigint; endTime: bigint; envelopeTypes: readonly string[] }) => Promise<ReadResponse>;
+  readonly read: (
+    sourceId: string,
+    window: { startTime: bigint; endTime: bigint; envelopeTypes: readonly string[] },
+  ) => Promise<ReadResponse>;
   readonly apps: readonly string[];
   /** The recorded window [from, to), ns. */
   readonly fromNs: bigint;
@@ -58,10 +61,18 @@ export const recordFromLogCache = async (options: RecordOptions): Promise<Record
     for (const [app, cursor] of cursors) {
       if (cursor >= target) continue;
       try {
-        const page = await options.read(app, { startTime: cursor, endTime: target, envelopeTypes: options.envelopeTypes });
+        const page = await options.read(app, {
+          startTime: cursor,
+          endTime: target,
+          envelopeTypes: options.envelopeTypes,
+        });
         held.push(...page.envelopes);
         stats.rejected += page.rejected.length;
-        for (const r of page.rejected.slice(0, 5)) options.logger.warn({ app, index: r.index, reason: r.reason }, 'envelope not recorded: log-cache sent one that cannot be read');
+        for (const r of page.rejected.slice(0, 5))
+          options.logger.warn(
+            { app, index: r.index, reason: r.reason },
+            'envelope not recorded: log-cache sent one that cannot be read',
+          );
         cursors.set(app, target);
       } catch (err) {
         stats.failedReads += 1;

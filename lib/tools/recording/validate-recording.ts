@@ -21,7 +21,10 @@ export interface RecordingSummary {
 }
 
 /** Reads a whole recording and reports what it holds and every line it cannot use. */
-export const validateRecording = async (path: string, options: ReadRecordingOptions & { readonly maxIssues?: number }): Promise<RecordingSummary> => {
+export const validateRecording = async (
+  path: string,
+  options: ReadRecordingOptions & { readonly maxIssues?: number },
+): Promise<RecordingSummary> => {
   const maxIssues = options.maxIssues ?? 100;
   const sources = new Map<string, number>();
   const issues: RecordingIssue[] = [];
@@ -50,8 +53,18 @@ export const validateRecording = async (path: string, options: ReadRecordingOpti
       newest = envelope.timestamp;
     }
   }
-  return { envelopes, sources, firstTimestamp: first, lastTimestamp: last, outOfOrder, firstOutOfOrderLine, issues, issueCount };
+  return {
+    envelopes,
+    sources,
+    firstTimestamp: first,
+    lastTimestamp: last,
+    outOfOrder,
+    firstOutOfOrderLine,
+    issues,
+    issueCount,
+  };
 };
 
 /** One line per issue, `line N: reason`, the form operators see on the terminal. */
-export const formatIssues = (issues: readonly RecordingIssue[]): string[] => issues.map((i) => `line ${i.line}: ${i.reason}`);
+export const formatIssues = (issues: readonly RecordingIssue[]): string[] =>
+  issues.map((i) => `line ${i.line}: ${i.reason}`);

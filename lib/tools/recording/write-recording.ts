@@ -29,16 +29,21 @@ const compressionOf = (path: string): RecordingCompression =>
   path.endsWith('.gz') ? 'gzip' : path.endsWith('.zst') ? 'zstd' : 'none';
 
 const compressor = (compression: RecordingCompression, level: number | undefined) =>
-  compression === 'gzip' ? createGzip({ level: level ?? 6 })
-    // zstd inflates several times faster than gzip, which is what a long replay waits on.
-    : compression === 'zstd' ? createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: level ?? 3 } })
+  compression === 'gzip'
+    ? createGzip({ level: level ?? 6 })
+    : // zstd inflates several times faster than gzip, which is what a long replay waits on.
+      compression === 'zstd'
+      ? createZstdCompress({ params: { [constants.ZSTD_c_compressionLevel]: level ?? 3 } })
       : undefined;
 
 /**
  * Writes a recording to a temporary file next to `path` and renames it on close, so a failed or
  * interrupted run never leaves a half-written recording under the final name.
  */
-export const createRecordingWriter = async (path: string, options: RecordingWriterOptions = {}): Promise<RecordingWriter> => {
+export const createRecordingWriter = async (
+  path: string,
+  options: RecordingWriterOptions = {},
+): Promise<RecordingWriter> => {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.partial`;
   const file = createWriteStream(temporary);
@@ -61,7 +66,12 @@ export const createRecordingWriter = async (path: string, options: RecordingWrit
     async abort() {
       sink.destroy();
       // The file may still be opening: wait until it is closed, or it could appear after the rm.
-      const closed = file.closed ? Promise.resolve() : once(file, 'close').then(() => undefined, () => undefined);
+      const closed = file.closed
+        ? Promise.resolve()
+        : once(file, 'close').then(
+            () => undefined,
+            () => undefined,
+          );
       file.destroy();
       await closed;
       await rm(temporary, { force: true });

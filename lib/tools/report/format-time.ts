@@ -1,7 +1,8 @@
 import { NS_PER_SECOND } from '../../core/time/ns.ts';
 
 /** `2024-11-14 10:15:42` in UTC, whole seconds. */
-export const formatUtc = (ns: bigint): string => new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19).replace('T', ' ');
+export const formatUtc = (ns: bigint): string =>
+  new Date(Number(ns / 1_000_000n)).toISOString().slice(0, 19).replace('T', ' ');
 
 /** `+1h05m20s` from the start of the recording. */
 export const formatOffset = (ns: bigint, startNs: bigint): string => {

@@ -24,7 +24,7 @@ export const createSeriesCollector = (): SeriesCollector => {
   return {
     add(metric) {
       let byType = byApp.get(metric.appId);
-      if (!byType) byApp.set(metric.appId, byType = new Map());
+      if (!byType) byApp.set(metric.appId, (byType = new Map()));
       let series = byType.get(metric.name);
       if (!series) {
         series = { appId: metric.appId, metricType: metric.name, unit: metric.unit, points: [] };
@@ -32,7 +32,10 @@ export const createSeriesCollector = (): SeriesCollector => {
         all.push(series);
       }
       if (metric.unit !== '') series.unit = metric.unit;
-      series.points.push([Number(metric.timestamp / 1_000_000n), INTEGER.test(metric.value) ? Number(metric.value) : null]);
+      series.points.push([
+        Number(metric.timestamp / 1_000_000n),
+        INTEGER.test(metric.value) ? Number(metric.value) : null,
+      ]);
     },
     series: () => [...all],
   };

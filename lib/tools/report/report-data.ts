@@ -16,7 +16,12 @@ export interface ChartData {
   /** Merged breach windows [from, to, rule label, 'up' for scale-out rules | 'down' for scale-in]. */
   readonly breaches: readonly (readonly [number, number, string, 'up' | 'down'])[];
   readonly cooldowns: readonly (readonly [number, number])[];
-  readonly scalings: readonly { readonly t: number; readonly before: number; readonly after: number; readonly label: string }[];
+  readonly scalings: readonly {
+    readonly t: number;
+    readonly before: number;
+    readonly after: number;
+    readonly label: string;
+  }[];
   /** Calls the engine ignored (cooldown, bounds): [t, reason]. */
   readonly ignored: readonly (readonly [number, string])[];
   /** Instance count as a step function: [t, count]. */
@@ -70,7 +75,12 @@ export const buildReportData = (input: ReportInput): ReportData => {
   for (const b of input.breaches) {
     const key = `${b.appId}\u0000${b.trigger.metricType}`;
     const list = breachesByChart.get(key) ?? [];
-    list.push([ms(b.at) - b.trigger.breachDurationSecs * 1000, ms(b.at), describeTrigger(b.trigger), b.trigger.adjustment.startsWith('-') ? 'down' : 'up']);
+    list.push([
+      ms(b.at) - b.trigger.breachDurationSecs * 1000,
+      ms(b.at),
+      describeTrigger(b.trigger),
+      b.trigger.adjustment.startsWith('-') ? 'down' : 'up',
+    ]);
     breachesByChart.set(key, list);
   }
   const eventsByApp = new Map<string, ScalingEvent[]>();
@@ -92,11 +102,17 @@ export const buildReportData = (input: ReportInput): ReportData => {
       metricType: s.metricType,
       unit: s.unit,
       points: s.points,
-      thresholds: (policy?.rules ?? []).filter((r) => r.metricType === s.metricType)
+      thresholds: (policy?.rules ?? [])
+        .filter((r) => r.metricType === s.metricType)
         .map((r) => ({ value: Number(r.threshold), label: `${r.operator} ${r.threshold} (${r.adjustment})` })),
       breaches: mergeWindows(breachesByChart.get(`${s.appId}\u0000${s.metricType}`) ?? []),
       cooldowns: scaled.map((e) => [ms(e.at), ms(e.result.cool_down_expired_at)] as const),
-      scalings: scaled.map((e) => ({ t: ms(e.at), before: e.before, after: e.after, label: describeTrigger(e.trigger) })),
+      scalings: scaled.map((e) => ({
+        t: ms(e.at),
+        before: e.before,
+        after: e.after,
+        label: describeTrigger(e.trigger),
+      })),
       ignored: events.filter((e) => e.result.status !== 0).map((e) => [ms(e.at), e.reason ?? ''] as const),
       instances,
     };
@@ -107,9 +123,16 @@ export const buildReportData = (input: ReportInput): ReportData => {
     start: ms(input.startNs),
     end: ms(input.endNs),
     charts,
-    rows: input.rows.filter((r) => r.status === 0).map((r) => [
-      String(ms(r.at)), r.appName || r.appId, r.rule, r.value, `${r.before} → ${r.after}`, String(ms(r.cooldownUntil)),
-    ]),
+    rows: input.rows
+      .filter((r) => r.status === 0)
+      .map((r) => [
+        String(ms(r.at)),
+        r.appName || r.appId,
+        r.rule,
+        r.value,
+        `${r.before} → ${r.after}`,
+        String(ms(r.cooldownUntil)),
+      ]),
     notes: input.notes ?? [],
   };
 };

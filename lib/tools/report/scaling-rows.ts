@@ -19,13 +19,18 @@ export interface ScalingRow {
 }
 
 /** `cpu > 70 for 120s: +2`, the rule as operators write it. */
-export const describeTrigger = (t: Pick<Trigger, 'metricType' | 'operator' | 'threshold' | 'breachDurationSecs' | 'adjustment'>): string =>
-  `${t.metricType} ${t.operator} ${t.threshold} for ${t.breachDurationSecs}s: ${t.adjustment}`;
+export const describeTrigger = (
+  t: Pick<Trigger, 'metricType' | 'operator' | 'threshold' | 'breachDurationSecs' | 'adjustment'>,
+): string => `${t.metricType} ${t.operator} ${t.threshold} for ${t.breachDurationSecs}s: ${t.adjustment}`;
 
 type Breach = Extract<Decision, { kind: 'breach' }>;
 
 /** Joins every model answer with the breach decision of the same app at the same instant. */
-export const scalingRows = (events: readonly ScalingEvent[], decisions: Iterable<Decision>, appNames: ReadonlyMap<string, string>): ScalingRow[] => {
+export const scalingRows = (
+  events: readonly ScalingEvent[],
+  decisions: Iterable<Decision>,
+  appNames: ReadonlyMap<string, string>,
+): ScalingRow[] => {
   const breaches = new Map<string, Breach>();
   for (const d of decisions) if (d.kind === 'breach') breaches.set(`${d.appId} ${d.at}`, d);
   return events.map((e) => {
@@ -37,7 +42,10 @@ export const scalingRows = (events: readonly ScalingEvent[], decisions: Iterable
       appName: appNames.get(e.trigger.appId) ?? '',
       metricType: e.trigger.metricType,
       rule: describeTrigger(e.trigger),
-      value: newest === undefined ? '' : `${newest}${e.trigger.metricUnit === '%' || e.trigger.metricUnit === '' ? e.trigger.metricUnit : ` ${e.trigger.metricUnit}`}`,
+      value:
+        newest === undefined
+          ? ''
+          : `${newest}${e.trigger.metricUnit === '%' || e.trigger.metricUnit === '' ? e.trigger.metricUnit : ` ${e.trigger.metricUnit}`}`,
       before: e.before,
       after: e.after,
       status: e.result.status,

@@ -72,14 +72,27 @@ export const startDemoEnvironment = async (options: DemoOptions): Promise<DemoEn
     await database.sql`INSERT INTO policy_json (app_id, policy_json, guid) VALUES (${appId}, CAST(${policyText}::text AS json), ${`${appId}-policy`})
                        ON CONFLICT (app_id) DO UPDATE SET policy_json = EXCLUDED.policy_json`;
   }
-  const uaa = await startUaaServer({ host: '127.0.0.1', clients: [{ id: CLIENT.id, secret: CLIENT.secret, grants: ['client_credentials'], scopes: ['logs.admin'] }] });
-  const logCache = await startLogCacheServer({ host: '127.0.0.1', envelopes: store, requireToken: (auth) => uaa.registry.check(auth) });
+  const uaa = await startUaaServer({
+    host: '127.0.0.1',
+    clients: [{ id: CLIENT.id, secret: CLIENT.secret, grants: ['client_credentials'], scopes: ['logs.admin'] }],
+  });
+  const logCache = await startLogCacheServer({
+    host: '127.0.0.1',
+    envelopes: store,
+    requireToken: (auth) => uaa.registry.check(auth),
+  });
   const model = createScalingEngineModel({
     now: () => msToNs(Date.now()),
-    limits: (appId) => (appIds.includes(appId) ? { min: policy.instance_min_count ?? 1, max: policy.instance_max_count ?? 10 } : undefined),
+    limits: (appId) =>
+      appIds.includes(appId)
+        ? { min: policy.instance_min_count ?? 1, max: policy.instance_max_count ?? 10 }
+        : undefined,
   });
   const scalingEngine = await startScalingEngineServer({ host: '127.0.0.1', model });
-  logger.info({ sample: options.sampleDir, apps: appIds, logCache: logCache.url, uaa: uaa.url, scalingEngine: scalingEngine.url }, 'simulated peers started on embedded defaults');
+  logger.info(
+    { sample: options.sampleDir, apps: appIds, logCache: logCache.url, uaa: uaa.url, scalingEngine: scalingEngine.url },
+    'simulated peers started on embedded defaults',
+  );
 
   return {
     database,

@@ -8,11 +8,16 @@ export interface PromQlAnswer {
   readonly body: string;
 }
 
-const badData = (error: string): PromQlAnswer => ({ status: 400, body: JSON.stringify({ status: 'error', errorType: 'bad_data', error }) });
+const badData = (error: string): PromQlAnswer => ({
+  status: 400,
+  body: JSON.stringify({ status: 'error', errorType: 'bad_data', error }),
+});
 
 // The two instant queries the autoscaler sends (contracts §4.6), with either quote style.
-const THROUGHPUT = /^sum by \(instance_id\) \(count_over_time\(http\{source_id=(['"])([^'"]+)\1,peer_type=(['"])Client\3\}\[(\d+)s\]\)\) \/ (\d+(?:\.\d+)?)$/;
-const RESPONSE_TIME = /^avg by \(instance_id\) \(max_over_time\(http\{source_id=(['"])([^'"]+)\1,peer_type=(['"])Client\3\}\[(\d+)s\]\)\) \/ \(1000 \* 1000\)$/;
+const THROUGHPUT =
+  /^sum by \(instance_id\) \(count_over_time\(http\{source_id=(['"])([^'"]+)\1,peer_type=(['"])Client\3\}\[(\d+)s\]\)\) \/ (\d+(?:\.\d+)?)$/;
+const RESPONSE_TIME =
+  /^avg by \(instance_id\) \(max_over_time\(http\{source_id=(['"])([^'"]+)\1,peer_type=(['"])Client\3\}\[(\d+)s\]\)\) \/ \(1000 \* 1000\)$/;
 
 /** Go's strconv 'f' formatting with shortest round-trip digits, and Prometheus' NaN/±Inf. */
 export const formatSampleValue = (v: number): string => {
@@ -44,12 +49,16 @@ const vector = (at: bigint, rows: ReadonlyArray<readonly [string, number]>): Pro
     status: 'success',
     data: {
       resultType: 'vector',
-      result: rows.map(([instance, value]) => ({ metric: instance === '' ? {} : { instance_id: instance }, value: [sampleTime(at), formatSampleValue(value)] })),
+      result: rows.map(([instance, value]) => ({
+        metric: instance === '' ? {} : { instance_id: instance },
+        value: [sampleTime(at), formatSampleValue(value)],
+      })),
     },
   }),
 });
 
-const byInstance = (a: readonly [string, number], b: readonly [string, number]): number => Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]);
+const byInstance = (a: readonly [string, number], b: readonly [string, number]): number =>
+  Number(a[0]) - Number(b[0]) || a[0].localeCompare(b[0]);
 
 /**
  * Answers `GET /api/v1/query` for the autoscaler's throughput and response-time queries by
@@ -64,12 +73,16 @@ export const answerPromQl = (params: URLSearchParams, store: EnvelopeStore, nowN
   if (query === '') return badData('parse error at char 1: no expression found in input');
   if (!query.includes('source_id')) return badData('query does not request any source_ids');
   const at = parseTime(params.get('time'), nowNs);
-  if (at === undefined) return badData(`invalid parameter 'time': cannot parse ${JSON.stringify(params.get('time'))} to a valid timestamp`);
+  if (at === undefined)
+    return badData(`invalid parameter 'time': cannot parse ${JSON.stringify(params.get('time'))} to a valid timestamp`);
 
   const throughput = THROUGHPUT.exec(query);
   const responseTime = throughput ? null : RESPONSE_TIME.exec(query);
   const match = throughput ?? responseTime;
-  if (!match) return badData('parse error: this simulated log-cache evaluates only the autoscaler throughput and responsetime queries');
+  if (!match)
+    return badData(
+      'parse error: this simulated log-cache evaluates only the autoscaler throughput and responsetime queries',
+    );
   const sourceId = match[2] as string;
   const windowNs = BigInt(match[4] as string) * NS_PER_SECOND;
   // Log-cache reads up to the instant (exclusive) and truncates timestamps to the second; the range
@@ -108,4 +121,9 @@ export const answerPromQl = (params: URLSearchParams, store: EnvelopeStore, nowN
 };
 
 const seriesKey = (e: Envelope): string =>
-  JSON.stringify([e.instanceId, ...Object.keys(e.tags).sort().map((k) => [k, e.tags[k]])]);
+  JSON.stringify([
+    e.instanceId,
+    ...Object.keys(e.tags)
+      .sort()
+      .map((k) => [k, e.tags[k]]),
+  ]);

@@ -16,14 +16,34 @@ export interface ReadParamError {
   readonly body: { code: number; message: string; details: [] };
 }
 
-export type ReadParamResult = { readonly ok: true; readonly query: ReadQuery } | { readonly ok: false; readonly error: ReadParamError };
+export type ReadParamResult =
+  | { readonly ok: true; readonly query: ReadQuery }
+  | { readonly ok: false; readonly error: ReadParamError };
 
-const invalid = (message: string): ReadParamResult => ({ ok: false, error: { status: 400, body: { code: 3, message, details: [] } } });
-const unknown = (message: string): ReadParamResult => ({ ok: false, error: { status: 500, body: { code: 2, message, details: [] } } });
+const invalid = (message: string): ReadParamResult => ({
+  ok: false,
+  error: { status: 400, body: { code: 3, message, details: [] } },
+});
+const unknown = (message: string): ReadParamResult => ({
+  ok: false,
+  error: { status: 500, body: { code: 2, message, details: [] } },
+});
 
 const TYPE_NAMES: readonly (EnvelopeKind | 'ANY')[] = ['ANY', 'LOG', 'COUNTER', 'GAUGE', 'TIMER', 'EVENT'];
-const BOOLEANS = new Map([['1', true], ['t', true], ['T', true], ['true', true], ['TRUE', true], ['True', true],
-  ['0', false], ['f', false], ['F', false], ['false', false], ['FALSE', false], ['False', false]]);
+const BOOLEANS = new Map([
+  ['1', true],
+  ['t', true],
+  ['T', true],
+  ['true', true],
+  ['TRUE', true],
+  ['True', true],
+  ['0', false],
+  ['f', false],
+  ['F', false],
+  ['false', false],
+  ['FALSE', false],
+  ['False', false],
+]);
 
 class ParamFailure extends Error {
   override readonly name = 'ParamFailure' as const;
@@ -43,9 +63,15 @@ export const parseReadParams = (params: URLSearchParams): ReadParamResult => {
   const int64 = (name: string, camel: string): bigint | undefined => {
     const raw = single(name, camel);
     if (raw === undefined) return undefined;
-    if (!/^[+-]?\d+$/.test(raw)) throw new ParamFailure(`parsing field "${name}": strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
+    if (!/^[+-]?\d+$/.test(raw))
+      throw new ParamFailure(
+        `parsing field "${name}": strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`,
+      );
     const value = BigInt(raw);
-    if (value > 9223372036854775807n || value < -9223372036854775808n) throw new ParamFailure(`parsing field "${name}": strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
+    if (value > 9223372036854775807n || value < -9223372036854775808n)
+      throw new ParamFailure(
+        `parsing field "${name}": strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`,
+      );
     return value;
   };
   try {
@@ -54,11 +80,15 @@ export const parseReadParams = (params: URLSearchParams): ReadParamResult => {
     const limitRaw = int64('limit', 'limit') ?? 0n;
     const descendingRaw = single('descending', 'descending');
     const descending = descendingRaw === undefined ? false : BOOLEANS.get(descendingRaw);
-    if (descending === undefined) throw new ParamFailure(`parsing field "descending": strconv.ParseBool: parsing ${JSON.stringify(descendingRaw)}: invalid syntax`);
+    if (descending === undefined)
+      throw new ParamFailure(
+        `parsing field "descending": strconv.ParseBool: parsing ${JSON.stringify(descendingRaw)}: invalid syntax`,
+      );
     const types = new Set<EnvelopeKind>();
     for (const raw of [...params.getAll('envelope_types'), ...params.getAll('envelopeTypes')]) {
       const name = /^\d+$/.test(raw) ? TYPE_NAMES[Number(raw)] : TYPE_NAMES.find((t) => t === raw);
-      if (name === undefined) throw new ParamFailure(`parsing field "envelope_types": ${JSON.stringify(raw)} is not valid`);
+      if (name === undefined)
+        throw new ParamFailure(`parsing field "envelope_types": ${JSON.stringify(raw)} is not valid`);
       if (name !== 'ANY') types.add(name);
     }
     const filterText = single('name_filter', 'nameFilter');
@@ -72,10 +102,15 @@ export const parseReadParams = (params: URLSearchParams): ReadParamResult => {
       try {
         nameFilter = new RegExp(filterText);
       } catch (err) {
-        return unknown(`name filter must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}`);
+        return unknown(
+          `name filter must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
     }
-    return { ok: true, query: { start, end, limit: limitRaw === 0n ? 100 : Number(limitRaw), types, descending, nameFilter } };
+    return {
+      ok: true,
+      query: { start, end, limit: limitRaw === 0n ? 100 : Number(limitRaw), types, descending, nameFilter },
+    };
   } catch (err) {
     if (err instanceof ParamFailure) return invalid(err.message);
     throw err;

@@ -57,7 +57,11 @@ export interface LogCacheServer {
   close(): Promise<void>;
 }
 
-const UNAVAILABLE = JSON.stringify({ code: 14, message: 'failed to find route for request. please try again', details: [] });
+const UNAVAILABLE = JSON.stringify({
+  code: 14,
+  message: 'failed to find route for request. please try again',
+  details: [],
+});
 const METHOD_NOT_ALLOWED = JSON.stringify({ code: 12, message: 'Method Not Allowed', details: [] });
 
 const pickFault = (faults: LogCacheFaults | undefined, request: LogCacheRequest): LogCacheFault | undefined => {
@@ -88,9 +92,13 @@ export const startLogCacheServer = async (options: LogCacheServerOptions = {}): 
     const url = new URL(req.url ?? '/', 'http://log-cache');
     const readMatch = /^\/api\/v1\/read\/([^/]+)$/.exec(url.pathname);
     const request: LogCacheRequest = {
-      method: req.method ?? '', path: url.pathname, params: url.searchParams,
+      method: req.method ?? '',
+      path: url.pathname,
+      params: url.searchParams,
       sourceId: readMatch ? decodeURIComponent(readMatch[1] as string) : undefined,
-      authorization: req.headers.authorization, at: Date.now(), status: undefined,
+      authorization: req.headers.authorization,
+      at: Date.now(),
+      status: undefined,
     };
     record(requests, request, options.keepRequests ?? 10_000);
     const reply = (status: number, body: string, contentType = 'application/json'): void => {
@@ -100,11 +108,17 @@ export const startLogCacheServer = async (options: LogCacheServerOptions = {}): 
       else send(res, status, contentType, body);
     };
 
-    const latency = typeof options.latencyMs === 'function' ? options.latencyMs(request) : options.latencyMs ?? 0;
+    const latency = typeof options.latencyMs === 'function' ? options.latencyMs(request) : (options.latencyMs ?? 0);
     await pause(latency);
 
     if (url.pathname === '/api/v1/info') {
-      return reply(200, JSON.stringify({ version: options.version ?? '3.2.12', vm_uptime: String((now() - startedAt) / NS_PER_SECOND) }));
+      return reply(
+        200,
+        JSON.stringify({
+          version: options.version ?? '3.2.12',
+          vm_uptime: String((now() - startedAt) / NS_PER_SECOND),
+        }),
+      );
     }
     const known = readMatch !== null || url.pathname === '/api/v1/query' || url.pathname === '/api/v1/meta';
     if (!known) return reply(404, '404 page not found\n', 'text/plain; charset=utf-8');
@@ -128,17 +142,26 @@ export const startLogCacheServer = async (options: LogCacheServerOptions = {}): 
       return reply(answer.status, answer.body);
     }
     // meta through the proxy: lowerCamel, zero `expired` omitted (wire §4.1).
-    const meta = Object.fromEntries([...store.meta()].map(([id, m]) => [id, {
-      count: String(m.count), ...(m.expired > 0 ? { expired: String(m.expired) } : {}),
-      oldestTimestamp: m.oldestTimestamp.toString(), newestTimestamp: m.newestTimestamp.toString(),
-    }]));
+    const meta = Object.fromEntries(
+      [...store.meta()].map(([id, m]) => [
+        id,
+        {
+          count: String(m.count),
+          ...(m.expired > 0 ? { expired: String(m.expired) } : {}),
+          oldestTimestamp: m.oldestTimestamp.toString(),
+          newestTimestamp: m.newestTimestamp.toString(),
+        },
+      ]),
+    );
     return reply(200, JSON.stringify({ meta }));
   };
 
   const server = await startPeerServer(async (req, res) => {
     inFlight += 1;
     max = Math.max(max, inFlight);
-    res.once('close', () => { inFlight -= 1; });
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     await handle(req, res);
   }, options);
 

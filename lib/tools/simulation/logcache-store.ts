@@ -22,7 +22,15 @@ export interface EnvelopeStore {
    * to their metrics matching `nameFilter` and logs/events dropped when it is set (wire §1.3).
    * `limit` counts envelopes after filtering; a run of equal timestamps is completed past it (§1.4).
    */
-  query(sourceId: string, start: bigint, end: bigint, types: ReadonlySet<EnvelopeKind>, nameFilter: RegExp | undefined, limit: number, descending?: boolean): Envelope[];
+  query(
+    sourceId: string,
+    start: bigint,
+    end: bigint,
+    types: ReadonlySet<EnvelopeKind>,
+    nameFilter: RegExp | undefined,
+    limit: number,
+    descending?: boolean,
+  ): Envelope[];
   meta(): ReadonlyMap<string, SourceMeta>;
   /** Envelopes of one source, or of all. */
   size(sourceId?: string): number;
@@ -32,7 +40,8 @@ export interface EnvelopeStore {
 /** The name the server options use for the store. */
 export type EnvelopeSource = EnvelopeStore;
 
-export const kindOf = (e: Envelope): EnvelopeKind => (e.gauge ? 'GAUGE' : e.timer ? 'TIMER' : e.counter ? 'COUNTER' : 'LOG');
+export const kindOf = (e: Envelope): EnvelopeKind =>
+  e.gauge ? 'GAUGE' : e.timer ? 'TIMER' : e.counter ? 'COUNTER' : 'LOG';
 
 /** First index whose timestamp is >= ts (or > ts when `after`). */
 const bound = (list: readonly Envelope[], ts: bigint, after: boolean): number => {
@@ -47,7 +56,11 @@ const bound = (list: readonly Envelope[], ts: bigint, after: boolean): number =>
   return lo;
 };
 
-const filterEnvelope = (e: Envelope, types: ReadonlySet<EnvelopeKind>, nameFilter: RegExp | undefined): Envelope | undefined => {
+const filterEnvelope = (
+  e: Envelope,
+  types: ReadonlySet<EnvelopeKind>,
+  nameFilter: RegExp | undefined,
+): Envelope | undefined => {
   const kind = kindOf(e);
   if (types.size > 0 && !types.has(kind)) return undefined;
   if (nameFilter === undefined) return e;
@@ -96,13 +109,24 @@ export const createEnvelopeStore = (options: { maxPerSource?: number } = {}): En
       }
       return out;
     },
-    meta: () => new Map([...sources].filter(([, list]) => list.length > 0).map(([id, list]) => [id, {
-      count: list.length,
-      expired: expired.get(id) ?? 0,
-      oldestTimestamp: (list[0] as Envelope).timestamp,
-      newestTimestamp: (list[list.length - 1] as Envelope).timestamp,
-    }])),
-    size: (sourceId) => (sourceId === undefined ? [...sources.values()].reduce((n, l) => n + l.length, 0) : sources.get(sourceId)?.length ?? 0),
+    meta: () =>
+      new Map(
+        [...sources]
+          .filter(([, list]) => list.length > 0)
+          .map(([id, list]) => [
+            id,
+            {
+              count: list.length,
+              expired: expired.get(id) ?? 0,
+              oldestTimestamp: (list[0] as Envelope).timestamp,
+              newestTimestamp: (list[list.length - 1] as Envelope).timestamp,
+            },
+          ]),
+      ),
+    size: (sourceId) =>
+      sourceId === undefined
+        ? [...sources.values()].reduce((n, l) => n + l.length, 0)
+        : (sources.get(sourceId)?.length ?? 0),
     clear: () => {
       sources.clear();
       expired.clear();

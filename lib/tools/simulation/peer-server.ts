@@ -12,7 +12,10 @@ export interface PeerServer {
 export type PeerHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 /** Starts a node:http server for a simulated peer; a handler failure answers 500 instead of crashing. */
-export const startPeerServer = (handler: PeerHandler, options: { port?: number | undefined; host?: string | undefined } = {}): Promise<PeerServer> => {
+export const startPeerServer = (
+  handler: PeerHandler,
+  options: { port?: number | undefined; host?: string | undefined } = {},
+): Promise<PeerServer> => {
   const server = createServer((req, res) => {
     Promise.resolve()
       .then(() => handler(req, res))
@@ -21,7 +24,12 @@ export const startPeerServer = (handler: PeerHandler, options: { port?: number |
           res.destroy();
           return;
         }
-        send(res, 500, 'text/plain; charset=utf-8', `simulated peer failed: ${err instanceof Error ? err.message : String(err)}\n`);
+        send(
+          res,
+          500,
+          'text/plain; charset=utf-8',
+          `simulated peer failed: ${err instanceof Error ? err.message : String(err)}\n`,
+        );
       });
   });
   const host = options.host ?? '127.0.0.1';
@@ -33,24 +41,35 @@ export const startPeerServer = (handler: PeerHandler, options: { port?: number |
       const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
       resolve({
         url: `http://${shownHost}:${port}`,
-        close: () => new Promise<void>((done) => {
-          server.close(() => done());
-          server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
       });
     });
   });
 };
 
-export const send = (res: ServerResponse, status: number, contentType: string | undefined, body: string, headers: Record<string, string> = {}): void => {
+export const send = (
+  res: ServerResponse,
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  headers: Record<string, string> = {},
+): void => {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, { ...(contentType === undefined ? {} : { 'content-type': contentType }), ...headers });
   res.end(body);
 };
 
 /** JSON text plus the trailing newline Go servers write. */
-export const sendJson = (res: ServerResponse, status: number, jsonText: string, headers: Record<string, string> = {}): void =>
-  send(res, status, 'application/json', `${jsonText}\n`, headers);
+export const sendJson = (
+  res: ServerResponse,
+  status: number,
+  jsonText: string,
+  headers: Record<string, string> = {},
+): void => send(res, status, 'application/json', `${jsonText}\n`, headers);
 
 /** Reads a request body, refusing more than `maxBytes`. */
 export const readBody = (req: IncomingMessage, maxBytes = 1_000_000): Promise<string> =>
@@ -71,7 +90,8 @@ export const readBody = (req: IncomingMessage, maxBytes = 1_000_000): Promise<st
   });
 
 /** Resolves after `ms` (0 = at once); simulated latency only, never used inside pipelines. */
-export const pause = (ms: number): Promise<void> => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+export const pause = (ms: number): Promise<void> =>
+  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 
 /**
  * Appends to a request log that keeps at least the newest `keep` entries: long-running simulated

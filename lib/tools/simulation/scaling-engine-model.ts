@@ -74,7 +74,14 @@ export const createScalingEngineModel = (options: ScalingEngineModelOptions): Sc
     return options.initialInstances?.(appId) ?? bounds?.min ?? 1;
   };
 
-  const answer = (trigger: Trigger, at: bigint, before: number, after: number, result: ScalingResult, reason?: string) => {
+  const answer = (
+    trigger: Trigger,
+    at: bigint,
+    before: number,
+    after: number,
+    result: ScalingResult,
+    reason?: string,
+  ) => {
     history.push({ at, trigger, result, before, after, ...(reason === undefined ? {} : { reason }) });
     return result;
   };
@@ -87,7 +94,14 @@ export const createScalingEngineModel = (options: ScalingEngineModelOptions): Sc
       const appId = trigger.appId;
       const before = instances(appId);
       const ignored = (expiry: bigint, reason: string) =>
-        answer(trigger, at, before, before, { app_id: appId, status: 2, adjustment: 0, cool_down_expired_at: expiry }, reason);
+        answer(
+          trigger,
+          at,
+          before,
+          before,
+          { app_id: appId, status: 2, adjustment: 0, cool_down_expired_at: expiry },
+          reason,
+        );
 
       const bounds = options.limits(appId);
       if (!bounds) return ignored(0n, 'no policy');
@@ -96,16 +110,34 @@ export const createScalingEngineModel = (options: ScalingEngineModelOptions): Sc
       if (expiry !== undefined && expiry > at) return ignored(expiry, 'in cooldown');
       const wanted = applyAdjustment(before, trigger.adjustment);
       if (wanted === undefined) {
-        return answer(trigger, at, before, before, { app_id: appId, status: 1, adjustment: 0, cool_down_expired_at: 0n }, `invalid adjustment ${JSON.stringify(trigger.adjustment)}`);
+        return answer(
+          trigger,
+          at,
+          before,
+          before,
+          { app_id: appId, status: 1, adjustment: 0, cool_down_expired_at: 0n },
+          `invalid adjustment ${JSON.stringify(trigger.adjustment)}`,
+        );
       }
       const after = Math.min(bounds.max, Math.max(bounds.min, wanted));
-      if (after === before) return ignored(0n, after === wanted ? 'instance count unchanged' : `instance count at ${after === bounds.max ? 'maximum' : 'minimum'}`);
+      if (after === before)
+        return ignored(
+          0n,
+          after === wanted
+            ? 'instance count unchanged'
+            : `instance count at ${after === bounds.max ? 'maximum' : 'minimum'}`,
+        );
 
       const coolDownSecs = trigger.coolDownSecs > 0 ? trigger.coolDownSecs : defaultCoolDownSecs;
       const until = at + BigInt(coolDownSecs) * NS_PER_SECOND;
       counts.set(appId, after);
       cooldowns.set(appId, until);
-      return answer(trigger, at, before, after, { app_id: appId, status: 0, adjustment: after - before, cool_down_expired_at: until });
+      return answer(trigger, at, before, after, {
+        app_id: appId,
+        status: 0,
+        adjustment: after - before,
+        cool_down_expired_at: until,
+      });
     },
   };
 };

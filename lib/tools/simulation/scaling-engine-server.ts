@@ -49,13 +49,29 @@ export const parseTriggerBody = (text: string): Trigger | undefined => {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const b = body as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof b[k] === 'string' ? b[k] : undefined);
-  const int = (k: string): number | undefined => (typeof b[k] === 'number' && Number.isSafeInteger(b[k]) ? b[k] : undefined);
+  const int = (k: string): number | undefined =>
+    typeof b[k] === 'number' && Number.isSafeInteger(b[k]) ? b[k] : undefined;
   const threshold = typeof b['threshold'] === 'string' ? undefined : toBigInt(b['threshold']);
-  const [appId, metricType, metricUnit, operator, adjustment] = ['app_id', 'metric_type', 'metric_unit', 'operator', 'adjustment'].map(str);
+  const [appId, metricType, metricUnit, operator, adjustment] = [
+    'app_id',
+    'metric_type',
+    'metric_unit',
+    'operator',
+    'adjustment',
+  ].map(str);
   const breachDurationSecs = int('breach_duration_secs');
   const coolDownSecs = int('cool_down_secs');
-  if (appId === undefined || metricType === undefined || metricUnit === undefined || operator === undefined || adjustment === undefined
-    || breachDurationSecs === undefined || coolDownSecs === undefined || threshold === undefined) return undefined;
+  if (
+    appId === undefined ||
+    metricType === undefined ||
+    metricUnit === undefined ||
+    operator === undefined ||
+    adjustment === undefined ||
+    breachDurationSecs === undefined ||
+    coolDownSecs === undefined ||
+    threshold === undefined
+  )
+    return undefined;
   return { appId, metricType, metricUnit, breachDurationSecs, threshold, operator, coolDownSecs, adjustment };
 };
 
@@ -73,17 +89,31 @@ export const startScalingEngineServer = async (options: ScalingEngineServerOptio
     if (req.method !== 'POST') return send(res, 405, 'text/plain; charset=utf-8', 'Method Not Allowed\n');
     const body = await readBody(req);
     const parsed = parseTriggerBody(body);
-    const call: ScaleCall = { appId: decodeURIComponent(match[1] as string), body, trigger: parsed && { ...parsed, appId: decodeURIComponent(match[1] as string) }, at: Date.now(), status: undefined, reply: undefined };
+    const call: ScaleCall = {
+      appId: decodeURIComponent(match[1] as string),
+      body,
+      trigger: parsed && { ...parsed, appId: decodeURIComponent(match[1] as string) },
+      at: Date.now(),
+      status: undefined,
+      reply: undefined,
+    };
     record(calls, call, options.keepCalls ?? 10_000);
     const answer = (status: number, text: string): void => {
       call.status = status;
       sendJson(res, status, text);
     };
-    await pause(typeof options.latencyMs === 'function' ? options.latencyMs(call) : options.latencyMs ?? 0);
+    await pause(typeof options.latencyMs === 'function' ? options.latencyMs(call) : (options.latencyMs ?? 0));
 
     const forced = options.forceStatus?.(call);
     if (forced !== undefined) {
-      return answer(forced, forced === 400 ? badRequest : forced >= 500 ? internalError : JSON.stringify({ code: 'Simulated', message: `simulated status ${forced}` }));
+      return answer(
+        forced,
+        forced === 400
+          ? badRequest
+          : forced >= 500
+            ? internalError
+            : JSON.stringify({ code: 'Simulated', message: `simulated status ${forced}` }),
+      );
     }
     if (!call.trigger) return answer(400, badRequest);
     if (options.garbage?.(call)) {

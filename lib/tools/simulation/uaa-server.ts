@@ -49,7 +49,9 @@ export interface UaaServer {
 }
 
 const badCredentials = { error: 'invalid_client', error_description: 'Bad credentials' };
-const challenge = { 'www-authenticate': 'Basic realm="UAA/client", error="unauthorized", error_description="Bad credentials"' };
+const challenge = {
+  'www-authenticate': 'Basic realm="UAA/client", error="unauthorized", error_description="Bad credentials"',
+};
 
 const basicCredentials = (req: IncomingMessage): { id: string; secret: string } | undefined => {
   const match = /^basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
@@ -69,30 +71,54 @@ export const startUaaServer = async (options: UaaServerOptions): Promise<UaaServ
   const registry = options.registry ?? createTokenRegistry();
   const requests: UaaTokenRequest[] = [];
   const lifetime = (grant: 'client_credentials' | 'password'): number =>
-    typeof options.expiresInSecs === 'function' ? options.expiresInSecs(grant) : options.expiresInSecs ?? (grant === 'password' ? 1199 : 43199);
+    typeof options.expiresInSecs === 'function'
+      ? options.expiresInSecs(grant)
+      : (options.expiresInSecs ?? (grant === 'password' ? 1199 : 43199));
 
   const server = await startPeerServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://uaa').pathname;
     const body = await readBody(req);
     const form = Object.fromEntries(new URLSearchParams(body));
     const answer = (status: number, reply: unknown, headers: Record<string, string> = {}): void => {
-      record(requests, { method: req.method ?? '', path, contentType: req.headers['content-type'], authorization: req.headers.authorization, form, status }, options.keepRequests ?? 10_000);
+      record(
+        requests,
+        {
+          method: req.method ?? '',
+          path,
+          contentType: req.headers['content-type'],
+          authorization: req.headers.authorization,
+          form,
+          status,
+        },
+        options.keepRequests ?? 10_000,
+      );
       sendJson(res, status, JSON.stringify(reply), headers);
     };
     await pause(options.latencyMs ?? 0);
     if (path !== '/oauth/token') return answer(404, { error: 'not_found', error_description: `No endpoint ${path}` });
-    if (req.method !== 'POST') return answer(405, { error: 'method_not_allowed', error_description: `Request method '${req.method}' is not supported` });
+    if (req.method !== 'POST')
+      return answer(405, {
+        error: 'method_not_allowed',
+        error_description: `Request method '${req.method}' is not supported`,
+      });
 
-    const credentials = basicCredentials(req) ?? (form['client_id'] === undefined ? undefined : { id: form['client_id'], secret: form['client_secret'] ?? '' });
+    const credentials =
+      basicCredentials(req) ??
+      (form['client_id'] === undefined ? undefined : { id: form['client_id'], secret: form['client_secret'] ?? '' });
     const client = options.clients.find((c) => c.id === credentials?.id);
     if (!credentials || !client || client.secret !== credentials.secret) return answer(401, badCredentials, challenge);
 
     const grantType = form['grant_type'];
-    if (grantType === undefined) return answer(400, { error: 'invalid_request', error_description: 'Missing grant type' });
+    if (grantType === undefined)
+      return answer(400, { error: 'invalid_request', error_description: 'Missing grant type' });
     if (grantType !== 'client_credentials' && grantType !== 'password') {
-      return answer(400, { error: 'unsupported_grant_type', error_description: `Unsupported grant type: ${grantType}` });
+      return answer(400, {
+        error: 'unsupported_grant_type',
+        error_description: `Unsupported grant type: ${grantType}`,
+      });
     }
-    if (!client.grants.includes(grantType)) return answer(401, { error: 'invalid_client', error_description: `Unauthorized grant type: ${grantType}` });
+    if (!client.grants.includes(grantType))
+      return answer(401, { error: 'invalid_client', error_description: `Unauthorized grant type: ${grantType}` });
 
     let scopes = client.scopes ?? [];
     let userName: string | undefined;

@@ -48,9 +48,21 @@ export const createTokenRegistry = (options: { now?: () => bigint; issuer?: stri
       const jti = randomUUID().replaceAll('-', '');
       const header = { alg: 'RS256', jku: issuer.replace(/\/oauth\/token$/, '/token_keys'), kid: 'key-1', typ: 'JWT' };
       const claims = {
-        jti, sub: grant.userName ?? grant.clientId, scope: grant.scopes, client_id: grant.clientId, cid: grant.clientId, azp: grant.clientId,
-        grant_type: grant.grantType, ...(grant.userName === undefined ? { authorities: grant.scopes } : { user_name: grant.userName, origin: 'uaa' }),
-        iat: Number(issuedAt / NS_PER_SECOND), exp: Number(expiresAt / NS_PER_SECOND), iss: issuer, zid: 'uaa', aud: [grant.clientId],
+        jti,
+        sub: grant.userName ?? grant.clientId,
+        scope: grant.scopes,
+        client_id: grant.clientId,
+        cid: grant.clientId,
+        azp: grant.clientId,
+        grant_type: grant.grantType,
+        ...(grant.userName === undefined
+          ? { authorities: grant.scopes }
+          : { user_name: grant.userName, origin: 'uaa' }),
+        iat: Number(issuedAt / NS_PER_SECOND),
+        exp: Number(expiresAt / NS_PER_SECOND),
+        iss: issuer,
+        zid: 'uaa',
+        aud: [grant.clientId],
       };
       const accessToken = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}.${base64url(randomBytes(32))}`;
       tokens.set(accessToken, expiresAt);

@@ -21,17 +21,59 @@ args('defaults to the policy next to the recording, a report under reports/ and 
 });
 
 args('reads every knob, with Go durations for intervals', () => {
-  const parsed = parseReplayArgs([spike, '--speed', '60', '--no-report', '--json', '--interval', '1m', '--save-interval', '2s', '--evaluation-interval', '30s',
-    '--stat-window', '300', '--breach-duration', '90', '--cache-size', '50', '--cooldown', '60', '--initial-instances', '3', '--database-url', 'postgres://x']);
+  const parsed = parseReplayArgs([
+    spike,
+    '--speed',
+    '60',
+    '--no-report',
+    '--json',
+    '--interval',
+    '1m',
+    '--save-interval',
+    '2s',
+    '--evaluation-interval',
+    '30s',
+    '--stat-window',
+    '300',
+    '--breach-duration',
+    '90',
+    '--cache-size',
+    '50',
+    '--cooldown',
+    '60',
+    '--initial-instances',
+    '3',
+    '--database-url',
+    'postgres://x',
+  ]);
   assert.ok(parsed.ok);
   if (!parsed.ok) return;
   const a = parsed.args;
-  assert.equal([a.speed, a.report, a.json, a.initialInstances, a.databaseUrl], [60, undefined, true, 3, 'postgres://x']);
-  assert.equal({ ...a.settings, breaker: undefined }, { ...DEFAULT_REPLAY_SETTINGS, breaker: undefined, aggregatorIntervalMs: 60_000, saveIntervalMs: 2_000, evaluationIntervalMs: 30_000, statWindowSecs: 300, defaultBreachDurationSecs: 90, metricCacheSizePerApp: 50, defaultCoolDownSecs: 60 });
+  assert.equal(
+    [a.speed, a.report, a.json, a.initialInstances, a.databaseUrl],
+    [60, undefined, true, 3, 'postgres://x'],
+  );
+  assert.equal(
+    { ...a.settings, breaker: undefined },
+    {
+      ...DEFAULT_REPLAY_SETTINGS,
+      breaker: undefined,
+      aggregatorIntervalMs: 60_000,
+      saveIntervalMs: 2_000,
+      evaluationIntervalMs: 30_000,
+      statWindowSecs: 300,
+      defaultBreachDurationSecs: 90,
+      metricCacheSizePerApp: 50,
+      defaultCoolDownSecs: 60,
+    },
+  );
 });
 
 args('explains each bad argument', () => {
-  const error = (argv: string[]) => { const p = parseReplayArgs(argv); return p.ok ? '' : p.error; };
+  const error = (argv: string[]) => {
+    const p = parseReplayArgs(argv);
+    return p.ok ? '' : p.error;
+  };
   assert.is(error([]), 'a recording file is required');
   assert.is(error([spike, spike]), 'one recording at a time, got 2');
   assert.match(error(['/nowhere/x.ndjson']), /no --policy given and no \/nowhere\/policy\.json next to the recording/);

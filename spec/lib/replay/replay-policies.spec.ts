@@ -4,7 +4,8 @@ import { instanceLimits, parsePolicyFile, policyFor } from '../../../lib/replay/
 import { createReplayApps } from '../../../lib/replay/replay-apps.ts';
 import type { Envelope } from '../../../lib/core/model/envelope.ts';
 
-const rule = '{"metric_type":"cpu","breach_duration_secs":120,"threshold":70,"operator":">","cool_down_secs":300,"adjustment":"+1"}';
+const rule =
+  '{"metric_type":"cpu","breach_duration_secs":120,"threshold":70,"operator":">","cool_down_secs":300,"adjustment":"+1"}';
 const single = `{"instance_min_count":2,"instance_max_count":4,"scaling_rules":[${rule}]}`;
 
 // ---
@@ -20,7 +21,9 @@ file('takes one stored policy for every app', () => {
 });
 
 file('takes a map of app ids to policies, keeping big thresholds exact', () => {
-  const parsed = parsePolicyFile(`{"app-1":${single},"app-2":{"instance_min_count":1,"instance_max_count":2,"scaling_rules":[{"metric_type":"q","threshold":9007199254740993,"operator":">","adjustment":"+1"}]}}`);
+  const parsed = parsePolicyFile(
+    `{"app-1":${single},"app-2":{"instance_min_count":1,"instance_max_count":2,"scaling_rules":[{"metric_type":"q","threshold":9007199254740993,"operator":">","adjustment":"+1"}]}}`,
+  );
   assert.ok(parsed.ok);
   if (!parsed.ok) return;
   assert.is(parsed.policies.kind, 'per-app');
@@ -29,7 +32,10 @@ file('takes a map of app ids to policies, keeping big thresholds exact', () => {
 });
 
 file('rejects what the service would reject, naming the app', () => {
-  const reason = (text: string) => { const p = parsePolicyFile(text); return p.ok ? '' : p.reason; };
+  const reason = (text: string) => {
+    const p = parsePolicyFile(text);
+    return p.ok ? '' : p.reason;
+  };
   assert.match(reason('{'), /^not valid JSON/);
   assert.is(reason('[]'), 'expected a JSON object, got an array');
   assert.match(reason('{"scaling_rules":[{"threshold":"30"}]}'), /policy_json does not match the policy format/);
@@ -46,7 +52,12 @@ file('derives the scaling engine bounds', () => {
 
 // ---
 const apps = suite('createReplayApps');
-const env = (sourceId: string, name?: string): Envelope => ({ timestamp: 1n, sourceId, instanceId: '0', tags: name ? { app_name: name } : {} });
+const env = (sourceId: string, name?: string): Envelope => ({
+  timestamp: 1n,
+  sourceId,
+  instanceId: '0',
+  tags: name ? { app_name: name } : {},
+});
 
 apps('adopts each new source under a shared policy and learns its name', () => {
   const parsed = parsePolicyFile(single);

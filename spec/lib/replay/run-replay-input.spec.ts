@@ -16,9 +16,21 @@ import { openTestDatabase } from '../../support/database.ts';
 
 const S = 1_000_000_000n;
 const T0 = 1_731_578_400n * S;
-const settings: ReplaySettings = { ...DEFAULT_REPLAY_SETTINGS, aggregatorIntervalMs: 10_000, statWindowSecs: 60, defaultBreachDurationSecs: 60 };
-const cpu = (app: string, at: bigint, value: number): Envelope => ({ timestamp: at, sourceId: app, instanceId: '0', tags: { app_name: `${app}-name` }, gauge: { cpu: { unit: 'percentage', value } } });
-const policy = '{"instance_min_count":1,"instance_max_count":3,"scaling_rules":[{"metric_type":"cpu","threshold":80,"operator":">","cool_down_secs":60,"adjustment":"+1"}]}';
+const settings: ReplaySettings = {
+  ...DEFAULT_REPLAY_SETTINGS,
+  aggregatorIntervalMs: 10_000,
+  statWindowSecs: 60,
+  defaultBreachDurationSecs: 60,
+};
+const cpu = (app: string, at: bigint, value: number): Envelope => ({
+  timestamp: at,
+  sourceId: app,
+  instanceId: '0',
+  tags: { app_name: `${app}-name` },
+  gauge: { cpu: { unit: 'percentage', value } },
+});
+const policy =
+  '{"instance_min_count":1,"instance_max_count":3,"scaling_rules":[{"metric_type":"cpu","threshold":80,"operator":">","cool_down_secs":60,"adjustment":"+1"}]}';
 
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 let dir: string;
@@ -32,7 +44,14 @@ const recording = async (lines: string[]): Promise<string> => {
 const replay = async (path: string, policyText: string, extra: Partial<ReplayOptions> = {}) => {
   const parsed = parsePolicyFile(policyText);
   if (!parsed.ok) throw new Error(parsed.reason);
-  return runReplay({ recording: path, policies: parsed.policies, database: db, settings, logger: silentLogger(), ...extra });
+  return runReplay({
+    recording: path,
+    policies: parsed.policies,
+    database: db,
+    settings,
+    logger: silentLogger(),
+    ...extra,
+  });
 };
 
 /** 3 minutes of one cpu gauge every 5 s for each app. */
@@ -44,18 +63,33 @@ const steady = (apps: string[], value: number) => {
 
 // ---
 const input = suite('runReplay input handling');
-input.before(async () => { db = await openTestDatabase(); dir = await mkdtemp(join(tmpdir(), 'replay-input-')); });
-input.after(async () => { await db.close(); await rm(dir, { recursive: true, force: true }); });
+input.before(async () => {
+  db = await openTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), 'replay-input-'));
+});
+input.after(async () => {
+  await db.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 input('skips bad lines, reporting each with its line number, and replays the rest', async () => {
   const lines = steady(['app-bad-lines'], 90);
   lines.splice(3, 0, '{"timestamp":', JSON.stringify({ timestamp: '12', gauge: { metrics: {} } }));
   const result = await replay(await recording(lines), policy);
-  assert.equal(result.issues.map((i) => i.line), [4, 5]);
+  assert.equal(
+    result.issues.map((i) => i.line),
+    [4, 5],
+  );
   assert.match(result.issues[0]!.reason, /^not valid JSON/);
   assert.is(result.issues[1]!.reason, 'source_id is missing');
   assert.is(result.envelopes, 36);
-  assert.equal(result.events.map((e) => [e.before, e.after]), [[1, 2], [2, 3]]);
+  assert.equal(
+    result.events.map((e) => [e.before, e.after]),
+    [
+      [1, 2],
+      [2, 3],
+    ],
+  );
 });
 
 input('stops at the first bad line in strict mode', async () => {
@@ -83,7 +117,10 @@ input('evaluates only the apps of a per-app policy file and lists the other sour
   const result = await replay(await recording(steady(['app-covered', 'app-other'], 90)), `{"app-covered":${policy}}`);
   assert.equal([...result.policies.keys()], ['app-covered']);
   assert.equal(result.unmatchedSources, ['app-other']);
-  assert.equal(result.series.map((s) => s.appId), ['app-covered']);
+  assert.equal(
+    result.series.map((s) => s.appId),
+    ['app-covered'],
+  );
   assert.is(result.appNames.get('app-other'), 'app-other-name');
   assert.ok(result.events.every((e) => e.trigger.appId === 'app-covered'));
 });
@@ -91,7 +128,13 @@ input('evaluates only the apps of a per-app policy file and lists the other sour
 input('applies a shared policy to every app and the initial instance count to each', async () => {
   const result = await replay(await recording(steady(['app-x', 'app-y'], 90)), policy, { initialInstances: 2 });
   assert.equal([...result.policies.keys()], ['app-x', 'app-y']);
-  assert.equal(result.events.filter((e) => e.result.status === 0).map((e) => [e.trigger.appId, e.before, e.after]), [['app-x', 2, 3], ['app-y', 2, 3]]);
+  assert.equal(
+    result.events.filter((e) => e.result.status === 0).map((e) => [e.trigger.appId, e.before, e.after]),
+    [
+      ['app-x', 2, 3],
+      ['app-y', 2, 3],
+    ],
+  );
 });
 
 input('returns an empty result for a recording without envelopes', async () => {
@@ -106,7 +149,14 @@ input('paces a replay at the chosen speed', async () => {
   const parsed = parsePolicyFile(policy);
   if (!parsed.ok) throw new Error(parsed.reason);
   const started = Date.now();
-  const result = await runReplay({ recording: path, policies: parsed.policies, database: db, settings: quick, logger: silentLogger(), speed: 4 });
+  const result = await runReplay({
+    recording: path,
+    policies: parsed.policies,
+    database: db,
+    settings: quick,
+    logger: silentLogger(),
+    speed: 4,
+  });
   const elapsed = Date.now() - started;
   // 4 s of recording plus one 1 s interval at 4x is about 1.25 s of wall time.
   assert.ok(elapsed >= 1150, `took only ${elapsed} ms`);

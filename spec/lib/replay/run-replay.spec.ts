@@ -22,11 +22,19 @@ const policiesOf = async (name: string): Promise<ReplayPolicies> => {
 };
 
 const replaySample = async (name: string, db: Awaited<ReturnType<typeof openTestDatabase>>): Promise<ReplayResult> =>
-  runReplay({ recording: join(recordings, name, 'recording.ndjson.gz'), policies: await policiesOf(name), database: db, settings: DEFAULT_REPLAY_SETTINGS, logger: silentLogger() });
+  runReplay({
+    recording: join(recordings, name, 'recording.ndjson.gz'),
+    policies: await policiesOf(name),
+    database: db,
+    settings: DEFAULT_REPLAY_SETTINGS,
+    logger: silentLogger(),
+  });
 
 /** [offset from the start, rule, newest value, instances] of each scaling event. */
 const scaled = (result: ReplayResult) =>
-  replayRows(result).filter((r) => r.status === 0).map((r) => [formatOffset(r.at, result.startNs), r.rule, r.value, `${r.before}->${r.after}`]);
+  replayRows(result)
+    .filter((r) => r.status === 0)
+    .map((r) => [formatOffset(r.at, result.startNs), r.rule, r.value, `${r.before}->${r.after}`]);
 
 const ignored = (result: ReplayResult) => {
   const counts: Record<string, number> = {};
@@ -41,8 +49,12 @@ let db: Awaited<ReturnType<typeof openTestDatabase>>;
 // app metric is the mean of the last 120 s of gauges at each 40 s tick, a rule breaches when every
 // metric of its breach window passes, and the simulated engine applies cooldown and the bounds.
 const samples = suite('runReplay on the bundled samples');
-samples.before(async () => { db = await openTestDatabase(); });
-samples.after(async () => { await db.close(); });
+samples.before(async () => {
+  db = await openTestDatabase();
+});
+samples.after(async () => {
+  await db.close();
+});
 
 samples('spike: +2 twice during the cpu spike, then -1 every cooldown back to the minimum', async () => {
   const result = await replaySample('spike', db);
@@ -73,10 +85,20 @@ samples('flapping: one step out in every high phase and one step in in every low
   const result = await replaySample('flapping', db);
   const up = ['memoryutil > 80 for 120s: +1', '2->3'];
   const down = ['memoryutil < 50 for 120s: -1', '3->2'];
-  assert.equal(scaled(result).map(([at, rule, , n]) => [at, rule, n]), [
-    ['+8m40s', ...up], ['+14m00s', ...down], ['+18m40s', ...up], ['+24m00s', ...down], ['+28m40s', ...up],
-    ['+34m00s', ...down], ['+38m40s', ...up], ['+44m00s', ...down], ['+48m40s', ...up],
-  ]);
+  assert.equal(
+    scaled(result).map(([at, rule, , n]) => [at, rule, n]),
+    [
+      ['+8m40s', ...up],
+      ['+14m00s', ...down],
+      ['+18m40s', ...up],
+      ['+24m00s', ...down],
+      ['+28m40s', ...up],
+      ['+34m00s', ...down],
+      ['+38m40s', ...up],
+      ['+44m00s', ...down],
+      ['+48m40s', ...up],
+    ],
+  );
   assert.equal(ignored(result), { 'instance count at minimum': 3 });
 });
 

@@ -20,7 +20,9 @@ clock('reads recording time, so nowNs gives the recording nanoseconds', () => {
 clock('runs actions before a limit, or up to it when inclusive, and then reads the limit', async () => {
   const c = createVirtualClock({ startMs: START, tracker: createAsyncTracker() });
   const seen: number[] = [];
-  interval(1000, c.scheduler).pipe(take(5)).subscribe(() => seen.push(c.now() - START));
+  interval(1000, c.scheduler)
+    .pipe(take(5))
+    .subscribe(() => seen.push(c.now() - START));
   await c.runUntil(START + 3000, false);
   assert.equal(seen, [1000, 2000]);
   assert.is(c.now(), START + 3000);
@@ -50,7 +52,9 @@ clock('lets tracked async work land at the instant that started it', async () =>
   const c = createVirtualClock({ startMs: START, tracker });
   const landed: number[] = [];
   const slow = () => tracker.track(new Promise<number>((resolve) => setTimeout(() => resolve(7), 20)));
-  timer(1000, c.scheduler).pipe(mergeMap(() => defer(() => from(slow())))).subscribe(() => landed.push(c.now() - START));
+  timer(1000, c.scheduler)
+    .pipe(mergeMap(() => defer(() => from(slow()))))
+    .subscribe(() => landed.push(c.now() - START));
   timer(2000, c.scheduler).subscribe(() => landed.push(-1));
   await c.runUntil(START + 5000, true);
   assert.equal(landed, [1000, -1], 'the promise result arrives before the next instant runs');
@@ -58,7 +62,13 @@ clock('lets tracked async work land at the instant that started it', async () =>
 
 clock('waits in beforeInstant, once per distinct instant', async () => {
   const instants: number[] = [];
-  const c = createVirtualClock({ startMs: START, tracker: createAsyncTracker(), beforeInstant: (ms) => { instants.push(ms - START); } });
+  const c = createVirtualClock({
+    startMs: START,
+    tracker: createAsyncTracker(),
+    beforeInstant: (ms) => {
+      instants.push(ms - START);
+    },
+  });
   timer(500, c.scheduler).subscribe();
   timer(500, c.scheduler).subscribe();
   timer(900, c.scheduler).subscribe();
@@ -72,7 +82,18 @@ const tracker = suite('createAsyncTracker');
 tracker('settles work started while settling, and hides rejections it does not own', async () => {
   const t = createAsyncTracker();
   let chained = false;
-  const first = t.track(new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => { void t.track(new Promise<void>((r) => setTimeout(() => { chained = true; r(); }, 5))); }));
+  const first = t.track(
+    new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+      void t.track(
+        new Promise<void>((r) =>
+          setTimeout(() => {
+            chained = true;
+            r();
+          }, 5),
+        ),
+      );
+    }),
+  );
   const failing = t.track(Promise.reject(new Error('read failed')));
   failing.catch(() => {});
   assert.is(t.pending(), 2);

@@ -18,7 +18,10 @@ scheduler('runs actions by due time, then in the order they were scheduled', () 
   s.schedule(() => order.push(`b@${s.now() - START}`), 20);
   s.schedule(() => order.push(`a@${s.now() - START}`), 10);
   s.schedule(() => order.push(`c@${s.now() - START}`), 20);
-  s.schedule(() => { order.push(`d@${s.now() - START}`); s.schedule(() => order.push(`e@${s.now() - START}`), 0); }, 10);
+  s.schedule(() => {
+    order.push(`d@${s.now() - START}`);
+    s.schedule(() => order.push(`e@${s.now() - START}`), 0);
+  }, 10);
   s.runNextInstant();
   assert.equal(order, ['a@10', 'd@10', 'e@10'], 'one instant, including what it scheduled for itself');
   runAll(s);
@@ -28,7 +31,9 @@ scheduler('runs actions by due time, then in the order they were scheduled', () 
 scheduler('drives rxjs time operators in virtual time', () => {
   const s = createVirtualScheduler(START);
   const seen: string[] = [];
-  interval(40, s).pipe(take(3)).subscribe((n) => seen.push(`i${n}@${s.now() - START}`));
+  interval(40, s)
+    .pipe(take(3))
+    .subscribe((n) => seen.push(`i${n}@${s.now() - START}`));
   timer(50, s).subscribe(() => seen.push(`t@${s.now() - START}`));
   const input = new Subject<number>();
   input.pipe(bufferTime(100, s), take(2)).subscribe((b) => seen.push(`b[${b.join()}]@${s.now() - START}`));
@@ -42,7 +47,9 @@ scheduler('drives rxjs time operators in virtual time', () => {
 scheduler('reuses a rescheduling action, so a long interval unsubscribes without deep recursion', () => {
   const s = createVirtualScheduler(START);
   let ticks = 0;
-  const sub = interval(5, s).subscribe(() => { ticks += 1; });
+  const sub = interval(5, s).subscribe(() => {
+    ticks += 1;
+  });
   runAll(s, START + 5 * 200_000);
   assert.is(ticks, 200_000);
   sub.unsubscribe();
@@ -52,8 +59,12 @@ scheduler('reuses a rescheduling action, so a long interval unsubscribes without
 scheduler('never runs a cancelled action or one with an infinite delay', () => {
   const s = createVirtualScheduler(START);
   let ran = 0;
-  s.schedule(() => { ran += 1; }, 10).unsubscribe();
-  s.schedule(() => { ran += 1; }, Number.POSITIVE_INFINITY);
+  s.schedule(() => {
+    ran += 1;
+  }, 10).unsubscribe();
+  s.schedule(() => {
+    ran += 1;
+  }, Number.POSITIVE_INFINITY);
   runAll(s);
   assert.is(ran, 0);
   assert.is(s.now(), START);
@@ -61,7 +72,9 @@ scheduler('never runs a cancelled action or one with an infinite delay', () => {
 
 scheduler('rethrows an error of the work and drops that action', () => {
   const s = createVirtualScheduler(START);
-  const action = s.schedule(() => { throw new Error('boom'); }, 1);
+  const action = s.schedule(() => {
+    throw new Error('boom');
+  }, 1);
   assert.throws(() => s.runNextInstant(), /boom/);
   assert.ok(action.closed);
 });

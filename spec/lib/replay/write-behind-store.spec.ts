@@ -9,23 +9,43 @@ import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createWriteBehindStore } from '../../../lib/replay/write-behind-store.ts';
 import { openTestDatabase } from '../../support/database.ts';
 
-const metric = (ts: bigint, value = '1', appId = 'app'): AppMetric => ({ appId, name: 'cpu', unit: '%', value, timestamp: ts });
+const metric = (ts: bigint, value = '1', appId = 'app'): AppMetric => ({
+  appId,
+  name: 'cpu',
+  unit: '%',
+  value,
+  timestamp: ts,
+});
 
 // ---
 const store = suite('createWriteBehindStore');
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
-store.before(async () => { db = await openTestDatabase(); });
-store.after(async () => { await db.close(); });
+store.before(async () => {
+  db = await openTestDatabase();
+});
+store.after(async () => {
+  await db.close();
+});
 
 store('acknowledges saves at once and lets a read see every earlier save', async () => {
   const tracker = createAsyncTracker();
-  const s = createWriteBehindStore({ store: createAppMetricStore(db.sql, { now: () => 0n }), tracker, logger: silentLogger() });
+  const s = createWriteBehindStore({
+    store: createAppMetricStore(db.sql, { now: () => 0n }),
+    tracker,
+    logger: silentLogger(),
+  });
   const reply = await firstValueFrom(s.save([metric(1n), metric(2n), { ...metric(3n), unit: 'x'.repeat(21) }]));
   assert.is(reply.saved, 2);
-  assert.equal(reply.rejected.map((r) => r.reason), ['unit longer than 20 characters']);
+  assert.equal(
+    reply.rejected.map((r) => r.reason),
+    ['unit longer than 20 characters'],
+  );
   assert.is(s.stats().queued, 2);
   const rows = await s.retrieve('app', 'cpu', 0n, 10n, 'ASC');
-  assert.equal(rows.map((r) => r.timestamp), [1n, 2n]);
+  assert.equal(
+    rows.map((r) => r.timestamp),
+    [1n, 2n],
+  );
   assert.equal(s.stats(), { queued: 0, written: 2, rejected: 0, failures: 0, reads: 1 });
   assert.is(tracker.pending(), 0);
 });
@@ -58,10 +78,16 @@ store('writes saves only after the reads asked before them, which never see them
   const events: string[] = [];
   let releaseRead: () => void = () => {};
   const recording: AppMetricStore = {
-    saveBulk: async (m) => { events.push(`write ${m.length}`); return { saved: m.length, rejected: [] }; },
+    saveBulk: async (m) => {
+      events.push(`write ${m.length}`);
+      return { saved: m.length, rejected: [] };
+    },
     retrieve: async (appId: string) => {
       events.push(`read ${appId} starts`);
-      if (appId === 'first') await new Promise<void>((r) => { releaseRead = r; });
+      if (appId === 'first')
+        await new Promise<void>((r) => {
+          releaseRead = r;
+        });
       events.push(`read ${appId} ends`);
       return [];
     },
@@ -76,19 +102,38 @@ store('writes saves only after the reads asked before them, which never see them
   assert.equal(events, ['write 1', 'read first starts'], 'the second save waits for the first read');
   releaseRead();
   await Promise.all([first, second]);
-  assert.equal(events, ['write 1', 'read first starts', 'read first ends', 'write 2', 'read second starts', 'read second ends']);
+  assert.equal(events, [
+    'write 1',
+    'read first starts',
+    'read first ends',
+    'write 2',
+    'read second starts',
+    'read second ends',
+  ]);
 });
 
 store('writes in the background, and makes the clock wait only when the database falls behind', async () => {
   const pending: (() => void)[] = [];
   const saved: number[] = [];
   const stalled: AppMetricStore = {
-    saveBulk: (m) => new Promise((resolve) => pending.push(() => { saved.push(m.length); resolve({ saved: m.length, rejected: [] }); })),
+    saveBulk: (m) =>
+      new Promise((resolve) =>
+        pending.push(() => {
+          saved.push(m.length);
+          resolve({ saved: m.length, rejected: [] });
+        }),
+      ),
     retrieve: async () => [],
     prune: async () => 0,
   };
   const tracker = createAsyncTracker();
-  const s = createWriteBehindStore({ store: stalled, tracker, logger: silentLogger(), chunkSize: 2, maxWritesBehind: 2 });
+  const s = createWriteBehindStore({
+    store: stalled,
+    tracker,
+    logger: silentLogger(),
+    chunkSize: 2,
+    maxWritesBehind: 2,
+  });
   for (let i = 0n; i < 2n; i++) await firstValueFrom(s.save([metric(2n * i), metric(2n * i + 1n)]));
   await new Promise((r) => setImmediate(r));
   assert.is(tracker.pending(), 0, 'two writes behind: nothing for the clock to wait for');
@@ -98,7 +143,10 @@ store('writes in the background, and makes the clock wait only when the database
   pending.shift()!();
   await new Promise((r) => setImmediate(r));
   assert.is(tracker.pending(), 0, 'the oldest write done, the clock goes on with two still behind');
-  while (pending.length > 0 || saved.length < 3) { pending.shift()?.(); await new Promise((r) => setImmediate(r)); }
+  while (pending.length > 0 || saved.length < 3) {
+    pending.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
   await tracker.settle();
   assert.equal(saved, [2, 2, 2]);
   assert.is(s.stats().written, 6);
@@ -106,11 +154,18 @@ store('writes in the background, and makes the clock wait only when the database
 
 store('keeps going when a write fails, counting it', async () => {
   const failing: AppMetricStore = {
-    saveBulk: async () => { throw new Error('connection reset'); },
+    saveBulk: async () => {
+      throw new Error('connection reset');
+    },
     retrieve: async () => [],
     prune: async () => 0,
   };
-  const s = createWriteBehindStore({ store: failing, tracker: createAsyncTracker(), logger: silentLogger(), chunkSize: 1 });
+  const s = createWriteBehindStore({
+    store: failing,
+    tracker: createAsyncTracker(),
+    logger: silentLogger(),
+    chunkSize: 1,
+  });
   await firstValueFrom(s.save([metric(1n)]));
   await s.flush();
   assert.equal(await s.retrieve('app', 'cpu', 0n, 1n, 'ASC'), []);

@@ -14,7 +14,8 @@ cpu('counts the CPU this thread spent, within what the process and the machine s
   assert.ok(spin > 0);
   assert.ok(spent.threadMs >= 100, `thread ${spent.threadMs} ms`);
   assert.ok(spent.processMs >= spent.threadMs - 1, `process ${spent.processMs} ms`);
-  if (existsSync('/proc/stat')) assert.ok(spent.machineBusyMs !== undefined && spent.machineBusyMs >= 100, `machine ${spent.machineBusyMs} ms`);
+  if (existsSync('/proc/stat'))
+    assert.ok(spent.machineBusyMs !== undefined && spent.machineBusyMs >= 100, `machine ${spent.machineBusyMs} ms`);
   else assert.is(spent.machineBusyMs, undefined);
 });
 

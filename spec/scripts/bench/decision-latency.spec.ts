@@ -6,7 +6,12 @@ const test = suite('bench: decision latency');
 
 test('--quick prints measured percentiles next to the computed anchor tick model', async () => {
   const run = await runBenchScript('decision-latency', ['--quick']);
-  const { rows } = expectTable(run, 'Decision latency (breach-completing metric to scaling-engine POST)', ['scenario', 'breaches', 'p50', 'p90', 'p99', 'max', 'anchor p99 / p99', 'target'], 3);
+  const { rows } = expectTable(
+    run,
+    'Decision latency (breach-completing metric to scaling-engine POST)',
+    ['scenario', 'breaches', 'p50', 'p90', 'p99', 'max', 'anchor p99 / p99', 'target'],
+    3,
+  );
   assert.match(rows[0]!, /^this service, steady\s+30\s/);
   assert.match(rows[0]!, /(PASS|MISS)\s*$/);
   assert.match(rows[1]!, /^this service, burst\s+20\s/);

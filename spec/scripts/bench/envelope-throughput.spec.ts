@@ -6,7 +6,12 @@ const test = suite('bench: envelope throughput');
 
 test('--quick prints every stage next to bare JSON.parse, the whole pipeline judged against half of it', async () => {
   const run = await runBenchScript('envelope-throughput', ['--quick']);
-  const { bench, rows } = expectTable(run, 'Envelope throughput (one core)', ['stage', 'time', 'throughput', 'vs bare JSON.parse', 'target'], 5);
+  const { bench, rows } = expectTable(
+    run,
+    'Envelope throughput (one core)',
+    ['stage', 'time', 'throughput', 'vs bare JSON.parse', 'target'],
+    5,
+  );
   assert.match(rows[0]!, /^bare JSON\.parse .* env\/s\s+1\.00x\s*$/);
   const judged = rows.filter((r) => /PASS|MISS/.test(r));
   assert.is(judged.length, 1);

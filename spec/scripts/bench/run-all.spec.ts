@@ -11,13 +11,22 @@ test('runs the chosen benchmarks and writes their tables with the machine into t
   const dir = await mkdtemp(join(tmpdir(), 'eg-run-all-'));
   try {
     const out = join(dir, 'performance.md');
-    const run = await runBenchScript('run-all', ['--quick', '--only', 'envelope-throughput,decision-latency', '--out', out]);
+    const run = await runBenchScript('run-all', [
+      '--quick',
+      '--only',
+      'envelope-throughput,decision-latency',
+      '--out',
+      out,
+    ]);
     assert.is(run.code, 0, run.stderr);
     const doc = await readFile(out, 'utf8');
     assert.match(doc, /^# Performance\n/);
     assert.match(doc, new RegExp(`Node ${process.version.replace(/\./g, '\\.')}`));
     assert.match(doc, /\d+ cores/);
-    assert.match(doc, /\| Envelope throughput \(one core\) \| whole pipeline >= 0\.5x bare JSON\.parse \| \*\*(PASS|MISS)\*\* \|/);
+    assert.match(
+      doc,
+      /\| Envelope throughput \(one core\) \| whole pipeline >= 0\.5x bare JSON\.parse \| \*\*(PASS|MISS)\*\* \|/,
+    );
     assert.match(doc, /\| Decision latency .* \| steady p99 < 100 ms \| \*\*(PASS|MISS)\*\* \|/);
     assert.match(doc, /```text\n[\s\S]*bare JSON\.parse[\s\S]*```/);
     assert.not.match(doc, /Memory per 10,000/);
@@ -42,7 +51,10 @@ test('a failing benchmark is reported in the document and fails the run', async 
     delete env.BENCH_DATABASE_URL;
     const run = await runBenchScript('run-all', ['--quick', '--only', 'persistence', '--out', out], { env });
     assert.is(run.code, 1);
-    assert.match(await readFile(out, 'utf8'), /\| persistence \| — \| failed: persistence needs a real PostgreSQL server/);
+    assert.match(
+      await readFile(out, 'utf8'),
+      /\| persistence \| — \| failed: persistence needs a real PostgreSQL server/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

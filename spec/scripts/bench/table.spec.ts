@@ -1,11 +1,26 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { count, duration, formatTable, mib, parseBenchOutput, ratio, renderBench, verdict } from '../../../scripts/bench/table.ts';
+import {
+  count,
+  duration,
+  formatTable,
+  mib,
+  parseBenchOutput,
+  ratio,
+  renderBench,
+  verdict,
+} from '../../../scripts/bench/table.ts';
 
 const test = suite('bench table');
 
 test('columns are padded to the widest cell, numbers right-aligned and text left-aligned', () => {
-  const text = formatTable(['stage', 'time', 'target'], [['bare', '3.40 ms', ''], ['whole pipeline', '1,052.0 ms', 'MISS']]);
+  const text = formatTable(
+    ['stage', 'time', 'target'],
+    [
+      ['bare', '3.40 ms', ''],
+      ['whole pipeline', '1,052.0 ms', 'MISS'],
+    ],
+  );
   assert.equal(text.split('\n'), [
     'stage           time        target',
     '--------------  ----------  ------',
@@ -15,8 +30,16 @@ test('columns are padded to the widest cell, numbers right-aligned and text left
 });
 
 test('a rendered bench reads back with its title, target and verdict', () => {
-  const text = renderBench({ title: 'Example', notes: ['100 apps'], columns: ['a', 'b'], rows: [['x', '2.00x']], target: { text: 'b >= 1x', pass: false } });
-  const [bench, ...rest] = parseBenchOutput(`noise before\n${text}\n${renderBench({ title: 'Other', notes: [], columns: ['c'], rows: [], target: { text: 't', pass: true } })}`);
+  const text = renderBench({
+    title: 'Example',
+    notes: ['100 apps'],
+    columns: ['a', 'b'],
+    rows: [['x', '2.00x']],
+    target: { text: 'b >= 1x', pass: false },
+  });
+  const [bench, ...rest] = parseBenchOutput(
+    `noise before\n${text}\n${renderBench({ title: 'Other', notes: [], columns: ['c'], rows: [], target: { text: 't', pass: true } })}`,
+  );
   assert.is(bench?.title, 'Example');
   assert.is(bench?.target, 'b >= 1x');
   assert.is(bench?.verdict, 'MISS');

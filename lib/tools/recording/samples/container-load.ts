@@ -39,7 +39,16 @@ export const containerLoad = (load: ContainerLoad, rng: Prng): Envelope[] => {
         cpuEntitlement: cpu * 0.8,
         ageNs: Math.round((3600 + seconds) * 1e9),
       };
-      out.push(...containerEnvelopes(load.app, instance, at(load.start, seconds, load.shape === 'split' ? 'us' : 'ns'), reading, load.shape, rng));
+      out.push(
+        ...containerEnvelopes(
+          load.app,
+          instance,
+          at(load.start, seconds, load.shape === 'split' ? 'us' : 'ns'),
+          reading,
+          load.shape,
+          rng,
+        ),
+      );
     }
   });
   return out;

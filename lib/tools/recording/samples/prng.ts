@@ -31,13 +31,15 @@ export const createPrng = (seed: number): Prng => {
 };
 
 /** A piecewise-linear load profile: [seconds from start, value] points, flat before and after. */
-export const profile = (points: readonly (readonly [number, number])[]) => (seconds: number): number => {
-  const first = points[0]!;
-  if (seconds <= first[0]) return first[1];
-  for (let i = 1; i < points.length; i += 1) {
-    const [t1, v1] = points[i]!;
-    const [t0, v0] = points[i - 1]!;
-    if (seconds <= t1) return t1 === t0 ? v1 : v0 + ((v1 - v0) * (seconds - t0)) / (t1 - t0);
-  }
-  return points[points.length - 1]![1];
-};
+export const profile =
+  (points: readonly (readonly [number, number])[]) =>
+  (seconds: number): number => {
+    const first = points[0]!;
+    if (seconds <= first[0]) return first[1];
+    for (let i = 1; i < points.length; i += 1) {
+      const [t1, v1] = points[i]!;
+      const [t0, v0] = points[i - 1]!;
+      if (seconds <= t1) return t1 === t0 ? v1 : v0 + ((v1 - v0) * (seconds - t0)) / (t1 - t0);
+    }
+    return points[points.length - 1]![1];
+  };

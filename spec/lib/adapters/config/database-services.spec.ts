@@ -13,7 +13,11 @@ const CA = '-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n';
 const URI = 'postgres://u:p@h:5432/db?sslmode=verify-ca';
 
 const tempRoot = () => mkdtempSync(join(tmpdir(), 'db-services-spec-'));
-const service = (tags: string[], credentials: Record<string, unknown>): VcapService => ({ name: 'database', tags, credentials });
+const service = (tags: string[], credentials: Record<string, unknown>): VcapService => ({
+  name: 'database',
+  tags,
+  credentials,
+});
 
 // ---
 const resolve = suite('resolveDatabaseUrl');
@@ -21,12 +25,17 @@ const resolve = suite('resolveDatabaseUrl');
 resolve('writes TLS credentials to private files and adds their paths, keys sorted (S18)', () => {
   const root = tempRoot();
   try {
-    const services = [service(['policy_db', 'appmetrics_db'], { uri: URI, client_cert: CERT, client_key: KEY, server_ca: CA })];
+    const services = [
+      service(['policy_db', 'appmetrics_db'], { uri: URI, client_cert: CERT, client_key: KEY, server_ca: CA }),
+    ];
     for (const db of ['policy_db', 'appmetrics_db']) {
       const url = resolveDatabaseUrl(services, db, root);
       const query = url.slice(url.indexOf('?') + 1);
       assert.is(url.slice(0, url.indexOf('?')), 'postgres://u:p@h:5432/db');
-      assert.equal(query.split('&').map((p) => p.split('=')[0]), ['sslcert', 'sslkey', 'sslmode', 'sslrootcert']);
+      assert.equal(
+        query.split('&').map((p) => p.split('=')[0]),
+        ['sslcert', 'sslkey', 'sslmode', 'sslrootcert'],
+      );
       const params = new URLSearchParams(query);
       assert.is(params.get('sslcert'), join(root, db, 'client_cert.sslcert'));
       assert.is(params.get('sslkey'), join(root, db, 'client_key.sslkey'));
@@ -46,8 +55,15 @@ resolve('writes TLS credentials to private files and adds their paths, keys sort
 resolve('escapes the file paths as Go does (slashes as %2F)', () => {
   const root = tempRoot();
   try {
-    const url = resolveDatabaseUrl([service(['policy_db'], { uri: 'postgres://h/db', server_ca: CA })], 'policy_db', root);
-    assert.is(url, `postgres://h/db?sslrootcert=${join(root, 'policy_db', 'server_ca.sslrootcert').replaceAll('/', '%2F')}`);
+    const url = resolveDatabaseUrl(
+      [service(['policy_db'], { uri: 'postgres://h/db', server_ca: CA })],
+      'policy_db',
+      root,
+    );
+    assert.is(
+      url,
+      `postgres://h/db?sslrootcert=${join(root, 'policy_db', 'server_ca.sslrootcert').replaceAll('/', '%2F')}`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -57,7 +73,11 @@ resolve('uses a MySQL-tagged URI unchanged and writes no files (S20)', () => {
   const root = tempRoot();
   try {
     const uri = 'u:p@tcp(h:3306)/db?tls=custom';
-    const url = resolveDatabaseUrl([service(['policy_db', 'MySQL'], { uri, client_cert: CERT, client_key: KEY, server_ca: CA })], 'policy_db', root);
+    const url = resolveDatabaseUrl(
+      [service(['policy_db', 'MySQL'], { uri, client_cert: CERT, client_key: KEY, server_ca: CA })],
+      'policy_db',
+      root,
+    );
     assert.is(url, uri);
     assert.not.ok(existsSync(join(root, 'policy_db')));
   } finally {
@@ -66,7 +86,10 @@ resolve('uses a MySQL-tagged URI unchanged and writes no files (S20)', () => {
 });
 
 resolve('returns the URI as it stands when it carries no TLS credentials', () => {
-  assert.is(resolveDatabaseUrl([service(['appmetrics_db'], { uri: URI, client_cert: '' })], 'appmetrics_db', '/nonexistent'), URI);
+  assert.is(
+    resolveDatabaseUrl([service(['appmetrics_db'], { uri: URI, client_cert: '' })], 'appmetrics_db', '/nonexistent'),
+    URI,
+  );
 });
 
 resolve('returns "" when no service has the tag', () => {
@@ -98,7 +121,10 @@ resolve('fails on a credential that is not text', () => {
 const query = suite('withQueryParams');
 
 query('keeps existing parameters, replaces given ones and sorts keys', () => {
-  assert.is(withQueryParams('postgres://h/db?z=1&b=two+words&a=%2Fx', { b: 'new', c: 'a b' }), 'postgres://h/db?a=%2Fx&b=new&c=a+b&z=1');
+  assert.is(
+    withQueryParams('postgres://h/db?z=1&b=two+words&a=%2Fx', { b: 'new', c: 'a b' }),
+    'postgres://h/db?a=%2Fx&b=new&c=a+b&z=1',
+  );
 });
 
 query('keeps repeated values and the fragment', () => {

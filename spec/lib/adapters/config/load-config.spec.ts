@@ -44,7 +44,9 @@ defaultBreachDurationSecs: 600
 const file$ = suite('loadConfig from a file');
 
 file$('takes every value of a full file as given (S1)', () => {
-  const config = loadConfig({ env: {}, path: file(`
+  const config = loadConfig({
+    env: {},
+    path: file(`
 server:
   port: 9080
   tls:
@@ -78,7 +80,8 @@ circuitBreaker:
   back_off_max_interval: 60m
   consecutive_failure_count: 5
 http_client_timeout: 10s
-${REQUIRED}`) });
+${REQUIRED}`),
+  });
   assert.is(config.server.port, 9080);
   assert.equal(config.server.tls, {
     key_file: '/var/vcap/jobs/eventgenerator/config/certs/eventgenerator.key',
@@ -90,8 +93,13 @@ ${REQUIRED}`) });
   assert.is(config.health.server_config.port, 9999);
   assert.equal(config.aggregator, {
     ...defaultConfig().aggregator,
-    aggregator_execute_interval: 30_000, policy_poller_interval: 30_000, save_interval: 30_000,
-    metric_poller_count: 10, app_monitor_channel_size: 100, app_metric_channel_size: 100, metric_cache_size_per_app: 500,
+    aggregator_execute_interval: 30_000,
+    policy_poller_interval: 30_000,
+    save_interval: 30_000,
+    metric_poller_count: 10,
+    app_monitor_channel_size: 100,
+    app_metric_channel_size: 100,
+    metric_cache_size_per_app: 500,
   });
   assert.is(config.evaluator.evaluation_manager_execute_interval, 30_000);
   assert.is(config.evaluator.evaluator_count, 10);
@@ -101,7 +109,11 @@ ${REQUIRED}`) });
   assert.is(config.db.policy_db.url, 'postgres://pqgotest:password@localhost/pqgotest');
   assert.is(config.defaultStatWindowSecs, 300);
   assert.is(config.defaultBreachDurationSecs, 600);
-  assert.equal(config.circuitBreaker, { back_off_initial_interval: 10_000, back_off_max_interval: 3_600_000, consecutive_failure_count: 5 });
+  assert.equal(config.circuitBreaker, {
+    back_off_initial_interval: 10_000,
+    back_off_max_interval: 3_600_000,
+    consecutive_failure_count: 5,
+  });
   assert.is(config.http_client_timeout, 10_000);
 });
 
@@ -114,25 +126,50 @@ file$('fills every absent key with its code default (S2)', () => {
   assert.is(config.http_client_timeout, 5000);
   assert.equal(config.pool, { total_instances: 0, instance_index: 0 });
   const { aggregator: a, evaluator: e, circuitBreaker: b } = config;
-  assert.equal([a.aggregator_execute_interval, a.policy_poller_interval, a.save_interval, a.metric_poller_count,
-    a.app_monitor_channel_size, a.app_metric_channel_size, a.metric_cache_size_per_app], [40_000, 40_000, 5000, 20, 200, 200, 100]);
-  assert.equal([e.evaluation_manager_execute_interval, e.evaluator_count, e.trigger_array_channel_size], [40_000, 20, 200]);
-  assert.equal([b.back_off_initial_interval, b.back_off_max_interval, b.consecutive_failure_count], [300_000, 7_200_000, 3]);
+  assert.equal(
+    [
+      a.aggregator_execute_interval,
+      a.policy_poller_interval,
+      a.save_interval,
+      a.metric_poller_count,
+      a.app_monitor_channel_size,
+      a.app_metric_channel_size,
+      a.metric_cache_size_per_app,
+    ],
+    [40_000, 40_000, 5000, 20, 200, 200, 100],
+  );
+  assert.equal(
+    [e.evaluation_manager_execute_interval, e.evaluator_count, e.trigger_array_channel_size],
+    [40_000, 20, 200],
+  );
+  assert.equal(
+    [b.back_off_initial_interval, b.back_off_max_interval, b.consecutive_failure_count],
+    [300_000, 7_200_000, 3],
+  );
   for (const db of [config.db.policy_db, config.db.appmetrics_db]) {
-    assert.equal([db.max_open_connections, db.max_idle_connections, db.connection_max_lifetime, db.connection_max_idletime], [0, 0, 0, 0]);
+    assert.equal(
+      [db.max_open_connections, db.max_idle_connections, db.connection_max_lifetime, db.connection_max_idletime],
+      [0, 0, 0, 0],
+    );
   }
   assert.equal(config.membership, { mode: 'static', lease_ttl: 15_000, heartbeat_interval: 5000 });
 });
 
 file$('keeps defaults for absent keys inside a partly given section', () => {
-  const config = loadConfig({ env: {}, path: file('aggregator:\n  save_interval: 7s\nhealth:\n  basic_auth:\n    username: u\n') });
+  const config = loadConfig({
+    env: {},
+    path: file('aggregator:\n  save_interval: 7s\nhealth:\n  basic_auth:\n    username: u\n'),
+  });
   assert.equal(config.aggregator, { ...defaultConfig().aggregator, save_interval: 7000 });
   assert.is(config.health.server_config.port, 8081);
   assert.is(config.health.basic_auth.username, 'u');
 });
 
 file$('reads a JSON file as well', () => {
-  const config = loadConfig({ env: {}, path: file('{"pool": {"total_instances": 3}, "evaluator": {"periodic_evaluation": false}}', 'json') });
+  const config = loadConfig({
+    env: {},
+    path: file('{"pool": {"total_instances": 3}, "evaluator": {"periodic_evaluation": false}}', 'json'),
+  });
   assert.is(config.pool.total_instances, 3);
   assert.is(config.evaluator.periodic_evaluation, false);
 });
@@ -155,7 +192,10 @@ file$('rejects unknown keys in nested sections, naming the full key', () => {
 
 file$('rejects a malformed duration as a time.Duration read error (S5)', () => {
   const err = failure(() => loadConfig({ env: {}, path: file('http_client_timeout: 10k\n') }));
-  assert.match(err.message, /^failed to read config file: http_client_timeout: cannot construct !!str `10k` into time\.Duration/);
+  assert.match(
+    err.message,
+    /^failed to read config file: http_client_timeout: cannot construct !!str `10k` into time\.Duration/,
+  );
   assert.is(err.key, 'http_client_timeout');
 });
 
@@ -185,7 +225,10 @@ file$('rejects non-integers for int32 and int keys, naming the key and type (S6)
 });
 
 file$('rejects wrong types for booleans, sections and choices', () => {
-  assert.is(failure(() => loadConfig({ env: {}, path: file('health:\n  readiness_enabled: "yes"\n') })).key, 'health.readiness_enabled');
+  assert.is(
+    failure(() => loadConfig({ env: {}, path: file('health:\n  readiness_enabled: "yes"\n') })).key,
+    'health.readiness_enabled',
+  );
   assert.is(failure(() => loadConfig({ env: {}, path: file('aggregator: 5\n') })).key, 'aggregator');
   assert.is(failure(() => loadConfig({ env: {}, path: file('logging:\n  level: [debug]\n') })).key, 'logging.level');
   const choice = failure(() => loadConfig({ env: {}, path: file('membership:\n  mode: zookeeper\n') }));
@@ -194,7 +237,10 @@ file$('rejects wrong types for booleans, sections and choices', () => {
 });
 
 file$('keeps the source text of non-string scalars given for string keys', () => {
-  const config = loadConfig({ env: {}, path: file('health:\n  basic_auth:\n    username: 0123\n    password: true\n') });
+  const config = loadConfig({
+    env: {},
+    path: file('health:\n  basic_auth:\n    username: 0123\n    password: true\n'),
+  });
   assert.is(config.health.basic_auth.username, '0123');
   assert.is(config.health.basic_auth.password, 'true');
 });
@@ -214,9 +260,18 @@ file$('fails on a missing file with the open error (S7)', () => {
 
 file$('fails on a garbage file with a read error (S8)', () => {
   assert.match(failure(() => loadConfig({ env: {}, path: file('bogus') })).message, /^failed to read config file: /);
-  assert.match(failure(() => loadConfig({ env: {}, path: file('server: [1\n') })).message, /^failed to read config file: /);
-  assert.match(failure(() => loadConfig({ env: {}, path: file('a: 1\na: 2\n') })).message, /^failed to read config file: /);
-  assert.match(failure(() => loadConfig({ env: {}, path: file('# only a comment\n') })).message, /^failed to read config file: /);
+  assert.match(
+    failure(() => loadConfig({ env: {}, path: file('server: [1\n') })).message,
+    /^failed to read config file: /,
+  );
+  assert.match(
+    failure(() => loadConfig({ env: {}, path: file('a: 1\na: 2\n') })).message,
+    /^failed to read config file: /,
+  );
+  assert.match(
+    failure(() => loadConfig({ env: {}, path: file('# only a comment\n') })).message,
+    /^failed to read config file: /,
+  );
 });
 
 file$('treats an empty path as no file', () => {
@@ -229,17 +284,30 @@ file$('lowercases the log level (S22)', () => {
 
 file$('returns a deeply frozen object', () => {
   const config = loadConfig({ env: {}, path: file(REQUIRED) });
-  assert.ok(Object.isFrozen(config) && Object.isFrozen(config.db) && Object.isFrozen(config.db.policy_db) && Object.isFrozen(config.server.tls));
+  assert.ok(
+    Object.isFrozen(config) &&
+      Object.isFrozen(config.db) &&
+      Object.isFrozen(config.db.policy_db) &&
+      Object.isFrozen(config.server.tls),
+  );
 });
 
 // ---
 const env = suite('loadConfig plain environment overrides');
 
 env('ignores VCAP_SERVICES, PORT and CF_INSTANCE_* off Cloud Foundry (S21)', () => {
-  const config = loadConfig({ path: file(`${REQUIRED}cf_server:\n  port: 9082\n`), env: {
-    VCAP_APPLICATION: '  ', VCAP_SERVICES: 'not json', PORT: '3333', CF_INSTANCE_INDEX: '3',
-    CF_INSTANCE_CERT: '/c', CF_INSTANCE_KEY: '/k', CF_INSTANCE_CA_CERT: '/ca',
-  } });
+  const config = loadConfig({
+    path: file(`${REQUIRED}cf_server:\n  port: 9082\n`),
+    env: {
+      VCAP_APPLICATION: '  ',
+      VCAP_SERVICES: 'not json',
+      PORT: '3333',
+      CF_INSTANCE_INDEX: '3',
+      CF_INSTANCE_CERT: '/c',
+      CF_INSTANCE_KEY: '/k',
+      CF_INSTANCE_CA_CERT: '/ca',
+    },
+  });
   assert.is(config.cf_server.port, 9082);
   assert.is(config.server.port, 8080);
   assert.is(config.pool.instance_index, 0);
@@ -264,7 +332,9 @@ env('leaves the file values when DATABASE_URL and LOG_LEVEL are empty', () => {
 const cf = suite('loadConfig on Cloud Foundry');
 
 const configService = (credential: unknown, extra: Record<string, unknown> = {}) => ({
-  name: 'eventgenerator-config', tags: ['EventGenerator-Config'], credentials: { 'eventgenerator-config': credential, ...extra },
+  name: 'eventgenerator-config',
+  tags: ['EventGenerator-Config'],
+  credentials: { 'eventgenerator-config': credential, ...extra },
 });
 const cfEnv = (services: unknown[], more: Record<string, string> = {}) => ({
   VCAP_APPLICATION: JSON.stringify({ space_id: 'some-space-id', organization_id: 'some-org-id', application_id: 'x' }),
@@ -273,9 +343,16 @@ const cfEnv = (services: unknown[], more: Record<string, string> = {}) => ({
 });
 
 cf('applies PORT, the instance index, the XFCC guids and the instance identity (S14)', () => {
-  const config = loadConfig({ tmpRoot: dir, env: cfEnv([configService({ pool: { total_instances: 4 } })], {
-    PORT: '3333', CF_INSTANCE_INDEX: '3', CF_INSTANCE_CERT: '/etc/cf/cert', CF_INSTANCE_KEY: '/etc/cf/key', CF_INSTANCE_CA_CERT: '/etc/cf/ca',
-  }) });
+  const config = loadConfig({
+    tmpRoot: dir,
+    env: cfEnv([configService({ pool: { total_instances: 4 } })], {
+      PORT: '3333',
+      CF_INSTANCE_INDEX: '3',
+      CF_INSTANCE_CERT: '/etc/cf/cert',
+      CF_INSTANCE_KEY: '/etc/cf/key',
+      CF_INSTANCE_CA_CERT: '/etc/cf/ca',
+    }),
+  });
   assert.is(config.cf_server.port, 3333);
   assert.is(config.server.port, 0);
   assert.is(config.pool.instance_index, 3);
@@ -285,9 +362,19 @@ cf('applies PORT, the instance index, the XFCC guids and the instance identity (
 });
 
 cf('lets the config service override PORT but not the XFCC guids or instance index', () => {
-  const config = loadConfig({ tmpRoot: dir, env: cfEnv([configService({
-    cf_server: { port: 4444, xfcc: { valid_org_guid: 'mine' } }, pool: { instance_index: 7 }, scalingEngine: { tls: { cert_file: '/x' } },
-  })], { PORT: '3333' }) });
+  const config = loadConfig({
+    tmpRoot: dir,
+    env: cfEnv(
+      [
+        configService({
+          cf_server: { port: 4444, xfcc: { valid_org_guid: 'mine' } },
+          pool: { instance_index: 7 },
+          scalingEngine: { tls: { cert_file: '/x' } },
+        }),
+      ],
+      { PORT: '3333' },
+    ),
+  });
   assert.is(config.cf_server.port, 4444);
   assert.is(config.cf_server.xfcc.valid_org_guid, 'some-org-id');
   assert.is(config.pool.instance_index, 0);
@@ -295,15 +382,25 @@ cf('lets the config service override PORT but not the XFCC guids or instance ind
 });
 
 cf('fails without a service tagged eventgenerator-config (S15)', () => {
-  const err = failure(() => loadConfig({ tmpRoot: dir, env: cfEnv([{ name: 'other', tags: ['x'], credentials: {} }]) }));
+  const err = failure(() =>
+    loadConfig({ tmpRoot: dir, env: cfEnv([{ name: 'other', tags: ['x'], credentials: {} }]) }),
+  );
   assert.is(err.message, 'vcap_services config not found: failed to get service by name: eventgenerator-config');
   const none = failure(() => loadConfig({ tmpRoot: dir, env: { VCAP_APPLICATION: '{}' } }));
   assert.match(none.message, 'vcap_services config not found');
 });
 
 cf('fails when the config service lacks the eventgenerator-config credential', () => {
-  const err = failure(() => loadConfig({ tmpRoot: dir, env: cfEnv([{ name: 'c', tags: ['eventgenerator-config'], credentials: { other: {} } }]) }));
-  assert.is(err.message, 'vcap_services config not found: failed to get required credential from service: eventgenerator-config');
+  const err = failure(() =>
+    loadConfig({
+      tmpRoot: dir,
+      env: cfEnv([{ name: 'c', tags: ['eventgenerator-config'], credentials: { other: {} } }]),
+    }),
+  );
+  assert.is(
+    err.message,
+    'vcap_services config not found: failed to get required credential from service: eventgenerator-config',
+  );
 });
 
 cf('parses a string credential as YAML (S16)', () => {
@@ -312,35 +409,58 @@ cf('parses a string credential as YAML (S16)', () => {
 });
 
 cf('ignores unknown keys in the config service (S17)', () => {
-  const config = loadConfig({ tmpRoot: dir, env: cfEnv([configService({
-    uaa: { url: '', client_id: '' }, metricCollector: { port: '', metric_collector_url: 'https://log-cache.x' },
-  })]) });
+  const config = loadConfig({
+    tmpRoot: dir,
+    env: cfEnv([
+      configService({
+        uaa: { url: '', client_id: '' },
+        metricCollector: { port: '', metric_collector_url: 'https://log-cache.x' },
+      }),
+    ]),
+  });
   assert.is(config.metricCollector.metric_collector_url, 'https://log-cache.x');
 });
 
 cf('still fails on type errors in the config service, naming the key', () => {
-  const err = failure(() => loadConfig({ tmpRoot: dir, env: cfEnv([configService({ aggregator: { save_interval: 5 } })]) }));
+  const err = failure(() =>
+    loadConfig({ tmpRoot: dir, env: cfEnv([configService({ aggregator: { save_interval: 5 } })]) }),
+  );
   assert.is(err.key, 'aggregator.save_interval');
   assert.is(err.code, 'CONFIG_VCAP');
-  const yaml = failure(() => loadConfig({ tmpRoot: dir, env: cfEnv([configService('pool:\n  total_instances: two\n')]) }));
+  const yaml = failure(() =>
+    loadConfig({ tmpRoot: dir, env: cfEnv([configService('pool:\n  total_instances: two\n')]) }),
+  );
   assert.is(yaml.key, 'pool.total_instances');
 });
 
 cf('overrides configured database URLs with "" when no service has their tag (S19)', () => {
-  const config = loadConfig({ tmpRoot: dir, path: file(REQUIRED), env: cfEnv([configService({
-    db: { appmetrics_db: { url: 'postgres://from-overlay/db', max_open_connections: 100 } },
-  })]) });
+  const config = loadConfig({
+    tmpRoot: dir,
+    path: file(REQUIRED),
+    env: cfEnv([
+      configService({
+        db: { appmetrics_db: { url: 'postgres://from-overlay/db', max_open_connections: 100 } },
+      }),
+    ]),
+  });
   assert.is(config.db.appmetrics_db.url, '');
   assert.is(config.db.policy_db.url, '');
   assert.is(config.db.appmetrics_db.max_open_connections, 100);
 });
 
 cf('takes database URLs from tagged services, and DATABASE_URL over both', () => {
-  const database = { name: 'database', tags: ['policy_db', 'appmetrics_db', 'relational'], credentials: { uri: 'postgres://u:p@h:5432/db' } };
+  const database = {
+    name: 'database',
+    tags: ['policy_db', 'appmetrics_db', 'relational'],
+    credentials: { uri: 'postgres://u:p@h:5432/db' },
+  };
   const config = loadConfig({ tmpRoot: dir, env: cfEnv([configService({}), database]) });
   assert.is(config.db.policy_db.url, 'postgres://u:p@h:5432/db');
   assert.is(config.db.appmetrics_db.url, 'postgres://u:p@h:5432/db');
-  const overridden = loadConfig({ tmpRoot: dir, env: cfEnv([configService({}), database], { DATABASE_URL: 'postgres://local/x' }) });
+  const overridden = loadConfig({
+    tmpRoot: dir,
+    env: cfEnv([configService({}), database], { DATABASE_URL: 'postgres://local/x' }),
+  });
   assert.is(overridden.db.policy_db.url, 'postgres://local/x');
 });
 
@@ -348,13 +468,25 @@ cf('rejects malformed PORT, CF_INSTANCE_INDEX, VCAP_SERVICES and VCAP_APPLICATIO
   const services = [configService({})];
   assert.is(failure(() => loadConfig({ tmpRoot: dir, env: cfEnv(services, { PORT: 'eighty' }) })).key, 'PORT');
   assert.is(failure(() => loadConfig({ tmpRoot: dir, env: cfEnv(services, { PORT: '70000' }) })).key, 'PORT');
-  assert.is(failure(() => loadConfig({ tmpRoot: dir, env: cfEnv(services, { CF_INSTANCE_INDEX: '-1' }) })).key, 'CF_INSTANCE_INDEX');
-  assert.is(failure(() => loadConfig({ tmpRoot: dir, env: { ...cfEnv(services), VCAP_SERVICES: '{nope' } })).key, 'VCAP_SERVICES');
-  assert.is(failure(() => loadConfig({ tmpRoot: dir, env: { ...cfEnv(services), VCAP_APPLICATION: '{nope' } })).key, 'VCAP_APPLICATION');
+  assert.is(
+    failure(() => loadConfig({ tmpRoot: dir, env: cfEnv(services, { CF_INSTANCE_INDEX: '-1' }) })).key,
+    'CF_INSTANCE_INDEX',
+  );
+  assert.is(
+    failure(() => loadConfig({ tmpRoot: dir, env: { ...cfEnv(services), VCAP_SERVICES: '{nope' } })).key,
+    'VCAP_SERVICES',
+  );
+  assert.is(
+    failure(() => loadConfig({ tmpRoot: dir, env: { ...cfEnv(services), VCAP_APPLICATION: '{nope' } })).key,
+    'VCAP_APPLICATION',
+  );
 });
 
 cf('uses empty guids when VCAP_APPLICATION lacks them, and index 0 without CF_INSTANCE_INDEX', () => {
-  const config = loadConfig({ tmpRoot: dir, env: { ...cfEnv([configService({})]), VCAP_APPLICATION: '{"name":"eg"}' } });
+  const config = loadConfig({
+    tmpRoot: dir,
+    env: { ...cfEnv([configService({})]), VCAP_APPLICATION: '{"name":"eg"}' },
+  });
   assert.equal(config.cf_server.xfcc, { valid_org_guid: '', valid_space_guid: '' });
   assert.is(config.pool.instance_index, 0);
   assert.is(config.cf_server.port, 8082);

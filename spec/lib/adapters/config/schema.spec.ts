@@ -6,14 +6,38 @@ import { configSchema, defaultConfig, isField } from '../../../../lib/adapters/c
 import type { Section } from '../../../../lib/adapters/config/schema.ts';
 
 const keysOf = (section: Section, prefix = ''): string[] =>
-  Object.entries(section).flatMap(([name, node]) => (isField(node) ? [`${prefix}${name}`] : keysOf(node, `${prefix}${name}.`)));
+  Object.entries(section).flatMap(([name, node]) =>
+    isField(node) ? [`${prefix}${name}`] : keysOf(node, `${prefix}${name}.`),
+  );
 
-const ANCHOR_SECTIONS = ['logging', 'server', 'cf_server', 'health', 'db', 'pool', 'aggregator', 'evaluator', 'scalingEngine',
-  'metricCollector', 'defaultStatWindowSecs', 'defaultBreachDurationSecs', 'circuitBreaker', 'http_client_timeout'];
-const ANCHOR_KEYS = new Set(['aggregator.aggregator_execute_interval', 'aggregator.policy_poller_interval', 'aggregator.save_interval',
-  'aggregator.metric_poller_count', 'aggregator.app_monitor_channel_size', 'aggregator.app_metric_channel_size',
-  'aggregator.metric_cache_size_per_app', 'evaluator.evaluation_manager_execute_interval', 'evaluator.evaluator_count',
-  'evaluator.trigger_array_channel_size']);
+const ANCHOR_SECTIONS = [
+  'logging',
+  'server',
+  'cf_server',
+  'health',
+  'db',
+  'pool',
+  'aggregator',
+  'evaluator',
+  'scalingEngine',
+  'metricCollector',
+  'defaultStatWindowSecs',
+  'defaultBreachDurationSecs',
+  'circuitBreaker',
+  'http_client_timeout',
+];
+const ANCHOR_KEYS = new Set([
+  'aggregator.aggregator_execute_interval',
+  'aggregator.policy_poller_interval',
+  'aggregator.save_interval',
+  'aggregator.metric_poller_count',
+  'aggregator.app_monitor_channel_size',
+  'aggregator.app_metric_channel_size',
+  'aggregator.metric_cache_size_per_app',
+  'evaluator.evaluation_manager_execute_interval',
+  'evaluator.evaluator_count',
+  'evaluator.trigger_array_channel_size',
+]);
 
 // ---
 const defaults = suite('defaultConfig');
@@ -47,7 +71,10 @@ readme('documents every key we add to the anchor schema', () => {
   const text = readFileSync(join(import.meta.dirname, '../../../../lib/adapters/config/README.md'), 'utf8');
   const own = keysOf(configSchema).filter((key) => {
     const [section] = key.split('.');
-    return !ANCHOR_SECTIONS.includes(section ?? '') || ((section === 'aggregator' || section === 'evaluator') && !ANCHOR_KEYS.has(key));
+    return (
+      !ANCHOR_SECTIONS.includes(section ?? '') ||
+      ((section === 'aggregator' || section === 'evaluator') && !ANCHOR_KEYS.has(key))
+    );
   });
   assert.ok(own.length >= 10);
   for (const key of own) assert.ok(text.includes(`\`${key}\``), `README misses ${key}`);

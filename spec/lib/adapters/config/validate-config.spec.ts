@@ -23,7 +23,8 @@ const VALID: Patch = {
   defaultBreachDurationSecs: 120,
   pool: { total_instances: 2, instance_index: 0 },
 };
-const config = (...patches: Patch[]): Config => patches.reduce<unknown>((c, p) => merge(c, p), merge(defaultConfig(), VALID)) as Config;
+const config = (...patches: Patch[]): Config =>
+  patches.reduce<unknown>((c, p) => merge(c, p), merge(defaultConfig(), VALID)) as Config;
 
 /** The message and key of the validation failure, or undefined when the config is valid. */
 const failure = (c: Config): { message: string; key: string | undefined } | undefined => {
@@ -46,7 +47,10 @@ anchor('accepts a complete configuration', () => {
 });
 
 anchor('requires a configured pool, as the defaults leave it out of range (S3)', () => {
-  assert.is(messageOf({ pool: { total_instances: 0, instance_index: 0 } }), 'Configuration error: pool.instance_index out of range');
+  assert.is(
+    messageOf({ pool: { total_instances: 0, instance_index: 0 } }),
+    'Configuration error: pool.instance_index out of range',
+  );
 });
 
 anchor('keeps the default-stat-window and breach-duration bounds inclusive (S9)', () => {
@@ -62,16 +66,23 @@ anchor('keeps the default-stat-window and breach-duration bounds inclusive (S9)'
 });
 
 anchor('requires 0 <= instance_index < total_instances (S10)', () => {
-  for (const index of [-1, 2]) assert.is(messageOf({ pool: { instance_index: index } }), 'Configuration error: pool.instance_index out of range');
+  for (const index of [-1, 2])
+    assert.is(messageOf({ pool: { instance_index: index } }), 'Configuration error: pool.instance_index out of range');
   for (const index of [0, 1]) assert.is(messageOf({ pool: { instance_index: index } }), undefined);
 });
 
 anchor('rejects each non-positive knob with its own message (S11)', () => {
   const knobs: ReadonlyArray<readonly [string, string]> = [
-    ['aggregator', 'aggregator_execute_interval'], ['aggregator', 'policy_poller_interval'], ['aggregator', 'save_interval'],
-    ['aggregator', 'metric_poller_count'], ['aggregator', 'app_monitor_channel_size'], ['aggregator', 'app_metric_channel_size'],
-    ['aggregator', 'metric_cache_size_per_app'], ['evaluator', 'evaluation_manager_execute_interval'],
-    ['evaluator', 'evaluator_count'], ['evaluator', 'trigger_array_channel_size'],
+    ['aggregator', 'aggregator_execute_interval'],
+    ['aggregator', 'policy_poller_interval'],
+    ['aggregator', 'save_interval'],
+    ['aggregator', 'metric_poller_count'],
+    ['aggregator', 'app_monitor_channel_size'],
+    ['aggregator', 'app_metric_channel_size'],
+    ['aggregator', 'metric_cache_size_per_app'],
+    ['evaluator', 'evaluation_manager_execute_interval'],
+    ['evaluator', 'evaluator_count'],
+    ['evaluator', 'trigger_array_channel_size'],
   ];
   for (const [section, key] of knobs) {
     const result = failure(config({ [section]: { [key]: 0 } }));
@@ -87,36 +98,70 @@ anchor('requires the four URLs, naming appmetrics_db as the anchor does (S12)', 
   const appMetrics = failure(config({ db: { appmetrics_db: { url: '' } } }));
   assert.is(appMetrics?.message, 'Configuration error: db.app_metrics_db.url is empty');
   assert.is(appMetrics?.key, 'db.appmetrics_db.url');
-  assert.is(messageOf({ scalingEngine: { scaling_engine_url: '' } }), 'Configuration error: scalingEngine.scaling_engine_url is empty');
-  assert.is(messageOf({ metricCollector: { metric_collector_url: '' } }), 'Configuration error: metricCollector.metric_collector_url is empty');
+  assert.is(
+    messageOf({ scalingEngine: { scaling_engine_url: '' } }),
+    'Configuration error: scalingEngine.scaling_engine_url is empty',
+  );
+  assert.is(
+    messageOf({ metricCollector: { metric_collector_url: '' } }),
+    'Configuration error: metricCollector.metric_collector_url is empty',
+  );
 });
 
 anchor('requires username and password for the password grant only (S13)', () => {
   const uaa = (fields: Patch) => ({ metricCollector: { uaa: { url: 'https://uaa.x', ...fields } } });
-  assert.is(messageOf(uaa({ grant_type: 'password' })), 'Configuration error: metricCollector.uaa.username is empty for password grant');
-  assert.is(messageOf(uaa({ grant_type: 'password', username: 'u' })), 'Configuration error: metricCollector.uaa.password is empty for password grant');
+  assert.is(
+    messageOf(uaa({ grant_type: 'password' })),
+    'Configuration error: metricCollector.uaa.username is empty for password grant',
+  );
+  assert.is(
+    messageOf(uaa({ grant_type: 'password', username: 'u' })),
+    'Configuration error: metricCollector.uaa.password is empty for password grant',
+  );
   assert.is(messageOf(uaa({ grant_type: 'password', username: 'u', password: 'p' })), undefined);
   assert.is(messageOf(uaa({ grant_type: 'client_credentials' })), undefined);
   assert.is(messageOf({ metricCollector: { uaa: { url: '', grant_type: 'password' } } }), undefined);
 });
 
 anchor('reports the first failure in the anchor order', () => {
-  assert.is(messageOf({ db: { policy_db: { url: '' }, appmetrics_db: { url: '' } }, pool: { instance_index: 5 } }), 'Configuration error: db.policy_db.url is empty');
-  assert.is(messageOf({ aggregator: { metric_poller_count: 0, save_interval: 0 } }), 'Configuration error: aggregator.save_interval is less-equal than 0');
-  assert.is(messageOf({ defaultBreachDurationSecs: 1, defaultStatWindowSecs: 1 }), 'Configuration error: defaultBreachDurationSecs should be between 60 and 3600');
-  assert.is(messageOf({ http_client_timeout: 0, pool: { instance_index: 9 } }), 'Configuration error: http_client_timeout is less-equal than 0');
+  assert.is(
+    messageOf({ db: { policy_db: { url: '' }, appmetrics_db: { url: '' } }, pool: { instance_index: 5 } }),
+    'Configuration error: db.policy_db.url is empty',
+  );
+  assert.is(
+    messageOf({ aggregator: { metric_poller_count: 0, save_interval: 0 } }),
+    'Configuration error: aggregator.save_interval is less-equal than 0',
+  );
+  assert.is(
+    messageOf({ defaultBreachDurationSecs: 1, defaultStatWindowSecs: 1 }),
+    'Configuration error: defaultBreachDurationSecs should be between 60 and 3600',
+  );
+  assert.is(
+    messageOf({ http_client_timeout: 0, pool: { instance_index: 9 } }),
+    'Configuration error: http_client_timeout is less-equal than 0',
+  );
 });
 
 const hash = bcrypt.hashSync('secret', 4);
 
 anchor('checks health basic auth in the anchor order and wording', () => {
   const auth = (fields: Patch) => ({ health: { basic_auth: fields } });
-  assert.is(messageOf(auth({ username: 'u', username_hash: hash, password: 'p' })),
-    'configuration error: both healthcheck username and healthcheck username_hash are set, please provide only one of them');
-  assert.is(messageOf(auth({ username: 'u', password: 'p', password_hash: hash })),
-    'configuration error: both healthcheck password and healthcheck password_hash are provided, please provide only one of them');
-  assert.is(messageOf(auth({ username_hash: 'plain', password_hash: hash })), 'configuration error: healthcheck username_hash is not a valid bcrypt hash');
-  assert.is(messageOf(auth({ username_hash: hash, password_hash: 'plain' })), 'configuration error: healthcheck password_hash is not a valid bcrypt hash');
+  assert.is(
+    messageOf(auth({ username: 'u', username_hash: hash, password: 'p' })),
+    'configuration error: both healthcheck username and healthcheck username_hash are set, please provide only one of them',
+  );
+  assert.is(
+    messageOf(auth({ username: 'u', password: 'p', password_hash: hash })),
+    'configuration error: both healthcheck password and healthcheck password_hash are provided, please provide only one of them',
+  );
+  assert.is(
+    messageOf(auth({ username_hash: 'plain', password_hash: hash })),
+    'configuration error: healthcheck username_hash is not a valid bcrypt hash',
+  );
+  assert.is(
+    messageOf(auth({ username_hash: hash, password_hash: 'plain' })),
+    'configuration error: healthcheck password_hash is not a valid bcrypt hash',
+  );
   assert.is(messageOf(auth({ password: 'p' })), 'configuration error: healthcheck username is empty');
   assert.is(messageOf(auth({ username: 'u' })), 'configuration error: healthcheck password is empty');
   assert.is(messageOf(auth({ username: 'u', password: 'p' })), undefined);
@@ -124,7 +169,10 @@ anchor('checks health basic auth in the anchor order and wording', () => {
 });
 
 anchor('rejects username_hash with a plain password, as the anchor does (Q19)', () => {
-  assert.is(messageOf({ health: { basic_auth: { username_hash: hash, password: 'p' } } }), 'configuration error: healthcheck username is empty');
+  assert.is(
+    messageOf({ health: { basic_auth: { username_hash: hash, password: 'p' } } }),
+    'configuration error: healthcheck username is empty',
+  );
 });
 
 // ---
@@ -150,9 +198,18 @@ own('rejects a listener TLS block with only one of key and certificate', () => {
 });
 
 own('rejects negative pool settings and a non-http scaling-engine URL', () => {
-  assert.is(failure(config({ db: { policy_db: { max_open_connections: -1 } } }))?.key, 'db.policy_db.max_open_connections');
-  assert.is(failure(config({ db: { appmetrics_db: { connection_max_lifetime: -1 } } }))?.key, 'db.appmetrics_db.connection_max_lifetime');
-  assert.is(failure(config({ scalingEngine: { scaling_engine_url: 'scalingengine:6104' } }))?.key, 'scalingEngine.scaling_engine_url');
+  assert.is(
+    failure(config({ db: { policy_db: { max_open_connections: -1 } } }))?.key,
+    'db.policy_db.max_open_connections',
+  );
+  assert.is(
+    failure(config({ db: { appmetrics_db: { connection_max_lifetime: -1 } } }))?.key,
+    'db.appmetrics_db.connection_max_lifetime',
+  );
+  assert.is(
+    failure(config({ scalingEngine: { scaling_engine_url: 'scalingengine:6104' } }))?.key,
+    'scalingEngine.scaling_engine_url',
+  );
 });
 
 own('rejects non-positive breaker settings and own knobs', () => {
@@ -179,7 +236,10 @@ own('rejects non-positive breaker settings and own knobs', () => {
 });
 
 own('runs after every anchor check', () => {
-  assert.is(messageOf({ logging: { level: 'trace' }, pool: { instance_index: 9 } }), 'Configuration error: pool.instance_index out of range');
+  assert.is(
+    messageOf({ logging: { level: 'trace' }, pool: { instance_index: 9 } }),
+    'Configuration error: pool.instance_index out of range',
+  );
 });
 
 anchor.run();

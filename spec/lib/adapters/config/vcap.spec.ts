@@ -1,6 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findServiceByTag, isCloudFoundry, parseVcapApplication, parseVcapServices } from '../../../../lib/adapters/config/vcap.ts';
+import {
+  findServiceByTag,
+  isCloudFoundry,
+  parseVcapApplication,
+  parseVcapServices,
+} from '../../../../lib/adapters/config/vcap.ts';
 
 // ---
 const detect = suite('isCloudFoundry');
@@ -15,12 +20,17 @@ detect('is on only when VCAP_APPLICATION is not blank', () => {
 const services = suite('parseVcapServices and findServiceByTag');
 
 services('lists services of every label in order and skips malformed entries', () => {
-  const list = parseVcapServices({ VCAP_SERVICES: JSON.stringify({
-    'user-provided': [{ name: 'a', tags: ['One', 7], credentials: { k: 1 } }, 'junk', null],
-    postgres: [{ name: 'b', tags: ['one'] }],
-    odd: { not: 'a list' },
-  }) });
-  assert.equal(list, [{ name: 'a', tags: ['One'], credentials: { k: 1 } }, { name: 'b', tags: ['one'], credentials: {} }]);
+  const list = parseVcapServices({
+    VCAP_SERVICES: JSON.stringify({
+      'user-provided': [{ name: 'a', tags: ['One', 7], credentials: { k: 1 } }, 'junk', null],
+      postgres: [{ name: 'b', tags: ['one'] }],
+      odd: { not: 'a list' },
+    }),
+  });
+  assert.equal(list, [
+    { name: 'a', tags: ['One'], credentials: { k: 1 } },
+    { name: 'b', tags: ['one'], credentials: {} },
+  ]);
   assert.is(findServiceByTag(list, 'ONE')?.name, 'a');
   assert.is(findServiceByTag(list, 'two'), undefined);
 });
@@ -36,7 +46,10 @@ services('treats a blank VCAP_SERVICES as no services and rejects other non-JSON
 const application = suite('parseVcapApplication');
 
 application('reads the org and space guids, "" when absent or not text', () => {
-  assert.equal(parseVcapApplication({ VCAP_APPLICATION: '{"organization_id":"o","space_id":"s"}' }), { orgGuid: 'o', spaceGuid: 's' });
+  assert.equal(parseVcapApplication({ VCAP_APPLICATION: '{"organization_id":"o","space_id":"s"}' }), {
+    orgGuid: 'o',
+    spaceGuid: 's',
+  });
   assert.equal(parseVcapApplication({ VCAP_APPLICATION: '{"space_id":5}' }), { orgGuid: '', spaceGuid: '' });
   assert.throws(() => parseVcapApplication({ VCAP_APPLICATION: 'x' }), /VCAP_APPLICATION is not valid JSON/);
 });

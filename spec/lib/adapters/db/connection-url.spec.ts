@@ -15,7 +15,10 @@ urls('strips libpq TLS keys, keeps the others, and loads the files (CF binding, 
   assert.is(url, 'postgres://u:p@h:5432/db?application_name=eg');
   assert.ok(typeof ssl === 'object');
   if (typeof ssl !== 'object' || ssl === null) return;
-  assert.equal([ssl.ca, ssl.cert, ssl.key, ssl.rejectUnauthorized], ['PEM ca.pem', 'PEM cert.pem', 'PEM key.pem', true]);
+  assert.equal(
+    [ssl.ca, ssl.cert, ssl.key, ssl.rejectUnauthorized],
+    ['PEM ca.pem', 'PEM cert.pem', 'PEM key.pem', true],
+  );
   assert.is(ssl.checkServerIdentity?.('h', {} as never), undefined, 'verify-ca does not check the host name');
 });
 
@@ -33,7 +36,10 @@ urls('fails with a message naming the problem', () => {
     ['not a url', /not a valid URL/],
     ['mysql://u@h:3306/db', /unsupported scheme 'mysql:'/],
     ['postgres://h/db?sslmode=sometimes', /unsupported sslmode 'sometimes'/],
-    ['postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem', /cannot read sslrootcert file '\/nonexistent\/ca.pem'/],
+    [
+      'postgres://h/db?sslmode=verify-ca&sslrootcert=/nonexistent/ca.pem',
+      /cannot read sslrootcert file '\/nonexistent\/ca.pem'/,
+    ],
   ];
   for (const [raw, message] of cases) assert.throws(() => resolveConnectionUrl(raw), message, raw);
 });

@@ -70,7 +70,9 @@ embedded('fails with the reason when its port is taken', async () => {
 embedded('ends when the process that started it is killed', async () => {
   const entry = new URL('../../../../lib/adapters/db/embedded-database.ts', import.meta.url).href;
   const script = `const { startEmbeddedDatabase } = await import(${JSON.stringify(entry)}); const db = await startEmbeddedDatabase(); console.log(db.pid); setInterval(() => {}, 1000);`;
-  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
     const pid = await new Promise<number>((resolve, reject) => {
       parent.stdout.once('data', (data: Buffer) => resolve(Number(String(data).trim())));

@@ -10,7 +10,7 @@ test('reads an app id, a whole-table change and a probe of our schema', () => {
   assert.equal(parsePolicyNotification(probePayload('public', 't1'), 'public'), { kind: 'probe', token: 't1' });
 });
 
-test('ignores notifications about another schema\'s table', () => {
+test("ignores notifications about another schema's table", () => {
   assert.equal(parsePolicyNotification('{"schema":"other","app_id":"a-1"}', 'public'), { kind: 'elsewhere' });
 });
 

@@ -57,37 +57,43 @@ reset.after(async (context) => {
   await bounded('closing the test database', 15_000, context.db?.close() ?? Promise.resolve());
 });
 
-reset('bounds a save handed to a connection between its socket error and close, which postgres.js never settles', async ({ db, proxy }) => {
-  // given: a pool of one connection whose socket we watch
-  let onReset: (() => void) | undefined;
-  const url = viaProxy(urlWithSchema(db.url, db.schema), proxy);
-  const watchedSocket = () => new Promise<Socket>((resolve, reject) => {
-    const socket = createConnection(proxy.port, '127.0.0.1');
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-    // The check phase runs after the error event and before the close event of a reset socket.
-    socket.on('error', () => setImmediate(() => onReset?.()));
-  });
-  // `socket` is a postgres.js option its type declarations leave out.
-  const sql = postgres(url, { max: 1, onnotice: () => {}, ...({ socket: watchedSocket } as object) });
-  const store = createAppMetricStore(sql, { now: () => 0n, saveDeadlineMs: 500 });
-  try {
-    await sql`SELECT 1`;
-    const saved = new Promise<unknown>((resolve) => {
-      onReset = () => {
-        onReset = undefined;
-        store.saveBulk([{ appId: 'reset-app', name: 'cpu', unit: '%', value: '1', timestamp: 1n }]).then(resolve, resolve);
-      };
-    });
-    // when
-    await proxy.cut();
-    // then
-    const outcome = await bounded('the save to settle', 5_000, saved);
-    assert.ok(isQueryDeadlineError(outcome), `expected a deadline error, got ${String(outcome)}`);
-    await proxy.restore();
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-});
+reset(
+  'bounds a save handed to a connection between its socket error and close, which postgres.js never settles',
+  async ({ db, proxy }) => {
+    // given: a pool of one connection whose socket we watch
+    let onReset: (() => void) | undefined;
+    const url = viaProxy(urlWithSchema(db.url, db.schema), proxy);
+    const watchedSocket = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = createConnection(proxy.port, '127.0.0.1');
+        socket.once('connect', () => resolve(socket));
+        socket.once('error', reject);
+        // The check phase runs after the error event and before the close event of a reset socket.
+        socket.on('error', () => setImmediate(() => onReset?.()));
+      });
+    // `socket` is a postgres.js option its type declarations leave out.
+    const sql = postgres(url, { max: 1, onnotice: () => {}, ...({ socket: watchedSocket } as object) });
+    const store = createAppMetricStore(sql, { now: () => 0n, saveDeadlineMs: 500 });
+    try {
+      await sql`SELECT 1`;
+      const saved = new Promise<unknown>((resolve) => {
+        onReset = () => {
+          onReset = undefined;
+          store
+            .saveBulk([{ appId: 'reset-app', name: 'cpu', unit: '%', value: '1', timestamp: 1n }])
+            .then(resolve, resolve);
+        };
+      });
+      // when
+      await proxy.cut();
+      // then
+      const outcome = await bounded('the save to settle', 5_000, saved);
+      assert.ok(isQueryDeadlineError(outcome), `expected a deadline error, got ${String(outcome)}`);
+      await proxy.restore();
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  },
+);
 
 reset.run();

@@ -12,13 +12,15 @@ const PATH = '/v1/apps/an-app-id/aggregated_metric_histories/a-metric-type';
 
 const setup = async (answer: () => Observable<AppMetric[]> = () => of([])) => {
   const calls: Call[] = [];
-  const server = await serve(createApiRouter({
-    logger: silentLogger(),
-    queryAppMetrics: (appId, metricType, start, end, order) => {
-      calls.push([appId, metricType, start, end, order]);
-      return answer();
-    },
-  }));
+  const server = await serve(
+    createApiRouter({
+      logger: silentLogger(),
+      queryAppMetrics: (appId, metricType, start, end, order) => {
+        calls.push([appId, metricType, start, end, order]);
+        return answer();
+      },
+    }),
+  );
   return { ...server, calls };
 };
 
@@ -42,7 +44,11 @@ history('answers bad query parameters with 400 and the anchor message, without r
     await expectBadRequest(base, '?end=123&end=231', 'Incorrect end parameter in query string');
     await expectBadRequest(base, '?end=abc', 'Error parsing end time');
     await expectBadRequest(base, '?order=asc&order=asc', 'Incorrect order parameter in query string');
-    await expectBadRequest(base, '?order=not-order-type', 'Incorrect order parameter in query string, the value can only be ASC or DESC');
+    await expectBadRequest(
+      base,
+      '?order=not-order-type',
+      'Incorrect order parameter in query string, the value can only be ASC or DESC',
+    );
     assert.equal(calls, []);
   } finally {
     await close();
@@ -52,7 +58,14 @@ history('answers bad query parameters with 400 and the anchor message, without r
 history('passes app id, metric type, start, end and order to the reader (S114, S115)', async () => {
   const { base, close, calls } = await setup();
   try {
-    for (const query of ['?start=123&end=567&order=desc', '?end=123&order=desc', '?start=123&order=desc', '?start=123&end=567', '?order=Desc', '?end=-5']) {
+    for (const query of [
+      '?start=123&end=567&order=desc',
+      '?end=123&order=desc',
+      '?start=123&order=desc',
+      '?start=123&end=567',
+      '?order=Desc',
+      '?end=-5',
+    ]) {
       assert.is((await get(`${base}${PATH}${query}`)).status, 200);
     }
     assert.equal(calls, [
@@ -68,19 +81,39 @@ history('passes app id, metric type, start, end and order to the reader (S114, S
   }
 });
 
-history('returns the reader\'s metrics as a JSON array in its order with int64 timestamps (S116)', async () => {
-  const m2: AppMetric = { appId: 'an-app-id', name: 'a-metric-type', value: '87654321', unit: 'metric-unit', timestamp: 111111n };
-  const m1: AppMetric = { appId: 'an-app-id', name: 'a-metric-type', value: '12345678', unit: 'metric-unit', timestamp: 111100n };
-  const big: AppMetric = { appId: 'an-app-id', name: 'a-metric-type', value: '', unit: '', timestamp: 1700000000123456789n };
+history("returns the reader's metrics as a JSON array in its order with int64 timestamps (S116)", async () => {
+  const m2: AppMetric = {
+    appId: 'an-app-id',
+    name: 'a-metric-type',
+    value: '87654321',
+    unit: 'metric-unit',
+    timestamp: 111111n,
+  };
+  const m1: AppMetric = {
+    appId: 'an-app-id',
+    name: 'a-metric-type',
+    value: '12345678',
+    unit: 'metric-unit',
+    timestamp: 111100n,
+  };
+  const big: AppMetric = {
+    appId: 'an-app-id',
+    name: 'a-metric-type',
+    value: '',
+    unit: '',
+    timestamp: 1700000000123456789n,
+  };
   const { base, close } = await setup(() => of([m2, m1, big]));
   try {
     const res = await get(`${base}${PATH}?order=desc`);
     assert.is(res.status, 200);
     assert.is(res.headers.get('content-type'), 'application/json');
-    assert.is(await res.text(),
-      '[{"app_id":"an-app-id","name":"a-metric-type","value":"87654321","unit":"metric-unit","timestamp":111111},'
-      + '{"app_id":"an-app-id","name":"a-metric-type","value":"12345678","unit":"metric-unit","timestamp":111100},'
-      + '{"app_id":"an-app-id","name":"a-metric-type","value":"","unit":"","timestamp":1700000000123456789}]');
+    assert.is(
+      await res.text(),
+      '[{"app_id":"an-app-id","name":"a-metric-type","value":"87654321","unit":"metric-unit","timestamp":111111},' +
+        '{"app_id":"an-app-id","name":"a-metric-type","value":"12345678","unit":"metric-unit","timestamp":111100},' +
+        '{"app_id":"an-app-id","name":"a-metric-type","value":"","unit":"","timestamp":1700000000123456789}]',
+    );
   } finally {
     await close();
   }
@@ -92,7 +125,10 @@ history('answers a failing reader with 500 (S117)', async () => {
     const res = await get(`${base}${PATH}`);
     assert.is(res.status, 500);
     assert.is(res.headers.get('content-type'), 'application/json');
-    assert.is(await res.text(), '{"code":"Internal-Server-Error","message":"Error getting aggregated metric histories"}');
+    assert.is(
+      await res.text(),
+      '{"code":"Internal-Server-Error","message":"Error getting aggregated metric histories"}',
+    );
   } finally {
     await close();
   }
@@ -123,7 +159,10 @@ history('returns [] for an empty result or a reader that completes without a val
 });
 
 history('ignores page and results-per-page and returns the full array (S119)', async () => {
-  const metrics = Array.from({ length: 25 }, (_, i): AppMetric => ({ appId: 'a', name: 'm', value: String(i), unit: '', timestamp: BigInt(i) }));
+  const metrics = Array.from(
+    { length: 25 },
+    (_, i): AppMetric => ({ appId: 'a', name: 'm', value: String(i), unit: '', timestamp: BigInt(i) }),
+  );
   const { base, close } = await setup(() => of(metrics));
   try {
     const body = JSON.parse(await (await get(`${base}${PATH}?page=2&results-per-page=10`)).text()) as unknown[];
@@ -143,7 +182,10 @@ history('stops reading when the client goes away', async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     controller.abort();
     await pending;
-    const timedOut = await Promise.race([torn.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2000))]);
+    const timedOut = await Promise.race([
+      torn.then(() => false),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2000)),
+    ]);
     assert.is(timedOut, false);
   } finally {
     await close();
@@ -181,7 +223,12 @@ routing('answers unknown paths with the text 404 (S120)', async () => {
 routing('answers another method on a known path with an empty 405 (S120)', async () => {
   const { base, close, calls } = await setup();
   try {
-    for (const [method, path] of [['POST', PATH], ['HEAD', PATH], ['DELETE', '/v1/liveness'], ['HEAD', '/v1/liveness']] as const) {
+    for (const [method, path] of [
+      ['POST', PATH],
+      ['HEAD', PATH],
+      ['DELETE', '/v1/liveness'],
+      ['HEAD', '/v1/liveness'],
+    ] as const) {
       const res = await rawRequest(Number(new URL(base).port), method, path);
       assert.is(res.status, 405, `${method} ${path}`);
       assert.is(res.body, '');

@@ -3,7 +3,9 @@ import * as assert from 'uvu/assert';
 import bcrypt from 'bcryptjs';
 import { createBasicAuth, parseBasicAuth } from '../../../../lib/adapters/http/basic-auth.ts';
 
-const header = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+const header = (user: string, pass: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+});
 const NONE = { username: '', password: '', username_hash: '', password_hash: '' };
 
 // ---
@@ -41,7 +43,11 @@ auth('requires both plain credentials to match', async () => {
 });
 
 auth('uses configured bcrypt hashes as given', async () => {
-  const basic = createBasicAuth({ ...NONE, username_hash: bcrypt.hashSync('user', 4), password_hash: bcrypt.hashSync('secret', 5) });
+  const basic = createBasicAuth({
+    ...NONE,
+    username_hash: bcrypt.hashSync('user', 4),
+    password_hash: bcrypt.hashSync('secret', 5),
+  });
   assert.is(await basic.check(header('user', 'secret')), true);
   assert.is(await basic.check(header('user', 'Secret')), false);
 });

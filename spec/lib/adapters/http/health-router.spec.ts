@@ -11,7 +11,9 @@ import { get, serve } from './test-server.ts';
 const NO_AUTH = { username: '', password: '', username_hash: '', password_hash: '' };
 const WITH_AUTH = { ...NO_AUTH, username: 'user', password: 'password' };
 const PROMETHEUS = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
-const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+const basic = (user: string, pass: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+});
 
 /** A clock the test moves by hand. */
 const manualClock = () => {
@@ -23,7 +25,10 @@ const manualClock = () => {
 const setup = async (options: HealthRouterOptions, readinessChecks?: readonly ReadinessCheck[]) => {
   const clock = manualClock();
   const handler = createHealthRouter(options, {
-    metrics: createMetricsRegistry(), scheduler: clock.scheduler, logger: silentLogger(), ...(readinessChecks ? { readinessChecks } : {}),
+    metrics: createMetricsRegistry(),
+    scheduler: clock.scheduler,
+    logger: silentLogger(),
+    ...(readinessChecks ? { readinessChecks } : {}),
   });
   return { ...(await serve(handler)), clock };
 };
@@ -37,7 +42,8 @@ health('serves Prometheus text with the anchor metrics to correct credentials, 4
     assert.is(ok.status, 200);
     assert.is(ok.headers.get('content-type'), PROMETHEUS);
     const text = await ok.text();
-    for (const part of ['_concurrent_http_request', '_policyDB', '_appMetricDB', 'process_resident_memory_bytes']) assert.ok(text.includes(part), part);
+    for (const part of ['_concurrent_http_request', '_policyDB', '_appMetricDB', 'process_resident_memory_bytes'])
+      assert.ok(text.includes(part), part);
     for (const headers of [basic('wrongusername', 'wrongpassword'), {}]) {
       const denied = await get(`${base}/health`, { headers });
       assert.is(denied.status, 401);
@@ -64,19 +70,26 @@ health('serves Prometheus text on any path without auth configured (S122)', asyn
   }
 });
 
-health('answers the platform health check on /health/liveness without credentials, auth configured or not', async () => {
-  for (const basicAuth of [NO_AUTH, WITH_AUTH]) {
-    const { base, close } = await setup({ basicAuth, readinessEnabled: false });
-    try {
-      const res = await get(`${base}/health/liveness`);
-      assert.is(res.status, 200);
-      assert.is(await res.text(), '{"status":"UP"}');
-      assert.is((await get(`${base}/health/livenessx`)).status, basicAuth === NO_AUTH ? 200 : 401, 'only the exact path is exempt');
-    } finally {
-      await close();
+health(
+  'answers the platform health check on /health/liveness without credentials, auth configured or not',
+  async () => {
+    for (const basicAuth of [NO_AUTH, WITH_AUTH]) {
+      const { base, close } = await setup({ basicAuth, readinessEnabled: false });
+      try {
+        const res = await get(`${base}/health/liveness`);
+        assert.is(res.status, 200);
+        assert.is(await res.text(), '{"status":"UP"}');
+        assert.is(
+          (await get(`${base}/health/livenessx`)).status,
+          basicAuth === NO_AUTH ? 200 : 401,
+          'only the exact path is exempt',
+        );
+      } finally {
+        await close();
+      }
     }
-  }
-});
+  },
+);
 
 health('answers readiness with UP JSON, never behind auth, when enabled (S123)', async () => {
   for (const basicAuth of [NO_AUTH, WITH_AUTH]) {
@@ -132,14 +145,21 @@ health('has no pprof: /debug/pprof is metrics text, behind auth when configured 
 health('reuses the readiness answer for 30 s of the injected clock (S127)', async () => {
   let calls = 0;
   let healthy = true;
-  const check: ReadinessCheck = { name: 'policy_db', type: 'database', check: () => {
-    calls++;
-    return healthy;
-  } };
+  const check: ReadinessCheck = {
+    name: 'policy_db',
+    type: 'database',
+    check: () => {
+      calls++;
+      return healthy;
+    },
+  };
   const { base, close, clock } = await setup({ basicAuth: NO_AUTH, readinessEnabled: true }, [check]);
   try {
     const first = await get(`${base}/health/readiness`);
-    assert.is(await first.text(), '{"overall_status":"UP","checks":[{"name":"policy_db","type":"database","status":"UP"}]}');
+    assert.is(
+      await first.text(),
+      '{"overall_status":"UP","checks":[{"name":"policy_db","type":"database","status":"UP"}]}',
+    );
     healthy = false;
     clock.advance(29_999);
     assert.is((await get(`${base}/health/readiness`)).status, 200);
@@ -148,14 +168,23 @@ health('reuses the readiness answer for 30 s of the injected clock (S127)', asyn
     const recomputed = await get(`${base}/health/readiness`);
     assert.is(calls, 2);
     assert.is(recomputed.status, 503);
-    assert.is(await recomputed.text(), '{"overall_status":"DOWN","checks":[{"name":"policy_db","type":"database","status":"DOWN"}]}');
+    assert.is(
+      await recomputed.text(),
+      '{"overall_status":"DOWN","checks":[{"name":"policy_db","type":"database","status":"DOWN"}]}',
+    );
   } finally {
     await close();
   }
 });
 
 health('reports a throwing readiness check as DOWN', async () => {
-  const check: ReadinessCheck = { name: 'x', type: 'database', check: () => { throw new Error('boom'); } };
+  const check: ReadinessCheck = {
+    name: 'x',
+    type: 'database',
+    check: () => {
+      throw new Error('boom');
+    },
+  };
   const { base, close } = await setup({ basicAuth: NO_AUTH, readinessEnabled: true }, [check]);
   try {
     assert.is((await get(`${base}/health/readiness`)).status, 503);

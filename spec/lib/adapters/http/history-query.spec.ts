@@ -20,9 +20,14 @@ query('rejects a repeated end (S110) and a non-integer end (S111)', () => {
 
 query('rejects a repeated order (S112) and an unknown order (S113)', () => {
   assert.equal(parseHistoryQuery('order=asc&order=asc'), bad('Incorrect order parameter in query string'));
-  assert.equal(parseHistoryQuery('order=not-order-type'),
-    bad('Incorrect order parameter in query string, the value can only be ASC or DESC'));
-  assert.equal(parseHistoryQuery('order='), bad('Incorrect order parameter in query string, the value can only be ASC or DESC'));
+  assert.equal(
+    parseHistoryQuery('order=not-order-type'),
+    bad('Incorrect order parameter in query string, the value can only be ASC or DESC'),
+  );
+  assert.equal(
+    parseHistoryQuery('order='),
+    bad('Incorrect order parameter in query string, the value can only be ASC or DESC'),
+  );
 });
 
 query('passes all three values (S114) and applies defaults (S115)', () => {
@@ -35,8 +40,12 @@ query('passes all three values (S114) and applies defaults (S115)', () => {
 });
 
 query('keeps int64 nanosecond values exact and accepts signs', () => {
-  assert.equal(parseHistoryQuery('start=1700000000123456789&end=9223372036854775807'),
-    { ok: true, start: 1700000000123456789n, end: 9223372036854775807n, order: 'ASC' });
+  assert.equal(parseHistoryQuery('start=1700000000123456789&end=9223372036854775807'), {
+    ok: true,
+    start: 1700000000123456789n,
+    end: 9223372036854775807n,
+    order: 'ASC',
+  });
   assert.equal(parseHistoryQuery('start=%2B5&end=-7'), { ok: true, start: 5n, end: -7n, order: 'ASC' });
 });
 
@@ -47,7 +56,12 @@ query('validates start, end, order in turn, checking repetition only for the one
 });
 
 query('ignores page and results-per-page (S119)', () => {
-  assert.equal(parseHistoryQuery('page=2&results-per-page=10&order=ASC'), { ok: true, start: 0n, end: -1n, order: 'ASC' });
+  assert.equal(parseHistoryQuery('page=2&results-per-page=10&order=ASC'), {
+    ok: true,
+    start: 0n,
+    end: -1n,
+    order: 'ASC',
+  });
 });
 
 query.run();

@@ -16,7 +16,16 @@ registry('exposes the anchor gauges and the Node process collectors', async () =
   assert.is(PROMETHEUS_CONTENT_TYPE, 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores');
   assert.is(valueFor(text, 'autoscaler_eventgenerator_concurrent_http_request'), 0);
   for (const db of ['appMetricDB', 'policyDB']) {
-    for (const suffix of ['max_open_connections', 'open_connections', 'in_use', 'idle', 'wait_count', 'wait_duration', 'max_idle_closed', 'max_lifetime_closed']) {
+    for (const suffix of [
+      'max_open_connections',
+      'open_connections',
+      'in_use',
+      'idle',
+      'wait_count',
+      'wait_duration',
+      'max_idle_closed',
+      'max_lifetime_closed',
+    ]) {
       assert.is(valueFor(text, `autoscaler_eventgenerator_${db}_${suffix}`), 0, `${db}_${suffix}`);
     }
   }

@@ -32,11 +32,14 @@ split('splits origin-form and absolute-form targets', () => {
 // ---
 const router = suite('createRouter');
 
-const echo = (label: string) => (_req: unknown, res: Parameters<typeof sendBody>[0]) => sendBody(res, 200, 'text/plain', label);
+const echo = (label: string) => (_req: unknown, res: Parameters<typeof sendBody>[0]) =>
+  sendBody(res, 200, 'text/plain', label);
 
 router('sends prefix-mounted paths (string prefix) to the mount, routes first', async () => {
   const handler = createRouter({
-    routes: [{ method: 'GET', pattern: '/health/special', handle: (_q, res) => sendBody(res, 200, 'text/plain', 'route') }],
+    routes: [
+      { method: 'GET', pattern: '/health/special', handle: (_q, res) => sendBody(res, 200, 'text/plain', 'route') },
+    ],
     mounts: [{ prefix: '/health', handle: echo('mount') }],
   });
   const { port, close } = await serve(handler);

@@ -37,18 +37,35 @@ const start = (overrides: Overrides = {}, reader: () => Observable<AppMetric[]> 
   const metrics = createMetricsRegistry({ collectDefaults: false });
   const options: HttpServersOptions = {
     server: { ...defaults.server, port: overrides.serverPort ?? 0, tls: overrides.serverTls ?? NO_TLS },
-    cf_server: { ...defaults.cf_server, port: overrides.cfPort ?? 0, xfcc: overrides.xfcc ?? { valid_org_guid: 'validorg', valid_space_guid: 'validspace' } },
-    health: { ...defaults.health, server_config: { port: 0, tls: NO_TLS }, basic_auth: overrides.basicAuth ?? defaults.health.basic_auth },
+    cf_server: {
+      ...defaults.cf_server,
+      port: overrides.cfPort ?? 0,
+      xfcc: overrides.xfcc ?? { valid_org_guid: 'validorg', valid_space_guid: 'validspace' },
+    },
+    health: {
+      ...defaults.health,
+      server_config: { port: 0, tls: NO_TLS },
+      basic_auth: overrides.basicAuth ?? defaults.health.basic_auth,
+    },
     cfMode: overrides.cfMode ?? false,
     host: '127.0.0.1',
     internalPortZero: overrides.internalPortZero ?? 'ephemeral',
     ...(overrides.shutdownGraceMs !== undefined ? { shutdownGraceMs: overrides.shutdownGraceMs } : {}),
   };
-  return startHttpServers(options, { queryAppMetrics: () => reader(), metrics, logger: silentLogger(), scheduler: asyncScheduler }).then((s) => ({ ...s, metrics }));
+  return startHttpServers(options, {
+    queryAppMetrics: () => reader(),
+    metrics,
+    logger: silentLogger(),
+    scheduler: asyncScheduler,
+  }).then((s) => ({ ...s, metrics }));
 };
 
-const xfccHeader = (space: string, org: string) => ({ 'X-Forwarded-Client-Cert': certs.xfcc(`/OU=space:${space}+OU=organization:${org}/CN=x`) });
-const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
+const xfccHeader = (space: string, org: string) => ({
+  'X-Forwarded-Client-Cert': certs.xfcc(`/OU=space:${space}+OU=organization:${org}/CN=x`),
+});
+const basic = (user: string, pass: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`,
+});
 
 // ---
 const cf = suite('startHttpServers CF server');
@@ -80,7 +97,10 @@ cf('checks only the org when no space is configured (S132)', async () => {
   const cfBase = `http://127.0.0.1:${servers.ports.cf}`;
   try {
     assert.is((await get(`${cfBase}${LIVENESS}`, { headers: xfccHeader('any-space-guid', 'validorg') })).status, 200);
-    assert.is((await get(`${cfBase}${LIVENESS}`, { headers: xfccHeader('any-space-guid', 'wrong-org-guid') })).status, 401);
+    assert.is(
+      (await get(`${cfBase}${LIVENESS}`, { headers: xfccHeader('any-space-guid', 'wrong-org-guid') })).status,
+      401,
+    );
   } finally {
     await servers.close();
   }
@@ -141,11 +161,17 @@ cf('counts in-flight /v1 requests in the concurrent-request gauge', async () => 
   try {
     const pending = get(`http://127.0.0.1:${servers.ports.cf}${HISTORY}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    assert.match(await (await get(`${healthBase}/metrics`)).text(), /^autoscaler_eventgenerator_concurrent_http_request 1$/m);
+    assert.match(
+      await (await get(`${healthBase}/metrics`)).text(),
+      /^autoscaler_eventgenerator_concurrent_http_request 1$/m,
+    );
     answer.next([]);
     assert.is((await pending).status, 200);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.match(await (await get(`${healthBase}/metrics`)).text(), /^autoscaler_eventgenerator_concurrent_http_request 0$/m);
+    assert.match(
+      await (await get(`${healthBase}/metrics`)).text(),
+      /^autoscaler_eventgenerator_concurrent_http_request 0$/m,
+    );
   } finally {
     await servers.close();
   }
@@ -199,11 +225,16 @@ const httpsGet = (port: number, path: string, tls: { ca: Buffer; cert?: Buffer; 
 
 others('serves TLS on the internal server and requires client certificates with a CA', async () => {
   const set = certs.tlsSet();
-  const servers = await start({ serverTls: { key_file: set.serverKey, cert_file: set.serverCert, ca_file: set.caFile } });
+  const servers = await start({
+    serverTls: { key_file: set.serverKey, cert_file: set.serverCert, ca_file: set.caFile },
+  });
   const port = servers.ports.internal ?? 0;
   const ca = readFileSync(set.caFile);
   try {
-    assert.is(await httpsGet(port, LIVENESS, { ca, cert: readFileSync(set.clientCert), key: readFileSync(set.clientKey) }), 200);
+    assert.is(
+      await httpsGet(port, LIVENESS, { ca, cert: readFileSync(set.clientCert), key: readFileSync(set.clientKey) }),
+      200,
+    );
     let failed = false;
     await httpsGet(port, LIVENESS, { ca }).catch(() => (failed = true));
     assert.ok(failed, 'a client without a certificate is refused');
@@ -256,8 +287,14 @@ lifecycle('lets an in-flight request finish on close', async () => {
 });
 
 lifecycle('cuts requests that outlive the grace period', async () => {
-  const servers = await start({ xfcc: { valid_org_guid: '', valid_space_guid: '' }, shutdownGraceMs: 200 }, () => new Subject<AppMetric[]>());
-  const pending = get(`http://127.0.0.1:${servers.ports.cf}${HISTORY}`).then(() => 'answered', () => 'cut');
+  const servers = await start(
+    { xfcc: { valid_org_guid: '', valid_space_guid: '' }, shutdownGraceMs: 200 },
+    () => new Subject<AppMetric[]>(),
+  );
+  const pending = get(`http://127.0.0.1:${servers.ports.cf}${HISTORY}`).then(
+    () => 'answered',
+    () => 'cut',
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   const began = Date.now();
   await servers.close();
@@ -279,7 +316,10 @@ lifecycle('hands upgrade requests to the attached handler and cuts upgraded sock
   assert.match(await switched, '101 Switching Protocols');
   assert.equal(seen, ['/v1/live']);
   await servers.close();
-  const timedOut = await Promise.race([ended.then(() => false), new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2000))]);
+  const timedOut = await Promise.race([
+    ended.then(() => false),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 2000)),
+  ]);
   assert.is(timedOut, false);
 });
 

@@ -14,8 +14,10 @@ units('lists the OUs of a multi-valued RDN', () => {
 });
 
 units('lists separate OU RDNs in certificate order, unescaped', () => {
-  assert.equal(subjectOrganizationalUnits(der('/O=acme/OU=organization:org-1/OU=space:sp\\+ace/OU=app:a"b\\,c/CN=x\\,y')),
-    ['organization:org-1', 'space:sp+ace', 'app:a"b,c']);
+  assert.equal(
+    subjectOrganizationalUnits(der('/O=acme/OU=organization:org-1/OU=space:sp\\+ace/OU=app:a"b\\,c/CN=x\\,y')),
+    ['organization:org-1', 'space:sp+ace', 'app:a"b,c'],
+  );
 });
 
 units('returns nothing for a subject without OUs', () => {

@@ -21,7 +21,9 @@ xfcc('accepts a certificate with the configured space and org (S129)', () => {
 });
 
 xfcc('accepts a CF instance certificate with separate OUs', () => {
-  const cert = certs.xfcc('/OU=organization:validorg/OU=space:validspace/OU=app:7c1f5b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f/CN=instance');
+  const cert = certs.xfcc(
+    '/OU=organization:validorg/OU=space:validspace/OU=app:7c1f5b5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f/CN=instance',
+  );
   assert.equal(check(cert), { ok: true });
 });
 
@@ -37,7 +39,10 @@ xfcc('rejects the wrong space as "space guid is wrong", checked before the org (
 xfcc('checks only the org when no space is configured (S132)', () => {
   const orgOnly = { validOrgGuid: 'validorg', validSpaceGuid: '' };
   assert.equal(check(combined('any-space-guid', 'validorg'), orgOnly), { ok: true });
-  assert.equal(check(combined('any-space-guid', 'wrong-org-guid'), orgOnly), { ok: false, reason: 'org guid is wrong' });
+  assert.equal(check(combined('any-space-guid', 'wrong-org-guid'), orgOnly), {
+    ok: false,
+    reason: 'org guid is wrong',
+  });
 });
 
 xfcc('rejects headers that are not base64 or not a certificate (S133)', () => {
@@ -46,7 +51,10 @@ xfcc('rejects headers that are not base64 or not a certificate (S133)', () => {
   assert.is(check(combined('validspace', 'validorg').slice(0, -1)).ok, false);
   assert.is(check(` ${combined('validspace', 'validorg')}`).ok, false);
   assert.is(check(Buffer.from('definitely not a certificate').toString('base64')).ok, false);
-  assert.is(check(Buffer.from(certs.xfcc('/OU=space:validspace+OU=organization:validorg/CN=x'), 'base64').toString('utf8')).ok, false);
+  assert.is(
+    check(Buffer.from(certs.xfcc('/OU=space:validspace+OU=organization:validorg/CN=x'), 'base64').toString('utf8')).ok,
+    false,
+  );
 });
 
 xfcc('rejects a PEM certificate: the header carries DER only', () => {
@@ -63,8 +71,10 @@ xfcc('with an empty configured org, accepts only certificates without one', () =
 
 xfcc('takes the guid from the first OU containing the key, "" when the pair is absent', () => {
   // "myspace:x" contains "space:" but holds no "space" pair, so the space reads as "".
-  assert.equal(check(certs.xfcc('/OU=myspace:validspace/OU=space:validspace/OU=organization:validorg/CN=x')),
-    { ok: false, reason: 'space guid is wrong' });
+  assert.equal(check(certs.xfcc('/OU=myspace:validspace/OU=space:validspace/OU=organization:validorg/CN=x')), {
+    ok: false,
+    reason: 'space guid is wrong',
+  });
   // Several pairs in one OU: the matching name wins.
   assert.equal(check(certs.xfcc('/OU=app:a1 space:validspace organization:validorg/CN=x')), { ok: true });
 });

@@ -9,8 +9,12 @@ const fakeSocket = () => {
   const socket = {
     OPEN: 1 as const,
     readyState: 1 as 0 | 1 | 2 | 3,
-    get bufferedAmount() { return pending.reduce((n, p) => n + p.text.length, 0); },
-    send(text: string, cb: (err?: Error) => void) { pending.push({ text, cb }); },
+    get bufferedAmount() {
+      return pending.reduce((n, p) => n + p.text.length, 0);
+    },
+    send(text: string, cb: (err?: Error) => void) {
+      pending.push({ text, cb });
+    },
     /** The client reads everything written so far. */
     drain() {
       while (pending.length > 0) {
@@ -31,14 +35,22 @@ test('sends at once while the socket buffer has room', () => {
   const outbox = createOutbox(socket as never, { maxBuffered: 2, maxBufferedBytes: 100, droppedNotice: notice });
   outbox.push('a');
   outbox.push('b');
-  assert.equal(pending.map((p) => p.text), ['a', 'b']);
+  assert.equal(
+    pending.map((p) => p.text),
+    ['a', 'b'],
+  );
   assert.equal(outbox.stats(), { queued: 0, dropping: 0, droppedTotal: 0, bufferedAmount: 2 });
 });
 
 test('queues up to maxBuffered, then drops and counts until the client catches up, then sends one notice', () => {
   const { socket, written } = fakeSocket();
   const lag: string[] = [];
-  const outbox = createOutbox(socket as never, { maxBuffered: 2, maxBufferedBytes: 3, droppedNotice: notice, onLag: (e) => lag.push(e.state) });
+  const outbox = createOutbox(socket as never, {
+    maxBuffered: 2,
+    maxBufferedBytes: 3,
+    droppedNotice: notice,
+    onLag: (e) => lag.push(e.state),
+  });
   for (const t of ['aaa', 'b', 'c', 'd', 'e', 'f']) outbox.push(t);
   assert.equal(outbox.stats(), { queued: 2, dropping: 3, droppedTotal: 3, bufferedAmount: 3 });
   assert.equal(lag, ['lagging']);
@@ -77,7 +89,10 @@ test('ignores pushes once the socket is closing', () => {
 
 test('rejects limits below 1', () => {
   const { socket } = fakeSocket();
-  assert.throws(() => createOutbox(socket as never, { maxBuffered: 0, maxBufferedBytes: 10, droppedNotice: notice }), /at least 1/);
+  assert.throws(
+    () => createOutbox(socket as never, { maxBuffered: 0, maxBufferedBytes: 10, droppedNotice: notice }),
+    /at least 1/,
+  );
 });
 
 test.run();

@@ -12,10 +12,18 @@ import type { FeedEvent } from '../../../../lib/adapters/live/decision-feed.ts';
 import { isFeedRefusedError } from '../../../../lib/adapters/live/feed-refused-error.ts';
 import type { Decision } from '../../../../lib/core/model/decision.ts';
 
-const state = (appId: string, n: number): Decision => ({ kind: 'breaker-state', at: 1_700_000_000_000_000_000n + BigInt(n), appId, state: 'open', consecutiveFailures: n });
+const state = (appId: string, n: number): Decision => ({
+  kind: 'breaker-state',
+  at: 1_700_000_000_000_000_000n + BigInt(n),
+  appId,
+  state: 'open',
+  consecutiveFailures: n,
+});
 const authenticate = (req: IncomingMessage) =>
-  (req.headers.authorization === `Basic ${Buffer.from('op:secret').toString('base64')}` || req.headers['x-forwarded-client-cert'] === 'cert'
-    ? { ok: true as const } : { ok: false as const, reason: 'bad credentials' });
+  req.headers.authorization === `Basic ${Buffer.from('op:secret').toString('base64')}` ||
+  req.headers['x-forwarded-client-cert'] === 'cert'
+    ? { ok: true as const }
+    : { ok: false as const, reason: 'bad credentials' };
 
 const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Promise<void> => {
   const start = Date.now();
@@ -25,10 +33,26 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Pro
   }
 };
 
-interface Ctx { server: Server; port: number; decision$: Subject<Decision>; stream: DecisionStream; sub?: Subscription; events: FeedEvent[]; error?: unknown }
+interface Ctx {
+  server: Server;
+  port: number;
+  decision$: Subject<Decision>;
+  stream: DecisionStream;
+  sub?: Subscription;
+  events: FeedEvent[];
+  error?: unknown;
+}
 
-const listen = (ctx: Ctx, feed = decisionFeed({ url: `ws://op:secret@127.0.0.1:${ctx.port}/v1/decisions`, backoff: () => 50 })) => {
-  ctx.sub = feed.subscribe({ next: (e) => ctx.events.push(e), error: (err) => { ctx.error = err; } });
+const listen = (
+  ctx: Ctx,
+  feed = decisionFeed({ url: `ws://op:secret@127.0.0.1:${ctx.port}/v1/decisions`, backoff: () => 50 }),
+) => {
+  ctx.sub = feed.subscribe({
+    next: (e) => ctx.events.push(e),
+    error: (err) => {
+      ctx.error = err;
+    },
+  });
 };
 const messages = (ctx: Ctx) => ctx.events.flatMap((e) => (e.type === 'message' ? [e.message] : []));
 
@@ -39,7 +63,13 @@ test.before.each(async (ctx) => {
   await new Promise<void>((r) => ctx.server.listen(0, '127.0.0.1', r));
   ctx.port = (ctx.server.address() as { port: number }).port;
   ctx.decision$ = new Subject();
-  ctx.stream = attachDecisionStream({ server: ctx.server, decision$: ctx.decision$, authenticate, logger: silentLogger(), heartbeatMs: 60_000 });
+  ctx.stream = attachDecisionStream({
+    server: ctx.server,
+    decision$: ctx.decision$,
+    authenticate,
+    logger: silentLogger(),
+    heartbeatMs: 60_000,
+  });
   ctx.events = [];
   ctx.error = undefined;
 });
@@ -51,7 +81,10 @@ test.after.each(async (ctx) => {
 });
 
 test('builds the query from app ids and kinds', () => {
-  assert.is(feedUrl({ url: 'ws://h:1/v1/decisions', appIds: ['a', 'b'], kinds: ['breach', 'metric'] }), 'ws://h:1/v1/decisions?app_id=a&app_id=b&kinds=breach%2Cmetric');
+  assert.is(
+    feedUrl({ url: 'ws://h:1/v1/decisions', appIds: ['a', 'b'], kinds: ['breach', 'metric'] }),
+    'ws://h:1/v1/decisions?app_id=a&app_id=b&kinds=breach%2Cmetric',
+  );
 });
 
 test('opens with credentials from the URL and delivers the greeting and decisions', async (ctx) => {
@@ -64,7 +97,14 @@ test('opens with credentials from the URL and delivers the greeting and decision
 });
 
 test('sends extra headers and filters on the server', async (ctx) => {
-  listen(ctx, decisionFeed({ url: `ws://127.0.0.1:${ctx.port}/v1/decisions`, headers: { 'X-Forwarded-Client-Cert': 'cert' }, appIds: ['app-2'] }));
+  listen(
+    ctx,
+    decisionFeed({
+      url: `ws://127.0.0.1:${ctx.port}/v1/decisions`,
+      headers: { 'X-Forwarded-Client-Cert': 'cert' },
+      appIds: ['app-2'],
+    }),
+  );
   await waitFor('the greeting', () => messages(ctx).length === 1);
   ctx.decision$.next(state('app-1', 1));
   ctx.decision$.next(state('app-2', 2));
@@ -77,9 +117,18 @@ test('reconnects with backoff after the server goes away, and ends on a refusal 
   await waitFor('connected', () => ctx.stream.clients() === 1);
   // the service restarts its stream: clients are closed with 1001
   await ctx.stream.close();
-  ctx.stream = attachDecisionStream({ server: ctx.server, decision$: ctx.decision$, authenticate, logger: silentLogger(), heartbeatMs: 60_000 });
+  ctx.stream = attachDecisionStream({
+    server: ctx.server,
+    decision$: ctx.decision$,
+    authenticate,
+    logger: silentLogger(),
+    heartbeatMs: 60_000,
+  });
   await waitFor('a retry', () => ctx.events.some((e) => e.type === 'retry'));
-  await waitFor('connected again', () => ctx.events.filter((e) => e.type === 'open').length === 2 && ctx.stream.clients() === 1);
+  await waitFor(
+    'connected again',
+    () => ctx.events.filter((e) => e.type === 'open').length === 2 && ctx.stream.clients() === 1,
+  );
   const retry = ctx.events.find((e) => e.type === 'retry');
   assert.equal(retry && { attempt: retry.attempt, delayMs: retry.delayMs }, { attempt: 1, delayMs: 50 });
   assert.match(retry?.type === 'retry' ? retry.reason : '', /connection closed \(1001 server closing\)/);
@@ -92,7 +141,10 @@ test('reconnects with backoff after the server goes away, and ends on a refusal 
   assert.is((ctx.error as { status: number }).status, 401);
   assert.match((ctx.error as Error).message, /refused with status 401: Unauthorized: GET ws:\/\/op@127\.0\.0\.1/);
   assert.not.match((ctx.error as Error).message, /wrong/);
-  assert.equal(ctx.events.filter((e) => e.type === 'retry'), []);
+  assert.equal(
+    ctx.events.filter((e) => e.type === 'retry'),
+    [],
+  );
 });
 
 test.run();

@@ -4,7 +4,11 @@ import { decisionAppId, matchesFilter, parseDecisionFilter } from '../../../../l
 import type { Decision } from '../../../../lib/core/model/decision.ts';
 
 const u = (q: string) => new URL(`http://x/v1/decisions${q}`);
-const metric: Decision = { kind: 'metric', at: 1n, metric: { appId: 'm-app', name: 'cpu', unit: '%', value: '1', timestamp: 1n } };
+const metric: Decision = {
+  kind: 'metric',
+  at: 1n,
+  metric: { appId: 'm-app', name: 'cpu', unit: '%', value: '1', timestamp: 1n },
+};
 const hold: Decision = { kind: 'breaker-state', at: 1n, appId: 'b-app', state: 'open', consecutiveFailures: 3 };
 
 const test = suite('parseDecisionFilter');
@@ -19,7 +23,10 @@ test('accepts no filter, repeated app ids and comma-separated or repeated kinds'
 });
 
 test('refuses unknown kinds, an empty kinds list and empty or over-long app ids, naming the problem', () => {
-  const reason = (q: string) => { const r = parseDecisionFilter(u(q)); return r.ok ? 'accepted' : r.reason; };
+  const reason = (q: string) => {
+    const r = parseDecisionFilter(u(q));
+    return r.ok ? 'accepted' : r.reason;
+  };
   assert.match(reason('?kinds=breach,nope'), /unknown kind\(s\) nope/);
   assert.match(reason('?kinds='), /kinds is empty/);
   assert.match(reason('?app_id='), /app_id must be 1 to 50/);

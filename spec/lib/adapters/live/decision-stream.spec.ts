@@ -13,40 +13,93 @@ import type { Decision } from '../../../../lib/core/model/decision.ts';
 import type { Trigger } from '../../../../lib/core/model/policy.ts';
 
 const AT = 1_700_000_000_123_456_789n; // beyond 2^53: must arrive exact
-const trigger = (appId: string): Trigger => ({ appId, metricType: 'memoryused', metricUnit: 'MB', breachDurationSecs: 120, threshold: 80n, operator: '>', coolDownSecs: 300, adjustment: '+1' });
-const breach = (appId: string, seq = 0): Decision => ({ kind: 'breach', at: AT + BigInt(seq), appId, ruleIndex: 0, trigger: trigger(appId), values: ['81', '90'] });
-const result = (appId: string): Decision => ({ kind: 'scaling-result', at: AT, appId, trigger: trigger(appId), ok: true, status: 200, cooldownExpiredAt: AT + 300_000_000_000n, adjustment: 1 });
-const metric = (appId: string): Decision => ({ kind: 'metric', at: AT, metric: { appId, name: 'memoryused', unit: 'MB', value: '81', timestamp: AT } });
+const trigger = (appId: string): Trigger => ({
+  appId,
+  metricType: 'memoryused',
+  metricUnit: 'MB',
+  breachDurationSecs: 120,
+  threshold: 80n,
+  operator: '>',
+  coolDownSecs: 300,
+  adjustment: '+1',
+});
+const breach = (appId: string, seq = 0): Decision => ({
+  kind: 'breach',
+  at: AT + BigInt(seq),
+  appId,
+  ruleIndex: 0,
+  trigger: trigger(appId),
+  values: ['81', '90'],
+});
+const result = (appId: string): Decision => ({
+  kind: 'scaling-result',
+  at: AT,
+  appId,
+  trigger: trigger(appId),
+  ok: true,
+  status: 200,
+  cooldownExpiredAt: AT + 300_000_000_000n,
+  adjustment: 1,
+});
+const metric = (appId: string): Decision => ({
+  kind: 'metric',
+  at: AT,
+  metric: { appId, name: 'memoryused', unit: 'MB', value: '81', timestamp: AT },
+});
 
 const TOKEN = 'Bearer let-me-in';
-const authenticate = (req: IncomingMessage) => (req.headers.authorization === TOKEN ? { ok: true as const } : { ok: false as const, reason: 'no valid credentials' });
+const authenticate = (req: IncomingMessage) =>
+  req.headers.authorization === TOKEN ? { ok: true as const } : { ok: false as const, reason: 'no valid credentials' };
 
-interface Ctx { server: Server; url: string; decision$: Subject<Decision>; stream?: DecisionStream; sockets: WebSocket[] }
+interface Ctx {
+  server: Server;
+  url: string;
+  decision$: Subject<Decision>;
+  stream?: DecisionStream;
+  sockets: WebSocket[];
+}
 
 const start = async (ctx: Ctx, options: Partial<DecisionStreamOptions> = {}) => {
-  ctx.stream = attachDecisionStream({ server: ctx.server, decision$: ctx.decision$, authenticate, logger: silentLogger(), heartbeatMs: 60_000, ...options });
+  ctx.stream = attachDecisionStream({
+    server: ctx.server,
+    decision$: ctx.decision$,
+    authenticate,
+    logger: silentLogger(),
+    heartbeatMs: 60_000,
+    ...options,
+  });
 };
 
-const open = (ctx: Ctx, query = '', headers: Record<string, string> = { authorization: TOKEN }, extra: ConstructorParameters<typeof WebSocket>[2] = {}) => {
+const open = (
+  ctx: Ctx,
+  query = '',
+  headers: Record<string, string> = { authorization: TOKEN },
+  extra: ConstructorParameters<typeof WebSocket>[2] = {},
+) => {
   const ws = new WebSocket(`${ctx.url}/v1/decisions${query}`, { headers, ...extra });
   ctx.sockets.push(ws);
   const messages: Record<string, unknown>[] = [];
   ws.on('message', (data) => messages.push(parse(String(data)) as Record<string, unknown>));
-  const opened = new Promise<void>((resolve, reject) => { ws.once('open', () => resolve()); ws.once('error', reject); ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`))); });
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
   return { ws, messages, opened };
 };
 
 /** The HTTP answer to an upgrade request that must not be upgraded. */
-const refused = (ctx: Ctx, query: string, headers: Record<string, string>) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-  const ws = new WebSocket(`${ctx.url}/v1/decisions${query}`.replace('/v1/decisions/other', '/other'), { headers });
-  ws.on('open', () => reject(new Error('upgraded')));
-  ws.on('error', () => {});
-  ws.on('unexpected-response', (_req, res) => {
-    let body = '';
-    res.on('data', (c: Buffer) => (body += c));
-    res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+const refused = (ctx: Ctx, query: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const ws = new WebSocket(`${ctx.url}/v1/decisions${query}`.replace('/v1/decisions/other', '/other'), { headers });
+    ws.on('open', () => reject(new Error('upgraded')));
+    ws.on('error', () => {});
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
   });
-});
 
 const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Promise<void> => {
   const startAt = Date.now();
@@ -59,7 +112,10 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Pro
 const test = suite<Ctx>('attachDecisionStream');
 
 test.before.each(async (ctx) => {
-  ctx.server = createServer((_req, res) => { res.statusCode = 404; res.end(); });
+  ctx.server = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end();
+  });
   await new Promise<void>((r) => ctx.server.listen(0, '127.0.0.1', r));
   ctx.url = `ws://127.0.0.1:${(ctx.server.address() as { port: number }).port}`;
   ctx.decision$ = new Subject();
@@ -80,10 +136,25 @@ test('greets a subscriber, then streams every decision as JSON with exact ns int
   ctx.decision$.next(breach('app-1'));
   ctx.decision$.next(result('app-2'));
   await waitFor('two decisions', () => c.messages.length === 3);
-  assert.equal(c.messages[0], { kind: 'subscribed', at: c.messages[0]!.at, appIds: null, kinds: null, maxBuffered: 1000 });
+  assert.equal(c.messages[0], {
+    kind: 'subscribed',
+    at: c.messages[0]!.at,
+    appIds: null,
+    kinds: null,
+    maxBuffered: 1000,
+  });
   assert.is(c.messages[1]!.at, AT);
   assert.equal((c.messages[1]!.trigger as Record<string, unknown>).threshold, 80);
-  assert.equal(c.messages[2], { kind: 'scaling-result', at: AT, appId: 'app-2', trigger: c.messages[2]!.trigger, ok: true, status: 200, cooldownExpiredAt: AT + 300_000_000_000n, adjustment: 1 });
+  assert.equal(c.messages[2], {
+    kind: 'scaling-result',
+    at: AT,
+    appId: 'app-2',
+    trigger: c.messages[2]!.trigger,
+    ok: true,
+    status: 200,
+    cooldownExpiredAt: AT + 300_000_000_000n,
+    adjustment: 1,
+  });
   assert.is(ctx.stream!.clients(), 1);
 });
 
@@ -94,10 +165,22 @@ test('sends each client only the apps and kinds it asked for', async (ctx) => {
   const both = open(ctx, '?app_id=app-2&kinds=metric');
   await Promise.all([byApp.opened, byKind.opened, both.opened]);
   await waitFor('greetings', () => [byApp, byKind, both].every((c) => c.messages.length === 1));
-  for (const d of [breach('app-1'), result('app-1'), metric('app-2'), breach('app-2'), result('app-3'), metric('app-4')]) ctx.decision$.next(d);
+  for (const d of [
+    breach('app-1'),
+    result('app-1'),
+    metric('app-2'),
+    breach('app-2'),
+    result('app-3'),
+    metric('app-4'),
+  ])
+    ctx.decision$.next(d);
   ctx.decision$.next(breach('app-3', 99));
-  await waitFor('the last decision', () => byApp.messages.some((m) => m.at === AT + 99n) && byKind.messages.some((m) => m.at === AT + 99n));
-  const summary = (c: { messages: Record<string, unknown>[] }) => c.messages.slice(1).map((m) => `${m.kind}:${m.appId ?? (m.metric as { appId: string }).appId}`);
+  await waitFor(
+    'the last decision',
+    () => byApp.messages.some((m) => m.at === AT + 99n) && byKind.messages.some((m) => m.at === AT + 99n),
+  );
+  const summary = (c: { messages: Record<string, unknown>[] }) =>
+    c.messages.slice(1).map((m) => `${m.kind}:${m.appId ?? (m.metric as { appId: string }).appId}`);
   assert.equal(summary(byApp), ['breach:app-1', 'scaling-result:app-1', 'scaling-result:app-3', 'breach:app-3']);
   assert.equal(summary(byKind), ['breach:app-1', 'metric:app-2', 'breach:app-2', 'metric:app-4', 'breach:app-3']);
   assert.equal(summary(both), ['metric:app-2']);
@@ -107,7 +190,12 @@ test('sends each client only the apps and kinds it asked for', async (ctx) => {
 
 test('answers 401 before upgrading when authentication fails, and never subscribes', async (ctx) => {
   let seen: IncomingMessage | undefined;
-  await start(ctx, { authenticate: (req) => { seen = req; return authenticate(req); } });
+  await start(ctx, {
+    authenticate: (req) => {
+      seen = req;
+      return authenticate(req);
+    },
+  });
   assert.equal(await refused(ctx, '', { authorization: 'Bearer wrong' }), { status: 401, body: 'Unauthorized\n' });
   assert.equal(await refused(ctx, '', {}), { status: 401, body: 'Unauthorized\n' });
   assert.is(seen?.headers.authorization, undefined);
@@ -128,7 +216,12 @@ test('refuses a bad filter with 400 and the reason, and a path it does not serve
 
 test('answers 500 and keeps serving when authentication throws', async (ctx) => {
   let calls = 0;
-  await start(ctx, { authenticate: (req) => { if (calls++ === 0) throw new Error('certificate parser crashed'); return authenticate(req); } });
+  await start(ctx, {
+    authenticate: (req) => {
+      if (calls++ === 0) throw new Error('certificate parser crashed');
+      return authenticate(req);
+    },
+  });
   assert.is((await refused(ctx, '', { authorization: TOKEN })).status, 500);
   await open(ctx).opened;
   assert.is(ctx.stream!.clients(), 1);
@@ -176,12 +269,18 @@ test('keeps memory bounded for a client that stops reading, then tells it how ma
   ctx.decision$.next(breach('app-1', total + 1));
   await waitFor('the event after the notice', () => slow.messages.at(-1)?.at === AT + BigInt(total + 1), 10_000);
   // then every event was either delivered in order or counted in exactly one notice, at the gap
-  const events = slow.messages.slice(1).filter((m) => m.kind === 'breach').map((m) => Number((m.at as bigint) - AT));
+  const events = slow.messages
+    .slice(1)
+    .filter((m) => m.kind === 'breach')
+    .map((m) => Number((m.at as bigint) - AT));
   const notices = slow.messages.filter((m) => m.kind === 'dropped');
   assert.is(notices.length, 1);
   const dropped = notices[0]!.count as number;
   assert.is(events.length + dropped, total + 2);
-  assert.ok(events.every((seq, i) => i === 0 || seq > events[i - 1]!), 'in order');
+  assert.ok(
+    events.every((seq, i) => i === 0 || seq > events[i - 1]!),
+    'in order',
+  );
   const noticeAt = slow.messages.indexOf(notices[0]!);
   const before = Number((slow.messages[noticeAt - 1]!.at as bigint) - AT);
   const after = Number((slow.messages[noticeAt + 1]!.at as bigint) - AT);

@@ -6,7 +6,10 @@ import { backoffMs, sleep } from '../../../../lib/adapters/logcache/backoff.ts';
 const backoff = suite('backoff');
 
 backoff('doubles from the initial delay up to the cap', () => {
-  assert.equal([1, 2, 3, 4, 5].map((n) => backoffMs(n, 100, 500)), [100, 200, 400, 500, 500]);
+  assert.equal(
+    [1, 2, 3, 4, 5].map((n) => backoffMs(n, 100, 500)),
+    [100, 200, 400, 500, 500],
+  );
 });
 
 backoff('sleep rejects with the abort reason', async () => {

@@ -9,7 +9,8 @@ import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
 const FIXTURES = '/work/shared/fixtures/logcache';
 const batch = (file: string): Array<Record<string, unknown>> =>
-  (JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as { envelopes: { batch: Array<Record<string, unknown>> } }).envelopes.batch;
+  (JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as { envelopes: { batch: Array<Record<string, unknown>> } })
+    .envelopes.batch;
 
 const parsed = (raw: unknown): Envelope => {
   const result = parseEnvelope(raw);
@@ -22,8 +23,11 @@ const encode = suite('encodeEnvelope');
 
 encode('writes gauges, timers and counters exactly as the fixtures hold them, keys in wire order', () => {
   const raws = [
-    ...batch('read-container-gauges.json'), ...batch('read-container-gauges-combined.json'), ...batch('read-http-timers.json'),
-    ...batch('read-custom-metrics.json'), ...batch('read-logs-counters-events.json').filter((e) => 'counter' in e),
+    ...batch('read-container-gauges.json'),
+    ...batch('read-container-gauges-combined.json'),
+    ...batch('read-http-timers.json'),
+    ...batch('read-custom-metrics.json'),
+    ...batch('read-logs-counters-events.json').filter((e) => 'counter' in e),
   ];
   assert.ok(raws.length >= 35, `${raws.length} fixture envelopes`);
   for (const raw of raws) {
@@ -34,9 +38,18 @@ encode('writes gauges, timers and counters exactly as the fixtures hold them, ke
 });
 
 encode('keeps int64 text exact and writes non-finite doubles as strings', () => {
-  const e: Envelope = { timestamp: 1731578400123456789n, sourceId: 's', instanceId: '', tags: { b: '2', a: '1' }, gauge: { x: { unit: '', value: NaN }, y: { unit: '', value: -Infinity } } };
+  const e: Envelope = {
+    timestamp: 1731578400123456789n,
+    sourceId: 's',
+    instanceId: '',
+    tags: { b: '2', a: '1' },
+    gauge: { x: { unit: '', value: NaN }, y: { unit: '', value: -Infinity } },
+  };
   const text = JSON.stringify(encodeEnvelope(e));
-  assert.is(text, '{"timestamp":"1731578400123456789","source_id":"s","instance_id":"","deprecated_tags":{},"tags":{"a":"1","b":"2"},"gauge":{"metrics":{"x":{"unit":"","value":"NaN"},"y":{"unit":"","value":"-Infinity"}}}}');
+  assert.is(
+    text,
+    '{"timestamp":"1731578400123456789","source_id":"s","instance_id":"","deprecated_tags":{},"tags":{"a":"1","b":"2"},"gauge":{"metrics":{"x":{"unit":"","value":"NaN"},"y":{"unit":"","value":"-Infinity"}}}}',
+  );
   const back = parsed(parse(text));
   assert.is(back.timestamp, 1731578400123456789n);
   assert.ok(Number.isNaN(back.gauge?.['x']?.value));

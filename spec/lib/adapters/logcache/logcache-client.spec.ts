@@ -14,12 +14,17 @@ const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const T0 = 1731578400000000000n;
 
 const gauge = (i: number, ts: bigint, metrics: Record<string, number>, instance = '0'): Envelope => ({
-  timestamp: ts, sourceId: APP, instanceId: instance, tags: { origin: 'rep', n: String(i) },
+  timestamp: ts,
+  sourceId: APP,
+  instanceId: instance,
+  tags: { origin: 'rep', n: String(i) },
   gauge: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, { unit: 'bytes', value: v }])),
 });
 
 const closers: Array<{ close(): Promise<void> }> = [];
-const closeAll = async () => { await Promise.all(closers.splice(0).map((s) => s.close())); };
+const closeAll = async () => {
+  await Promise.all(closers.splice(0).map((s) => s.close()));
+};
 const server = async (...args: Parameters<typeof startLogCacheServer>): Promise<LogCacheServer> => {
   const s = await startLogCacheServer(...args);
   closers.push(s);
@@ -28,19 +33,29 @@ const server = async (...args: Parameters<typeof startLogCacheServer>): Promise<
 const client = (url: string, extra: Partial<LogCacheClientOptions> = {}) =>
   createLogCacheClient({ url, timeoutMs: 2000, retry: { limit: 0, initialMs: 5, maxMs: 5 }, concurrency: 4, ...extra });
 
-
 // ---
 const read = suite('read');
 read.after.each(closeAll);
 
 read('sends the window, the envelope type and the name filter (S36)', async () => {
   const lc = await server();
-  await client(lc.url).read(APP, { startTime: T0, endTime: T0 + 120_000_000_000n, envelopeTypes: ['GAUGE'], nameFilter: 'memory|memory_quota' });
+  await client(lc.url).read(APP, {
+    startTime: T0,
+    endTime: T0 + 120_000_000_000n,
+    envelopeTypes: ['GAUGE'],
+    nameFilter: 'memory|memory_quota',
+  });
   const [request] = lc.requests;
   assert.is(request?.path, `/api/v1/read/${APP}`);
-  assert.equal([...(request?.params ?? [])], [
-    ['end_time', String(T0 + 120_000_000_000n)], ['envelope_types', 'GAUGE'], ['name_filter', 'memory|memory_quota'], ['start_time', String(T0)],
-  ]);
+  assert.equal(
+    [...(request?.params ?? [])],
+    [
+      ['end_time', String(T0 + 120_000_000_000n)],
+      ['envelope_types', 'GAUGE'],
+      ['name_filter', 'memory|memory_quota'],
+      ['start_time', String(T0)],
+    ],
+  );
 });
 
 read('leaves limit to the server default unless asked (Q6)', async () => {
@@ -54,16 +69,37 @@ read('leaves limit to the server default unless asked (Q6)', async () => {
 read('returns exact nanosecond timestamps and the filtered gauges', async () => {
   const lc = await server();
   lc.store.add(gauge(0, 1731578400123456789n, { memory: 1, memory_quota: 2, cpu: 3 }));
-  const result = await client(lc.url).read(APP, { startTime: T0, endTime: T0 + 1_000_000_000n, envelopeTypes: ['GAUGE'], nameFilter: '^memory' });
+  const result = await client(lc.url).read(APP, {
+    startTime: T0,
+    endTime: T0 + 1_000_000_000n,
+    envelopeTypes: ['GAUGE'],
+    nameFilter: '^memory',
+  });
   assert.is(result.envelopes[0]?.timestamp, 1731578400123456789n);
   assert.equal(Object.keys(result.envelopes[0]?.gauge ?? {}), ['memory', 'memory_quota']);
 });
 
 read('keeps readable envelopes and lists the rejected ones by position', async () => {
-  const raw = await startPeerServer((_req, res) => sendJson(res, 200, JSON.stringify({ envelopes: { batch: [
-    { timestamp: '1', source_id: APP, instance_id: '0', tags: {}, gauge: { metrics: { cpu: { unit: '%', value: 1 } } } },
-    { timestamp: 'soon', source_id: APP, gauge: { metrics: {} } },
-  ] } })));
+  const raw = await startPeerServer((_req, res) =>
+    sendJson(
+      res,
+      200,
+      JSON.stringify({
+        envelopes: {
+          batch: [
+            {
+              timestamp: '1',
+              source_id: APP,
+              instance_id: '0',
+              tags: {},
+              gauge: { metrics: { cpu: { unit: '%', value: 1 } } },
+            },
+            { timestamp: 'soon', source_id: APP, gauge: { metrics: {} } },
+          ],
+        },
+      }),
+    ),
+  );
   closers.push(raw);
   const result = await client(raw.url).read(APP, { startTime: 0n, endTime: 10n });
   assert.is(result.envelopes.length, 1);
@@ -100,11 +136,24 @@ readAll.after.each(closeAll);
 readAll('pages past the 1000 cap and returns 2,500 envelopes once each, in order', async () => {
   const lc = await server();
   lc.store.add(...Array.from({ length: 2500 }, (_, i) => gauge(i, T0 + BigInt(i) * 1000n, { memory: i })));
-  const result = await client(lc.url).readAll(APP, { startTime: T0, endTime: T0 + 10_000_000n, envelopeTypes: ['GAUGE'] });
+  const result = await client(lc.url).readAll(APP, {
+    startTime: T0,
+    endTime: T0 + 10_000_000n,
+    envelopeTypes: ['GAUGE'],
+  });
   assert.is(result.envelopes.length, 2500);
-  assert.equal(result.envelopes.map((e) => e.gauge?.['memory']?.value), Array.from({ length: 2500 }, (_, i) => i));
-  assert.equal(lc.requests.map((r) => r.params.get('limit')), ['1000', '1000', '1000']);
-  assert.equal(lc.requests.map((r) => r.params.get('start_time')), [String(T0), String(T0 + 999_000n + 1n), String(T0 + 1_999_000n + 1n)]);
+  assert.equal(
+    result.envelopes.map((e) => e.gauge?.['memory']?.value),
+    Array.from({ length: 2500 }, (_, i) => i),
+  );
+  assert.equal(
+    lc.requests.map((r) => r.params.get('limit')),
+    ['1000', '1000', '1000'],
+  );
+  assert.equal(
+    lc.requests.map((r) => r.params.get('start_time')),
+    [String(T0), String(T0 + 999_000n + 1n), String(T0 + 1_999_000n + 1n)],
+  );
 });
 
 readAll('loses nothing when a page boundary falls inside a run of equal timestamps', async () => {
@@ -117,7 +166,10 @@ readAll('loses nothing when a page boundary falls inside a run of equal timestam
   ];
   lc.store.add(...envelopes);
   const result = await client(lc.url).readAll(APP, { startTime: T0, endTime: T0 + 10_000n });
-  assert.equal(result.envelopes.map((e) => e.gauge?.['memory']?.value), Array.from({ length: 1025 }, (_, i) => i));
+  assert.equal(
+    result.envelopes.map((e) => e.gauge?.['memory']?.value),
+    Array.from({ length: 1025 }, (_, i) => i),
+  );
   assert.is(lc.requests.length, 2);
 });
 
@@ -126,7 +178,10 @@ readAll('stops at the end of the window', async () => {
   lc.store.add(...Array.from({ length: 30 }, (_, i) => gauge(i, T0 + BigInt(i), { memory: i })));
   const result = await client(lc.url).readAll(APP, { startTime: T0, endTime: T0 + 20n, limit: 10 });
   assert.is(result.envelopes.length, 20);
-  assert.equal(lc.requests.map((r) => r.params.get('start_time')), [String(T0), String(T0 + 10n)]);
+  assert.equal(
+    lc.requests.map((r) => r.params.get('start_time')),
+    [String(T0), String(T0 + 10n)],
+  );
 });
 
 // ---
@@ -135,10 +190,19 @@ other.after.each(closeAll);
 
 other('runs an instant query and returns the decoded body', async () => {
   const lc = await server();
-  lc.store.add({ timestamp: T0 + 500n, sourceId: APP, instanceId: '0', tags: { peer_type: 'Client' }, timer: { name: 'http', start: 0n, stop: 2_500_000n } });
+  lc.store.add({
+    timestamp: T0 + 500n,
+    sourceId: APP,
+    instanceId: '0',
+    tags: { peer_type: 'Client' },
+    timer: { name: 'http', start: 0n, stop: 2_500_000n },
+  });
   const query = `avg by (instance_id) (max_over_time(http{source_id='${APP}',peer_type='Client'}[40s])) / (1000 * 1000)`;
   const body = await client(lc.url).promQl(query, '1731578400.001');
-  assert.equal(body, { status: 'success', data: { resultType: 'vector', result: [{ metric: { instance_id: '0' }, value: [1731578400.001, '2.5'] }] } });
+  assert.equal(body, {
+    status: 'success',
+    data: { resultType: 'vector', result: [{ metric: { instance_id: '0' }, value: [1731578400.001, '2.5'] }] },
+  });
   assert.is(lc.requests[0]?.params.get('query'), query);
   assert.is(lc.requests[0]?.params.get('time'), '1731578400.001');
 });
@@ -153,13 +217,19 @@ other('turns a PromQL error into a status error carrying the server message', as
 other('reads the version, and reports an old log-cache without info as undefined', async () => {
   const lc = await server({ version: '3.2.12', requireToken: () => 'invalid' });
   assert.equal(await client(lc.url).info(), { version: '3.2.12' });
-  const old = await startPeerServer((_req, res) => { res.writeHead(404); res.end('404 page not found'); });
+  const old = await startPeerServer((_req, res) => {
+    res.writeHead(404);
+    res.end('404 page not found');
+  });
   closers.push(old);
   assert.is(await client(old.url).info(), undefined);
 });
 
 other('refreshes an expired token when log-cache answers 404, then reads', async () => {
-  const uaa = await startUaaServer({ clients: [{ id: 'cf', secret: '', grants: ['password'] }], users: [{ username: 'u', password: 'p' }] });
+  const uaa = await startUaaServer({
+    clients: [{ id: 'cf', secret: '', grants: ['password'] }],
+    users: [{ username: 'u', password: 'p' }],
+  });
   closers.push(uaa);
   const lc = await server({ requireToken: uaa.registry.check });
   lc.store.add(gauge(0, T0, { memory: 1 }));
@@ -168,18 +238,32 @@ other('refreshes an expired token when log-cache answers 404, then reads', async
   assert.is((await c.read(APP, { startTime: T0, endTime: T0 + 1n })).envelopes.length, 1);
   uaa.registry.expire();
   assert.is((await c.read(APP, { startTime: T0, endTime: T0 + 1n })).envelopes.length, 1);
-  assert.equal(lc.requests.map((r) => r.status), [200, 404, 200]);
+  assert.equal(
+    lc.requests.map((r) => r.status),
+    [200, 404, 200],
+  );
   assert.is(uaa.requests.length, 2);
   assert.is(lc.requests[0]?.authorization === lc.requests[2]?.authorization, false);
 });
 
 other('keeps a real 404 an error after one refresh', async () => {
-  const uaa = await startUaaServer({ clients: [{ id: 'cf', secret: '', grants: ['password'] }], users: [{ username: 'u', password: 'p' }] });
+  const uaa = await startUaaServer({
+    clients: [{ id: 'cf', secret: '', grants: ['password'] }],
+    users: [{ username: 'u', password: 'p' }],
+  });
   closers.push(uaa);
-  const always404 = await startPeerServer((_req, res) => { res.writeHead(404); res.end(); });
+  const always404 = await startPeerServer((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
   closers.push(always404);
   const auth = createPasswordGrantProvider({ url: uaa.url, username: 'u', password: 'p', now: () => 0n });
-  const err = await rejection(client(always404.url, { auth, retry: { limit: 3, initialMs: 1, maxMs: 1 } }).read(APP, { startTime: 0n, endTime: 1n }));
+  const err = await rejection(
+    client(always404.url, { auth, retry: { limit: 3, initialMs: 1, maxMs: 1 } }).read(APP, {
+      startTime: 0n,
+      endTime: 1n,
+    }),
+  );
   assert.is(err['status'], 404);
   assert.is(uaa.requests.length, 2);
 });

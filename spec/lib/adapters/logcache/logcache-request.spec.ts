@@ -11,7 +11,9 @@ const EMPTY = '{"envelopes":{"batch":[]}}';
 const window = { startTime: 0n, endTime: 1n };
 
 const closers: Array<{ close(): Promise<void> }> = [];
-const closeAll = async () => { await Promise.all(closers.splice(0).map((s) => s.close())); };
+const closeAll = async () => {
+  await Promise.all(closers.splice(0).map((s) => s.close()));
+};
 
 /** A raw log-cache fake: `script(n)` answers the n-th request (1-based); arrival times are kept. */
 const scripted = async (script: (n: number, req: IncomingMessage, res: ServerResponse) => void) => {
@@ -24,11 +26,19 @@ const scripted = async (script: (n: number, req: IncomingMessage, res: ServerRes
   return { url: server.url, arrivals };
 };
 
-const status = (res: ServerResponse, code: number, body = ''): void => { res.writeHead(code, { 'content-type': 'application/json' }); res.end(body); };
+const status = (res: ServerResponse, code: number, body = ''): void => {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(body);
+};
 
 const client = (url: string, extra: Partial<LogCacheClientOptions> = {}) =>
-  createLogCacheClient({ url, timeoutMs: 1000, retry: { limit: 3, initialMs: 40, maxMs: 1000 }, concurrency: 4, ...extra });
-
+  createLogCacheClient({
+    url,
+    timeoutMs: 1000,
+    retry: { limit: 3, initialMs: 40, maxMs: 1000 },
+    concurrency: 4,
+    ...extra,
+  });
 
 // ---
 const retries = suite('retries');
@@ -50,7 +60,10 @@ retries('gives up after the retry limit with the last status and the attempt cou
   assert.is(lc.arrivals.length, 3);
   assert.is(err.name, 'LogCacheStatusError');
   assert.is(err['attempts'], 3);
-  assert.match(err.message, /^unexpected status code 500 from log-cache GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/read\/app\?.* after 3 attempts: .*boom/);
+  assert.match(
+    err.message,
+    /^unexpected status code 500 from log-cache GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/read\/app\?.* after 3 attempts: .*boom/,
+  );
 });
 
 retries('does not retry other 4xx answers', async () => {
@@ -76,7 +89,9 @@ timeouts.after.each(closeAll);
 timeouts('bounds a request that never answers', async () => {
   const lc = await scripted(() => undefined);
   const started = performance.now();
-  const err = await rejection(client(lc.url, { timeoutMs: 100, retry: { limit: 1, initialMs: 10, maxMs: 10 } }).read('app', window));
+  const err = await rejection(
+    client(lc.url, { timeoutMs: 100, retry: { limit: 1, initialMs: 10, maxMs: 10 } }).read('app', window),
+  );
   const elapsed = performance.now() - started;
   assert.is(err.name, 'LogCacheTransportError');
   assert.is(err['timedOut'], true);
@@ -86,8 +101,13 @@ timeouts('bounds a request that never answers', async () => {
 });
 
 timeouts('bounds a body that stops half-way', async () => {
-  const lc = await scripted((_n, _req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.write('{"envelopes":{"batch":['); });
-  const err = await rejection(client(lc.url, { timeoutMs: 100, retry: { limit: 0, initialMs: 1, maxMs: 1 } }).read('app', window));
+  const lc = await scripted((_n, _req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{"envelopes":{"batch":[');
+  });
+  const err = await rejection(
+    client(lc.url, { timeoutMs: 100, retry: { limit: 0, initialMs: 1, maxMs: 1 } }).read('app', window),
+  );
   assert.is(err['timedOut'], true);
 });
 
@@ -119,7 +139,10 @@ concurrency('serves other apps while one app hangs', async () => {
   const lc = await startLogCacheServer({ faults: { decide: (r) => (r.sourceId === 'slow' ? 'hang' : undefined) } });
   closers.push(lc);
   const c = client(lc.url, { concurrency: 2, timeoutMs: 3000 });
-  const slow = c.read('slow', window).then(() => 'answered', () => 'failed');
+  const slow = c.read('slow', window).then(
+    () => 'answered',
+    () => 'failed',
+  );
   const started = performance.now();
   await Promise.all(Array.from({ length: 6 }, () => c.read('fast', window)));
   assert.ok(performance.now() - started < 1000);

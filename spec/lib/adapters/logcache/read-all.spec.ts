@@ -5,7 +5,13 @@ import type { ReadOptions } from '../../../../lib/adapters/logcache/read-params.
 import type { ReadResponse } from '../../../../lib/core/envelope/parse-read-response.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
-const env = (ts: bigint): Envelope => ({ timestamp: ts, sourceId: 's', instanceId: '0', tags: {}, gauge: { cpu: { unit: '%', value: Number(ts) } } });
+const env = (ts: bigint): Envelope => ({
+  timestamp: ts,
+  sourceId: 's',
+  instanceId: '0',
+  tags: {},
+  gauge: { cpu: { unit: '%', value: Number(ts) } },
+});
 
 /** Answers from a list of pages; records the requested start times and limits. */
 const pager = (pages: ReadResponse[]) => {
@@ -27,8 +33,15 @@ readAll('asks for the next page from the last timestamp + 1 until a short page',
     { envelopes: [env(14n)], rejected: [] },
   ]);
   const result = await readAllPages(p.readPage, 's', { startTime: 10n, endTime: 100n, limit: 2 });
-  assert.equal(result.envelopes.map((e) => e.timestamp), [10n, 11n, 12n, 13n, 14n]);
-  assert.equal(p.calls, [{ start: 10n, limit: 2 }, { start: 12n, limit: 2 }, { start: 14n, limit: 2 }]);
+  assert.equal(
+    result.envelopes.map((e) => e.timestamp),
+    [10n, 11n, 12n, 13n, 14n],
+  );
+  assert.equal(p.calls, [
+    { start: 10n, limit: 2 },
+    { start: 12n, limit: 2 },
+    { start: 14n, limit: 2 },
+  ]);
 });
 
 readAll('numbers rejected envelopes across pages', async () => {
@@ -37,11 +50,22 @@ readAll('numbers rejected envelopes across pages', async () => {
     { envelopes: [], rejected: [{ index: 0, reason: 'worse' }] },
   ]);
   const result = await readAllPages(p.readPage, 's', { startTime: 0n, endTime: 100n, limit: 2 });
-  assert.equal(result.rejected, [{ index: 1, reason: 'bad' }, { index: 2, reason: 'worse' }]);
+  assert.equal(result.rejected, [
+    { index: 1, reason: 'bad' },
+    { index: 2, reason: 'worse' },
+  ]);
 });
 
 readAll('reports, rather than loops on, a full page without a usable timestamp', async () => {
-  const p = pager([{ envelopes: [], rejected: [{ index: 0, reason: 'a' }, { index: 1, reason: 'b' }] }]);
+  const p = pager([
+    {
+      envelopes: [],
+      rejected: [
+        { index: 0, reason: 'a' },
+        { index: 1, reason: 'b' },
+      ],
+    },
+  ]);
   const result = await readAllPages(p.readPage, 's', { startTime: 5n, endTime: 100n, limit: 2 });
   assert.is(p.calls.length, 1);
   assert.match(result.rejected[2]?.reason ?? '', /paging stopped at start_time 5/);
@@ -51,7 +75,10 @@ readAll('defaults to pages of 1000 and caps larger limits there', async () => {
   const p = pager([]);
   await readAllPages(p.readPage, 's', { startTime: 0n, endTime: 1n });
   await readAllPages(p.readPage, 's', { startTime: 0n, endTime: 1n, limit: 5000 });
-  assert.equal(p.calls.map((c) => c.limit), [1000, 1000]);
+  assert.equal(
+    p.calls.map((c) => c.limit),
+    [1000, 1000],
+  );
 });
 
 readAll('reads nothing for an empty window', async () => {

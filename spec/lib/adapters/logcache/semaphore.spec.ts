@@ -4,7 +4,9 @@ import { createSemaphore } from '../../../../lib/adapters/logcache/semaphore.ts'
 
 const gate = () => {
   let open!: () => void;
-  const opened = new Promise<void>((r) => { open = r; });
+  const opened = new Promise<void>((r) => {
+    open = r;
+  });
   return { opened, open };
 };
 
@@ -15,7 +17,13 @@ semaphore('runs at most `limit` tasks at once and serves waiters in order', asyn
   const s = createSemaphore(2);
   const gates = [gate(), gate(), gate()];
   const started: number[] = [];
-  const runs = gates.map((g, i) => s.run(async () => { started.push(i); await g.opened; return i; }));
+  const runs = gates.map((g, i) =>
+    s.run(async () => {
+      started.push(i);
+      await g.opened;
+      return i;
+    }),
+  );
   await Promise.resolve();
   assert.equal(started, [0, 1]);
   assert.is(s.active(), 2);
@@ -32,7 +40,11 @@ semaphore('runs at most `limit` tasks at once and serves waiters in order', asyn
 
 semaphore('frees the slot when a task fails', async () => {
   const s = createSemaphore(1);
-  await s.run(async () => { throw new Error('x'); }).catch(() => undefined);
+  await s
+    .run(async () => {
+      throw new Error('x');
+    })
+    .catch(() => undefined);
   assert.is(await s.run(async () => 'next'), 'next');
 });
 

@@ -1,6 +1,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { afterHeartbeat, initialLeaseState, phaseAt, phaseChangesAfter } from '../../../../lib/adapters/membership/lease-state.ts';
+import {
+  afterHeartbeat,
+  initialLeaseState,
+  phaseAt,
+  phaseChangesAfter,
+} from '../../../../lib/adapters/membership/lease-state.ts';
 
 const timing = { ttlMs: 1000, holdOffMs: 1000 };
 const beat = (sentAt: number, members: string[], doneAt = sentAt + 10) => ({ sentAt, doneAt, members });

@@ -15,8 +15,15 @@ test.after.each(async (ctx) => ctx.db.close());
 
 test('creates its table idempotently', async ({ db }) => {
   await applyMembershipSchema(db.sql);
-  const rows = await db.sql`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'eventgenerator_members'`;
-  assert.equal(rows.map((r) => r.column_name).sort(), ['expires_at', 'heartbeat_at', 'info', 'member_id', 'started_at']);
+  const rows =
+    await db.sql`SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'eventgenerator_members'`;
+  assert.equal(rows.map((r) => r.column_name).sort(), [
+    'expires_at',
+    'heartbeat_at',
+    'info',
+    'member_id',
+    'started_at',
+  ]);
 });
 
 test('lists renewed members sorted, and forgets one that leaves', async ({ db }) => {
@@ -41,7 +48,8 @@ test('drops a member whose lease was not renewed within its ttl, by the database
   // renewing brings it back with a fresh start time
   const [before] = await db.sql`SELECT started_at FROM eventgenerator_members WHERE member_id = 'eg-short'`;
   await store.renew('eg-short', 60_000);
-  const [after] = await db.sql`SELECT started_at, heartbeat_at, expires_at FROM eventgenerator_members WHERE member_id = 'eg-short'`;
+  const [after] =
+    await db.sql`SELECT started_at, heartbeat_at, expires_at FROM eventgenerator_members WHERE member_id = 'eg-short'`;
   assert.ok(after!.started_at > before!.started_at);
   assert.ok(after!.expires_at.getTime() - after!.heartbeat_at.getTime() === 60_000);
   assert.equal(await store.liveMembers(), ['eg-long', 'eg-short']);
@@ -66,7 +74,10 @@ test('prunes only leases expired for longer than the grace period', async ({ db 
   assert.is(await store.pruneExpired(60_000), 0);
   assert.is(await store.pruneExpired(10), 1);
   const rows = await db.sql`SELECT member_id FROM eventgenerator_members`;
-  assert.equal(rows.map((r) => r.member_id), ['eg-alive']);
+  assert.equal(
+    rows.map((r) => r.member_id),
+    ['eg-alive'],
+  );
 });
 
 test('rejects a ttl that is not a positive whole number of ms', async ({ db }) => {

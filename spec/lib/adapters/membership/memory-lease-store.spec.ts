@@ -6,7 +6,14 @@ import { createMemoryLeaseStore } from '../../../../lib/adapters/membership/memo
 /** A clock the test moves by hand. */
 const clock = () => {
   const scheduler = new VirtualTimeScheduler();
-  return { scheduler, advance: (ms: number) => { scheduler.maxFrames = scheduler.frame + ms; scheduler.schedule(() => {}, ms); scheduler.flush(); } };
+  return {
+    scheduler,
+    advance: (ms: number) => {
+      scheduler.maxFrames = scheduler.frame + ms;
+      scheduler.schedule(() => {}, ms);
+      scheduler.flush();
+    },
+  };
 };
 
 const test = suite('createMemoryLeaseStore');

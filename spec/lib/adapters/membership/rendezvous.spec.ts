@@ -36,11 +36,11 @@ owner('spreads 10,000 apps over 3 members within 10% of a third each', () => {
   for (const m of ownersOf(['eg-0', 'eg-1', 'eg-2']).values()) counts.set(m!, (counts.get(m!) ?? 0) + 1);
   assert.equal([...counts.keys()].sort(), ['eg-0', 'eg-1', 'eg-2']);
   for (const [member, n] of counts) {
-    assert.ok(Math.abs(n - 10_000 / 3) <= 10_000 / 3 * 0.1, `${member} owns ${n}`);
+    assert.ok(Math.abs(n - 10_000 / 3) <= (10_000 / 3) * 0.1, `${member} owns ${n}`);
   }
 });
 
-owner('moves only the leaving member\'s apps, spread over the survivors', () => {
+owner("moves only the leaving member's apps, spread over the survivors", () => {
   const before = ownersOf(['eg-0', 'eg-1', 'eg-2']);
   const after = ownersOf(['eg-0', 'eg-2']);
   const gained = new Map<string, number>();
@@ -59,13 +59,20 @@ owner('moves about 1/n of the apps on a join, all of them to the newcomer', () =
   assert.ok(Math.abs(moved.length - 2500) <= 250, `${moved.length} moved`);
 });
 
-owner('changes an app\'s owner only when the owner leaves or the new owner joins (any member sets)', () => {
+owner("changes an app's owner only when the owner leaves or the new owner joins (any member sets)", () => {
   const member = fc.constantFrom<string>('a', 'b', 'c', 'd', 'e', 'f', 'g');
-  fc.assert(fc.property(fc.uniqueArray(member, { minLength: 1 }), fc.uniqueArray(member, { minLength: 1 }), fc.string(), (from, to, id) => {
-    const a = rendezvousOwner(id, from)!;
-    const b = rendezvousOwner(id, to)!;
-    return a === b || !to.includes(a) || !from.includes(b);
-  }));
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(member, { minLength: 1 }),
+      fc.uniqueArray(member, { minLength: 1 }),
+      fc.string(),
+      (from, to, id) => {
+        const a = rendezvousOwner(id, from)!;
+        const b = rendezvousOwner(id, to)!;
+        return a === b || !to.includes(a) || !from.includes(b);
+      },
+    ),
+  );
 });
 
 owner.run();

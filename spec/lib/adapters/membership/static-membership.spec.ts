@@ -11,7 +11,10 @@ test('owns the apps of its CF_INSTANCE_INDEX shard (contracts §3.4 vectors)', a
   assert.equal(view.members, ['0', '1', '2']);
   assert.is(view.self, '0');
   // app-id-3 and app-id-4 hash to 0 mod 3; app-id-1 to 2; app-id-5 to 1
-  assert.equal(['app-id-1', 'app-id-3', 'app-id-4', 'app-id-5'].map((id) => view.owns(id)), [false, true, true, false]);
+  assert.equal(
+    ['app-id-1', 'app-id-3', 'app-id-4', 'app-id-5'].map((id) => view.owns(id)),
+    [false, true, true, false],
+  );
 });
 
 test('owns every app with one instance', async () => {
@@ -25,7 +28,10 @@ test('ends with a view that owns nothing after stop()', async () => {
   await membership.stop();
   await membership.stop();
   const views = await all;
-  assert.equal(views.map((v) => v.phase), ['static', 'stopped']);
+  assert.equal(
+    views.map((v) => v.phase),
+    ['static', 'stopped'],
+  );
   assert.is(views[1]?.owns('app-id-2'), false);
 });
 

@@ -10,15 +10,27 @@ import { createTestPki, startHttpServer, startHttpsServer, within } from './supp
 import type { TestPki, TestServer } from './support/test-servers.ts';
 
 const trigger: Trigger = {
-  appId: 'testAppId', metricType: 'testMetricType', metricUnit: 'testMetricUnit', breachDurationSecs: 30,
-  threshold: 500n, operator: '>', coolDownSecs: 300, adjustment: '+1',
+  appId: 'testAppId',
+  metricType: 'testMetricType',
+  metricUnit: 'testMetricUnit',
+  breachDurationSecs: 30,
+  threshold: 500n,
+  operator: '>',
+  coolDownSecs: 300,
+  adjustment: '+1',
 };
 
 // ---
 
-const http = suite<{ server: TestServer }>('createScalingEngineClient over http', { server: undefined as unknown as TestServer });
-http.before.each(async (ctx) => { ctx.server = await startHttpServer(); });
-http.after.each(async (ctx) => { await ctx.server.close(); });
+const http = suite<{ server: TestServer }>('createScalingEngineClient over http', {
+  server: undefined as unknown as TestServer,
+});
+http.before.each(async (ctx) => {
+  ctx.server = await startHttpServer();
+});
+http.after.each(async (ctx) => {
+  await ctx.server.close();
+});
 
 const reply = (status: number, body: string) => (_req: unknown, res: import('node:http').ServerResponse) => {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -35,7 +47,10 @@ http('S76: POSTs the trigger JSON of §6.1 to /v1/apps/{appId}/scale', async ({ 
   assert.is(req!.method, 'POST');
   assert.is(req!.url, '/v1/apps/testAppId/scale');
   assert.match(String(req!.headers['content-type']), /^application\/json/);
-  assert.is(req!.body, '{"app_id":"testAppId","metric_type":"testMetricType","metric_unit":"testMetricUnit","breach_duration_secs":30,"threshold":500,"operator":">","cool_down_secs":300,"adjustment":"+1"}');
+  assert.is(
+    req!.body,
+    '{"app_id":"testAppId","metric_type":"testMetricType","metric_unit":"testMetricUnit","breach_duration_secs":30,"threshold":500,"operator":">","cool_down_secs":300,"adjustment":"+1"}',
+  );
 });
 
 http('writes an int64 threshold as a bare exact integer', async ({ server }) => {
@@ -51,8 +66,16 @@ http('Q24: drops a trailing slash of the base URL', async ({ server }) => {
 });
 
 http('S92: a 200 result gives its cooldown expiry exactly, with adjustment and status', async ({ server }) => {
-  server.handle(reply(200, '{"app_id":"testAppId","status":0,"adjustment":1,"cool_down_expired_at":1700000300000000001}'));
-  assert.equal(await call(server), { ok: true, status: 200, cooldownExpiredAt: 1700000300000000001n, adjustment: 1, scalingStatus: 0 });
+  server.handle(
+    reply(200, '{"app_id":"testAppId","status":0,"adjustment":1,"cool_down_expired_at":1700000300000000001}'),
+  );
+  assert.equal(await call(server), {
+    ok: true,
+    status: 200,
+    cooldownExpiredAt: 1700000300000000001n,
+    adjustment: 1,
+    scalingStatus: 0,
+  });
 });
 
 http('S94: a 200 result with cool_down_expired_at 0 says 0', async ({ server }) => {
@@ -71,7 +94,18 @@ http('Q3: a 200 null body is a success without cooldown', async ({ server }) => 
 });
 
 http('S96: bodies that are not an AppScalingResult are a wrong response', async ({ server }) => {
-  for (const body of ['succeed', '', '[]', '"ok"', '42', 'true', '{"cool_down_expired_at":"x"}', '{"status":"0"}', '{"adjustment":1.5}', '{"app_id":7}']) {
+  for (const body of [
+    'succeed',
+    '',
+    '[]',
+    '"ok"',
+    '42',
+    'true',
+    '{"cool_down_expired_at":"x"}',
+    '{"status":"0"}',
+    '{"adjustment":1.5}',
+    '{"app_id":7}',
+  ]) {
     server.handle(reply(200, body));
     const r = await call(server);
     assert.is(r.ok, false, body);
@@ -82,7 +116,9 @@ http('S96: bodies that are not an AppScalingResult are a wrong response', async 
 
 http('S97: a non-200 status is a failure naming the status', async ({ server }) => {
   for (const status of [400, 404, 500, 201, 204]) {
-    server.handle(reply(status, status === 204 ? '' : '{"code":"Bad-Request","message":"Incorrect trigger in request body"}'));
+    server.handle(
+      reply(status, status === 204 ? '' : '{"code":"Bad-Request","message":"Incorrect trigger in request body"}'),
+    );
     assert.equal(await call(server), { ok: false, status, error: `got ${status} when sending trigger alarm` });
   }
 });
@@ -134,7 +170,10 @@ unreachable('S98: an unreachable scaling engine is a failure with the connection
       s.close(() => resolve(p));
     });
   });
-  const r = await within(5000, createScalingEngineClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).scale(trigger));
+  const r = await within(
+    5000,
+    createScalingEngineClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).scale(trigger),
+  );
   assert.is(r.ok, false);
   assert.match((r as { error: string }).error, /^request failed: ECONNREFUSED/);
 });
@@ -148,17 +187,30 @@ unreachable.run();
 
 // ---
 
-const tls = suite<{ pki: TestPki; server: TestServer }>('createScalingEngineClient over mTLS', { pki: undefined as unknown as TestPki, server: undefined as unknown as TestServer });
-tls.before(async (ctx) => { ctx.pki = createTestPki(); });
-tls.after(async (ctx) => { ctx.pki.remove(); });
+const tls = suite<{ pki: TestPki; server: TestServer }>('createScalingEngineClient over mTLS', {
+  pki: undefined as unknown as TestPki,
+  server: undefined as unknown as TestServer,
+});
+tls.before(async (ctx) => {
+  ctx.pki = createTestPki();
+});
+tls.after(async (ctx) => {
+  ctx.pki.remove();
+});
 tls.before.each(async (ctx) => {
   ctx.server = await startHttpsServer(ctx.pki);
   ctx.server.handle(reply(200, '{"app_id":"testAppId","status":0,"adjustment":1,"cool_down_expired_at":5}'));
 });
-tls.after.each(async (ctx) => { await ctx.server.close(); });
+tls.after.each(async (ctx) => {
+  await ctx.server.close();
+});
 
 tls('presents the client certificate and trusts the configured CA', async ({ pki, server }) => {
-  const client = createScalingEngineClient({ url: server.url, timeoutMs: 3000, tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.caFile } });
+  const client = createScalingEngineClient({
+    url: server.url,
+    timeoutMs: 3000,
+    tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.caFile },
+  });
   const r = await within(5000, client.scale(trigger));
   await client.close();
   assert.equal(r, { ok: true, status: 200, cooldownExpiredAt: 5n, adjustment: 1, scalingStatus: 0 });
@@ -175,7 +227,11 @@ tls('with only a CA file, trusts the server and sends no client certificate', as
 });
 
 tls('trusts only the configured CA: another CA fails the handshake as a request error', async ({ pki, server }) => {
-  const client = createScalingEngineClient({ url: server.url, timeoutMs: 3000, tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.otherCaFile } });
+  const client = createScalingEngineClient({
+    url: server.url,
+    timeoutMs: 3000,
+    tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.otherCaFile },
+  });
   const r = await within(5000, client.scale(trigger));
   await client.close();
   assert.is(r.ok, false);
@@ -185,7 +241,11 @@ tls('trusts only the configured CA: another CA fails the handshake as a request 
 
 tls('Q5: the timeout applies over mTLS too', async ({ pki, server }) => {
   server.handle(() => undefined);
-  const client = createScalingEngineClient({ url: server.url, timeoutMs: 300, tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.caFile } });
+  const client = createScalingEngineClient({
+    url: server.url,
+    timeoutMs: 300,
+    tls: { certFile: pki.clientCertFile, keyFile: pki.clientKeyFile, caFile: pki.caFile },
+  });
   const started = performance.now();
   const r = await within(3000, client.scale(trigger));
   const took = performance.now() - started;
@@ -201,7 +261,12 @@ tls('reloads the client certificate from its files when it expires within 5 minu
   copyFileSync(pki.clientKeyFile, keyFile);
   const expiresAt = new X509Certificate(readFileSync(certFile)).validToDate.getTime();
   let now = expiresAt - 10 * 60_000;
-  const client = createScalingEngineClient({ url: server.url, timeoutMs: 3000, now: () => now, tls: { certFile, keyFile, caFile: pki.caFile } });
+  const client = createScalingEngineClient({
+    url: server.url,
+    timeoutMs: 3000,
+    now: () => now,
+    tls: { certFile, keyFile, caFile: pki.caFile },
+  });
 
   await within(5000, client.scale(trigger));
   pki.issueClient('rotated', certFile, keyFile);
@@ -209,12 +274,19 @@ tls('reloads the client certificate from its files when it expires within 5 minu
   now = expiresAt - 4 * 60_000;
   await within(5000, client.scale(trigger)); // 4 minutes left: reloaded before the request
   await client.close();
-  assert.equal(server.received.map((r) => r.clientCn), ['eventgenerator', 'eventgenerator', 'rotated']);
+  assert.equal(
+    server.received.map((r) => r.clientCn),
+    ['eventgenerator', 'eventgenerator', 'rotated'],
+  );
 });
 
 tls('fails at creation, naming the file, when a TLS file is missing', ({ pki }) => {
   try {
-    createScalingEngineClient({ url: 'https://127.0.0.1:1', timeoutMs: 100, tls: { certFile: join(pki.dir, 'missing.crt'), keyFile: pki.clientKeyFile } });
+    createScalingEngineClient({
+      url: 'https://127.0.0.1:1',
+      timeoutMs: 100,
+      tls: { certFile: join(pki.dir, 'missing.crt'), keyFile: pki.clientKeyFile },
+    });
     assert.unreachable('expected a throw');
   } catch (err) {
     assert.match((err as Error).message, /missing\.crt/);

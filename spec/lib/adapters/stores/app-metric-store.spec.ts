@@ -6,10 +6,20 @@ import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 import { openTestDatabase } from '../../../support/database.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
-interface Context { db: Db; store: AppMetricStore; now: bigint }
+interface Context {
+  db: Db;
+  store: AppMetricStore;
+  now: bigint;
+}
 
-const metric = (timestamp: bigint, value: string, over: Partial<AppMetric> = {}): AppMetric =>
-  ({ appId: 'an-app-id', name: 'a-metric-type', unit: 'a-unit', value, timestamp, ...over });
+const metric = (timestamp: bigint, value: string, over: Partial<AppMetric> = {}): AppMetric => ({
+  appId: 'an-app-id',
+  name: 'a-metric-type',
+  unit: 'a-unit',
+  value,
+  timestamp,
+  ...over,
+});
 
 const store = suite<Context>('app-metric store');
 
@@ -41,7 +51,13 @@ store('saves every row of a bulk insert (S59)', async (context) => {
   const result = await context.store.saveBulk([metric(11111111n, '300'), metric(22222222n, '400')]);
   assert.equal(result, { saved: 2, rejected: [] });
   const rows = await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -1n, 'ASC');
-  assert.equal(rows.map((r) => [r.timestamp, r.value]), [[11111111n, '300'], [22222222n, '400']]);
+  assert.equal(
+    rows.map((r) => [r.timestamp, r.value]),
+    [
+      [11111111n, '300'],
+      [22222222n, '400'],
+    ],
+  );
 });
 
 store('keeps ns timestamps beyond 2^53 exact', async (context) => {
@@ -51,13 +67,23 @@ store('keeps ns timestamps beyond 2^53 exact', async (context) => {
   assert.is(row?.timestamp, big);
 });
 
-store('rejects unstorable rows with a reason and saves the rest of their batch (S60, Q14 isolated)', async (context) => {
-  const long = 'x'.repeat(150);
-  const result = await context.store.saveBulk([metric(1n, '1', { name: long }), metric(2n, '2'), metric(3n, '3', { unit: 'u'.repeat(21) })]);
-  assert.is(result.saved, 1);
-  assert.equal(result.rejected.map((r) => r.reason), ['metric_type longer than 100 characters', 'unit longer than 20 characters']);
-  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -1n, 'ASC')), [2n]);
-});
+store(
+  'rejects unstorable rows with a reason and saves the rest of their batch (S60, Q14 isolated)',
+  async (context) => {
+    const long = 'x'.repeat(150);
+    const result = await context.store.saveBulk([
+      metric(1n, '1', { name: long }),
+      metric(2n, '2'),
+      metric(3n, '3', { unit: 'u'.repeat(21) }),
+    ]);
+    assert.is(result.saved, 1);
+    assert.equal(
+      result.rejected.map((r) => r.reason),
+      ['metric_type longer than 100 characters', 'unit longer than 20 characters'],
+    );
+    assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -1n, 'ASC')), [2n]);
+  },
+);
 
 store('isolates a row the database refuses even when the pre-check lets it through', async (context) => {
   // A value with an invalid byte sequence cannot be caught by the length checks.
@@ -68,7 +94,9 @@ store('isolates a row the database refuses even when the pre-check lets it throu
 });
 
 store('releases pooled connections after many concurrent failing saves (S60)', async (context) => {
-  const results = await Promise.all(Array.from({ length: 100 }, (_, i) => context.store.saveBulk([metric(BigInt(i), '1', { name: 'y'.repeat(150) })])));
+  const results = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => context.store.saveBulk([metric(BigInt(i), '1', { name: 'y'.repeat(150) })])),
+  );
   assert.ok(results.every((r) => r.saved === 0 && r.rejected.length === 1));
   assert.equal(await context.store.saveBulk([metric(7n, '7')]), { saved: 1, rejected: [] });
 });
@@ -81,9 +109,19 @@ store('retrieves all rows ascending with every field intact (S70)', async (conte
 
 store('retrieves a range, descending, and with inclusive bounds (S71, S72, S74)', async (context) => {
   await seed(context);
-  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 22222222n, 66666666n, 'ASC')), [33333333n, 55555555n]);
-  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -1n, 'DESC')), [55555555n, 33333333n, 11111111n]);
-  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 33333333n, 55555555n, 'ASC')), [33333333n, 55555555n]);
+  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 22222222n, 66666666n, 'ASC')), [
+    33333333n,
+    55555555n,
+  ]);
+  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -1n, 'DESC')), [
+    55555555n,
+    33333333n,
+    11111111n,
+  ]);
+  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 33333333n, 55555555n, 'ASC')), [
+    33333333n,
+    55555555n,
+  ]);
 });
 
 store('returns empty lists, never errors, for ranges and keys that match nothing (S73)', async (context) => {
@@ -99,7 +137,10 @@ store('returns empty lists, never errors, for ranges and keys that match nothing
 store('treats a negative end as now', async (context) => {
   await seed(context);
   context.now = 40000000n;
-  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -5n, 'ASC')), [11111111n, 33333333n]);
+  assert.equal(stamps(await context.store.retrieve('an-app-id', 'a-metric-type', 0n, -5n, 'ASC')), [
+    11111111n,
+    33333333n,
+  ]);
   context.now = 1_700_000_000_000_000_000n;
 });
 

@@ -11,7 +11,13 @@ import { openTestDatabase } from '../../../support/database.ts';
 
 type TestDb = Awaited<ReturnType<typeof openTestDatabase>>;
 
-const metric = (ts: number, name = 't', appId = 'app'): AppMetric => ({ appId, name, unit: 'u', value: String(ts), timestamp: BigInt(ts) });
+const metric = (ts: number, name = 't', appId = 'app'): AppMetric => ({
+  appId,
+  name,
+  unit: 'u',
+  value: String(ts),
+  timestamp: BigInt(ts),
+});
 const stamps = (ms: readonly AppMetric[]): number[] => ms.map((m) => Number(m.timestamp));
 
 interface Ctx {
@@ -50,14 +56,22 @@ const saveBoth = async (ctx: Ctx, cache: ReturnType<typeof createMetricCache>, m
 };
 
 const test = suite<Ctx>('createQueryAppMetrics', {} as Ctx);
-test.before(async (ctx) => { ctx.db = await openTestDatabase(); });
-test.after(async (ctx) => { await ctx.db.close(); });
+test.before(async (ctx) => {
+  ctx.db = await openTestDatabase();
+});
+test.after(async (ctx) => {
+  await ctx.db.close();
+});
 test.before.each(setup);
 
 test('answers from the cache on a hit and from the database on a miss (S61)', async (ctx) => {
   // given
   const { cache, query } = build(ctx, ['app']);
-  await saveBoth(ctx, cache, [100, 200, 300, 400].map((ts) => metric(ts)));
+  await saveBoth(
+    ctx,
+    cache,
+    [100, 200, 300, 400].map((ts) => metric(ts)),
+  );
   assert.equal(stamps(cache.entries('app')!), [200, 300, 400]);
   // when / then
   assert.equal(stamps(await firstValueFrom(query('app', 't', 300n, 500n, 'ASC'))), [300, 400]);
@@ -68,7 +82,11 @@ test('answers from the cache on a hit and from the database on a miss (S61)', as
 
 test('reverses a hit for DESC (S66)', async (ctx) => {
   const { cache, query } = build(ctx, ['app']);
-  await saveBoth(ctx, cache, [100, 200, 300, 400].map((ts) => metric(ts)));
+  await saveBoth(
+    ctx,
+    cache,
+    [100, 200, 300, 400].map((ts) => metric(ts)),
+  );
   assert.equal(stamps(await firstValueFrom(query('app', 't', 300n, 500n, 'DESC'))), [400, 300]);
   assert.is(ctx.calls.length, 0);
 });
@@ -87,7 +105,11 @@ test('reads every negative end as now on the cache path too (Q12)', async (ctx) 
   for (const ts of [100, 450, 451]) cache.put(metric(ts));
   assert.equal(stamps(await firstValueFrom(query('app', 't', 100n, -7n, 'ASC'))), [100, 450]);
   assert.equal(stamps(await firstValueFrom(query('app', 't', 0n, -7n, 'ASC'))), []);
-  assert.equal(ctx.calls.map((c) => c.end), [450n], 'the miss passes the resolved end to the database');
+  assert.equal(
+    ctx.calls.map((c) => c.end),
+    [450n],
+    'the miss passes the resolved end to the database',
+  );
 });
 
 test('uses the database for an app outside this instance (S68)', async (ctx) => {
@@ -114,7 +136,11 @@ test('returns an empty hit without falling back to the database', async (ctx) =>
 
 test('cached answers a hit at once and leaves a miss to the Observable', async (ctx) => {
   const { cache, query } = build(ctx, ['app']);
-  await saveBoth(ctx, cache, [100, 200, 300, 400].map((ts) => metric(ts)));
+  await saveBoth(
+    ctx,
+    cache,
+    [100, 200, 300, 400].map((ts) => metric(ts)),
+  );
   assert.equal(stamps(query.cached?.('app', 't', 300n, 500n, 'DESC') ?? []), [400, 300]);
   assert.is(query.cached?.('app', 't', 100n, 200n, 'ASC'), undefined);
   assert.is(ctx.calls.length, 0, 'cached never reads the database');
@@ -134,7 +160,11 @@ test('errors the stream when the database cannot be reached', async (ctx) => {
   // A server that refuses connections: nothing listens on port 1.
   const dead = postgres('postgres://postgres@127.0.0.1:1/none', { max: 1, connect_timeout: 2, onnotice: () => {} });
   const cache = createMetricCache({ capacityPerApp: 3 });
-  const query = createQueryAppMetrics({ cache, store: createAppMetricStore(dead, { now: () => ctx.clock }), now: () => ctx.clock });
+  const query = createQueryAppMetrics({
+    cache,
+    store: createAppMetricStore(dead, { now: () => ctx.clock }),
+    now: () => ctx.clock,
+  });
   try {
     await firstValueFrom(query('app', 't', 0n, -1n, 'ASC'));
     assert.unreachable('the read succeeded');

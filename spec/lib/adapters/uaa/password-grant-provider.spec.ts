@@ -8,7 +8,12 @@ import type { PeerServer } from '../../../../lib/tools/simulation/peer-server.ts
 import { NS_PER_MS } from '../../../../lib/core/time/ns.ts';
 import { rejection } from '../../../support/rejection.ts';
 
-interface Seen { method: string; path: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 
 /** A scripted UAA: answers each token request with the next reply (the last one repeats). */
 const fakeUaa = async (replies: Array<{ status: number; body: string }>) => {
@@ -24,7 +29,11 @@ const fakeUaa = async (replies: Array<{ status: number; body: string }>) => {
 
 /** `expiresIn: null` leaves the field out. */
 const tokenBody = (n: number, expiresIn: number | null = 3600): string =>
-  JSON.stringify({ access_token: `test-token-${n}`, token_type: 'bearer', ...(expiresIn === null ? {} : { expires_in: expiresIn }) });
+  JSON.stringify({
+    access_token: `test-token-${n}`,
+    token_type: 'bearer',
+    ...(expiresIn === null ? {} : { expires_in: expiresIn }),
+  });
 
 /** A log-cache that records Authorization headers and answers with scripted statuses (200 = empty batch). */
 const fakeLogCache = async (statuses: number[] = []) => {
@@ -33,7 +42,10 @@ const fakeLogCache = async (statuses: number[] = []) => {
     auths.push(req.headers.authorization);
     const status = statuses[auths.length - 1] ?? 200;
     if (status === 200) sendJson(res, 200, '{"envelopes":{"batch":[]}}');
-    else { res.writeHead(status); res.end(); }
+    else {
+      res.writeHead(status);
+      res.end();
+    }
   });
   return { server, auths };
 };
@@ -43,13 +55,23 @@ const clientFor = (url: string, auth: ReturnType<typeof createPasswordGrantProvi
 
 const read = { startTime: 0n, endTime: 1n };
 
-
 const servers: PeerServer[] = [];
-const track = <T extends { server: PeerServer }>(x: T): T => { servers.push(x.server); return x; };
-const closeAll = async () => { await Promise.all(servers.splice(0).map((s) => s.close())); };
+const track = <T extends { server: PeerServer }>(x: T): T => {
+  servers.push(x.server);
+  return x;
+};
+const closeAll = async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+};
 
-const options = (url: string, now: () => bigint = () => 0n) =>
-  ({ url, clientId: 'cf', clientSecret: 'cf-secret', username: 'test-user', password: 'test-password', now });
+const options = (url: string, now: () => bigint = () => 0n) => ({
+  url,
+  clientId: 'cf',
+  clientSecret: 'cf-secret',
+  username: 'test-user',
+  password: 'test-password',
+  now,
+});
 
 // ---
 const provider = suite('createPasswordGrantProvider');
@@ -63,7 +85,11 @@ provider('sends the token request as a Basic-authenticated form post (S141)', as
   assert.is(request?.path, '/oauth/token');
   assert.is(request?.headers['content-type'], 'application/x-www-form-urlencoded');
   assert.is(request?.headers.authorization, `Basic ${Buffer.from('cf:cf-secret').toString('base64')}`);
-  assert.equal(Object.fromEntries(new URLSearchParams(request?.body)), { grant_type: 'password', username: 'test-user', password: 'test-password' });
+  assert.equal(Object.fromEntries(new URLSearchParams(request?.body)), {
+    grant_type: 'password',
+    username: 'test-user',
+    password: 'test-password',
+  });
 });
 
 provider('appends /oauth/token once, whatever the URL ends with (S142)', async () => {
@@ -71,7 +97,10 @@ provider('appends /oauth/token once, whatever the URL ends with (S142)', async (
   for (const url of [uaa.server.url, `${uaa.server.url}/`, `${uaa.server.url}/oauth/token`]) {
     await createPasswordGrantProvider(options(url)).token();
   }
-  assert.equal(uaa.seen.map((s) => s.path), ['/oauth/token', '/oauth/token', '/oauth/token']);
+  assert.equal(
+    uaa.seen.map((s) => s.path),
+    ['/oauth/token', '/oauth/token', '/oauth/token'],
+  );
 });
 
 provider('defaults the client to cf with an empty secret (Q9)', async () => {
@@ -90,7 +119,12 @@ provider('reuses one token for five log-cache requests (S135)', async () => {
 });
 
 provider('refreshes a 31-second token after 1 s (S136)', async () => {
-  const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1, 31) }, { status: 200, body: tokenBody(2, 31) }]));
+  const uaa = track(
+    await fakeUaa([
+      { status: 200, body: tokenBody(1, 31) },
+      { status: 200, body: tokenBody(2, 31) },
+    ]),
+  );
   let clock = 1_000_000n * NS_PER_MS;
   const auth = createPasswordGrantProvider(options(uaa.server.url, () => clock));
   assert.is(await auth.token(), 'Bearer test-token-1');
@@ -102,18 +136,33 @@ provider('refreshes a 31-second token after 1 s (S136)', async () => {
 });
 
 provider('retries once with a new token after a 401 (S137)', async () => {
-  const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }, { status: 200, body: tokenBody(2) }]));
+  const uaa = track(
+    await fakeUaa([
+      { status: 200, body: tokenBody(1) },
+      { status: 200, body: tokenBody(2) },
+    ]),
+  );
   const logCache = track(await fakeLogCache([401, 200]));
-  const result = await clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read);
+  const result = await clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read(
+    'app',
+    read,
+  );
   assert.equal(result, { envelopes: [], rejected: [] });
   assert.is(uaa.seen.length, 2);
   assert.equal(logCache.auths, ['Bearer test-token-1', 'Bearer test-token-2']);
 });
 
 provider('fails when the second attempt is rejected too', async () => {
-  const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }, { status: 200, body: tokenBody(2) }]));
+  const uaa = track(
+    await fakeUaa([
+      { status: 200, body: tokenBody(1) },
+      { status: 200, body: tokenBody(2) },
+    ]),
+  );
   const logCache = track(await fakeLogCache([401, 401]));
-  const err = await rejection(clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read));
+  const err = await rejection(
+    clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read),
+  );
   assert.match(err.message, /unexpected status code 401/);
   assert.is(logCache.auths.length, 2);
 });
@@ -121,15 +170,22 @@ provider('fails when the second attempt is rejected too', async () => {
 provider('fails with "failed to refresh token" when UAA answers 500 (S138)', async () => {
   const uaa = track(await fakeUaa([{ status: 500, body: '' }]));
   const logCache = track(await fakeLogCache());
-  const err = await rejection(clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read));
+  const err = await rejection(
+    clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read),
+  );
   assert.is(err.message, 'failed to refresh token: token request failed with status 500');
   assert.is(logCache.auths.length, 0);
 });
 
 provider('names the UAA error and description', async () => {
-  const uaa = track(await fakeUaa([{ status: 401, body: '{"error":"invalid_client","error_description":"Bad credentials"}' }]));
+  const uaa = track(
+    await fakeUaa([{ status: 401, body: '{"error":"invalid_client","error_description":"Bad credentials"}' }]),
+  );
   const err = await rejection(createPasswordGrantProvider(options(uaa.server.url)).token());
-  assert.is(err.message, 'failed to refresh token: token request failed with status 401: invalid_client - Bad credentials');
+  assert.is(
+    err.message,
+    'failed to refresh token: token request failed with status 401: invalid_client - Bad credentials',
+  );
 });
 
 provider('fails with "failed to refresh token" on a malformed token reply (S139)', async () => {
@@ -171,14 +227,26 @@ provider('rejects an empty access_token', async () => {
 });
 
 provider('reports a failed refresh after a rejection with the rejecting status', async () => {
-  const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }, { status: 503, body: '' }]));
+  const uaa = track(
+    await fakeUaa([
+      { status: 200, body: tokenBody(1) },
+      { status: 503, body: '' },
+    ]),
+  );
   const logCache = track(await fakeLogCache([401]));
-  const err = await rejection(clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read));
+  const err = await rejection(
+    clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url))).read('app', read),
+  );
   assert.is(err.message, 'failed to refresh token after 401: token request failed with status 503');
 });
 
 provider('does not cache a failed fetch: the next call asks UAA again', async () => {
-  const uaa = track(await fakeUaa([{ status: 500, body: '' }, { status: 200, body: tokenBody(7) }]));
+  const uaa = track(
+    await fakeUaa([
+      { status: 500, body: '' },
+      { status: 200, body: tokenBody(7) },
+    ]),
+  );
   const auth = createPasswordGrantProvider(options(uaa.server.url));
   await rejection(auth.token());
   assert.is(await auth.token(), 'Bearer test-token-7');

@@ -6,7 +6,10 @@ import type { FetchedToken } from '../../../../lib/adapters/uaa/token-cache.ts';
 const deferred = <T>() => {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 };
 
@@ -16,7 +19,13 @@ const cache = suite('createTokenCache');
 cache('lets concurrent callers share one fetch', async () => {
   const pending = deferred<FetchedToken>();
   let fetches = 0;
-  const tokens = createTokenCache({ now: () => 0n, fetchToken: () => { fetches += 1; return pending.promise; } });
+  const tokens = createTokenCache({
+    now: () => 0n,
+    fetchToken: () => {
+      fetches += 1;
+      return pending.promise;
+    },
+  });
   const all = Promise.all([tokens.token(), tokens.token(), tokens.token()]);
   pending.resolve({ header: 'Bearer a', validUntil: 10n });
   assert.equal(await all, ['Bearer a', 'Bearer a', 'Bearer a']);
@@ -26,7 +35,10 @@ cache('lets concurrent callers share one fetch', async () => {
 cache('refetches once the validity has passed', async () => {
   let clock = 0n;
   let n = 0;
-  const tokens = createTokenCache({ now: () => clock, fetchToken: async () => ({ header: `Bearer ${++n}`, validUntil: clock + 10n }) });
+  const tokens = createTokenCache({
+    now: () => clock,
+    fetchToken: async () => ({ header: `Bearer ${++n}`, validUntil: clock + 10n }),
+  });
   assert.is(await tokens.token(), 'Bearer 1');
   clock = 9n;
   assert.is(await tokens.token(), 'Bearer 1');
@@ -36,7 +48,10 @@ cache('refetches once the validity has passed', async () => {
 
 cache('drops only the token that was rejected', async () => {
   let n = 0;
-  const tokens = createTokenCache({ now: () => 0n, fetchToken: async () => ({ header: `Bearer ${++n}`, validUntil: undefined }) });
+  const tokens = createTokenCache({
+    now: () => 0n,
+    fetchToken: async () => ({ header: `Bearer ${++n}`, validUntil: undefined }),
+  });
   const first = await tokens.token();
   tokens.invalidate(first);
   const second = await tokens.token();
@@ -51,7 +66,8 @@ cache('passes a fetch failure to every waiter and does not cache it', async () =
   let calls = 0;
   const tokens = createTokenCache({
     now: () => 0n,
-    fetchToken: () => (++calls === 1 ? pending.promise : Promise.resolve({ header: 'Bearer ok', validUntil: undefined })),
+    fetchToken: () =>
+      ++calls === 1 ? pending.promise : Promise.resolve({ header: 'Bearer ok', validUntil: undefined }),
   });
   const a = tokens.token().catch((e: Error) => e.message);
   const b = tokens.token().catch((e: Error) => e.message);

@@ -5,7 +5,10 @@ import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
 const MiB = 1048576;
 const gauge = (instanceId: string, timestamp: bigint, metrics: Record<string, number>, sourceId = 'app'): Envelope => ({
-  timestamp, sourceId, instanceId, tags: {},
+  timestamp,
+  sourceId,
+  instanceId,
+  tags: {},
   gauge: Object.fromEntries(Object.entries(metrics).map(([name, value]) => [name, { unit: 'bytes', value }])),
 });
 
@@ -20,7 +23,13 @@ compact('merges the envelopes of one instance at one instant (S39)', () => {
     gauge('1', 1111n, { memory_quota: 10.2 }),
   ]);
   assert.is(result.length, 2);
-  assert.equal(result.map((e) => [e.instanceId, Object.keys(e.gauge ?? {}).sort()]), [['0', ['cpu', 'memory', 'memory_quota']], ['1', ['memory_quota']]]);
+  assert.equal(
+    result.map((e) => [e.instanceId, Object.keys(e.gauge ?? {}).sort()]),
+    [
+      ['0', ['cpu', 'memory', 'memory_quota']],
+      ['1', ['memory_quota']],
+    ],
+  );
 });
 
 compact('lets a later value overwrite an earlier one of the same name', () => {
@@ -29,7 +38,12 @@ compact('lets a later value overwrite an earlier one of the same name', () => {
 });
 
 compact('keeps envelopes apart when source, instance or timestamp differ', () => {
-  const result = compactEnvelopes([gauge('0', 1n, { cpu: 1 }), gauge('0', 2n, { cpu: 1 }), gauge('1', 1n, { cpu: 1 }), gauge('0', 1n, { cpu: 1 }, 'other')]);
+  const result = compactEnvelopes([
+    gauge('0', 1n, { cpu: 1 }),
+    gauge('0', 2n, { cpu: 1 }),
+    gauge('1', 1n, { cpu: 1 }),
+    gauge('0', 1n, { cpu: 1 }, 'other'),
+  ]);
   assert.is(result.length, 4);
 });
 
@@ -48,7 +62,13 @@ compact('does not mutate its input', () => {
 });
 
 compact('passes envelopes without a gauge through in place', () => {
-  const timer: Envelope = { timestamp: 1n, sourceId: 'app', instanceId: '0', tags: {}, timer: { name: 'http', start: 0n, stop: 1n } };
+  const timer: Envelope = {
+    timestamp: 1n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: {},
+    timer: { name: 'http', start: 0n, stop: 1n },
+  };
   const result = compactEnvelopes([gauge('0', 1n, { cpu: 1 }), timer, gauge('0', 1n, { memory: 1 })]);
   assert.is(result.length, 2);
   assert.is(result[1], timer);

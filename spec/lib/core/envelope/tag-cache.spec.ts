@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert';
 import { createTagCache } from '../../../../lib/core/envelope/tag-cache.ts';
 
 // Each call gets fresh objects and strings, as every decoded envelope does.
-const tags = (index: string): Record<string, unknown> => JSON.parse(`{"app_id":"a-guid","index":"${index}","origin":"rep"}`);
+const tags = (index: string): Record<string, unknown> =>
+  JSON.parse(`{"app_id":"a-guid","index":"${index}","origin":"rep"}`);
 
 const test = suite('createTagCache');
 

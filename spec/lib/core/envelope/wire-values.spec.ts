@@ -15,7 +15,10 @@ ints('reads decimal strings, safe integers and bigints exactly', () => {
 ints('explains why a value is not an integer', () => {
   assert.equal(readInt64('1.0'), { ok: false, problem: 'is not an int64 (expected a decimal string or an integer)' });
   assert.equal(readInt64(Number.NaN), { ok: false, problem: 'is not an int64 (a fractional or non-finite number)' });
-  assert.equal(readInt64(2 ** 60), { ok: false, problem: 'is a number beyond 2^53 that has lost precision (send it as a string)' });
+  assert.equal(readInt64(2 ** 60), {
+    ok: false,
+    problem: 'is a number beyond 2^53 that has lost precision (send it as a string)',
+  });
   assert.equal(readUint64('-1'), { ok: false, problem: 'is out of the uint64 range' });
   assert.equal(readInt64(true), { ok: false, problem: 'is not an int64 (expected a decimal string or an integer)' });
 });
@@ -26,12 +29,16 @@ ints.run();
 const doubles = suite('readDouble');
 
 doubles('reads numbers, bigints, numeric strings and the protojson non-finite names', () => {
-  assert.equal([readDouble(1.5), readDouble(10n), readDouble('-2e3'), readDouble('Infinity'), readDouble('-Infinity')], [1.5, 10, -2000, Infinity, -Infinity]);
+  assert.equal(
+    [readDouble(1.5), readDouble(10n), readDouble('-2e3'), readDouble('Infinity'), readDouble('-Infinity')],
+    [1.5, 10, -2000, Infinity, -Infinity],
+  );
   assert.ok(Number.isNaN(readDouble('NaN')));
 });
 
 doubles('refuses other text and other types', () => {
-  for (const value of ['', ' 1', '1,5', '0x1', 'inf', null, {}, [], true]) assert.is(readDouble(value), undefined, String(value));
+  for (const value of ['', ' 1', '1,5', '0x1', 'inf', null, {}, [], true])
+    assert.is(readDouble(value), undefined, String(value));
 });
 
 doubles.run();

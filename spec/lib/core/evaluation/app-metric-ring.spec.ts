@@ -4,21 +4,35 @@ import fc from 'fast-check';
 import { createAppMetricRing } from '../../../../lib/core/evaluation/app-metric-ring.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 
-const metric = (ts: number, name = 't'): AppMetric => ({ appId: 'app', name, unit: 'u', value: String(ts), timestamp: BigInt(ts) });
+const metric = (ts: number, name = 't'): AppMetric => ({
+  appId: 'app',
+  name,
+  unit: 'u',
+  value: String(ts),
+  timestamp: BigInt(ts),
+});
 const stamps = (ms: readonly AppMetric[]): number[] => ms.map((m) => Number(m.timestamp));
 
 const insert = suite('app-metric-ring put');
 
 insert('keeps entries ascending and evicts the oldest when full (capacity 3)', () => {
   const ring = createAppMetricRing(3);
-  const states = [20, 10, 40, 50, 30, 50].map((ts) => { ring.put(metric(ts)); return stamps(ring.entries()); });
+  const states = [20, 10, 40, 50, 30, 50].map((ts) => {
+    ring.put(metric(ts));
+    return stamps(ring.entries());
+  });
   assert.equal(states, [[20], [10, 20], [10, 20, 40], [20, 40, 50], [30, 40, 50], [40, 50, 50]]);
 });
 
 insert('drops an entry older than every entry of a full cache (capacity 1)', () => {
   const ring = createAppMetricRing(1);
   const results = [10, 20, 15, 30].map((ts) => [ring.put(metric(ts)), stamps(ring.entries())]);
-  assert.equal(results, [[true, [10]], [true, [20]], [false, [20]], [true, [30]]]);
+  assert.equal(results, [
+    [true, [10]],
+    [true, [20]],
+    [false, [20]],
+    [true, [30]],
+  ]);
 });
 
 insert('sorts out-of-order inserts while not full (capacity 5)', () => {
@@ -30,8 +44,18 @@ insert('sorts out-of-order inserts while not full (capacity 5)', () => {
 
 insert('keeps equal timestamps in arrival order', () => {
   const ring = createAppMetricRing(5);
-  for (const [ts, name] of [[10, 'a'], [30, 'b'], [20, 'c'], [20, 'd'], [10, 'e']] as const) ring.put(metric(ts, name));
-  assert.equal(ring.entries().map((m) => m.name), ['a', 'e', 'c', 'd', 'b']);
+  for (const [ts, name] of [
+    [10, 'a'],
+    [30, 'b'],
+    [20, 'c'],
+    [20, 'd'],
+    [10, 'e'],
+  ] as const)
+    ring.put(metric(ts, name));
+  assert.equal(
+    ring.entries().map((m) => m.name),
+    ['a', 'e', 'c', 'd', 'b'],
+  );
 });
 
 insert('inserts an entry equal to the oldest of a full cache, evicting the oldest', () => {
@@ -39,25 +63,39 @@ insert('inserts an entry equal to the oldest of a full cache, evicting the oldes
   ring.put(metric(10, 'a'));
   ring.put(metric(20, 'b'));
   assert.ok(ring.put(metric(10, 'c')));
-  assert.equal(ring.entries().map((m) => m.name), ['c', 'b']);
+  assert.equal(
+    ring.entries().map((m) => m.name),
+    ['c', 'b'],
+  );
 });
 
 insert('matches a sorted reference model for any insert sequence', () => {
-  fc.assert(fc.property(fc.integer({ min: 1, max: 6 }), fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 40 }), (cap, seq) => {
-    const ring = createAppMetricRing(cap);
-    let model: number[] = [];
-    for (const ts of seq) {
-      const accepted = ring.put(metric(ts));
-      const full = model.length === cap;
-      const last = model[model.length - 1];
-      if (last === undefined || ts >= last) model.push(ts);
-      else if (full && ts < model[0]!) { assert.not.ok(accepted); continue; }
-      else { model.push(ts); model.sort((a, b) => a - b); }
-      if (model.length > cap) model = model.slice(1);
-      assert.ok(accepted);
-      assert.equal(stamps(ring.entries()), model);
-    }
-  }));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }),
+      fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 40 }),
+      (cap, seq) => {
+        const ring = createAppMetricRing(cap);
+        let model: number[] = [];
+        for (const ts of seq) {
+          const accepted = ring.put(metric(ts));
+          const full = model.length === cap;
+          const last = model[model.length - 1];
+          if (last === undefined || ts >= last) model.push(ts);
+          else if (full && ts < model[0]!) {
+            assert.not.ok(accepted);
+            continue;
+          } else {
+            model.push(ts);
+            model.sort((a, b) => a - b);
+          }
+          if (model.length > cap) model = model.slice(1);
+          assert.ok(accepted);
+          assert.equal(stamps(ring.entries()), model);
+        }
+      },
+    ),
+  );
 });
 
 insert('rejects a capacity that is not a positive integer', () => {
@@ -73,7 +111,10 @@ const query = suite('app-metric-ring query');
 
 query('follows the window semantics of S64 (capacity 5)', () => {
   const ring = createAppMetricRing(5);
-  const q = (from: number, to: number) => { const r = ring.query(BigInt(from), BigInt(to), 't'); return [r.hit, stamps(r.rows)]; };
+  const q = (from: number, to: number) => {
+    const r = ring.query(BigInt(from), BigInt(to), 't');
+    return [r.hit, stamps(r.rows)];
+  };
   ring.put(metric(20));
   assert.equal(q(30, 50), [true, []]);
   assert.equal(q(10, 50), [false, [20]]);
@@ -87,7 +128,10 @@ query('follows the window semantics of S64 (capacity 5)', () => {
 
 query('changes hit status as eviction moves the oldest entry (S65)', () => {
   const ring = createAppMetricRing(3);
-  const q = () => { const r = ring.query(30n, 50n, 't'); return [r.hit, stamps(r.rows)]; };
+  const q = () => {
+    const r = ring.query(30n, 50n, 't');
+    return [r.hit, stamps(r.rows)];
+  };
   for (const ts of [20, 10, 40, 30]) ring.put(metric(ts));
   assert.equal(stamps(ring.entries()), [20, 30, 40]);
   assert.equal(q(), [true, [30, 40]]);

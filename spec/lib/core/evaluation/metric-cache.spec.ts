@@ -3,16 +3,28 @@ import * as assert from 'uvu/assert';
 import { createMetricCache } from '../../../../lib/core/evaluation/metric-cache.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 
-const metric = (appId: string, ts: number): AppMetric => ({ appId, name: 't', unit: 'u', value: '1', timestamp: BigInt(ts) });
+const metric = (appId: string, ts: number): AppMetric => ({
+  appId,
+  name: 't',
+  unit: 'u',
+  value: '1',
+  timestamp: BigInt(ts),
+});
 
 const test = suite('metric-cache');
 
 test('refuses metrics of apps outside the instance set and follows set changes (S34)', () => {
   const cache = createMetricCache({ capacityPerApp: 5 });
   cache.sync(['app-id-1', 'app-id-3']);
-  assert.equal(['app-id-1', 'app-id-2', 'app-id-3', 'app-id-4'].map((a) => cache.put(metric(a, 10))), [true, false, true, false]);
+  assert.equal(
+    ['app-id-1', 'app-id-2', 'app-id-3', 'app-id-4'].map((a) => cache.put(metric(a, 10))),
+    [true, false, true, false],
+  );
   cache.sync(['app-id-2', 'app-id-4']);
-  assert.equal(['app-id-1', 'app-id-2', 'app-id-3', 'app-id-4'].map((a) => cache.put(metric(a, 20))), [false, true, false, true]);
+  assert.equal(
+    ['app-id-1', 'app-id-2', 'app-id-3', 'app-id-4'].map((a) => cache.put(metric(a, 20))),
+    [false, true, false, true],
+  );
   assert.is(cache.size(), 2);
 });
 
@@ -21,7 +33,10 @@ test('keeps the entries of apps that stay and starts new apps empty', () => {
   cache.sync(['a']);
   cache.put(metric('a', 10));
   cache.sync(['a', 'b']);
-  assert.equal(cache.entries('a')?.map((m) => m.timestamp), [10n]);
+  assert.equal(
+    cache.entries('a')?.map((m) => m.timestamp),
+    [10n],
+  );
   assert.equal(cache.entries('b'), []);
   cache.sync(['b']);
   assert.is(cache.entries('a'), undefined);

@@ -5,7 +5,17 @@ import { ceilText } from '../../../../lib/core/metrics/ceil-text.ts';
 const ceil = suite('ceilText');
 
 ceil('rounds up to integer text', () => {
-  const cases: [number, string][] = [[0, '0'], [10.2, '11'], [11, '11'], [0.125, '1'], [123.2, '124'], [-1.5, '-1'], [-3, '-3'], [-0.2, '0'], [-0, '0']];
+  const cases: [number, string][] = [
+    [0, '0'],
+    [10.2, '11'],
+    [11, '11'],
+    [0.125, '1'],
+    [123.2, '124'],
+    [-1.5, '-1'],
+    [-3, '-3'],
+    [-0.2, '0'],
+    [-0, '0'],
+  ];
   for (const [value, text] of cases) assert.is(ceilText(value), text, String(value));
 });
 
@@ -17,7 +27,10 @@ ceil('writes large values in full, never in exponent notation', () => {
 });
 
 ceil('keeps the anchor text for non-finite values', () => {
-  assert.equal([ceilText(Number.NaN), ceilText(Number.POSITIVE_INFINITY), ceilText(Number.NEGATIVE_INFINITY)], ['NaN', '+Inf', '-Inf']);
+  assert.equal(
+    [ceilText(Number.NaN), ceilText(Number.POSITIVE_INFINITY), ceilText(Number.NEGATIVE_INFINITY)],
+    ['NaN', '+Inf', '-Inf'],
+  );
 });
 
 ceil.run();

@@ -4,8 +4,13 @@ import fc from 'fast-check';
 import { createEnvelopeBuffer } from '../../../../lib/core/metrics/envelope-buffer.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
-const env = (ts: number, value = ts, instanceId = '0'): Envelope =>
-  ({ timestamp: BigInt(ts), sourceId: 'app', instanceId, tags: { origin: 'rep' }, gauge: { cpu: { unit: 'percentage', value } } });
+const env = (ts: number, value = ts, instanceId = '0'): Envelope => ({
+  timestamp: BigInt(ts),
+  sourceId: 'app',
+  instanceId,
+  tags: { origin: 'rep' },
+  gauge: { cpu: { unit: 'percentage', value } },
+});
 const stamps = (es: readonly Envelope[]): number[] => es.map((e) => Number(e.timestamp));
 
 const test = suite('envelope-buffer');
@@ -56,32 +61,46 @@ test('evicts the oldest past its size and counts them once', () => {
 });
 
 test('matches a sorted, deduplicated reference model', () => {
-  const arb = fc.array(fc.oneof(
-    fc.record({ add: fc.integer({ min: 0, max: 3000 }), value: fc.integer({ min: 0, max: 2 }) }),
-    fc.record({ prune: fc.integer({ min: 0, max: 3000 }) }),
-  ), { maxLength: 3000 });
-  fc.assert(fc.property(arb, (ops) => {
-    const buffer = createEnvelopeBuffer(2000);
-    let model: [number, number][] = [];
-    let horizon = -1;
-    for (const op of ops) {
-      if ('add' in op) {
-        const outcome = buffer.add(env(op.add, op.value));
-        const expected = op.add < horizon ? 'too-old' : model.some(([t, v]) => t === op.add && v === op.value) ? 'duplicate' : 'added';
-        assert.is(outcome, expected);
-        if (expected === 'added') model.push([op.add, op.value]);
-        // stable by timestamp: equal timestamps keep arrival order
-        model = model.map((e, i) => [e, i] as const).sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1]).map(([e]) => e);
-        if (model.length > 2000) model = model.slice(model.length - 2000);
-      } else {
-        horizon = Math.max(horizon, op.prune);
-        buffer.prune(BigInt(op.prune));
-        model = model.filter(([t]) => t >= op.prune);
+  const arb = fc.array(
+    fc.oneof(
+      fc.record({ add: fc.integer({ min: 0, max: 3000 }), value: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ prune: fc.integer({ min: 0, max: 3000 }) }),
+    ),
+    { maxLength: 3000 },
+  );
+  fc.assert(
+    fc.property(arb, (ops) => {
+      const buffer = createEnvelopeBuffer(2000);
+      let model: [number, number][] = [];
+      let horizon = -1;
+      for (const op of ops) {
+        if ('add' in op) {
+          const outcome = buffer.add(env(op.add, op.value));
+          const expected =
+            op.add < horizon
+              ? 'too-old'
+              : model.some(([t, v]) => t === op.add && v === op.value)
+                ? 'duplicate'
+                : 'added';
+          assert.is(outcome, expected);
+          if (expected === 'added') model.push([op.add, op.value]);
+          // stable by timestamp: equal timestamps keep arrival order
+          model = model
+            .map((e, i) => [e, i] as const)
+            .sort((a, b) => a[0][0] - b[0][0] || a[1] - b[1])
+            .map(([e]) => e);
+          if (model.length > 2000) model = model.slice(model.length - 2000);
+        } else {
+          horizon = Math.max(horizon, op.prune);
+          buffer.prune(BigInt(op.prune));
+          model = model.filter(([t]) => t >= op.prune);
+        }
       }
-    }
-    const got = buffer.between(-1n, 10_000n).map((e) => [Number(e.timestamp), e.gauge!['cpu']!.value]);
-    assert.equal(got, model);
-  }), { numRuns: 60 });
+      const got = buffer.between(-1n, 10_000n).map((e) => [Number(e.timestamp), e.gauge!['cpu']!.value]);
+      assert.equal(got, model);
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test('stays correct across the reclaiming of a long dead prefix', () => {
@@ -99,9 +118,27 @@ test('stays correct across the reclaiming of a long dead prefix', () => {
 
 test('gives back multi-metric gauges, timers and counters as they came in, in order', () => {
   const buffer = createEnvelopeBuffer(100);
-  const multi: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '1', tags: { a: 'b' }, gauge: { memory: { unit: 'bytes', value: 1 }, memory_quota: { unit: 'bytes', value: 2 } } };
-  const timer: Envelope = { timestamp: 3n, sourceId: 'app', instanceId: '0', tags: { peer_type: 'Client' }, timer: { name: 'http', start: 1n, stop: 2n } };
-  const counter: Envelope = { timestamp: 4n, sourceId: 'app', instanceId: '0', tags: {}, counter: { name: 'rx', delta: 0n, total: 3n } };
+  const multi: Envelope = {
+    timestamp: 5n,
+    sourceId: 'app',
+    instanceId: '1',
+    tags: { a: 'b' },
+    gauge: { memory: { unit: 'bytes', value: 1 }, memory_quota: { unit: 'bytes', value: 2 } },
+  };
+  const timer: Envelope = {
+    timestamp: 3n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: { peer_type: 'Client' },
+    timer: { name: 'http', start: 1n, stop: 2n },
+  };
+  const counter: Envelope = {
+    timestamp: 4n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: {},
+    counter: { name: 'rx', delta: 0n, total: 3n },
+  };
   const empty: Envelope = { timestamp: 4n, sourceId: 'app', instanceId: '0', tags: {}, gauge: {} };
   for (const e of [multi, env(6), timer, counter, empty]) assert.is(buffer.add(e), 'added');
   const got = buffer.between(0n, 10n);
@@ -114,7 +151,13 @@ test('gives back multi-metric gauges, timers and counters as they came in, in or
 
 test('evicts a multi-metric envelope whole', () => {
   const buffer = createEnvelopeBuffer(2);
-  const multi = (ts: number): Envelope => ({ timestamp: BigInt(ts), sourceId: 'app', instanceId: '0', tags: {}, gauge: { a: { unit: '', value: ts }, b: { unit: '', value: ts } } });
+  const multi = (ts: number): Envelope => ({
+    timestamp: BigInt(ts),
+    sourceId: 'app',
+    instanceId: '0',
+    tags: {},
+    gauge: { a: { unit: '', value: ts }, b: { unit: '', value: ts } },
+  });
   for (const ts of [1, 2, 3]) buffer.add(multi(ts));
   assert.equal(buffer.between(0n, 10n), [multi(2), multi(3)]);
   assert.is(buffer.takeEvicted(), 1);
@@ -127,7 +170,13 @@ test('keeps nanosecond timestamps exact and apart', () => {
   const buffer = createEnvelopeBuffer(100);
   const base = 1_731_578_400_000_000_000n;
   for (const d of [3n, 1n, 2n, 1n]) buffer.add({ ...env(0, Number(d)), timestamp: base + d });
-  assert.equal(buffer.between(base + 1n, base + 3n).map((e) => [e.timestamp, e.gauge!['cpu']!.value]), [[base + 1n, 1], [base + 2n, 2]]);
+  assert.equal(
+    buffer.between(base + 1n, base + 3n).map((e) => [e.timestamp, e.gauge!['cpu']!.value]),
+    [
+      [base + 1n, 1],
+      [base + 2n, 2],
+    ],
+  );
   const window = buffer.rowsBetween(base + 2n, base + 10n);
   assert.is(window.to - window.from, 2);
 });

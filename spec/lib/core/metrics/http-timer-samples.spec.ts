@@ -12,12 +12,30 @@ const T = 1731578460n * S;
 const COLLECTED_AT = T + 5n * MS;
 
 let requestId = 0;
-const timer = (timestamp: bigint, durationMs: number, options: { instanceId?: string; peerType?: string; name?: string; sourceId?: string; tags?: Record<string, string> } = {}): Envelope => ({
+const timer = (
+  timestamp: bigint,
+  durationMs: number,
+  options: {
+    instanceId?: string;
+    peerType?: string;
+    name?: string;
+    sourceId?: string;
+    tags?: Record<string, string>;
+  } = {},
+): Envelope => ({
   timestamp,
   sourceId: options.sourceId ?? 'app',
   instanceId: options.instanceId ?? '0',
-  tags: options.tags ?? { peer_type: options.peerType ?? 'Client', request_id: `r${requestId++}`, instance_id: options.instanceId ?? '0' },
-  timer: { name: options.name ?? 'http', start: timestamp - BigInt(Math.round(durationMs * 1e6)) - 1000n, stop: timestamp - 1000n },
+  tags: options.tags ?? {
+    peer_type: options.peerType ?? 'Client',
+    request_id: `r${requestId++}`,
+    instance_id: options.instanceId ?? '0',
+  },
+  timer: {
+    name: options.name ?? 'http',
+    start: timestamp - BigInt(Math.round(durationMs * 1e6)) - 1000n,
+    stop: timestamp - 1000n,
+  },
 });
 const brief = (samples: readonly InstanceSample[]) => samples.map((s) => [s.instanceIndex, s.value, s.unit]);
 
@@ -29,18 +47,42 @@ const fixtureEnvelopes = () => parseReadResponse(loadFixture('read-http-timers.j
 fixture('counts the Client leg of each request per instance, ceiled per second of window', () => {
   // i0: 2 requests, i1: 1 request over 60 s → 0.033 and 0.017 rps, ceiled to 1.
   const samples = httpTimerSamples(fixtureEnvelopes(), 'throughput', 60, T, COLLECTED_AT);
-  assert.equal(brief(samples), [[0, '1', 'rps'], [1, '1', 'rps']]);
-  assert.ok(samples.every((s) => s.appId === FIXTURE_APP_ID && s.name === 'throughput' && s.timestamp === COLLECTED_AT && s.collectedAt === COLLECTED_AT));
+  assert.equal(brief(samples), [
+    [0, '1', 'rps'],
+    [1, '1', 'rps'],
+  ]);
+  assert.ok(
+    samples.every(
+      (s) =>
+        s.appId === FIXTURE_APP_ID &&
+        s.name === 'throughput' &&
+        s.timestamp === COLLECTED_AT &&
+        s.collectedAt === COLLECTED_AT,
+    ),
+  );
 });
 
 fixture('averages the Client-leg durations per instance in milliseconds', () => {
   // i0: (38.196156 + 2.507168) / 2 = 20.351662 ms → 21; i1: 63.375198 ms → 64 (stop − start of each Client timer).
-  assert.equal(brief(httpTimerSamples(fixtureEnvelopes(), 'responsetime', 60, T, COLLECTED_AT)), [[0, '21', 'ms'], [1, '64', 'ms']]);
+  assert.equal(brief(httpTimerSamples(fixtureEnvelopes(), 'responsetime', 60, T, COLLECTED_AT)), [
+    [0, '21', 'ms'],
+    [1, '64', 'ms'],
+  ]);
 });
 
 fixture('sees no traffic in a window that ends before the requests', () => {
   const samples = httpTimerSamples(fixtureEnvelopes(), 'throughput', 10, 1731578421n * S, COLLECTED_AT, FIXTURE_APP_ID);
-  assert.equal(samples, [{ appId: FIXTURE_APP_ID, instanceIndex: 0, name: 'throughput', unit: 'rps', value: '0', timestamp: COLLECTED_AT, collectedAt: COLLECTED_AT }]);
+  assert.equal(samples, [
+    {
+      appId: FIXTURE_APP_ID,
+      instanceIndex: 0,
+      name: 'throughput',
+      unit: 'rps',
+      value: '0',
+      timestamp: COLLECTED_AT,
+      collectedAt: COLLECTED_AT,
+    },
+  ]);
 });
 
 fixture.run();
@@ -49,7 +91,9 @@ fixture.run();
 const window = suite('httpTimerSamples: window bounds as log-cache evaluates them');
 
 const counted = (envelopes: Envelope[], windowSecs: number, windowEnd: bigint): string =>
-  httpTimerSamples(envelopes, 'throughput', windowSecs, windowEnd, COLLECTED_AT, 'app').map((s) => s.value).join(',');
+  httpTimerSamples(envelopes, 'throughput', windowSecs, windowEnd, COLLECTED_AT, 'app')
+    .map((s) => s.value)
+    .join(',');
 
 window('excludes the window end itself, since the read end is exclusive', () => {
   assert.is(counted([timer(T, 1)], 1, T), '0');
@@ -85,8 +129,20 @@ window.run();
 const selection = suite('httpTimerSamples: which timers count');
 
 selection('ignores Server legs, other timers, other sources and non-timer envelopes', () => {
-  const gauge: Envelope = { timestamp: T - S, sourceId: 'app', instanceId: '0', tags: { peer_type: 'Client' }, gauge: { http: { unit: 'ms', value: 5 } } };
-  const envelopes = [timer(T - S, 5, { peerType: 'Server' }), timer(T - S, 5, { name: 'spike' }), timer(T - S, 5, { sourceId: 'other' }), gauge, timer(T - S + MS, 5)];
+  const gauge: Envelope = {
+    timestamp: T - S,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: { peer_type: 'Client' },
+    gauge: { http: { unit: 'ms', value: 5 } },
+  };
+  const envelopes = [
+    timer(T - S, 5, { peerType: 'Server' }),
+    timer(T - S, 5, { name: 'spike' }),
+    timer(T - S, 5, { sourceId: 'other' }),
+    gauge,
+    timer(T - S + MS, 5),
+  ];
   assert.is(counted(envelopes, 1, T), '1');
 });
 
@@ -99,15 +155,27 @@ selection('takes the maximum within one series and the mean across series', () =
 });
 
 selection('groups by the envelope instance id, else by the instance_id tag', () => {
-  const envelopes = [timer(T - S, 5, { instanceId: '2' }), timer(T - S, 5, { instanceId: '', tags: { peer_type: 'Client', instance_id: '7' } })];
-  assert.equal(brief(httpTimerSamples(envelopes, 'throughput', 1, T, COLLECTED_AT)), [[2, '1', 'rps'], [7, '1', 'rps']]);
+  const envelopes = [
+    timer(T - S, 5, { instanceId: '2' }),
+    timer(T - S, 5, { instanceId: '', tags: { peer_type: 'Client', instance_id: '7' } }),
+  ];
+  assert.equal(brief(httpTimerSamples(envelopes, 'throughput', 1, T, COLLECTED_AT)), [
+    [2, '1', 'rps'],
+    [7, '1', 'rps'],
+  ]);
 });
 
 selection('fails like the PromQL path when a group has no usable instance_id', () => {
   const noInstance = [timer(T - S, 5, { instanceId: '', tags: { peer_type: 'Client' } })];
-  assert.throws(() => httpTimerSamples(noInstance, 'throughput', 1, T, COLLECTED_AT), (err: unknown) => err instanceof PromQlResultError && /no instance_id label/.test(err.message));
+  assert.throws(
+    () => httpTimerSamples(noInstance, 'throughput', 1, T, COLLECTED_AT),
+    (err: unknown) => err instanceof PromQlResultError && /no instance_id label/.test(err.message),
+  );
   const badInstance = [timer(T - S, 5, { instanceId: 'abc' })];
-  assert.throws(() => httpTimerSamples(badInstance, 'throughput', 1, T, COLLECTED_AT), (err: unknown) => err instanceof PromQlResultError && /"abc" is not an unsigned/.test(err.message));
+  assert.throws(
+    () => httpTimerSamples(badInstance, 'throughput', 1, T, COLLECTED_AT),
+    (err: unknown) => err instanceof PromQlResultError && /"abc" is not an unsigned/.test(err.message),
+  );
 });
 
 selection('names the zero sample after the app it was asked for, or leaves it blank', () => {

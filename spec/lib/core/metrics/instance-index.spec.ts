@@ -9,7 +9,8 @@ index('reads unsigned decimal text below 2^32', () => {
 });
 
 index('refuses anything else', () => {
-  for (const text of ['', 'abc', '-1', '+1', ' 1', '1.0', '1e3', '4294967296', 'iam-no-uint', '０']) assert.is(parseInstanceIndex(text), undefined, text);
+  for (const text of ['', 'abc', '-1', '+1', ' 1', '1.0', '1e3', '4294967296', 'iam-no-uint', '０'])
+    assert.is(parseInstanceIndex(text), undefined, text);
 });
 
 index.run();

@@ -1,7 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CONTAINER_GAUGE_NAMES, combinedNameFilter, isContainerMetric, isPromQlMetric, METRIC_UNITS, nameFilterFor, unitFor,
+  CONTAINER_GAUGE_NAMES,
+  combinedNameFilter,
+  isContainerMetric,
+  isPromQlMetric,
+  METRIC_UNITS,
+  nameFilterFor,
+  unitFor,
 } from '../../../../lib/core/metrics/metric-types.ts';
 
 // log-cache matches name_filter unanchored (RE2 MatchString); JS RegExp#test agrees for these patterns.
@@ -11,7 +17,16 @@ const matches = (filter: string, name: string): boolean => new RegExp(filter).te
 const types = suite('metric types');
 
 types('knows the unit of every built-in type and none for custom ones', () => {
-  assert.equal(METRIC_UNITS, { memoryused: 'MB', memoryutil: '%', cpu: '%', cpuutil: '%', disk: 'MB', diskutil: '%', throughput: 'rps', responsetime: 'ms' });
+  assert.equal(METRIC_UNITS, {
+    memoryused: 'MB',
+    memoryutil: '%',
+    cpu: '%',
+    cpuutil: '%',
+    disk: 'MB',
+    diskutil: '%',
+    throughput: 'rps',
+    responsetime: 'ms',
+  });
   assert.is(unitFor('queue_length'), '');
   assert.is(unitFor('toString'), '');
 });
@@ -22,7 +37,14 @@ types('reads throughput and responsetime through PromQL and nothing else', () =>
 });
 
 types('lists the six container gauge names', () => {
-  assert.equal([...CONTAINER_GAUGE_NAMES].sort(), ['cpu', 'cpu_entitlement', 'disk', 'disk_quota', 'memory', 'memory_quota']);
+  assert.equal([...CONTAINER_GAUGE_NAMES].sort(), [
+    'cpu',
+    'cpu_entitlement',
+    'disk',
+    'disk_quota',
+    'memory',
+    'memory_quota',
+  ]);
   assert.ok(isContainerMetric('diskutil'));
   assert.not.ok(isContainerMetric('container_age'));
 });
@@ -53,8 +75,14 @@ const combined = suite('combinedNameFilter');
 
 combined('joins the gauges of every REST type once, in first-seen order', () => {
   assert.is(combinedNameFilter(['memoryused', 'cpu', 'diskutil']), 'memory|cpu|disk|disk_quota');
-  assert.is(combinedNameFilter(['memoryutil', 'memoryused', 'diskutil', 'disk']), 'memory|memory_quota|disk|disk_quota');
-  assert.is(combinedNameFilter(['cpuutil', 'queue_length', 'throughput', 'a-custom-metric']), 'cpu_entitlement|queue_length|a-custom-metric');
+  assert.is(
+    combinedNameFilter(['memoryutil', 'memoryused', 'diskutil', 'disk']),
+    'memory|memory_quota|disk|disk_quota',
+  );
+  assert.is(
+    combinedNameFilter(['cpuutil', 'queue_length', 'throughput', 'a-custom-metric']),
+    'cpu_entitlement|queue_length|a-custom-metric',
+  );
 });
 
 combined('is undefined when every type is read through PromQL, or there is none', () => {
@@ -66,7 +94,21 @@ combined('is undefined when every type is read through PromQL, or there is none'
 combined('matches every gauge name that any of the single filters matches', () => {
   const types = ['memoryutil', 'cpu', 'disk', 'queue', 'latency_ms', 'a-custom-metric'];
   const filter = combinedNameFilter(types) ?? '';
-  const names = ['memory', 'memory_quota', 'cpu', 'cpu_entitlement', 'disk', 'disk_quota', 'queue', 'queue_length', 'my_queue', 'latency_ms', 'a-custom-metric', 'container_age', 'log_rate'];
+  const names = [
+    'memory',
+    'memory_quota',
+    'cpu',
+    'cpu_entitlement',
+    'disk',
+    'disk_quota',
+    'queue',
+    'queue_length',
+    'my_queue',
+    'latency_ms',
+    'a-custom-metric',
+    'container_age',
+    'log_rate',
+  ];
   for (const name of names) {
     const wanted = types.some((type) => matches(nameFilterFor(type), name));
     assert.is(matches(filter, name), wanted, `${name} against ${filter}`);

@@ -21,12 +21,21 @@ test('keeps one key per identity, metric and place, and none for envelopes kept 
   const interner = createRowInterner();
   const identity = interner.identity('app', '0', {});
   const cpu = interner.key(identity, true, 'cpu', '%', 1, slotOf);
-  assert.equal({ name: cpu.name, unit: cpu.unit, slot: cpu.slot, info: cpu.info, hasMetric: cpu.hasMetric }, { name: 'cpu', unit: '%', slot: 2, info: 1, hasMetric: true });
+  assert.equal(
+    { name: cpu.name, unit: cpu.unit, slot: cpu.slot, info: cpu.info, hasMetric: cpu.hasMetric },
+    { name: 'cpu', unit: '%', slot: 2, info: 1, hasMetric: true },
+  );
   assert.is(interner.key(identity, true, 'cpu', '%', 1, slotOf), cpu);
   assert.is.not(interner.key(identity, true, 'cpu', 'percentage', 1, slotOf), cpu);
   assert.is.not(interner.key(identity, true, 'cpu', '%', CONTINUATION, slotOf), cpu);
   assert.is(interner.key(identity, true, 'queue', 'jobs', 1, slotOf).slot, -1);
-  const envelope: Envelope = { timestamp: 1n, sourceId: 'app', instanceId: '0', tags: {}, timer: { name: 'http', start: 0n, stop: 1n } };
+  const envelope: Envelope = {
+    timestamp: 1n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: {},
+    timer: { name: 'http', start: 0n, stop: 1n },
+  };
   const whole = interner.key(identity, false, '', '', envelope, slotOf);
   assert.is(whole.info, envelope);
   assert.is.not(interner.key(identity, false, '', '', envelope, slotOf), whole);

@@ -3,9 +3,27 @@ import * as assert from 'uvu/assert';
 import { sameEnvelope } from '../../../../lib/core/metrics/same-envelope.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
-const gauge: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '0', tags: { a: '1', b: '2' }, gauge: { cpu: { unit: '%', value: Number.NaN }, memory: { unit: 'bytes', value: 1 } } };
-const timer: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '0', tags: { peer_type: 'Client' }, timer: { name: 'http', start: 1n, stop: 5n } };
-const counter: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '0', tags: {}, counter: { name: 'rx', delta: 0n, total: 9n } };
+const gauge: Envelope = {
+  timestamp: 5n,
+  sourceId: 'app',
+  instanceId: '0',
+  tags: { a: '1', b: '2' },
+  gauge: { cpu: { unit: '%', value: Number.NaN }, memory: { unit: 'bytes', value: 1 } },
+};
+const timer: Envelope = {
+  timestamp: 5n,
+  sourceId: 'app',
+  instanceId: '0',
+  tags: { peer_type: 'Client' },
+  timer: { name: 'http', start: 1n, stop: 5n },
+};
+const counter: Envelope = {
+  timestamp: 5n,
+  sourceId: 'app',
+  instanceId: '0',
+  tags: {},
+  counter: { name: 'rx', delta: 0n, total: 9n },
+};
 
 const test = suite('sameEnvelope');
 

@@ -17,20 +17,26 @@ const split = (ts: bigint): [number, number] => {
 const test = suite('split-timestamp');
 
 test('gives back every int64 exactly, with a small integer fine part', () => {
-  fc.assert(fc.property(int64, (ts) => {
-    const [coarse, fine] = split(ts);
-    assert.is(joinTimestamp(coarse, fine), ts);
-    assert.ok(Number.isInteger(fine) && Math.abs(fine) <= 1024, `fine ${fine}`);
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(int64, (ts) => {
+      const [coarse, fine] = split(ts);
+      assert.is(joinTimestamp(coarse, fine), ts);
+      assert.ok(Number.isInteger(fine) && Math.abs(fine) <= 1024, `fine ${fine}`);
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 test('orders and equates pairs as the timestamps', () => {
-  fc.assert(fc.property(int64, int64, (a, b) => {
-    const [ca, fa] = split(a);
-    const [cb, fb] = split(b);
-    assert.is(isBefore(ca, fa, cb, fb), a < b);
-    assert.is(ca === cb && fa === fb, a === b);
-  }), { numRuns: 5000 });
+  fc.assert(
+    fc.property(int64, int64, (a, b) => {
+      const [ca, fa] = split(a);
+      const [cb, fb] = split(b);
+      assert.is(isBefore(ca, fa, cb, fb), a < b);
+      assert.is(ca === cb && fa === fb, a === b);
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 test('tells apart neighbouring nanoseconds that share a double', () => {

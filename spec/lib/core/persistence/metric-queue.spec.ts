@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { createMetricQueue } from '../../../../lib/core/persistence/metric-queue.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 
-const metric = (i: number): AppMetric => ({ appId: 'app', name: 't', unit: '', value: String(i), timestamp: BigInt(i) });
+const metric = (i: number): AppMetric => ({
+  appId: 'app',
+  name: 't',
+  unit: '',
+  value: String(i),
+  timestamp: BigInt(i),
+});
 const values = (ms: readonly AppMetric[]): number[] => ms.map((m) => Number(m.value));
 
 const test = suite('metric-queue');
@@ -31,18 +37,32 @@ test('behaves like a plain array under any sequence of operations', () => {
     fc.record({ dropHead: fc.integer({ min: 0, max: 3000 }) }),
     fc.record({ keep: fc.integer({ min: 0, max: 50 }), n: fc.integer({ min: 0, max: 3000 }) }),
   );
-  fc.assert(fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
-    const q = createMetricQueue();
-    let model: number[] = [];
-    let next = 0;
-    for (const o of ops) {
-      if ('push' in o) for (let i = 0; i < o.push; i += 1) { q.push(metric(next)); model.push(next); next += 1; }
-      else if ('dropHead' in o) { q.dropHead(o.dropHead); model = model.slice(o.dropHead); }
-      else { q.dropAfter(o.keep, o.n); const k = Math.min(o.keep, model.length); model = [...model.slice(0, k), ...model.slice(k + o.n)]; }
-      assert.is(q.length, model.length);
-      assert.equal(values(q.head(model.length + 1)), model);
-    }
-  }), { numRuns: 200 });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+      const q = createMetricQueue();
+      let model: number[] = [];
+      let next = 0;
+      for (const o of ops) {
+        if ('push' in o)
+          for (let i = 0; i < o.push; i += 1) {
+            q.push(metric(next));
+            model.push(next);
+            next += 1;
+          }
+        else if ('dropHead' in o) {
+          q.dropHead(o.dropHead);
+          model = model.slice(o.dropHead);
+        } else {
+          q.dropAfter(o.keep, o.n);
+          const k = Math.min(o.keep, model.length);
+          model = [...model.slice(0, k), ...model.slice(k + o.n)];
+        }
+        assert.is(q.length, model.length);
+        assert.equal(values(q.head(model.length + 1)), model);
+      }
+    }),
+    { numRuns: 200 },
+  );
 });
 
 test.run();

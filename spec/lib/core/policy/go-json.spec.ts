@@ -4,7 +4,9 @@ import { decode, JsonShapeError, parseKeepingNumbers } from '../../../../lib/cor
 import type { Shape } from '../../../../lib/core/policy/go-json.ts';
 
 const go = suite('decode (Go encoding/json semantics)');
-const shape: Shape = { fields: { name: 'string', n: 'int', list: { items: 'int' }, inner: { fields: { flag: 'string' } } } };
+const shape: Shape = {
+  fields: { name: 'string', n: 'int', list: { items: 'int' }, inner: { fields: { flag: 'string' } } },
+};
 const run = (text: string) => decode(parseKeepingNumbers(text), shape);
 const error = (text: string): JsonShapeError => {
   try {
@@ -17,7 +19,12 @@ const error = (text: string): JsonShapeError => {
 };
 
 go('decodes matching values, integers as bigint', () => {
-  assert.equal(run('{"name":"x","n":12,"list":[1,-2],"inner":{"flag":"y"}}'), { name: 'x', n: 12n, list: [1n, -2n], inner: { flag: 'y' } });
+  assert.equal(run('{"name":"x","n":12,"list":[1,-2],"inner":{"flag":"y"}}'), {
+    name: 'x',
+    n: 12n,
+    list: [1n, -2n],
+    inner: { flag: 'y' },
+  });
 });
 
 go('tells integer literals from other spellings of the same number', () => {

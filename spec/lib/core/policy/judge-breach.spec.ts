@@ -8,16 +8,31 @@ import { secondsToNs } from '../../../../lib/core/time/ns.ts';
 const judge = suite('judgeBreach');
 
 const T = secondsToNs(1_700_000_000);
-const at = (secondsAgo: number, value: string, unit = 'testMetricUnit'): AppMetric =>
-  ({ appId: 'testAppId', name: 'testMetricType', unit, value, timestamp: T - secondsToNs(secondsAgo) });
+const at = (secondsAgo: number, value: string, unit = 'testMetricUnit'): AppMetric => ({
+  appId: 'testAppId',
+  name: 'testMetricType',
+  unit,
+  value,
+  timestamp: T - secondsToNs(secondsAgo),
+});
 /** contracts §12 G: one older metric at T-31 s, then the listed values at T-20, T-10 and T-1 s. */
 const enough = (v1: string, v2: string, v3: string) => [at(31, '10'), at(20, v1), at(10, v2), at(1, v3)];
-const rule = (operator: Operator, threshold: bigint, breachDurationSecs = 30) => ({ operator, threshold, breachDurationSecs });
-const breached = (rows: AppMetric[], op: Operator, threshold = 500n) => judgeBreach(rows, rule(op, threshold), T).breached;
+const rule = (operator: Operator, threshold: bigint, breachDurationSecs = 30) => ({
+  operator,
+  threshold,
+  breachDurationSecs,
+});
+const breached = (rows: AppMetric[], op: Operator, threshold = 500n) =>
+  judgeBreach(rows, rule(op, threshold), T).breached;
 
 judge('S76: breaches ">" when every window value is above, with the newest unit', () => {
   const v = judgeBreach(enough('600', '650', '620'), rule('>', 500n), T);
-  assert.equal(v, { breached: true, reason: 'all 3 values of the last 30s are > 500', values: ['600', '650', '620'], unit: 'testMetricUnit' });
+  assert.equal(v, {
+    breached: true,
+    reason: 'all 3 values of the last 30s are > 500',
+    values: ['600', '650', '620'],
+    unit: 'testMetricUnit',
+  });
 });
 
 judge('S77: needs a metric strictly older than the breach window', () => {
@@ -68,7 +83,10 @@ judge('S83: "<=" breaches at or below', () => {
 
 judge('S84: values exactly at the threshold breach only the inclusive operators', () => {
   const rows = enough('500', '500', '500');
-  assert.equal((['>', '<', '>=', '<='] as const).map((op) => breached(rows, op)), [false, false, true, true]);
+  assert.equal(
+    (['>', '<', '>=', '<='] as const).map((op) => breached(rows, op)),
+    [false, false, true, true],
+  );
 });
 
 judge('S88: a non-integer value blocks the breach', () => {

@@ -15,7 +15,13 @@ const rejected = (r: ParsedPolicy): string => {
   return (r as { reason: string }).reason;
 };
 const rule = (over: Partial<ScalingRule> = {}): ScalingRule => ({
-  metricType: '', breachDurationSecs: 0, threshold: 0n, operator: '', coolDownSecs: 0, adjustment: '', ...over,
+  metricType: '',
+  breachDurationSecs: 0,
+  threshold: 0n,
+  operator: '',
+  coolDownSecs: 0,
+  adjustment: '',
+  ...over,
 });
 const withRule = (fields: string) => `{"scaling_rules":[{${fields}}]}`;
 
@@ -27,15 +33,34 @@ parse('S33: reads the rule fields and instance counts of §3.1 exactly', () => {
     "schedules": { "timezone": "Europe/Berlin", "recurring_schedule": [], "specific_date": [] } }`;
   const r = ok(parsePolicy('app-1', text));
   assert.equal(r.policy, {
-    appId: 'app-1', instanceMinCount: 1, instanceMaxCount: 5,
-    rules: [rule({ metricType: 'test-metric-name', breachDurationSecs: 300, threshold: 30n, operator: '<', coolDownSecs: 300, adjustment: '-1' })],
+    appId: 'app-1',
+    instanceMinCount: 1,
+    instanceMaxCount: 5,
+    rules: [
+      rule({
+        metricType: 'test-metric-name',
+        breachDurationSecs: 300,
+        threshold: 30n,
+        operator: '<',
+        coolDownSecs: 300,
+        adjustment: '-1',
+      }),
+    ],
   });
   assert.equal(r.warnings, []);
 });
 
 parse('keeps rules in their stored order', () => {
-  const r = ok(parsePolicy('a', '{"scaling_rules":[{"metric_type":"memoryused","operator":">","threshold":80,"adjustment":"+1"},{"metric_type":"memoryused","operator":"<","threshold":20,"adjustment":"-1"}]}'));
-  assert.equal(r.policy.rules.map((x) => `${x.operator}${x.threshold}${x.adjustment}`), ['>80+1', '<20-1']);
+  const r = ok(
+    parsePolicy(
+      'a',
+      '{"scaling_rules":[{"metric_type":"memoryused","operator":">","threshold":80,"adjustment":"+1"},{"metric_type":"memoryused","operator":"<","threshold":20,"adjustment":"-1"}]}',
+    ),
+  );
+  assert.equal(
+    r.policy.rules.map((x) => `${x.operator}${x.threshold}${x.adjustment}`),
+    ['>80+1', '<20-1'],
+  );
 });
 
 parse('keeps an int64 threshold beyond 2^53 exact', () => {
@@ -50,15 +75,41 @@ parse('rejects a threshold outside int64', () => {
 });
 
 parse('matches keys case-insensitively, as Go does', () => {
-  const r = ok(parsePolicy('a', '{"Scaling_Rules":[{"Metric_Type":"cpu","THRESHOLD":7,"Operator":">=","Breach_Duration_Secs":60,"cool_DOWN_secs":90,"ADJUSTMENT":"+2"}],"INSTANCE_MAX_COUNT":3}'));
-  assert.equal(r.policy.rules, [rule({ metricType: 'cpu', threshold: 7n, operator: '>=', breachDurationSecs: 60, coolDownSecs: 90, adjustment: '+2' })]);
+  const r = ok(
+    parsePolicy(
+      'a',
+      '{"Scaling_Rules":[{"Metric_Type":"cpu","THRESHOLD":7,"Operator":">=","Breach_Duration_Secs":60,"cool_DOWN_secs":90,"ADJUSTMENT":"+2"}],"INSTANCE_MAX_COUNT":3}',
+    ),
+  );
+  assert.equal(r.policy.rules, [
+    rule({
+      metricType: 'cpu',
+      threshold: 7n,
+      operator: '>=',
+      breachDurationSecs: 60,
+      coolDownSecs: 90,
+      adjustment: '+2',
+    }),
+  ]);
   assert.is(r.policy.instanceMaxCount, 3);
 });
 
 parse('leaves null fields at their zero values and ignores unknown keys', () => {
-  const r = ok(parsePolicy('a', withRule('"metric_type":null,"threshold":null,"operator":">","breach_duration_secs":null,"stats_window_secs":"anything","extra":{"x":[1]}') ));
+  const r = ok(
+    parsePolicy(
+      'a',
+      withRule(
+        '"metric_type":null,"threshold":null,"operator":">","breach_duration_secs":null,"stats_window_secs":"anything","extra":{"x":[1]}',
+      ),
+    ),
+  );
   assert.equal(r.policy.rules, [rule({ operator: '>' })]);
-  const top = ok(parsePolicy('a', '{"instance_min_count":null,"scaling_rules":null,"schedules":null,"configuration":{"custom_metrics":{}},"schema-version":"1.0"}'));
+  const top = ok(
+    parsePolicy(
+      'a',
+      '{"instance_min_count":null,"scaling_rules":null,"schedules":null,"configuration":{"custom_metrics":{}},"schema-version":"1.0"}',
+    ),
+  );
   assert.equal(top.policy, { appId: 'a', instanceMinCount: 0, instanceMaxCount: 0, rules: [] });
 });
 
@@ -68,8 +119,15 @@ parse('gives zero values for missing rule fields (breach duration 0 means the de
 });
 
 parse('S30: rejects integer fields written as strings, fractions or exponents', () => {
-  for (const [field, literal] of [['threshold', '"30"'], ['threshold', '30.5'], ['threshold', '1e3'], ['threshold', '30.0'],
-    ['breach_duration_secs', '"60"'], ['cool_down_secs', '1.5'], ['breach_duration_secs', 'true']] as const) {
+  for (const [field, literal] of [
+    ['threshold', '"30"'],
+    ['threshold', '30.5'],
+    ['threshold', '1e3'],
+    ['threshold', '30.0'],
+    ['breach_duration_secs', '"60"'],
+    ['cool_down_secs', '1.5'],
+    ['breach_duration_secs', 'true'],
+  ] as const) {
     const reason = rejected(parsePolicy('a', withRule(`"metric_type":"cpu","${field}":${literal}`)));
     assert.ok(reason.includes(field), `${field}=${literal}: ${reason}`);
     assert.ok(reason.includes('integer'), reason);
@@ -93,13 +151,24 @@ parse('rejects wrong container types', () => {
 
 parse('rejects type errors inside schedules, which the EG otherwise ignores (§3.2)', () => {
   assert.match(rejected(parsePolicy('a', '{"schedules":{"timezone":1}}')), /schedules\.timezone/);
-  assert.match(rejected(parsePolicy('a', '{"schedules":{"recurring_schedule":[{"days_of_week":["mon"]}]}}')), /schedules\.recurring_schedule\[0\]\.days_of_week\[0\]/);
-  assert.match(rejected(parsePolicy('a', '{"schedules":{"specific_date":[{"instance_min_count":"2"}]}}')), /specific_date\[0\]\.instance_min_count/);
+  assert.match(
+    rejected(parsePolicy('a', '{"schedules":{"recurring_schedule":[{"days_of_week":["mon"]}]}}')),
+    /schedules\.recurring_schedule\[0\]\.days_of_week\[0\]/,
+  );
+  assert.match(
+    rejected(parsePolicy('a', '{"schedules":{"specific_date":[{"instance_min_count":"2"}]}}')),
+    /specific_date\[0\]\.instance_min_count/,
+  );
   assert.match(rejected(parsePolicy('a', '{"schedules":[]}')), /schedules: expected an object/);
 });
 
 parse('S32: accepts a policy with only schedules, as an app with zero rules', () => {
-  const r = ok(parsePolicy('a', '{"instance_min_count":1,"instance_max_count":4,"schedules":{"timezone":"UTC","recurring_schedule":[{"start_time":"10:00","end_time":"18:00","days_of_week":[1,2,3],"instance_min_count":1,"instance_max_count":10,"initial_min_instance_count":5}],"specific_date":[{"start_date_time":"2099-01-01T10:00","end_date_time":"2099-01-01T18:00","instance_min_count":2,"instance_max_count":5}]}}'));
+  const r = ok(
+    parsePolicy(
+      'a',
+      '{"instance_min_count":1,"instance_max_count":4,"schedules":{"timezone":"UTC","recurring_schedule":[{"start_time":"10:00","end_time":"18:00","days_of_week":[1,2,3],"instance_min_count":1,"instance_max_count":10,"initial_min_instance_count":5}],"specific_date":[{"start_date_time":"2099-01-01T10:00","end_date_time":"2099-01-01T18:00","instance_min_count":2,"instance_max_count":5}]}}',
+    ),
+  );
   assert.equal(r.policy.rules, []);
   assert.is(r.policy.instanceMaxCount, 4);
 });
@@ -140,7 +209,10 @@ parse('takes the last of duplicate keys, whatever their case', () => {
 
 parse('accepts negative and zero integers (Go does not range-check them)', () => {
   const r = ok(parsePolicy('a', withRule('"breach_duration_secs":-5,"cool_down_secs":0,"threshold":-0')));
-  assert.equal([r.policy.rules[0]!.breachDurationSecs, r.policy.rules[0]!.coolDownSecs, r.policy.rules[0]!.threshold], [-5, 0, 0n]);
+  assert.equal(
+    [r.policy.rules[0]!.breachDurationSecs, r.policy.rules[0]!.coolDownSecs, r.policy.rules[0]!.threshold],
+    [-5, 0, 0n],
+  );
 });
 
 parse.run();

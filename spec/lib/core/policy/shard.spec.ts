@@ -6,21 +6,38 @@ const shard = suite('belongsToShard');
 
 // contracts §3.4: [app_id, mod 2, mod 3, mod 4 | undefined]
 const vectors: [string, number, number, number | undefined][] = [
-  ['', 1, 1, 1], ['a', 0, 1, 0], ['foobar', 0, 1, 0],
-  ['app-id-1', 0, 2, undefined], ['app-id-2', 1, 2, undefined], ['app-id-3', 0, 0, undefined], ['app-id-4', 1, 0, undefined],
-  ['app-id-5', 0, 1, undefined], ['app-id-6', 1, 1, undefined], ['app-id-7', 0, 2, undefined], ['app-id-8', 1, 0, undefined],
-  ['testAppId', 1, 2, undefined], ['an-app-id', 0, 1, undefined], ['6f9c1c2e-6a7b-4a57-9d55-1d0f3b8f2e11', 1, 2, 1],
+  ['', 1, 1, 1],
+  ['a', 0, 1, 0],
+  ['foobar', 0, 1, 0],
+  ['app-id-1', 0, 2, undefined],
+  ['app-id-2', 1, 2, undefined],
+  ['app-id-3', 0, 0, undefined],
+  ['app-id-4', 1, 0, undefined],
+  ['app-id-5', 0, 1, undefined],
+  ['app-id-6', 1, 1, undefined],
+  ['app-id-7', 0, 2, undefined],
+  ['app-id-8', 1, 0, undefined],
+  ['testAppId', 1, 2, undefined],
+  ['an-app-id', 0, 1, undefined],
+  ['6f9c1c2e-6a7b-4a57-9d55-1d0f3b8f2e11', 1, 2, 1],
 ];
 
 for (const [appId, m2, m3, m4] of vectors) {
-  shard(`places ${JSON.stringify(appId)} on instance ${m2} of 2, ${m3} of 3${m4 === undefined ? '' : `, ${m4} of 4`}`, () => {
-    for (const [total, owner] of [[2, m2], [3, m3], [4, m4]] as const) {
-      if (owner === undefined) continue;
-      for (let index = 0; index < total; index++) {
-        assert.is(belongsToShard(appId, index, total), index === owner, `${appId}: index ${index} of ${total}`);
+  shard(
+    `places ${JSON.stringify(appId)} on instance ${m2} of 2, ${m3} of 3${m4 === undefined ? '' : `, ${m4} of 4`}`,
+    () => {
+      for (const [total, owner] of [
+        [2, m2],
+        [3, m3],
+        [4, m4],
+      ] as const) {
+        if (owner === undefined) continue;
+        for (let index = 0; index < total; index++) {
+          assert.is(belongsToShard(appId, index, total), index === owner, `${appId}: index ${index} of ${total}`);
+        }
       }
-    }
-  });
+    },
+  );
 }
 
 shard('gives every app to the only instance when total is 1', () => {

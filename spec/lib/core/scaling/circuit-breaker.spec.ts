@@ -23,22 +23,31 @@ breaker('starts closed and lets calls through', () => {
   assert.equal(b.request(0), { allowed: true, halfOpen: false });
 });
 
-breaker('S104: trips at the third failure, refuses up to exactly 5m, then trials every 5, 10, 20, 40, 80, 120, 120 minutes', () => {
-  const b = createCircuitBreaker(defaults);
-  // a breach every 60 s, the scaling engine always failing
-  const sentAt: number[] = [];
-  for (let t = 0; t <= 1500 * MIN; t += MIN) {
-    if (attempt(b, t, false) !== 'refused') sentAt.push(t);
-  }
-  // 0, 1, 2 min: closed; the trip at 2 min. 420 s is exactly 5 m after 120 s: still refused.
-  assert.equal(sentAt.slice(0, 4), [0, MIN, 2 * MIN, 8 * MIN]);
-  assert.is(b.request(2 * MIN + 5 * MIN).allowed, false);
-  // then the first tick strictly after 10 m, 20 m, ... from each failed trial
-  const waits = sentAt.slice(3).map((t, i, a) => (i === 0 ? 0 : t - a[i - 1]!)).slice(1);
-  assert.ok(waits.length >= 7, `only ${waits.length} trials in 25h`);
-  assert.equal(waits, waits.map((_, i) => [11, 21, 41, 81][i] ?? 121).map((m) => m * MIN));
-  assert.is(b.consecutiveFailures(), sentAt.length);
-});
+breaker(
+  'S104: trips at the third failure, refuses up to exactly 5m, then trials every 5, 10, 20, 40, 80, 120, 120 minutes',
+  () => {
+    const b = createCircuitBreaker(defaults);
+    // a breach every 60 s, the scaling engine always failing
+    const sentAt: number[] = [];
+    for (let t = 0; t <= 1500 * MIN; t += MIN) {
+      if (attempt(b, t, false) !== 'refused') sentAt.push(t);
+    }
+    // 0, 1, 2 min: closed; the trip at 2 min. 420 s is exactly 5 m after 120 s: still refused.
+    assert.equal(sentAt.slice(0, 4), [0, MIN, 2 * MIN, 8 * MIN]);
+    assert.is(b.request(2 * MIN + 5 * MIN).allowed, false);
+    // then the first tick strictly after 10 m, 20 m, ... from each failed trial
+    const waits = sentAt
+      .slice(3)
+      .map((t, i, a) => (i === 0 ? 0 : t - a[i - 1]!))
+      .slice(1);
+    assert.ok(waits.length >= 7, `only ${waits.length} trials in 25h`);
+    assert.equal(
+      waits,
+      waits.map((_, i) => [11, 21, 41, 81][i] ?? 121).map((m) => m * MIN),
+    );
+    assert.is(b.consecutiveFailures(), sentAt.length);
+  },
+);
 
 breaker('S104: the refused call reports when a trial becomes possible', () => {
   const b = createCircuitBreaker(defaults);

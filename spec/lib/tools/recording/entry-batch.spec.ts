@@ -9,12 +9,36 @@ const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const TAGS = { app_id: APP, instance_id: '0', origin: 'rep' };
 
 const envelopes: Envelope[] = [
-  { timestamp: 1731578415123456789n, sourceId: APP, instanceId: '0', tags: TAGS, gauge: { cpu: { unit: 'percentage', value: 34.5 }, memory: { unit: 'bytes', value: 3.5e8 } } },
+  {
+    timestamp: 1731578415123456789n,
+    sourceId: APP,
+    instanceId: '0',
+    tags: TAGS,
+    gauge: { cpu: { unit: 'percentage', value: 34.5 }, memory: { unit: 'bytes', value: 3.5e8 } },
+  },
   { timestamp: 1731578415123456790n, sourceId: APP, instanceId: '1', tags: {}, gauge: {} },
-  { timestamp: -5n, sourceId: APP, instanceId: '', tags: TAGS, counter: { name: 'requests', delta: 0n, total: 2n ** 64n - 1n } },
-  { timestamp: 2n ** 63n - 1n, sourceId: 'router', instanceId: '7', tags: { a: 'b' }, timer: { name: 'http', start: -(2n ** 63n), stop: 1731578421440598133n } },
+  {
+    timestamp: -5n,
+    sourceId: APP,
+    instanceId: '',
+    tags: TAGS,
+    counter: { name: 'requests', delta: 0n, total: 2n ** 64n - 1n },
+  },
+  {
+    timestamp: 2n ** 63n - 1n,
+    sourceId: 'router',
+    instanceId: '7',
+    tags: { a: 'b' },
+    timer: { name: 'http', start: -(2n ** 63n), stop: 1731578421440598133n },
+  },
   { timestamp: 1n, sourceId: APP, instanceId: '0', tags: TAGS },
-  { timestamp: 2n, sourceId: APP, instanceId: '0', tags: TAGS, gauge: { cpu: { unit: '', value: Number.NaN }, disk: { unit: 'bytes', value: -0 } } },
+  {
+    timestamp: 2n,
+    sourceId: APP,
+    instanceId: '0',
+    tags: TAGS,
+    gauge: { cpu: { unit: '', value: Number.NaN }, disk: { unit: 'bytes', value: -0 } },
+  },
 ];
 
 const entries: RecordingEntry[] = [
@@ -60,15 +84,23 @@ batch('carries entries across several batches, strings and tag sets sent once', 
   assert.equal(second.tagSets, []);
   const decoder = createEntryBatchDecoder();
   const out = [...decoder.entries(first), ...decoder.entries(second)];
-  assert.equal(out.map((e) => e.ok && e.envelope), [envelopes[0], envelopes[0]]);
+  assert.equal(
+    out.map((e) => e.ok && e.envelope),
+    [envelopes[0], envelopes[0]],
+  );
   const [a, b] = out;
   assert.ok(a?.ok && b?.ok && a.envelope.tags === b.envelope.tags, 'equal tag sets arrive as one object');
   assert.equal(roundTrip(entries, 3), entries);
 });
 
 batch('keeps a gauge metric named __proto__ as an own property', () => {
-  const gauge = JSON.parse('{"__proto__":{"unit":"x","value":1},"cpu":{"unit":"%","value":2}}') as Record<string, { unit: string; value: number }>;
-  const [out] = roundTrip([{ ok: true, line: 1, envelope: { timestamp: 1n, sourceId: APP, instanceId: '0', tags: {}, gauge } }]);
+  const gauge = JSON.parse('{"__proto__":{"unit":"x","value":1},"cpu":{"unit":"%","value":2}}') as Record<
+    string,
+    { unit: string; value: number }
+  >;
+  const [out] = roundTrip([
+    { ok: true, line: 1, envelope: { timestamp: 1n, sourceId: APP, instanceId: '0', tags: {}, gauge } },
+  ]);
   assert.ok(out?.ok);
   if (out?.ok) {
     assert.equal(Object.keys(out.envelope.gauge!), ['__proto__', 'cpu']);
@@ -79,7 +111,9 @@ batch('keeps a gauge metric named __proto__ as an own property', () => {
 
 batch('starts its tables afresh on both sides once they grow large, losing nothing', () => {
   const many: RecordingEntry[] = Array.from({ length: 70_000 }, (_, i) => ({
-    ok: true, line: i + 1, envelope: { timestamp: BigInt(i), sourceId: `source-${i}`, instanceId: '0', tags: { n: String(i) } },
+    ok: true,
+    line: i + 1,
+    envelope: { timestamp: BigInt(i), sourceId: `source-${i}`, instanceId: '0', tags: { n: String(i) } },
   }));
   const encoder = createEntryBatchEncoder();
   const decoder = createEntryBatchDecoder();

@@ -11,7 +11,14 @@ import { createTempFiles } from '../../../support/temp-files.ts';
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const tags = (instance: string) => ({ app_id: APP, instance_id: instance, origin: 'rep', process_type: 'web' });
 const gauge = (ts: string, value: number, instance = '0') =>
-  JSON.stringify({ timestamp: ts, source_id: APP, instance_id: instance, deprecated_tags: {}, tags: tags(instance), gauge: { metrics: { cpu: { unit: 'percentage', value }, memory: { unit: 'bytes', value: 1e8 } } } });
+  JSON.stringify({
+    timestamp: ts,
+    source_id: APP,
+    instance_id: instance,
+    deprecated_tags: {},
+    tags: tags(instance),
+    gauge: { metrics: { cpu: { unit: 'percentage', value }, memory: { unit: 'bytes', value: 1e8 } } },
+  });
 
 const lines = [
   gauge('1731578415123456000', 2.5),
@@ -39,7 +46,8 @@ const inThread = async (path: string): Promise<RecordingEntry[]> => {
 };
 const offThread = async (path: string, batchSize?: number): Promise<RecordingEntry[]> => {
   const out: RecordingEntry[] = [];
-  for await (const batch of readRecordingOffThread(path, batchSize === undefined ? {} : { batchSize })) for (const entry of batch) out.push(entry);
+  for await (const batch of readRecordingOffThread(path, batchSize === undefined ? {} : { batchSize }))
+    for (const entry of batch) out.push(entry);
   return out;
 };
 const failureOf = async (read: () => Promise<unknown>): Promise<Error> => {
@@ -70,7 +78,9 @@ for (const [name, content] of [
 }
 
 offThreadSuite('gives the same entries on thousands of lines, with progress', async () => {
-  const many = Array.from({ length: 12_000 }, (_, i) => (i % 997 === 5 ? `{"broken":${i}` : gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100, String(i % 3))));
+  const many = Array.from({ length: 12_000 }, (_, i) =>
+    i % 997 === 5 ? `{"broken":${i}` : gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100, String(i % 3)),
+  );
   const path = await temp('many.ndjson.zst', zstdCompressSync(many.join('\n')));
   const progress = { bytesRead: 0, totalBytes: 0 };
   const out: RecordingEntry[] = [];
@@ -86,7 +96,10 @@ offThreadSuite('fails as readRecording does for a missing file and for corrupt d
   assert.is(missing.message, (await failureOf(() => inThread('/nonexistent/recording.ndjson'))).message);
 
   const good = zstdCompressSync(Buffer.from(`${gauge('1731578415123456000', 2.5)}\n`.repeat(500)));
-  const path = await temp('bad.ndjson.zst', Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]));
+  const path = await temp(
+    'bad.ndjson.zst',
+    Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]),
+  );
   const corrupt = await failureOf(() => offThread(path));
   assert.ok(isRecordingError(corrupt), String(corrupt));
   assert.match(corrupt.message, /corrupt zstd data after line \d+/);

@@ -11,7 +11,14 @@ import { createTempFiles } from '../../../support/temp-files.ts';
 
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const gauge = (ts: string, value: number, instance = '0') =>
-  JSON.stringify({ timestamp: ts, source_id: APP, instance_id: instance, deprecated_tags: {}, tags: {}, gauge: { metrics: { cpu: { unit: 'percentage', value } } } });
+  JSON.stringify({
+    timestamp: ts,
+    source_id: APP,
+    instance_id: instance,
+    deprecated_tags: {},
+    tags: {},
+    gauge: { metrics: { cpu: { unit: 'percentage', value } } },
+  });
 
 const lines = [
   gauge('1731578415123456000', 2.5),
@@ -38,7 +45,18 @@ const read = suite('readRecording');
 read.after(() => files.removeAll());
 
 const expectEntries = (entries: RecordingEntry[]) => {
-  assert.equal(entries.map((e) => [e.line, e.ok]), [[1, true], [3, false], [4, false], [5, false], [6, false], [7, true], [8, true]]);
+  assert.equal(
+    entries.map((e) => [e.line, e.ok]),
+    [
+      [1, true],
+      [3, false],
+      [4, false],
+      [5, false],
+      [6, false],
+      [7, true],
+      [8, true],
+    ],
+  );
   const reasons = entries.filter((e) => !e.ok).map((e) => (e.ok ? '' : e.reason));
   assert.match(reasons[0]!, /^not valid JSON \(.+\): \{"timestamp":"17315784$/);
   assert.is(reasons[1], 'expected one envelope object per line, got an array');
@@ -68,16 +86,30 @@ read('keeps characters that straddle a read chunk and lines longer than a chunk'
   // The plain reader takes 1 MiB at a time: put a two-byte character across that boundary,
   // and make the next line span several chunks.
   const first = gauge('1731578415123456000', 2.5);
-  const name = (length: number) => JSON.stringify({ timestamp: '1731578416000000000', source_id: APP, instance_id: '0', tags: { app_name: 'é'.padStart(length, 'x') }, gauge: { metrics: { cpu: { unit: 'percentage', value: 1 } } } });
+  const name = (length: number) =>
+    JSON.stringify({
+      timestamp: '1731578416000000000',
+      source_id: APP,
+      instance_id: '0',
+      tags: { app_name: 'é'.padStart(length, 'x') },
+      gauge: { metrics: { cpu: { unit: 'percentage', value: 1 } } },
+    });
   const head = `${first}\n`;
   const filler = name(1); // sized below so that its 'é' starts one byte before the 1 MiB mark
   const before = Buffer.byteLength(head) + Buffer.byteLength(filler.slice(0, filler.indexOf('é')));
   const straddling = name(1024 * 1024 - before);
   const long = name(3 * 1024 * 1024);
   const text = `${head}${straddling}\n${long}\n`;
-  assert.is(Buffer.from(text).indexOf('é') , 1024 * 1024 - 1, 'the character sits across the boundary');
+  assert.is(Buffer.from(text).indexOf('é'), 1024 * 1024 - 1, 'the character sits across the boundary');
   const entries = await collect(await temp('wide.ndjson', text));
-  assert.equal(entries.map((e) => [e.line, e.ok]), [[1, true], [2, true], [3, true]]);
+  assert.equal(
+    entries.map((e) => [e.line, e.ok]),
+    [
+      [1, true],
+      [2, true],
+      [3, true],
+    ],
+  );
   const names = entries.map((e) => (e.ok ? e.envelope.tags['app_name'] : undefined));
   assert.is(names[1], JSON.parse(straddling).tags.app_name);
   assert.is(names[2]!.length, 3 * 1024 * 1024);
@@ -88,7 +120,8 @@ read('keeps bare 19-digit timer bounds exact too', async () => {
   const line = `{"timestamp":"1731578421440635000","source_id":"${APP}","timer":{"name":"http","start":1731578421402401977,"stop":1731578421440598133}}`;
   const [entry] = await collect(await temp('t.ndjson', line));
   assert.ok(entry?.ok);
-  if (entry?.ok) assert.equal(entry.envelope.timer, { name: 'http', start: 1731578421402401977n, stop: 1731578421440598133n });
+  if (entry?.ok)
+    assert.equal(entry.envelope.timer, { name: 'http', start: 1731578421402401977n, stop: 1731578421440598133n });
 });
 
 read('fails with a RecordingError for a missing file', async () => {
@@ -101,7 +134,10 @@ read('fails with a RecordingError for a missing file', async () => {
   }
 });
 
-for (const [compression, compress, name] of [['gzip', gzipSync, 'bad.ndjson.gz'], ['zstd', zstdCompressSync, 'bad.ndjson.zst']] as const) {
+for (const [compression, compress, name] of [
+  ['gzip', gzipSync, 'bad.ndjson.gz'],
+  ['zstd', zstdCompressSync, 'bad.ndjson.zst'],
+] as const) {
   read(`names the line reached when ${compression} data is corrupt`, async () => {
     const good = compress(Buffer.from(`${gauge('1731578415123456000', 2.5)}\n`.repeat(200)));
     const broken = Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]);
@@ -116,7 +152,9 @@ for (const [compression, compress, name] of [['gzip', gzipSync, 'bad.ndjson.gz']
 }
 
 read('streams long files in chunks without losing lines', async () => {
-  const many = Array.from({ length: 20_000 }, (_, i) => gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100));
+  const many = Array.from({ length: 20_000 }, (_, i) =>
+    gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100),
+  );
   const path = await temp('many.ndjson.gz', gzipSync(many.join('\n')));
   const progress = { bytesRead: 0, totalBytes: 0 };
   let count = 0;
@@ -147,7 +185,10 @@ validate('summarises sources, time range, late envelopes and issues', async () =
   assert.is(summary.outOfOrder, 1);
   assert.is(summary.firstOutOfOrderLine, 8);
   assert.is(summary.issueCount, 4);
-  assert.equal(formatIssues(summary.issues).map((l) => l.slice(0, 8)), ['line 3: ', 'line 4: ', 'line 5: ', 'line 6: ']);
+  assert.equal(
+    formatIssues(summary.issues).map((l) => l.slice(0, 8)),
+    ['line 3: ', 'line 4: ', 'line 5: ', 'line 6: '],
+  );
 });
 
 validate('caps the listed issues but counts them all', async () => {

@@ -20,8 +20,20 @@ import { msToNs } from '../../../../lib/core/time/ns.ts';
 const run = promisify(execFile);
 const S = 1_000_000_000n;
 const T0 = 1_731_578_400n * S;
-const gauge = (app: string, at: bigint, value: number): Envelope => ({ timestamp: at, sourceId: app, instanceId: '0', tags: {}, gauge: { cpu: { unit: 'percentage', value } } });
-const timer = (app: string, at: bigint): Envelope => ({ timestamp: at, sourceId: app, instanceId: '1', tags: { peer_type: 'Client' }, timer: { name: 'http', start: at - 5_000_000n, stop: at } });
+const gauge = (app: string, at: bigint, value: number): Envelope => ({
+  timestamp: at,
+  sourceId: app,
+  instanceId: '0',
+  tags: {},
+  gauge: { cpu: { unit: 'percentage', value } },
+});
+const timer = (app: string, at: bigint): Envelope => ({
+  timestamp: at,
+  sourceId: app,
+  instanceId: '1',
+  tags: { peer_type: 'Client' },
+  timer: { name: 'http', start: at - 5_000_000n, stop: at },
+});
 const log = (app: string, at: bigint): Envelope => ({ timestamp: at, sourceId: app, instanceId: '0', tags: {} });
 
 const readBack = async (path: string) => {
@@ -34,27 +46,59 @@ const readBack = async (path: string) => {
 };
 
 const servers = async () => {
-  const uaa = await startUaaServer({ clients: [{ id: 'recorder', secret: 's3cret', grants: ['client_credentials', 'password'], scopes: ['logs.admin'] }], users: [{ username: 'ops', password: 'pw' }] });
+  const uaa = await startUaaServer({
+    clients: [{ id: 'recorder', secret: 's3cret', grants: ['client_credentials', 'password'], scopes: ['logs.admin'] }],
+    users: [{ username: 'ops', password: 'pw' }],
+  });
   const logcache = await startLogCacheServer({ requireToken: (authorization) => uaa.registry.check(authorization) });
-  return { uaa, logcache, async close() { await logcache.close(); await uaa.close(); } };
+  return {
+    uaa,
+    logcache,
+    async close() {
+      await logcache.close();
+      await uaa.close();
+    },
+  };
 };
 
 const dirs: string[] = [];
-const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'record-')); dirs.push(d); return d; };
+const tempDir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'record-'));
+  dirs.push(d);
+  return d;
+};
 
 // ---
 const record = suite('recordFromLogCache');
-record.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+record.after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 
 record('polls each app until the window is covered and writes one ordered recording', async () => {
   const peers = await servers();
   try {
     // given: two apps, gauges and timers over 60 s, plus a log line that is not recorded
-    for (let s = 0n; s < 60n; s += 5n) peers.logcache.store.add(gauge('app-a', T0 + s * S + 1000n, Number(s)), timer('app-b', T0 + s * S + 2000n), log('app-a', T0 + s * S + 3000n));
+    for (let s = 0n; s < 60n; s += 5n)
+      peers.logcache.store.add(
+        gauge('app-a', T0 + s * S + 1000n, Number(s)),
+        timer('app-b', T0 + s * S + 2000n),
+        log('app-a', T0 + s * S + 3000n),
+      );
     peers.logcache.store.add(gauge('app-a', T0 + 61n * S, 99)); // after the window
     const clock = { now: T0 + 10n * S };
-    const auth = createClientCredentialsProvider({ url: peers.uaa.url, clientId: 'recorder', clientSecret: 's3cret', now: () => clock.now });
-    const client = createLogCacheClient({ url: peers.logcache.url, auth, timeoutMs: 5000, retry: { limit: 0, initialMs: 10, maxMs: 10 }, concurrency: 2 });
+    const auth = createClientCredentialsProvider({
+      url: peers.uaa.url,
+      clientId: 'recorder',
+      clientSecret: 's3cret',
+      now: () => clock.now,
+    });
+    const client = createLogCacheClient({
+      url: peers.logcache.url,
+      auth,
+      timeoutMs: 5000,
+      retry: { limit: 0, initialMs: 10, maxMs: 10 },
+      concurrency: 2,
+    });
     let failOnce = true;
     const path = join(await tempDir(), 'live.ndjson.gz');
     const writer = await createRecordingWriter(path);
@@ -62,12 +106,24 @@ record('polls each app until the window is covered and writes one ordered record
     // when: the first read of app-b fails, and each sleep moves the clock by a poll interval
     const stats = await recordFromLogCache({
       read: async (app, window) => {
-        if (app === 'app-b' && failOnce) { failOnce = false; throw new Error('503 from log-cache'); }
+        if (app === 'app-b' && failOnce) {
+          failOnce = false;
+          throw new Error('503 from log-cache');
+        }
         return client.readAll(app, window);
       },
-      apps: ['app-a', 'app-b'], fromNs: T0, toNs: T0 + 60n * S, pollIntervalMs: 20_000, lagMs: 5_000,
-      envelopeTypes: ['GAUGE', 'TIMER'], now: () => clock.now, sleep: async (ms) => { clock.now += msToNs(ms); },
-      write: writer.write, logger: silentLogger(),
+      apps: ['app-a', 'app-b'],
+      fromNs: T0,
+      toNs: T0 + 60n * S,
+      pollIntervalMs: 20_000,
+      lagMs: 5_000,
+      envelopeTypes: ['GAUGE', 'TIMER'],
+      now: () => clock.now,
+      sleep: async (ms) => {
+        clock.now += msToNs(ms);
+      },
+      write: writer.write,
+      logger: silentLogger(),
     });
     await writer.close();
     await client.close();
@@ -78,7 +134,10 @@ record('polls each app until the window is covered and writes one ordered record
     assert.is(stats.failedReads, 1);
     assert.is(stats.polls, 4);
     assert.is(envelopes.length, 24);
-    assert.equal(envelopes.map((e) => e.timestamp), [...envelopes.map((e) => e.timestamp)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    assert.equal(
+      envelopes.map((e) => e.timestamp),
+      [...envelopes.map((e) => e.timestamp)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
     assert.equal(envelopes.filter((e) => e.timer).length, 12);
     assert.ok(envelopes.every((e) => e.timestamp >= T0 && e.timestamp < T0 + 60n * S));
     assert.ok(peers.logcache.requests.every((r) => r.params.getAll('envelope_types').join() === 'GAUGE,TIMER'));
@@ -90,7 +149,9 @@ record('polls each app until the window is covered and writes one ordered record
 
 // ---
 const cli = suite('scripts/record.ts');
-cli.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+cli.after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 const node = process.execPath;
 
 cli('records live from log-cache with the password grant', async () => {
@@ -99,9 +160,39 @@ cli('records live from log-cache with the password grant', async () => {
     const now = msToNs(Date.now());
     for (let s = 1n; s <= 20n; s += 1n) peers.logcache.store.add(gauge('app-live', now - s * S, Number(s)));
     const path = join(await tempDir(), 'cli.ndjson');
-    const { stdout } = await run(node, ['scripts/record.ts', '--out', path, '--logcache-url', peers.logcache.url, '--uaa-url', peers.uaa.url,
-      '--client-id', 'recorder', '--client-secret', 's3cret', '--username', 'ops', '--password', 'pw', '--app', 'app-live',
-      '--since', '30s', '--duration', '300ms', '--poll-interval', '100ms', '--lag', '0s', '--log-level', 'silent'], { timeout: 30_000 });
+    const { stdout } = await run(
+      node,
+      [
+        'scripts/record.ts',
+        '--out',
+        path,
+        '--logcache-url',
+        peers.logcache.url,
+        '--uaa-url',
+        peers.uaa.url,
+        '--client-id',
+        'recorder',
+        '--client-secret',
+        's3cret',
+        '--username',
+        'ops',
+        '--password',
+        'pw',
+        '--app',
+        'app-live',
+        '--since',
+        '30s',
+        '--duration',
+        '300ms',
+        '--poll-interval',
+        '100ms',
+        '--lag',
+        '0s',
+        '--log-level',
+        'silent',
+      ],
+      { timeout: 30_000 },
+    );
     assert.match(stdout, /20 envelopes from 1 app\(s\)/);
     assert.is((await readBack(path)).length, 20);
     assert.is(peers.uaa.requests[0]?.form['grant_type'], 'password');
@@ -113,19 +204,37 @@ cli('records live from log-cache with the password grant', async () => {
 cli('converts read-response dumps into one ordered recording', async () => {
   const fixtures = '/work/shared/fixtures/logcache';
   const path = join(await tempDir(), 'dump.ndjson.gz');
-  const { stdout } = await run(node, ['scripts/record.ts', '--out', path, '--from-dump', `${fixtures}/read-http-timers.json`,
-    '--from-dump', `${fixtures}/read-container-gauges.json`, '--from-dump', `${fixtures}/read-logs-counters-events.json`], { timeout: 30_000 });
+  const { stdout } = await run(
+    node,
+    [
+      'scripts/record.ts',
+      '--out',
+      path,
+      '--from-dump',
+      `${fixtures}/read-http-timers.json`,
+      '--from-dump',
+      `${fixtures}/read-container-gauges.json`,
+      '--from-dump',
+      `${fixtures}/read-logs-counters-events.json`,
+    ],
+    { timeout: 30_000 },
+  );
   assert.match(stdout, /28 envelopes, 4 log\/event envelopes left out/);
   const envelopes = await readBack(path);
   assert.is(envelopes.length, 28);
-  for (let i = 1; i < envelopes.length; i += 1) assert.ok(envelopes[i - 1]!.timestamp <= envelopes[i]!.timestamp, `order at ${i}`);
+  for (let i = 1; i < envelopes.length; i += 1)
+    assert.ok(envelopes[i - 1]!.timestamp <= envelopes[i]!.timestamp, `order at ${i}`);
 });
 
 cli('fails clearly on a dump that is not a read response, leaving no file', async () => {
   const dir = await tempDir();
   const path = join(dir, 'bad.ndjson');
   try {
-    await run(node, ['scripts/record.ts', '--out', path, '--from-dump', '/work/shared/fixtures/logcache/promql-throughput.json'], { timeout: 30_000 });
+    await run(
+      node,
+      ['scripts/record.ts', '--out', path, '--from-dump', '/work/shared/fixtures/logcache/promql-throughput.json'],
+      { timeout: 30_000 },
+    );
     assert.unreachable('should have failed');
   } catch (err) {
     const e = err as { code?: number; stderr?: string };
@@ -138,7 +247,9 @@ cli('fails clearly on a dump that is not a read response, leaving no file', asyn
 
 cli('refuses incomplete live options with a usage message', async () => {
   try {
-    await run(node, ['scripts/record.ts', '--out', '/tmp/x.ndjson', '--logcache-url', 'http://127.0.0.1:1'], { timeout: 30_000 });
+    await run(node, ['scripts/record.ts', '--out', '/tmp/x.ndjson', '--logcache-url', 'http://127.0.0.1:1'], {
+      timeout: 30_000,
+    });
     assert.unreachable('should have failed');
   } catch (err) {
     const e = err as { code?: number; stderr?: string };

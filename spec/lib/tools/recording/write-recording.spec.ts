@@ -11,10 +11,34 @@ import { recordingCompression } from '../../../../lib/tools/recording/read-recor
 import { createRecordingWriter } from '../../../../lib/tools/recording/write-recording.ts';
 
 const envelopes: Envelope[] = [
-  { timestamp: 1731578415123456789n, sourceId: 'app', instanceId: '0', tags: { origin: 'rep' }, gauge: { cpu: { unit: 'percentage', value: 2.5 }, memory: { unit: 'bytes', value: 318767104 } } },
-  { timestamp: 1731578421440635000n, sourceId: 'app', instanceId: '1', tags: { peer_type: 'Client' }, timer: { name: 'http', start: 1731578421402401977n, stop: 1731578421440598133n } },
-  { timestamp: 1731578430123455000n, sourceId: 'app', instanceId: '', tags: {}, counter: { name: 'rx_bytes', delta: 0n, total: 18734221n } },
-  { timestamp: 1n, sourceId: 'app', instanceId: '0', tags: {}, gauge: { odd: { unit: '', value: Number.NaN }, big: { unit: '', value: Number.POSITIVE_INFINITY } } },
+  {
+    timestamp: 1731578415123456789n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: { origin: 'rep' },
+    gauge: { cpu: { unit: 'percentage', value: 2.5 }, memory: { unit: 'bytes', value: 318767104 } },
+  },
+  {
+    timestamp: 1731578421440635000n,
+    sourceId: 'app',
+    instanceId: '1',
+    tags: { peer_type: 'Client' },
+    timer: { name: 'http', start: 1731578421402401977n, stop: 1731578421440598133n },
+  },
+  {
+    timestamp: 1731578430123455000n,
+    sourceId: 'app',
+    instanceId: '',
+    tags: {},
+    counter: { name: 'rx_bytes', delta: 0n, total: 18734221n },
+  },
+  {
+    timestamp: 1n,
+    sourceId: 'app',
+    instanceId: '0',
+    tags: {},
+    gauge: { odd: { unit: '', value: Number.NaN }, big: { unit: '', value: Number.POSITIVE_INFINITY } },
+  },
 ];
 
 // ---
@@ -34,14 +58,23 @@ json('uses snake_case keys, string int64s and the always-present fields', () => 
   assert.equal(Object.keys(wire), ['timestamp', 'source_id', 'instance_id', 'deprecated_tags', 'tags', 'timer']);
   assert.is(wire.timestamp, '1731578421440635000');
   assert.equal(wire.timer, { name: 'http', start: '1731578421402401977', stop: '1731578421440598133' });
-  assert.equal(JSON.parse(envelopeToLine(envelopes[3]!)).gauge.metrics, { odd: { unit: '', value: 'NaN' }, big: { unit: '', value: 'Infinity' } });
+  assert.equal(JSON.parse(envelopeToLine(envelopes[3]!)).gauge.metrics, {
+    odd: { unit: '', value: 'NaN' },
+    big: { unit: '', value: 'Infinity' },
+  });
 });
 
 // ---
 const writer = suite('createRecordingWriter');
 const dirs: string[] = [];
-writer.after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
-const tempDir = async () => { const d = await mkdtemp(join(tmpdir(), 'writer-')); dirs.push(d); return d; };
+writer.after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const tempDir = async () => {
+  const d = await mkdtemp(join(tmpdir(), 'writer-'));
+  dirs.push(d);
+  return d;
+};
 
 writer('writes gzip for a .gz name, zstd for .zst and plain text otherwise', async () => {
   const dir = await tempDir();
@@ -52,7 +85,11 @@ writer('writes gzip for a .gz name, zstd for .zst and plain text otherwise', asy
     await w.close();
     assert.is(w.lines(), 2);
     const bytes = await readFile(join(dir, name));
-    const text = name.endsWith('.gz') ? gunzipSync(bytes).toString() : name.endsWith('.zst') ? zstdDecompressSync(bytes).toString() : bytes.toString();
+    const text = name.endsWith('.gz')
+      ? gunzipSync(bytes).toString()
+      : name.endsWith('.zst')
+        ? zstdDecompressSync(bytes).toString()
+        : bytes.toString();
     assert.is(text, '{"x":1}\n{"x":2}\n');
   }
 });

@@ -31,16 +31,30 @@ const promql = suite('answerPromQl');
 promql('computes throughput per instance from Client timers over the window', () => {
   const answer = ask(promQlQuery('throughput', APP, 60));
   assert.is(answer.status, 200);
-  assert.is(answer.body, '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance_id":"0"},"value":[1731578460.000,"0.03333333333333333"]},{"metric":{"instance_id":"1"},"value":[1731578460.000,"0.016666666666666666"]}]}}');
+  assert.is(
+    answer.body,
+    '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance_id":"0"},"value":[1731578460.000,"0.03333333333333333"]},{"metric":{"instance_id":"1"},"value":[1731578460.000,"0.016666666666666666"]}]}}',
+  );
   const body = JSON.parse(answer.body) as unknown;
   assert.equal(Object.keys(body as object), Object.keys(fixture('promql-throughput.json') as object));
-  assert.equal(samplesFromPromQl(body, APP, 'throughput', AT).map((s) => [s.instanceIndex, s.value, s.unit]), [[0, '1', 'rps'], [1, '1', 'rps']]);
+  assert.equal(
+    samplesFromPromQl(body, APP, 'throughput', AT).map((s) => [s.instanceIndex, s.value, s.unit]),
+    [
+      [0, '1', 'rps'],
+      [1, '1', 'rps'],
+    ],
+  );
 });
 
 promql('computes response time as the mean over series of each series maximum, in ms', () => {
   // Instance 0 has two requests with different tags (two series): max 38.196156 ms and 2.507168 ms.
-  const body = JSON.parse(ask(promQlQuery('responsetime', APP, 60)).body) as { data: { result: Array<{ value: [number, string] }> } };
-  assert.equal(body.data.result.map((r) => r.value[1]), ['20.351662', '63.375198']);
+  const body = JSON.parse(ask(promQlQuery('responsetime', APP, 60)).body) as {
+    data: { result: Array<{ value: [number, string] }> };
+  };
+  assert.equal(
+    body.data.result.map((r) => r.value[1]),
+    ['20.351662', '63.375198'],
+  );
 });
 
 promql('accepts double quotes, a time without decimals and an RFC 3339 time', () => {
@@ -76,25 +90,56 @@ promql('agrees with the local computation after ceil', () => {
     request: fc.constantFrom('a', 'b', 'c', 'd'),
     durationUs: fc.integer({ min: 0, max: 3_000_000 }),
   });
-  fc.assert(fc.property(fc.array(timer, { maxLength: 40 }), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 0, max: 999 }), fc.constantFrom('throughput' as const, 'responsetime' as const),
-    (timers, windowSecs, instantMs, type) => {
-      const base = 1731578400_000_000_000n;
-      const envelopes = timers.map((t): Envelope => ({
-        timestamp: base + BigInt(t.offsetMs) * 1_000_000n + 123n, sourceId: APP, instanceId: t.instance, tags: { peer_type: t.peer, request_id: t.request },
-        timer: { name: 'http', start: 0n, stop: BigInt(t.durationUs) * 1000n },
-      }));
-      const store = createEnvelopeStore();
-      store.add(...envelopes);
-      const now = base + 60_000_000_000n + BigInt(instantMs) * 1_000_000n;
-      const answer = answerPromQl(new URLSearchParams({ query: promQlQuery(type, APP, windowSecs), time: promQlTime(now) }), store, now);
-      const remote = samplesFromPromQl(JSON.parse(answer.body), APP, type, now).map((s) => [s.instanceIndex, s.value]);
-      const local = httpTimerSamples(envelopes, type, windowSecs, now, now, APP).map((s) => [s.instanceIndex, s.value]);
-      assert.equal(remote, local);
-    }), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.array(timer, { maxLength: 40 }),
+      fc.integer({ min: 1, max: 90 }),
+      fc.integer({ min: 0, max: 999 }),
+      fc.constantFrom('throughput' as const, 'responsetime' as const),
+      (timers, windowSecs, instantMs, type) => {
+        const base = 1731578400_000_000_000n;
+        const envelopes = timers.map(
+          (t): Envelope => ({
+            timestamp: base + BigInt(t.offsetMs) * 1_000_000n + 123n,
+            sourceId: APP,
+            instanceId: t.instance,
+            tags: { peer_type: t.peer, request_id: t.request },
+            timer: { name: 'http', start: 0n, stop: BigInt(t.durationUs) * 1000n },
+          }),
+        );
+        const store = createEnvelopeStore();
+        store.add(...envelopes);
+        const now = base + 60_000_000_000n + BigInt(instantMs) * 1_000_000n;
+        const answer = answerPromQl(
+          new URLSearchParams({ query: promQlQuery(type, APP, windowSecs), time: promQlTime(now) }),
+          store,
+          now,
+        );
+        const remote = samplesFromPromQl(JSON.parse(answer.body), APP, type, now).map((s) => [
+          s.instanceIndex,
+          s.value,
+        ]);
+        const local = httpTimerSamples(envelopes, type, windowSecs, now, now, APP).map((s) => [
+          s.instanceIndex,
+          s.value,
+        ]);
+        assert.equal(remote, local);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 promql('formats values as Go does', () => {
-  assert.equal([12.35, 0, 1e21, 1e-7, NaN, Infinity, -Infinity].map(formatSampleValue), ['12.35', '0', '1000000000000000000000', '0.0000001', 'NaN', '+Inf', '-Inf']);
+  assert.equal([12.35, 0, 1e21, 1e-7, NaN, Infinity, -Infinity].map(formatSampleValue), [
+    '12.35',
+    '0',
+    '1000000000000000000000',
+    '0.0000001',
+    'NaN',
+    '+Inf',
+    '-Inf',
+  ]);
 });
 
 // ---

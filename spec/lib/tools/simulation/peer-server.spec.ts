@@ -6,7 +6,9 @@ import { record, startPeerServer } from '../../../../lib/tools/simulation/peer-s
 const peer = suite('startPeerServer');
 
 peer('answers 500 when a handler fails instead of crashing', async () => {
-  const server = await startPeerServer(async () => { throw new Error('bad script'); });
+  const server = await startPeerServer(async () => {
+    throw new Error('bad script');
+  });
   try {
     const response = await fetch(`${server.url}/x`, { signal: AbortSignal.timeout(5000) });
     assert.is(response.status, 500);
@@ -18,7 +20,10 @@ peer('answers 500 when a handler fails instead of crashing', async () => {
 
 peer('closes even with a request left hanging', async () => {
   const server = await startPeerServer(() => undefined);
-  const pending = fetch(`${server.url}/hang`).then(() => 'answered', () => 'dropped');
+  const pending = fetch(`${server.url}/hang`).then(
+    () => 'answered',
+    () => 'dropped',
+  );
   await new Promise((r) => setTimeout(r, 50));
   await server.close();
   assert.is(await pending, 'dropped');

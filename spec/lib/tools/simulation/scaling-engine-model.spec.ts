@@ -7,7 +7,14 @@ import type { Trigger } from '../../../../lib/core/model/policy.ts';
 const S = 1_000_000_000n;
 
 const trigger = (adjustment: string, coolDownSecs = 300, appId = 'app-1'): Trigger => ({
-  appId, metricType: 'cpu', metricUnit: '%', breachDurationSecs: 120, threshold: 70n, operator: '>', coolDownSecs, adjustment,
+  appId,
+  metricType: 'cpu',
+  metricUnit: '%',
+  breachDurationSecs: 120,
+  threshold: 70n,
+  operator: '>',
+  coolDownSecs,
+  adjustment,
 });
 
 const setup = (overrides: Partial<ScalingEngineModelOptions> = {}) => {
@@ -38,7 +45,8 @@ adjustment('takes a percentage of the current count and rounds up', () => {
 });
 
 adjustment('rejects text outside the policy schema', () => {
-  for (const text of ['', '1', '+0', '+01', '++1', '+1.5', '+%', 'x', '+1%%']) assert.is(applyAdjustment(3, text), undefined, text);
+  for (const text of ['', '1', '+0', '+01', '++1', '+1.5', '+%', 'x', '+1%%'])
+    assert.is(applyAdjustment(3, text), undefined, text);
 });
 
 // ---
@@ -55,7 +63,10 @@ model('scales and starts a cooldown from the trigger', () => {
   const result = m.scale(trigger('+1', 120));
   assert.equal(result, { app_id: 'app-1', status: 0, adjustment: 1, cool_down_expired_at: 1_120n * S });
   assert.is(m.instances('app-1'), 3);
-  assert.equal(m.events().map((e) => [e.before, e.after, e.reason]), [[2, 3, undefined]]);
+  assert.equal(
+    m.events().map((e) => [e.before, e.after, e.reason]),
+    [[2, 3, undefined]],
+  );
 });
 
 model('applies the default cooldown when the trigger has none', () => {
@@ -69,7 +80,12 @@ model('ignores calls in cooldown and reports the running expiry', () => {
   const { clock, model: m } = setup();
   m.scale(trigger('+1', 300));
   clock.now += 299n * S;
-  assert.equal(m.scale(trigger('+1', 300)), { app_id: 'app-1', status: 2, adjustment: 0, cool_down_expired_at: 1_300n * S });
+  assert.equal(m.scale(trigger('+1', 300)), {
+    app_id: 'app-1',
+    status: 2,
+    adjustment: 0,
+    cool_down_expired_at: 1_300n * S,
+  });
   assert.is(m.instances('app-1'), 3);
   assert.is(m.events()[1]?.reason, 'in cooldown');
 });
@@ -84,7 +100,12 @@ model('treats an expiry equal to now as over', () => {
 
 model('clamps to the maximum and ignores a call that changes nothing', () => {
   const { clock, model: m } = setup({ initialInstances: () => 4 });
-  assert.equal(m.scale(trigger('+3', 60)), { app_id: 'app-1', status: 0, adjustment: 1, cool_down_expired_at: 1_060n * S });
+  assert.equal(m.scale(trigger('+3', 60)), {
+    app_id: 'app-1',
+    status: 0,
+    adjustment: 1,
+    cool_down_expired_at: 1_060n * S,
+  });
   clock.now += 60n * S;
   assert.equal(m.scale(trigger('+1', 60)), { app_id: 'app-1', status: 2, adjustment: 0, cool_down_expired_at: 0n });
   assert.is(m.events()[1]?.reason, 'instance count at maximum');
@@ -102,7 +123,12 @@ model('clamps to the minimum, also from a start below it', () => {
 
 model('ignores apps without a policy and fails on an invalid adjustment', () => {
   const { model: m } = setup();
-  assert.equal(m.scale(trigger('+1', 60, 'other')), { app_id: 'other', status: 2, adjustment: 0, cool_down_expired_at: 0n });
+  assert.equal(m.scale(trigger('+1', 60, 'other')), {
+    app_id: 'other',
+    status: 2,
+    adjustment: 0,
+    cool_down_expired_at: 0n,
+  });
   assert.equal(m.scale(trigger('up', 60)), { app_id: 'app-1', status: 1, adjustment: 0, cool_down_expired_at: 0n });
   assert.is(m.events()[1]?.reason, 'invalid adjustment "up"');
   assert.is(m.instances('app-1'), 2);

@@ -5,16 +5,23 @@ import { startUaaServer } from '../../../../lib/tools/simulation/uaa-server.ts';
 import type { UaaServer } from '../../../../lib/tools/simulation/uaa-server.ts';
 
 const FIXTURES = '/work/shared/fixtures/logcache';
-const fixture = (file: string): Record<string, unknown> => JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as Record<string, unknown>;
+const fixture = (file: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as Record<string, unknown>;
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
 let uaa: UaaServer;
 const post = async (form: Record<string, string>, authorization?: string) => {
   const response = await fetch(`${uaa.url}/oauth/token`, {
-    method: 'POST', body: new URLSearchParams(form).toString(), signal: AbortSignal.timeout(5000),
+    method: 'POST',
+    body: new URLSearchParams(form).toString(),
+    signal: AbortSignal.timeout(5000),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(authorization ? { authorization } : {}) },
   });
-  return { status: response.status, headers: response.headers, body: await response.json() as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 };
 
 // ---
@@ -31,13 +38,18 @@ server.before.each(async () => {
 server.after.each(() => uaa.close());
 
 server('issues client-credentials tokens shaped like the fixture', async () => {
-  const r = await post({ client_id: 'autoscaler_logcache', grant_type: 'client_credentials' }, basic('autoscaler_logcache', 'secret'));
+  const r = await post(
+    { client_id: 'autoscaler_logcache', grant_type: 'client_credentials' },
+    basic('autoscaler_logcache', 'secret'),
+  );
   assert.is(r.status, 200);
   assert.equal(Object.keys(r.body), Object.keys(fixture('uaa-token-client-credentials.json')));
   assert.is(r.body['token_type'], 'bearer');
   assert.is(r.body['expires_in'], 43199);
   assert.is(r.body['scope'], 'logs.admin');
-  const claims = JSON.parse(Buffer.from(String(r.body['access_token']).split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+  const claims = JSON.parse(
+    Buffer.from(String(r.body['access_token']).split('.')[1] ?? '', 'base64url').toString(),
+  ) as Record<string, unknown>;
   assert.is(claims['client_id'], 'autoscaler_logcache');
   assert.equal(claims['authorities'], ['logs.admin']);
   assert.is(uaa.registry.check(`bearer ${String(r.body['access_token'])}`), 'ok');
@@ -63,11 +75,17 @@ server('answers bad credentials and wrong grants like UAA', async () => {
   assert.match(wrongSecret.headers.get('www-authenticate') ?? '', /^Basic realm="UAA\/client"/);
   const wrongUser = await post({ grant_type: 'password', username: 'ops', password: 'x' }, 'Basic Y2Y6');
   assert.equal([wrongUser.status, wrongUser.body], [401, fixture('uaa-error-bad-credentials.json')]);
-  const wrongGrant = await post({ grant_type: 'password', username: 'ops', password: 'pw' }, basic('autoscaler_logcache', 'secret'));
+  const wrongGrant = await post(
+    { grant_type: 'password', username: 'ops', password: 'pw' },
+    basic('autoscaler_logcache', 'secret'),
+  );
   assert.equal([wrongGrant.status, wrongGrant.body], [401, fixture('uaa-error-unauthorized-grant-type.json')]);
   const unknownGrant = await post({ grant_type: 'implicit' }, basic('autoscaler_logcache', 'secret'));
   assert.equal([unknownGrant.status, unknownGrant.body['error']], [400, 'unsupported_grant_type']);
-  assert.equal(uaa.requests.map((r) => r.status), [401, 401, 401, 400]);
+  assert.equal(
+    uaa.requests.map((r) => r.status),
+    [401, 401, 401, 400],
+  );
 });
 
 server('lets tests expire tokens', async () => {

@@ -35,7 +35,13 @@ const serve = (server: Server, scheme: 'http' | 'https'): Promise<TestServer> =>
     req.on('end', () => {
       const peer = scheme === 'https' ? (req.socket as TLSSocket).getPeerCertificate() : undefined;
       const cn = peer?.subject?.CN;
-      const r: Received = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, ...(cn ? { clientCn: String(cn) } : {}) };
+      const r: Received = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body,
+        ...(cn ? { clientCn: String(cn) } : {}),
+      };
       received.push(r);
       handler(r, res);
     });
@@ -47,10 +53,11 @@ const serve = (server: Server, scheme: 'http' | 'https'): Promise<TestServer> =>
         url: `${scheme}://127.0.0.1:${port}`,
         received,
         handle: (h) => (handler = h),
-        close: () => new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });
@@ -77,16 +84,43 @@ export const createTestPki = (): TestPki => {
   const dir = mkdtempSync(join(tmpdir(), 'eg-scaling-pki-'));
   const p = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const key = (file: string) => openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
+  const key = (file: string) =>
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file);
   const ca = (name: string) => {
     key(p(`${name}.key`));
-    openssl('req', '-x509', '-new', '-key', p(`${name}.key`), '-out', p(`${name}.crt`), '-days', '2', '-subj', `/CN=${name}`);
+    openssl(
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      p(`${name}.key`),
+      '-out',
+      p(`${name}.crt`),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+    );
   };
   const issue = (cn: string, certFile: string, keyFile: string, ext?: string) => {
     key(keyFile);
     openssl('req', '-new', '-key', keyFile, '-out', p('req.csr'), '-subj', `/CN=${cn}`);
-    openssl('x509', '-req', '-in', p('req.csr'), '-CA', p('ca.crt'), '-CAkey', p('ca.key'), '-CAcreateserial', '-out', certFile, '-days', '2',
-      ...(ext ? ['-extfile', ext] : []));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      p('req.csr'),
+      '-CA',
+      p('ca.crt'),
+      '-CAkey',
+      p('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      ...(ext ? ['-extfile', ext] : []),
+    );
   };
   ca('ca');
   ca('other-ca');
@@ -94,8 +128,13 @@ export const createTestPki = (): TestPki => {
   issue('localhost', p('server.crt'), p('server.key'), p('server.ext'));
   issue('eventgenerator', p('client.crt'), p('client.key'));
   return {
-    dir, caFile: p('ca.crt'), otherCaFile: p('other-ca.crt'), serverCertFile: p('server.crt'), serverKeyFile: p('server.key'),
-    clientCertFile: p('client.crt'), clientKeyFile: p('client.key'),
+    dir,
+    caFile: p('ca.crt'),
+    otherCaFile: p('other-ca.crt'),
+    serverCertFile: p('server.crt'),
+    serverKeyFile: p('server.key'),
+    clientCertFile: p('client.crt'),
+    clientKeyFile: p('client.key'),
     issueClient: (cn, certFile, keyFile) => issue(cn, certFile, keyFile),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -103,14 +142,29 @@ export const createTestPki = (): TestPki => {
 
 /** An HTTPS server that asks for (but does not require) a client certificate, so the test can see what was sent. */
 export const startHttpsServer = (pki: TestPki): Promise<TestServer> =>
-  serve(createHttpsServer({
-    key: readFileSync(pki.serverKeyFile), cert: readFileSync(pki.serverCertFile), ca: readFileSync(pki.caFile),
-    requestCert: true, rejectUnauthorized: false,
-  }) as unknown as Server, 'https');
+  serve(
+    createHttpsServer({
+      key: readFileSync(pki.serverKeyFile),
+      cert: readFileSync(pki.serverCertFile),
+      ca: readFileSync(pki.caFile),
+      requestCert: true,
+      rejectUnauthorized: false,
+    }) as unknown as Server,
+    'https',
+  );
 
 /** Rejects when `promise` has not settled within `ms`: uvu has no timeouts of its own. */
 export const within = <T>(ms: number, promise: Promise<T>): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`not settled within ${ms}ms`)), ms);
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e as Error); });
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e as Error);
+      },
+    );
   });

@@ -14,7 +14,8 @@ import { createPrng, profile } from '../../../../../lib/tools/recording/samples/
 import { buildSample, sampleCatalog } from '../../../../../lib/tools/recording/samples/sample-catalog.ts';
 
 const bundled = join(import.meta.dirname, '..', '..', '..', '..', '..', 'recordings');
-const digest = (envelopes: readonly Envelope[]) => createHash('sha256').update(envelopes.map(envelopeToLine).join('\n')).digest('hex');
+const digest = (envelopes: readonly Envelope[]) =>
+  createHash('sha256').update(envelopes.map(envelopeToLine).join('\n')).digest('hex');
 const built = new Map(sampleCatalog.map((s) => [s.name, buildSample(s)]));
 const sample = (name: string) => built.get(name)!;
 
@@ -26,14 +27,24 @@ prng('repeats the same sequence for the same seed and differs for another', () =
   const b = createPrng(42);
   const c = createPrng(43);
   const seqA = Array.from({ length: 5 }, () => a.next());
-  assert.equal(seqA, Array.from({ length: 5 }, () => b.next()));
-  assert.not.equal(seqA, Array.from({ length: 5 }, () => c.next()));
+  assert.equal(
+    seqA,
+    Array.from({ length: 5 }, () => b.next()),
+  );
+  assert.not.equal(
+    seqA,
+    Array.from({ length: 5 }, () => c.next()),
+  );
   assert.ok(seqA.every((x) => x >= 0 && x < 1));
   assert.match(createPrng(1).guid(), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });
 
 prng('interpolates a load profile and holds its ends', () => {
-  const p = profile([[0, 10], [60, 70], [120, 70]]);
+  const p = profile([
+    [0, 10],
+    [60, 70],
+    [120, 70],
+  ]);
   assert.equal([p(-5), p(0), p(30), p(60), p(90), p(500)], [10, 10, 40, 70, 70, 70]);
 });
 
@@ -41,7 +52,8 @@ prng('interpolates a load profile and holds its ends', () => {
 const catalog = suite('sampleCatalog');
 
 catalog('builds every sample identically twice', () => {
-  for (const definition of sampleCatalog) assert.is(digest(buildSample(definition)), digest(sample(definition.name)), definition.name);
+  for (const definition of sampleCatalog)
+    assert.is(digest(buildSample(definition)), digest(sample(definition.name)), definition.name);
 });
 
 catalog('matches the bundled recordings and policies (regenerate with scripts/generate-samples.ts)', async () => {
@@ -50,8 +62,16 @@ catalog('matches the bundled recordings and policies (regenerate with scripts/ge
     for (const definition of sampleCatalog) {
       const fresh = await generateSample(definition, dir);
       const shipped = join(bundled, definition.name, 'recording.ndjson.gz');
-      assert.is(gunzipSync(await readFile(shipped)).toString(), gunzipSync(await readFile(fresh.recording)).toString(), `${definition.name} recording`);
-      assert.is(await readFile(join(bundled, definition.name, 'policy.json'), 'utf8'), await readFile(fresh.policy, 'utf8'), `${definition.name} policy`);
+      assert.is(
+        gunzipSync(await readFile(shipped)).toString(),
+        gunzipSync(await readFile(fresh.recording)).toString(),
+        `${definition.name} recording`,
+      );
+      assert.is(
+        await readFile(join(bundled, definition.name, 'policy.json'), 'utf8'),
+        await readFile(fresh.policy, 'utf8'),
+        `${definition.name} policy`,
+      );
       assert.ok((await stat(shipped)).size < 400 * 1024, `${definition.name} is small enough to ship`);
     }
   } finally {
@@ -73,7 +93,8 @@ catalog('writes envelopes in time order that parseEnvelope accepts, and policies
 });
 
 const instances = (envelopes: readonly Envelope[]) => new Set(envelopes.map((e) => e.instanceId)).size;
-const gaugeSizes = (envelopes: readonly Envelope[]) => new Set(envelopes.filter((e) => e.gauge).map((e) => Object.keys(e.gauge!).length));
+const gaugeSizes = (envelopes: readonly Envelope[]) =>
+  new Set(envelopes.filter((e) => e.gauge).map((e) => Object.keys(e.gauge!).length));
 
 catalog('covers both container-metric shapes with 2 to 4 instances', () => {
   assert.equal([...gaugeSizes(sample('spike'))], [1], 'split: one metric per envelope');
@@ -85,14 +106,24 @@ catalog('covers both container-metric shapes with 2 to 4 instances', () => {
   }
   const split = sample('spike').filter((e) => e.gauge?.['memory']);
   const first = split[0]!;
-  assert.ok(sample('spike').some((e) => e.timestamp === first.timestamp && e.instanceId === first.instanceId && e.gauge?.['memory_quota']), 'memory and memory_quota share a timestamp');
-  assert.ok(split.every((e) => e.timestamp % 1000n === 0n), 'log-cache timestamps have microsecond precision');
+  assert.ok(
+    sample('spike').some(
+      (e) => e.timestamp === first.timestamp && e.instanceId === first.instanceId && e.gauge?.['memory_quota'],
+    ),
+    'memory and memory_quota share a timestamp',
+  );
+  assert.ok(
+    split.every((e) => e.timestamp % 1000n === 0n),
+    'log-cache timestamps have microsecond precision',
+  );
 });
 
 catalog('has gorouter timers of both peer types and custom metric gauges', () => {
   const timers = sample('http-throughput').filter((e) => e.timer);
   assert.equal(new Set(timers.map((e) => e.tags['peer_type'])), new Set(['Client', 'Server']));
-  assert.ok(timers.every((e) => e.timer!.name === 'http' && e.timer!.stop > e.timer!.start && e.timestamp >= e.timer!.stop));
+  assert.ok(
+    timers.every((e) => e.timer!.name === 'http' && e.timer!.stop > e.timer!.start && e.timestamp >= e.timer!.stop),
+  );
   const custom = sample('custom-metrics').filter((e) => e.gauge?.['queue_length']);
   assert.ok(custom.length > 200);
   assert.ok(custom.every((e) => Object.keys(e.gauge!).length === 1 && e.gauge!['queue_length']!.unit === 'jobs'));
