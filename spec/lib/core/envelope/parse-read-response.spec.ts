@@ -88,7 +88,8 @@ read('skips the holes of a sparse batch but reports an explicit undefined', () =
     instance_id: '0',
     gauge: { metrics: { cpu: { unit: '%', value: 1 } } },
   };
-  const { envelopes, rejected } = parseReadResponse({ envelopes: { batch: [good, undefined, good, undefined] } });
+  // biome-ignore lint/suspicious/noSparseArray: the hole is the case under test
+  const { envelopes, rejected } = parseReadResponse({ envelopes: { batch: [good, , good, undefined] } });
   assert.is(envelopes.length, 2);
   assert.equal(
     rejected.map((r) => r.index),
