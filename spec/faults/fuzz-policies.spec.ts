@@ -211,12 +211,10 @@ parse('rejects wrong-typed top-level fields, rules and schedules, naming where',
     fc
       .tuple(validPolicy, notAString)
       .map(([doc, bad]) => ({ doc: { ...doc, schedules: { timezone: bad } }, path: 'schedules.timezone' })),
-    fc
-      .tuple(validPolicy, notAnInt)
-      .map(([doc, bad]) => ({
-        doc: { ...doc, schedules: { specific_date: [{ instance_min_count: bad }] } },
-        path: 'schedules.specific_date[0].instance_min_count',
-      })),
+    fc.tuple(validPolicy, notAnInt).map(([doc, bad]) => ({
+      doc: { ...doc, schedules: { specific_date: [{ instance_min_count: bad }] } },
+      path: 'schedules.specific_date[0].instance_min_count',
+    })),
   );
   fc.assert(
     fc.property(mutation, ({ doc, path }) => rejectedNaming(parsePolicy('app', text(doc)), path)),

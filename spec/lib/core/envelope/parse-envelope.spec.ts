@@ -145,9 +145,9 @@ const badInputs: [string, unknown, RegExp][] = [
   ['no timestamp', { ...base, timestamp: undefined }, /^timestamp is missing$/],
   ['a non-numeric timestamp', { ...base, timestamp: 'yesterday' }, /^timestamp is not an int64/],
   ['a fractional timestamp', { ...base, timestamp: 1.5 }, /^timestamp is not an int64 \(a fractional/],
-  // biome-ignore lint/correctness/noPrecisionLoss: the case is a number that lost precision
   [
     'a timestamp number that lost precision',
+    // biome-ignore lint/correctness/noPrecisionLoss: the case is a number that lost precision
     { ...base, timestamp: 1731578400123456789 },
     /^timestamp is a number beyond 2\^53/,
   ],
