@@ -53,7 +53,7 @@ const check = (deps: AggregateMetricsDeps): void => {
 
 /**
  * Turns a stream of envelopes into one app metric per monitored (app, metric type) per tick, with
- * timestamp = the tick instant (contracts section 4.8).
+ * timestamp = the tick instant (docs/anchor-compatibility.md#aggregation).
  *
  * ```
  * envelope$: -e-e--e-e--e--e-e-|     monitor$: m----------------

@@ -5,7 +5,8 @@ import type { AppMetric } from '../lib/core/model/app-metric.ts';
 
 /**
  * Puts each app metric into this instance's cache before anything downstream sees it, so an
- * evaluator reading the cache on the same metric already finds it (contracts section 5.3).
+ * evaluator reading the cache on the same metric already finds it
+ * (docs/anchor-compatibility.md#metric-cache).
  *
  * ```
  * source: --a---b--|

@@ -89,7 +89,7 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
  * @param deps.scale the scaling-engine call.
  * @param deps.defaultBreachDurationSecs for rules without a breach duration.
  * @param deps.breaker parameters of the per-app breakers, created when an app enters the policy map
- *   and dropped when it leaves (S102).
+ *   and dropped when it leaves (docs/anchor-compatibility.md#evaluation).
  */
 export const evaluateAppMetrics = (
   sources: EvaluateAppMetricsSources,

@@ -30,9 +30,9 @@ const queryFailedWith = (err: unknown): BreachVerdict =>
 type RuleEntry = EvaluationJob['rules'][number];
 
 /**
- * Evaluates a job's rules one after the other (contracts §5.6) and hands the first breach to
- * `onBreach`; the rules after it are not evaluated. An invalid operator gives `rule-skipped` and
- * a failed query a `no-breach` with the error; both go on to the next rule (S86, S87).
+ * Evaluates a job's rules one after the other (docs/anchor-compatibility.md#evaluation) and hands
+ * the first breach to `onBreach`; the rules after it are not evaluated. An invalid operator gives
+ * `rule-skipped` and a failed query a `no-breach` with the error; both go on to the next rule.
  *
  *   rules     r0 ------ r1 ------ r2
  *   output    no-breach  breach, onBreach(...)        (r2 never queried)

@@ -37,15 +37,17 @@ const transition = (
     : [];
 
 /**
- * What follows a breached rule (contracts §5.5–5.7, §6.2), in this order of checks:
+ * What follows a breached rule (docs/anchor-compatibility.md#cooldown, #circuit-breaker,
+ * #scaling-engine), in this order of checks:
  * - a call for the app is in flight: `no-breach` with IN_FLIGHT_REASON instead of `breach`;
  * - the app is in cooldown: `breach`, `cooldown-hold`;
  * - its breaker refuses: `breach`, `breaker-open`;
  * - otherwise `breach`, [`breaker-state` half-open], `scaling-call`, then `scaling-result` and any
  *   `breaker-state` change once `scale` replies.
- * A reply's non-zero `cooldownExpiredAt` starts a cooldown; a successful reply without one falls back
- * to the rule's cool_down_secs; an explicit 0 means none (S94). The result's `cooldownExpiredAt` is
- * the cooldown that is now in force, whichever way it was set.
+ * A reply's non-zero `cooldownExpiredAt` starts a cooldown; a successful reply without one falls
+ * back to the rule's cool_down_secs; an explicit 0 means none
+ * (docs/anchor-compatibility.md#change-cooldown). The result's `cooldownExpiredAt` is the cooldown
+ * that is now in force, whichever way it was set.
  */
 export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Observable<Decision> =>
   defer(() => {
@@ -66,7 +68,7 @@ export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Obse
     if (cooldownUntil !== undefined)
       return emit(breach, { kind: 'cooldown-hold', at, appId, trigger, cooldownUntil, ruleIndex, values });
 
-    // No breaker (the app left the policy map meanwhile) means a direct call, as in the anchor (S103).
+    // No breaker (the app left the policy map meanwhile) means a direct call, as in the anchor.
     const breaker = ctx.breakers.get(appId);
     const before = breaker?.state();
     const gate = breaker ? breaker.request(ctx.scheduler.now()) : undefined;

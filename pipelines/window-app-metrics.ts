@@ -17,7 +17,7 @@ export interface AppPlan {
 
 export interface WindowSettings {
   readonly statWindowNs: bigint;
-  /** The PromQL window W in whole seconds (contracts section 4.6). */
+  /** The PromQL window W in whole seconds (docs/anchor-compatibility.md#promql). */
   readonly httpWindowSecs: number;
   readonly httpWindowNs: bigint;
 }
@@ -51,8 +51,9 @@ export const restSamplesByType = (
 
 /**
  * The app metrics of one app at `nowNs`, one per monitored type, each isolated from the others'
- * failures: REST types from the gauges in [now − stat window, now) (contracts section 4.8, so no
- * envelope gives value ""), HTTP types from the `http` timers of the last W seconds.
+ * failures: REST types from the gauges in [now − stat window, now)
+ * (docs/anchor-compatibility.md#aggregation, so no envelope gives value ""), HTTP types from the
+ * `http` timers of the last W seconds.
  *
  * The REST types are reduced in one pass over the window for all types (`reduceGaugeWindow`, equal
  * to `restSamplesByType` then `aggregateSamples`): the stat window spans several ticks, and building

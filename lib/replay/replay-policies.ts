@@ -3,8 +3,8 @@ import type { Policy } from '../core/model/policy.ts';
 import { parsePolicy } from '../core/policy/parse-policy.ts';
 
 /**
- * The `--policy` file: either one stored policy (contracts section 3.1) applied to every app in the
- * recording, or an object mapping app ids to stored policies.
+ * The `--policy` file: either one stored policy (docs/anchor-compatibility.md#policy-json) applied
+ * to every app in the recording, or an object mapping app ids to stored policies.
  */
 export type ReplayPolicies =
   | { readonly kind: 'shared'; readonly text: string }

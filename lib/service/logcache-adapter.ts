@@ -11,9 +11,10 @@ import type { TokenProvider } from '../adapters/uaa/token-provider.ts';
 const LOGCACHE_TIMEOUT_MS = 10_000;
 
 /**
- * The log-cache client as the configuration asks for it (contracts §9): UAA password or
- * client-credentials grant when `metricCollector.uaa.url` is set (one HTTP client for UAA and
- * log-cache, so skip_ssl_validation covers both), otherwise mTLS with `metricCollector.tls`.
+ * The log-cache client as the configuration asks for it
+ * (docs/anchor-compatibility.md#log-cache-auth): UAA password or client-credentials grant when
+ * `metricCollector.uaa.url` is set (one HTTP client for UAA and log-cache, so skip_ssl_validation
+ * covers both), otherwise mTLS with `metricCollector.tls`.
  */
 export const createLogCacheAdapter = (
   config: Config,

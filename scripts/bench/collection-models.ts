@@ -141,7 +141,8 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
         for (let m = queue.pop(); m; m = queue.pop()) {
           const startedMs = wallMs();
           try {
-            // No limit sent: log-cache's default page of 100, as the anchor reads (contracts Q6).
+            // No limit sent: log-cache's default page of 100, as the anchor reads
+            // (docs/anchor-compatibility.md#log-cache-reads).
             const read = await client.read(m.appId, {
               startTime: now - BigInt(c.windowSecs * 1e9),
               endTime: now,

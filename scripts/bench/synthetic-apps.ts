@@ -1,7 +1,8 @@
 /**
  * Realistic container gauges for many apps, shared by the benchmarks: the rep's emission groups
- * (contracts §4.4, wire §2.3) with the full tag set log-cache serves (see the shared fixture
- * read-container-gauges.json), deterministic per app and instant so a bench can rebuild any window.
+ * (docs/anchor-compatibility.md#wire-envelope) with the full tag set log-cache serves (see the
+ * fixture spec/lib/core/envelope/fixtures/logcache/read-container-gauges.json), deterministic per
+ * app and instant so a bench can rebuild any window.
  */
 import type { Envelope } from '../../lib/core/model/envelope.ts';
 import { containerEnvelopes, MIB } from '../../lib/tools/recording/samples/envelope-builders.ts';
@@ -9,7 +10,7 @@ import type { AppIdentity } from '../../lib/tools/recording/samples/envelope-bui
 import { createPrng } from '../../lib/tools/recording/samples/prng.ts';
 
 export const NS_PER_SECOND = 1_000_000_000n;
-/** 2024-11-14T10:00:00Z, the time base of the shared fixtures. */
+/** 2024-11-14T10:00:00Z, the time base of the log-cache fixtures in spec/. */
 export const BENCH_START_NS = 1_731_578_400_000_000_000n;
 
 export interface BenchApp extends AppIdentity {

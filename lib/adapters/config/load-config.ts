@@ -84,7 +84,9 @@ const envInteger = (env: Env, name: string, max: number): number | undefined => 
   return value;
 };
 
-/** The Cloud Foundry steps 3-8 of the precedence order (contracts §8.3). */
+/**
+ * The Cloud Foundry steps 3-8 of the precedence order (docs/anchor-compatibility.md#cloud-foundry).
+ */
 const applyCloudFoundry = (working: Working, env: Env, tmpRoot: string): void => {
   const port = envInteger(env, 'PORT', 65535);
   if (port !== undefined) working['cf_server']!['port'] = port;

@@ -126,5 +126,8 @@ export const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
-/** The code defaults (anchor §10.2 "Code default" plus our own keys), frozen. */
+/**
+ * The code defaults (the anchor's code defaults, docs/anchor-compatibility.md#config-keys, plus our
+ * own keys), frozen.
+ */
 export const defaultConfig = (): Config => deepFreeze(mutableDefaults()) as Config;

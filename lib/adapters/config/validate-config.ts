@@ -30,7 +30,10 @@ const passwordGrant = (c: Config) =>
   c.metricCollector.uaa.url !== '' && c.metricCollector.uaa.grant_type === 'password';
 const auth = (c: Config) => c.health.basic_auth;
 
-/** The anchor's checks, in its order, with its exact messages (contracts §10.3). */
+/**
+ * The anchor's checks, in its order, with its exact messages
+ * (docs/anchor-compatibility.md#config-validation).
+ */
 const anchorChecks: readonly Check[] = [
   ['db.policy_db.url', (c) => c.db.policy_db.url === '', emptyMessage('db.policy_db.url')],
   // The anchor's message names the key wrongly; kept as it is for log parity.
@@ -93,7 +96,8 @@ const anchorChecks: readonly Check[] = [
     (c) => auth(c).password_hash !== '' && !isBcryptHash(auth(c).password_hash),
     'configuration error: healthcheck password_hash is not a valid bcrypt hash',
   ],
-  // Reproduced as is (Q19): username_hash with a plain password also lands here.
+  // Reproduced as is (docs/anchor-compatibility.md#config-validation): username_hash with a plain
+  // password also lands here.
   [
     'health.basic_auth.username',
     (c) => auth(c).password !== '' && auth(c).username === '',

@@ -2,7 +2,8 @@ import type { Sql } from 'postgres';
 
 /**
  * The two tables the service reads and writes, exactly as the anchor's changelogs define them
- * (contracts section 2). Idempotent, and it never alters a table that already exists.
+ * (docs/anchor-compatibility.md#tables). Idempotent, and it never alters a table that already
+ * exists.
  */
 const statements = [
   `CREATE TABLE IF NOT EXISTS policy_json (

@@ -22,7 +22,8 @@ export interface ApiRouterDeps {
   readonly mounts?: readonly Mount[];
 }
 
-// The wire shape of one history item (contracts §7.2): timestamp is a bare int64.
+// The wire shape of one history item (docs/anchor-compatibility.md#history-api): timestamp is a
+// bare int64.
 const toWire = (m: AppMetric) => ({
   app_id: m.appId,
   name: m.name,
@@ -82,8 +83,9 @@ const guarded =
   };
 
 /**
- * The EG's own API (contracts §7.2): `GET /v1/apps/{appid}/aggregated_metric_histories/{metrictype}`
- * answered from `queryAppMetrics` as a JSON array, and `GET /v1/liveness`.
+ * The EG's own API (docs/anchor-compatibility.md#history-api):
+ * `GET /v1/apps/{appid}/aggregated_metric_histories/{metrictype}` answered from `queryAppMetrics`
+ * as a JSON array, and `GET /v1/liveness`.
  * @param deps.queryAppMetrics the shared cache-else-database reader; its first emission is the answer
  * @param deps.authenticate optional per-request check (XFCC on the CF server)
  */

@@ -39,9 +39,9 @@ const matches = async (candidate: string, hash: string): Promise<boolean> => {
 };
 
 /**
- * Health-endpoint basic auth (contracts §7.4): plain credentials are bcrypt-hashed once at start
- * (bcrypt reads only the first 72 bytes, the same cut as the anchor), hashes are used as given, and
- * both the username and the password must match.
+ * Health-endpoint basic auth (docs/anchor-compatibility.md#health): plain credentials are
+ * bcrypt-hashed once at start (bcrypt reads only the first 72 bytes, the same cut as the anchor),
+ * hashes are used as given, and both the username and the password must match.
  */
 export const createBasicAuth = (config: BasicAuthConfig): BasicAuth => {
   const enabled = [config.username, config.password, config.username_hash, config.password_hash].some((v) => v !== '');

@@ -32,9 +32,10 @@ const LIVENESS_PATH = '/health/liveness';
 const READINESS_CACHE_MS = 30_000;
 
 /**
- * The health router (contracts §7.4): `/health/readiness` (when enabled, never behind auth, cached
- * 30 s on the injected clock) and Prometheus text on every other path, behind basic auth when any
- * credential is configured. There is no pprof: `/debug/pprof` is just another metrics path.
+ * The health router (docs/anchor-compatibility.md#health): `/health/readiness` (when enabled, never
+ * behind auth, cached 30 s on the injected clock) and Prometheus text on every other path, behind
+ * basic auth when any credential is configured. There is no pprof: `/debug/pprof` is just another
+ * metrics path.
  */
 export const createHealthRouter = (options: HealthRouterOptions, deps: HealthRouterDeps): RequestHandler => {
   const auth = createBasicAuth(options.basicAuth);

@@ -1,6 +1,9 @@
 import type { SortOrder } from '../../core/model/app-metric.ts';
 
-/** Query parameters of GET /v1/apps/{appid}/aggregated_metric_histories/{metrictype} (contracts §7.2). */
+/**
+ * Query parameters of GET /v1/apps/{appid}/aggregated_metric_histories/{metrictype}
+ * (docs/anchor-compatibility.md#history-api).
+ */
 export type HistoryQuery =
   | { readonly ok: true; readonly start: bigint; readonly end: bigint; readonly order: SortOrder }
   | { readonly ok: false; readonly message: string };

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** The Prometheus content type the anchor serves (contracts §7.4). */
+/** The Prometheus content type the anchor serves (docs/anchor-compatibility.md#health). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8; escaping=underscores';
 
 const PREFIX = 'autoscaler_eventgenerator';

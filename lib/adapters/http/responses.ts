@@ -1,6 +1,9 @@
 import type { ServerResponse } from 'node:http';
 
-/** Response writers with the anchor's exact headers and bodies (contracts §7.2, §7.4). */
+/**
+ * Response writers with the anchor's exact headers and bodies
+ * (docs/anchor-compatibility.md#history-api, #health).
+ */
 export const sendBody = (res: ServerResponse, status: number, contentType: string, body: string): void => {
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);

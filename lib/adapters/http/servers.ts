@@ -52,7 +52,7 @@ export interface HttpServers {
 }
 
 /**
- * Starts the EG's listeners (contracts §7.1):
+ * Starts the EG's listeners (docs/anchor-compatibility.md#listeners):
  * - the CF server on `cf_server.port` (on CF, $PORT): `/v1/*` with XFCC and `/health*` via the
  *   health router. XFCC is enforced when running on CF or when `cf_server.xfcc.valid_org_guid` is
  *   set; off CF without an org, /v1 is open so that local use works;

@@ -19,7 +19,7 @@ const decodeStdBase64 = (text: string): Buffer | undefined => {
 
 /**
  * The value of `key` in the first OU that contains `key:`; within it every `name:guid` pair is read
- * and later pairs win. "" when there is none (contracts §7.5).
+ * and later pairs win. "" when there is none (docs/anchor-compatibility.md#xfcc).
  */
 const guidFromUnits = (units: readonly string[], key: 'space' | 'organization'): string => {
   const unit = units.find((u) => u.includes(`${key}:`));

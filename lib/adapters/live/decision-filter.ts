@@ -26,7 +26,7 @@ export type FilterResult =
   | { readonly ok: true; readonly filter: DecisionFilter }
   | { readonly ok: false; readonly reason: string };
 
-/** app_id is varchar(50) in policy_json (contracts §2.1). */
+/** app_id is varchar(50) in policy_json (docs/anchor-compatibility.md#tables). */
 const MAX_APP_ID = 50;
 
 /**

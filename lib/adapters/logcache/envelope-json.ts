@@ -14,9 +14,10 @@ const sortedEntries = <T>(record: Readonly<Record<string, T>>): Array<[string, T
     .map((k) => [k, record[k] as T]);
 
 /**
- * An envelope in log-cache's wire form (wire §2.2): snake_case keys in declaration order, int64 as
- * strings, every unpopulated field present, map keys sorted. An envelope with no gauge, timer or
- * counter (a log or event read by our parser, which keeps no payload) is written as an empty log.
+ * An envelope in log-cache's wire form (docs/anchor-compatibility.md#wire-envelope): snake_case
+ * keys in declaration order, int64 as strings, every unpopulated field present, map keys sorted. An
+ * envelope with no gauge, timer or counter (a log or event read by our parser, which keeps no
+ * payload) is written as an empty log.
  */
 export const encodeEnvelope = (envelope: Envelope): Record<string, unknown> => {
   const head = {
@@ -55,6 +56,9 @@ export const encodeEnvelope = (envelope: Envelope): Record<string, unknown> => {
   return { ...head, log: { payload: '', type: 'OUT' } };
 };
 
-/** `{"envelopes":{"batch":[…]}}`, the body of a read (wire §1.4), without the trailing newline. */
+/**
+ * `{"envelopes":{"batch":[…]}}`, the body of a read (docs/anchor-compatibility.md#wire-read),
+ * without the trailing newline.
+ */
 export const encodeReadResponse = (envelopes: readonly Envelope[]): string =>
   JSON.stringify({ envelopes: { batch: envelopes.map(encodeEnvelope) } });

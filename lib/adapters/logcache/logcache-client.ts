@@ -59,9 +59,9 @@ const decodeJson = (reply: Reply, sourceId?: string): unknown => {
 };
 
 /**
- * Log-cache REST client (wire §1, §3, §4.2) on ky: bounded concurrency, per-attempt time-out,
- * retries with backoff, token refresh on rejection. Promise-based; pipelines get cold Observables
- * over it from the composition root.
+ * Log-cache REST client (docs/anchor-compatibility.md#wire-read, #wire-promql) on ky: bounded
+ * concurrency, per-attempt time-out, retries with backoff, token refresh on rejection.
+ * Promise-based; pipelines get cold Observables over it from the composition root.
  */
 export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheClient => {
   const tls = options.fetch === undefined && options.tls !== undefined ? createTlsFetch(options.tls) : undefined;

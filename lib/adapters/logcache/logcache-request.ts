@@ -53,7 +53,8 @@ type Attempt =
  * One logical GET against log-cache: a semaphore slot per attempt (released while backing off, so a
  * failing app does not hold slots others need), a time-out covering headers and body, exponential
  * backoff for 5xx / network / time-out, and one token refresh when log-cache rejects the token.
- * log-cache's auth proxy answers an expired token with 404, not 401 (wire §5).
+ * log-cache's auth proxy answers an expired token with 404, not 401
+ * (docs/anchor-compatibility.md#wire-auth-proxy).
  */
 export const createRequester = (options: RequesterOptions) => {
   const base = options.url.replace(/\/+$/, '');
@@ -149,7 +150,8 @@ export const createRequester = (options: RequesterOptions) => {
           );
           continue;
         }
-        // The anchor drops the token after a 403 (S145); the next call starts with a fresh one.
+        // The anchor drops the token after a 403 (docs/anchor-compatibility.md#log-cache-auth); the
+        // next call starts with a fresh one.
         if (status === 403) options.auth.invalidate(authorization);
       }
       if (status >= 500 && (await backOff({ status }))) continue;

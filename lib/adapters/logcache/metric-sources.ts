@@ -19,16 +19,22 @@ export const fromAbortable = <T>(call: (signal: AbortSignal) => Promise<T>): Obs
   });
 
 export interface MetricSourceOptions {
-  /** The PromQL window W: `aggregator_execute_interval` in seconds (contracts §4.2, S146). */
+  /**
+   * The PromQL window W: `aggregator_execute_interval` in seconds
+   * (docs/anchor-compatibility.md#promql).
+   */
   readonly promQlWindowSecs: number;
-  /** Page size of the paged read; absent = 1000 (the anchor sends none, i.e. 100 — see Q6). */
+  /**
+   * Page size of the paged read; absent = 1000 (the anchor sends none, i.e. 100;
+   * docs/anchor-compatibility.md#change-reads).
+   */
   readonly readLimit?: number;
 }
 
 /**
  * The `readEnvelopes` and `queryPromQl` dependencies of `collectMetrics`, backed by a log-cache
  * client: GAUGE reads of the whole window, paged; the autoscaler's exact PromQL queries, turned
- * into samples (a malformed vector fails the call, contracts §4.6).
+ * into samples (a malformed vector fails the call, docs/anchor-compatibility.md#promql).
  */
 export const createMetricSources = (
   client: Pick<LogCacheClient, 'readAll' | 'promQl'>,

@@ -1,16 +1,17 @@
 import type { ReadResponse } from '../../core/envelope/parse-read-response.ts';
 import type { ReadOptions } from './read-params.ts';
 
-/** log-cache refuses pages larger than this (wire §8.1). */
+/** log-cache refuses pages larger than this (docs/anchor-compatibility.md#wire-read). */
 export const MAX_PAGE_SIZE = 1000;
 
 type ReadPage = (sourceId: string, options: ReadOptions) => Promise<ReadResponse>;
 
 /**
- * Reads `[startTime, endTime)` completely by paging forward (wire §8.3): log-cache returns the
- * oldest envelopes first and at most `limit` per page (more only to finish a run of equal
- * timestamps), so the next page starts at the last timestamp + 1. Stops at a short page or when
- * the window is exhausted. Rejected envelopes keep their position in the overall sequence.
+ * Reads `[startTime, endTime)` completely by paging forward
+ * (docs/anchor-compatibility.md#wire-read): log-cache returns the oldest envelopes first and at
+ * most `limit` per page (more only to finish a run of equal timestamps), so the next page starts at
+ * the last timestamp + 1. Stops at a short page or when the window is exhausted. Rejected envelopes
+ * keep their position in the overall sequence.
  */
 export const readAllPages = async (
   readPage: ReadPage,

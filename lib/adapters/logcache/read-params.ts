@@ -5,16 +5,20 @@ export interface ReadOptions {
   readonly endTime: bigint;
   /** Envelope type names as log-cache spells them: `GAUGE`, `TIMER`, `COUNTER`, `LOG`, `EVENT`. */
   readonly envelopeTypes?: readonly string[];
-  /** RE2 regex, unanchored (wire §1.3). */
+  /** RE2 regex, unanchored (docs/anchor-compatibility.md#wire-read). */
   readonly nameFilter?: string | undefined;
-  /** Absent: log-cache's default of 100 (the anchor's behaviour, contracts Q6). At most 1000. */
+  /**
+   * Absent: log-cache's default of 100 (the anchor's behaviour,
+   * docs/anchor-compatibility.md#log-cache-reads). At most 1000.
+   */
   readonly limit?: number | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
 /**
- * The query string of `GET /api/v1/read/{source-id}` (wire §1.2), keys in sorted order as the anchor
- * sends them; `envelope_types` is repeated, never comma-joined (log-cache rejects that with 400).
+ * The query string of `GET /api/v1/read/{source-id}` (docs/anchor-compatibility.md#wire-read), keys
+ * in sorted order as the anchor sends them; `envelope_types` is repeated, never comma-joined
+ * (log-cache rejects that with 400).
  */
 export const readParams = (options: ReadOptions): URLSearchParams => {
   const params = new URLSearchParams();

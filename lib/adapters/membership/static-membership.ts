@@ -5,8 +5,9 @@ import { nowNs } from '../../core/time/ns.ts';
 import type { Membership, MembershipView } from './membership-view.ts';
 
 /**
- * The anchor's fixed sharding (contracts §3.4, Q15): instance `instanceIndex` of `totalInstances`
- * owns the apps whose FNV-1a 32 hash falls on its index. Nothing moves when an instance is lost.
+ * The anchor's fixed sharding (docs/anchor-compatibility.md#sharding): instance `instanceIndex` of
+ * `totalInstances` owns the apps whose FNV-1a 32 hash falls on its index. Nothing moves when an
+ * instance is lost.
  */
 export const createStaticMembership = (
   instanceIndex: number,

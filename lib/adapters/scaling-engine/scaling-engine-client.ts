@@ -8,9 +8,15 @@ import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { triggerBody } from '../../core/scaling/trigger-body.ts';
 
 export interface ScalingEngineClientOptions {
-  /** `scalingEngine.scaling_engine_url`; a trailing `/` is dropped (Q24). */
+  /**
+   * `scalingEngine.scaling_engine_url`; a trailing `/` is dropped
+   * (docs/anchor-compatibility.md#change-scaling).
+   */
   readonly url: string;
-  /** `http_client_timeout`: bounds the whole call, body included (Q5). */
+  /**
+   * `http_client_timeout`: bounds the whole call, body included
+   * (docs/anchor-compatibility.md#change-scaling).
+   */
   readonly timeoutMs: number;
   readonly tls?: TlsFiles | undefined;
   readonly logger?: Logger | undefined;
@@ -37,8 +43,9 @@ const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): s
 };
 
 /**
- * The scaling engine's trigger endpoint (contracts §6): `POST {url}/v1/apps/{appId}/scale` with the
- * trigger JSON, one attempt, mTLS when configured. The reply is mapped by the §6.2 table.
+ * The scaling engine's trigger endpoint (docs/anchor-compatibility.md#trigger-json):
+ * `POST {url}/v1/apps/{appId}/scale` with the trigger JSON, one attempt, mTLS when configured. The reply
+ * is mapped as in docs/anchor-compatibility.md#scaling-engine.
  */
 export const createScalingEngineClient = (options: ScalingEngineClientOptions): ScalingEngineClient => {
   const base = options.url.replace(/\/+$/, '');

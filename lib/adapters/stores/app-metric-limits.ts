@@ -1,6 +1,9 @@
 import type { AppMetric } from '../../core/model/app-metric.ts';
 
-/** Column widths of `app_metric` (contracts section 2.2). A row over them would fail its whole batch. */
+/**
+ * Column widths of `app_metric` (docs/anchor-compatibility.md#tables). A row over them would fail
+ * its whole batch.
+ */
 export const APP_METRIC_LIMITS = { appId: 255, metricType: 100, unit: 20 } as const;
 
 /** Why a metric cannot be stored, or undefined when it fits the table. */

@@ -26,7 +26,10 @@ export interface AppMetricStore {
 export interface AppMetricStoreOptions {
   /** The clock for `end < 0`, in ns. */
   readonly now: () => bigint;
-  /** Deadline of one insert (contracts §2.3: 5 s); past it the insert is reported failed (and retried by the caller). */
+  /**
+   * Deadline of one insert (5 s, docs/anchor-compatibility.md#app-metric-writes); past it the
+   * insert is reported failed (and retried by the caller).
+   */
   readonly saveDeadlineMs?: number;
   /** Deadline of one history read. */
   readonly retrieveDeadlineMs?: number;

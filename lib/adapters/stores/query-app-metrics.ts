@@ -12,9 +12,10 @@ export interface QueryAppMetricsDeps {
 }
 
 /**
- * The shared history reader (contracts section 5.4): this instance's cache when it covers `start`,
- * else the database. Every negative `end` means now on both paths (quirk Q12). A cache hit may be
- * an empty list; it is not topped up from the database. Nothing runs until subscription.
+ * The shared history reader (docs/anchor-compatibility.md#history-reader): this instance's cache
+ * when it covers `start`, else the database. Every negative `end` means now on both paths
+ * (docs/anchor-compatibility.md#change-negative-end). A cache hit may be an empty list; it is not
+ * topped up from the database. Nothing runs until subscription.
  */
 export const createQueryAppMetrics = (deps: QueryAppMetricsDeps): QueryAppMetrics => {
   const upperOf = (end: bigint) => (end < 0n ? deps.now() : end);

@@ -18,7 +18,10 @@ export interface TlsFetch {
   close(): Promise<void>;
 }
 
-/** CF rotates instance identity certificates; the anchor reloads when one expires within 5 minutes (§6.1). */
+/**
+ * CF rotates instance identity certificates; the anchor reloads when one expires within 5 minutes
+ * (docs/anchor-compatibility.md#scaling-engine).
+ */
 const RELOAD_LEAD_MS = 5 * 60_000;
 
 interface Loaded {

@@ -21,10 +21,11 @@ export interface ClientCredentialsOptions {
 }
 
 /**
- * UAA `client_credentials` grant with the request shape of contracts §9.1 (S145): Basic auth with
- * the raw id and secret, form `client_id, grant_type`, header `<token_type> <access_token>`.
- * Unlike the anchor it also honours `expires_in` (same buffer rule as the password grant), so a
- * token is refreshed before log-cache starts answering 404 for it.
+ * UAA `client_credentials` grant with the request shape of
+ * docs/anchor-compatibility.md#log-cache-auth: Basic auth with the raw id and secret, form
+ * `client_id, grant_type`, header `<token_type> <access_token>`. Unlike the anchor it also honours
+ * `expires_in` (same buffer rule as the password grant), so a token is refreshed before log-cache
+ * starts answering 404 for it.
  */
 export const createClientCredentialsProvider = (options: ClientCredentialsOptions): TokenProvider => {
   const tokenUrl = clientCredentialsTokenUrl(options.url);

@@ -10,7 +10,7 @@ import { passwordGrantTokenUrl, redactUrl } from './token-url.ts';
 export interface PasswordGrantOptions {
   /** UAA base URL, or the full token URL (`…/oauth/token`). */
   readonly url: string;
-  /** Defaults to CF's public client `cf` (contracts Q9). */
+  /** Defaults to CF's public client `cf` (docs/anchor-compatibility.md#change-reads). */
   readonly clientId?: string;
   readonly clientSecret?: string;
   readonly username: string;
@@ -24,8 +24,9 @@ export interface PasswordGrantOptions {
 }
 
 /**
- * UAA `password` grant (contracts §9.2): Basic client auth, form `grant_type, username, password`,
- * header `Bearer <access_token>`, token reused until `expires_in` minus a buffer.
+ * UAA `password` grant (docs/anchor-compatibility.md#log-cache-auth): Basic client auth, form
+ * `grant_type, username, password`, header `Bearer <access_token>`, token reused until `expires_in`
+ * minus a buffer.
  */
 export const createPasswordGrantProvider = (options: PasswordGrantOptions): TokenProvider => {
   const tokenUrl = passwordGrantTokenUrl(options.url);

@@ -12,7 +12,8 @@ export interface TokenReply {
 
 /**
  * POSTs a form to the UAA token endpoint. Never retried: a 4xx from UAA will not change on retry,
- * and the caller's next poll asks again (wire §6.3). Transport failures become TokenRequestError.
+ * and the caller's next poll asks again (docs/anchor-compatibility.md#wire-uaa). Transport failures
+ * become TokenRequestError.
  */
 export const postTokenRequest = async (request: {
   tokenUrl: string;

@@ -9,8 +9,8 @@ export interface FetchedToken {
 
 /**
  * Caches one token and refreshes it at most once at a time: callers arriving while a fetch is in
- * flight share it (the double-checked refresh of contracts §9.2, S143). A failed fetch is not
- * cached, so the next call tries again.
+ * flight share it (the double-checked refresh of docs/anchor-compatibility.md#log-cache-auth). A
+ * failed fetch is not cached, so the next call tries again.
  */
 export const createTokenCache = (deps: {
   now: () => bigint;

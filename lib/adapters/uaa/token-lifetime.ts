@@ -1,8 +1,9 @@
 import { NS_PER_SECOND } from '../../core/time/ns.ts';
 
 /**
- * How long a token is used before it is refreshed (contracts §9.2): `expires_in` minus a buffer of
- * 30 s, or of half the lifetime (floored) for tokens of 30 s or less. 3600 → 3570, 31 → 1, 30 → 15, 1 → 1.
+ * How long a token is used before it is refreshed (docs/anchor-compatibility.md#log-cache-auth):
+ * `expires_in` minus a buffer of 30 s, or of half the lifetime (floored) for tokens of 30 s or
+ * less. 3600 → 3570, 31 → 1, 30 → 15, 1 → 1.
  */
 export const usableLifetimeSecs = (expiresIn: number): number => {
   const buffer = expiresIn > 30 ? 30 : Math.floor(expiresIn / 2);

@@ -1,6 +1,7 @@
 /**
- * Token endpoint rules (contracts §9.1, §9.2, S142). The two grants differ on purpose: the
- * client-credentials client replaces any path, the password-grant client appends to it.
+ * Token endpoint rules (docs/anchor-compatibility.md#log-cache-auth). The two grants differ on
+ * purpose: the client-credentials client replaces any path, the password-grant client appends to
+ * it.
  */
 const parse = (uaaUrl: string): URL => {
   try {

@@ -1,9 +1,10 @@
 import type { Envelope } from '../model/envelope.ts';
 
 /**
- * Merges the gauge envelopes of one instance at one instant (contracts §4.4). Log-cache returns
- * every container metric as its own envelope (logcache-wire.md §2.3), and `memoryutil` needs
- * `memory` and `memory_quota` together.
+ * Merges the gauge envelopes of one instance at one instant
+ * (docs/anchor-compatibility.md#envelope-samples). Log-cache returns every container metric as its
+ * own envelope (docs/anchor-compatibility.md#wire-envelope), and `memoryutil` needs `memory` and
+ * `memory_quota` together.
  *
  * Key: source_id, instance_id and timestamp. The first envelope of a key is the representative, later
  * ones add their gauge metrics and overwrite metrics of the same name. The key is built so that no

@@ -8,7 +8,8 @@ export type ParseResult =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Reads one loggregator v2 envelope from its protobuf-JSON form (logcache-wire.md §2).
+ * Reads one loggregator v2 envelope from its protobuf-JSON form
+ * (docs/anchor-compatibility.md#wire-envelope).
  *
  * Leniency: proto field names and lowerCamelCase are both accepted (the proto name wins), int64 as a
  * decimal string, an integer number or a bigint (from `lib/core/json/bigint-json.ts`), doubles as numbers

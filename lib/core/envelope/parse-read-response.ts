@@ -10,8 +10,8 @@ export interface ReadResponse {
 }
 
 /**
- * Reads the body of `GET /api/v1/read/{source}` (logcache-wire.md §1.4), already JSON-decoded
- * (decode with `lib/core/json/bigint-json.ts` `parse` so large integers stay exact).
+ * Reads the body of `GET /api/v1/read/{source}` (docs/anchor-compatibility.md#wire-read), already
+ * JSON-decoded (decode with `lib/core/json/bigint-json.ts` `parse` so large integers stay exact).
  *
  * A missing or null `batch` is an empty batch. One bad envelope never fails the batch: it is listed in
  * `rejected`. A body without an `envelopes` object (an error document, HTML, a bare array) throws

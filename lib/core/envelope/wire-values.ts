@@ -1,7 +1,8 @@
 /**
  * Readers for protobuf-JSON scalar values as log-cache and the RLP gateway write them
- * (logcache-wire.md §2.2): int64 as decimal strings or numbers, doubles as numbers or the strings
- * "NaN"/"Infinity"/"-Infinity". Each reader returns `undefined` for a value of the wrong form.
+ * (docs/anchor-compatibility.md#wire-envelope): int64 as decimal strings or numbers, doubles as
+ * numbers or the strings "NaN"/"Infinity"/"-Infinity". Each reader returns `undefined` for a value
+ * of the wrong form.
  */
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;

@@ -8,7 +8,10 @@ export interface RingQueryResult {
 }
 
 export interface AppMetricRing {
-  /** Inserts in timestamp order (contracts section 5.4); false when the entry was too old to keep. */
+  /**
+   * Inserts in timestamp order (docs/anchor-compatibility.md#metric-cache); false when the entry
+   * was too old to keep.
+   */
   put(metric: AppMetric): boolean;
   query(from: bigint, toExclusive: bigint, metricType: string): RingQueryResult;
   /** Every entry, oldest first. */

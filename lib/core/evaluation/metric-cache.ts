@@ -5,7 +5,7 @@ import type { AppMetricRing, RingQueryResult } from './app-metric-ring.ts';
 export interface MetricCache {
   /**
    * Follows this instance's app set: caches of apps gone are dropped, new apps get an empty one,
-   * and existing caches are kept unchanged (contracts section 3.5).
+   * and existing caches are kept unchanged (docs/anchor-compatibility.md#policy-refresh).
    */
   sync(appIds: Iterable<string>): void;
   /** False when refused: the app is not in this instance's set, or the metric is older than a full cache. */

@@ -18,11 +18,12 @@ const ceilDiv = (sum: bigint, count: bigint): bigint => {
 };
 
 /**
- * One app metric from every sample of a poll (contracts §4.8): the flat mean over all samples whose
- * value parses as a base-10 int64, ceiled (`["-3", "-2"]` → `"-2"`). Samples that do not parse
- * (`NaN`, `+Inf`, junk) are skipped. The unit is the unit of the last sample that parsed, falling
- * back to the last sample (Q11). No parsed sample gives value "" and unit "", which is still saved
- * and blocks breaches. The timestamp is the aggregation instant, not a sample time.
+ * One app metric from every sample of a poll (docs/anchor-compatibility.md#aggregation): the flat
+ * mean over all samples whose value parses as a base-10 int64, ceiled (`["-3", "-2"]` → `"-2"`).
+ * Samples that do not parse (`NaN`, `+Inf`, junk) are skipped. The unit is the unit of the last
+ * sample that parsed, falling back to the last sample. No parsed sample gives value "" and unit "",
+ * which is still saved and blocks breaches. The timestamp is the aggregation instant, not a sample
+ * time.
  */
 export const aggregateSamples = (
   appId: string,

@@ -1,7 +1,8 @@
 /**
- * The ceiling of a sample value as base-10 integer text (contracts §4.1): `ceil(-1.5)` → `"-1"`,
- * never `"-0"`, never exponent notation (`1e21` → `"1000000000000000000000"`). Non-finite values keep
- * the anchor's text (`NaN`, `+Inf`, `-Inf`) so that they later fail integer parsing and are skipped.
+ * The ceiling of a sample value as base-10 integer text
+ * (docs/anchor-compatibility.md#metric-types): `ceil(-1.5)` → `"-1"`, never `"-0"`, never exponent
+ * notation (`1e21` → `"1000000000000000000000"`). Non-finite values keep the anchor's text (`NaN`,
+ * `+Inf`, `-Inf`) so that they later fail integer parsing and are skipped.
  */
 export const ceilText = (value: number): string => {
   if (Number.isNaN(value)) return 'NaN';

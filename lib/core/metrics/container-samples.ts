@@ -6,7 +6,7 @@ const BYTES_PER_MB = 1048576;
 export const CONTAINER_GAUGES = ['memory', 'memory_quota', 'cpu', 'cpu_entitlement', 'disk', 'disk_quota'] as const;
 const [MEMORY, MEMORY_QUOTA, CPU, CPU_ENTITLEMENT, DISK, DISK_QUOTA] = [0, 1, 2, 3, 4, 5] as const;
 
-/** Container sample names in the order of contracts §4.5. */
+/** Container sample names in the anchor's order (docs/anchor-compatibility.md#envelope-samples). */
 export const CONTAINER_SAMPLES = ['memoryused', 'memoryutil', 'cpu', 'cpuutil', 'diskutil', 'disk'] as const;
 export type ContainerSample = (typeof CONTAINER_SAMPLES)[number];
 
@@ -31,10 +31,10 @@ const has = (present: number, slot: number): boolean => (present & (1 << slot)) 
 /**
  * One container sample's value before the ceiling, from the merged gauges of one instance at one
  * instant (`values[slot]`, counted only where bit `slot` of `present` is set), or undefined when
- * the sample is not produced (contracts §4.1, §4.5). The arithmetic order matches the anchor
- * (`memory / quota * 100`, left to right), which decides the ceiling at exact ratios such as
- * 10.2 MiB of 20 MiB (51, not 52). A missing `memory`/`disk` counts as 0 for the ratios; a zero or
- * missing quota yields no ratio.
+ * the sample is not produced (docs/anchor-compatibility.md#metric-types). The arithmetic order
+ * matches the anchor (`memory / quota * 100`, left to right), which decides the ceiling at exact
+ * ratios such as 10.2 MiB of 20 MiB (51, not 52). A missing `memory`/`disk` counts as 0 for the
+ * ratios; a zero or missing quota yields no ratio.
  */
 export const containerSampleValue = (index: number, values: Float64Array, present: number): number | undefined => {
   switch (index) {

@@ -15,9 +15,11 @@ interface Series {
 
 /**
  * Throughput or response time computed locally from gorouter `http` timers, giving what the
- * anchor's PromQL instant query (contracts §4.6) would return over the same envelopes.
+ * anchor's PromQL instant query (docs/anchor-compatibility.md#promql) would return over the same
+ * envelopes.
  *
- * How log-cache evaluates it (logcache-wire.md §3.5, Prometheus 2.13 range semantics):
+ * How log-cache evaluates it (docs/anchor-compatibility.md#wire-promql, Prometheus 2.13 range
+ * semantics):
  * - the instant is `windowEndNs` rounded to the millisecond (the 3-decimal `time` parameter);
  * - log-cache reads up to that instant, exclusive, then truncates each timestamp to its second;
  *   the range keeps points whose truncated time is in [instant − W, instant], both ends closed;

@@ -4,9 +4,10 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /**
- * The running form of `aggregateSamples` (contracts §4.8) over sample values not yet ceiled: it
- * gives the metric that aggregating the samples `ceilText(value)` would give, without their text.
- * Plain data with functions beside it, as one is made per (app, type) at every tick.
+ * The running form of `aggregateSamples` (docs/anchor-compatibility.md#aggregation) over sample
+ * values not yet ceiled: it gives the metric that aggregating the samples `ceilText(value)` would
+ * give, without their text. Plain data with functions beside it, as one is made per (app, type) at
+ * every tick.
  */
 export interface MeanAccumulator {
   /** Exact in a double while every partial sum is a safe integer; `bigSum` from the first that is not. */

@@ -1,4 +1,7 @@
-/** The metric types the service knows by name, their units and where they are read (contracts §4.1–§4.3). */
+/**
+ * The metric types the service knows by name, their units and where they are read
+ * (docs/anchor-compatibility.md#metric-types).
+ */
 
 export const METRIC_UNITS = {
   memoryused: 'MB',
@@ -14,7 +17,10 @@ export const METRIC_UNITS = {
 export type KnownMetricType = keyof typeof METRIC_UNITS;
 export type PromQlMetricType = 'throughput' | 'responsetime';
 
-/** Gauge names that make an envelope a container-metric envelope (§4.5). */
+/**
+ * Gauge names that make an envelope a container-metric envelope
+ * (docs/anchor-compatibility.md#envelope-samples).
+ */
 export const CONTAINER_GAUGE_NAMES: ReadonlySet<string> = new Set([
   'memory_quota',
   'memory',
@@ -24,7 +30,10 @@ export const CONTAINER_GAUGE_NAMES: ReadonlySet<string> = new Set([
   'disk_quota',
 ]);
 
-/** Container metric types and the gauges each one reads, in name-filter order (§4.3). */
+/**
+ * Container metric types and the gauges each one reads, in name-filter order
+ * (docs/anchor-compatibility.md#metric-types).
+ */
 const CONTAINER_GAUGES_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   memoryutil: ['memory', 'memory_quota'],
   memoryused: ['memory'],
@@ -45,9 +54,9 @@ export const isPromQlMetric = (type: string): type is PromQlMetricType =>
 export const isContainerMetric = (type: string): boolean => Object.hasOwn(CONTAINER_GAUGES_BY_TYPE, type);
 
 /**
- * The log-cache `name_filter` of one REST-read type (§4.3). A custom metric's name is sent verbatim
- * and log-cache reads it as an unanchored RE2 regex (Q23); the exact-name post-filter (§4.5) drops
- * whatever else it pulls in.
+ * The log-cache `name_filter` of one REST-read type (docs/anchor-compatibility.md#metric-types). A
+ * custom metric's name is sent verbatim and log-cache reads it as an unanchored RE2 regex; the
+ * exact-name post-filter (see envelope-samples in the same doc) drops whatever else it pulls in.
  */
 export const nameFilterFor = (type: string): string => (CONTAINER_GAUGES_BY_TYPE[type] ?? [type]).join('|');
 
@@ -59,10 +68,10 @@ const REGEX_SYNTAX = /[\\^$.|?*+()[\]{}]/g;
  * `memory|cpu|disk|disk_quota`). `undefined` when no type needs a REST read.
  *
  * Custom names made of word characters (the schema's `[a-zA-Z0-9_]+`, and also `-`) go in verbatim,
- * so they still match as the unanchored regex of Q23. A name with regex syntax is escaped to a
- * literal: inside an alternation its own `|`, anchors or an unbalanced bracket would change or break
- * the filter for every other type of the app, and the post-filter keeps exact names only, so the
- * literal pulls in every gauge that can survive it.
+ * so they still match as the verbatim unanchored regex would. A name with regex syntax is escaped
+ * to a literal: inside an alternation its own `|`, anchors or an unbalanced bracket would change or
+ * break the filter for every other type of the app, and the post-filter keeps exact names only, so
+ * the literal pulls in every gauge that can survive it.
  */
 export const combinedNameFilter = (types: readonly string[]): string | undefined => {
   const names = new Set<string>();

@@ -1,7 +1,8 @@
 /**
- * A PromQL instant query answered 200 but its result cannot become samples (contracts §4.6): not a
- * vector, a sample without `instance_id`, an instance id that is not an unsigned 32-bit integer, a
- * sample without a value point. The whole fetch fails and no app metric is emitted for that cycle.
+ * A PromQL instant query answered 200 but its result cannot become samples
+ * (docs/anchor-compatibility.md#promql): not a vector, a sample without `instance_id`, an instance
+ * id that is not an unsigned 32-bit integer, a sample without a value point. The whole fetch fails
+ * and no app metric is emitted for that cycle.
  */
 export class PromQlResultError extends Error {
   override name = 'PromQlResultError' as const;

@@ -7,8 +7,8 @@ import type { PromQlMetricType } from './metric-types.ts';
 import { PromQlResultError } from './promql-result-error.ts';
 
 /**
- * Whole seconds of the PromQL window as the anchor's `%.0f` prints them: round half to even (Q20),
- * so 40.5 → 40 and 41.5 → 42.
+ * Whole seconds of the PromQL window as the anchor's `%.0f` prints them: round half to even
+ * (docs/anchor-compatibility.md#promql), so 40.5 → 40 and 41.5 → 42.
  */
 export const promQlWindowSecs = (windowSecs: number): number => {
   if (!Number.isFinite(windowSecs) || windowSecs < 0)
@@ -20,7 +20,10 @@ export const promQlWindowSecs = (windowSecs: number): number => {
   return floor % 2 === 0 ? floor : floor + 1;
 };
 
-/** The exact query strings of contracts §4.6; the app id is substituted literally. */
+/**
+ * The exact query strings of docs/anchor-compatibility.md#promql; the app id is substituted
+ * literally.
+ */
 export const promQlQuery = (metricType: PromQlMetricType, appId: string, windowSecs: number): string => {
   const w = BigInt(promQlWindowSecs(windowSecs)).toString();
   const selector = `http{source_id='${appId}',peer_type='Client'}[${w}s]`;
@@ -77,7 +80,7 @@ export const noTrafficSample = (appId: string, metricType: string, nowNs: bigint
   collectedAt: nowNs,
 });
 
-/** The instance index of a PromQL group label, or the §4.6 failure. */
+/** The instance index of a PromQL group label, or the failure the anchor gives. */
 export const instanceIndexOfLabel = (label: unknown, fail: (message: string) => never): number => {
   if (label === undefined) return fail('a sample has no instance_id label');
   const index = typeof label === 'string' ? parseInstanceIndex(label) : undefined;
@@ -85,9 +88,10 @@ export const instanceIndexOfLabel = (label: unknown, fail: (message: string) => 
 };
 
 /**
- * Samples from a PromQL instant-query body (contracts §4.6), one per vector element, value = ceil,
- * timestamp = collected_at = `nowNs`. An empty vector gives the single zero sample. Every other
- * irregularity throws `PromQlResultError`: the anchor fails the whole fetch rather than guess.
+ * Samples from a PromQL instant-query body (docs/anchor-compatibility.md#promql), one per vector
+ * element, value = ceil, timestamp = collected_at = `nowNs`. An empty vector gives the single zero
+ * sample. Every other irregularity throws `PromQlResultError`: the anchor fails the whole fetch
+ * rather than guess.
  */
 export const samplesFromPromQl = (
   body: unknown,

@@ -117,8 +117,9 @@ const addRun = (
 /**
  * One app metric per distinct type (first-seen order) from the buffered rows of a stat window: what
  * compacting the window's envelopes, converting them to samples, keeping each type's samples and
- * aggregating gives (`compactEnvelopes`, `samplesFromEnvelope`, `aggregateSamples`; contracts
- * §4.4–§4.8), without building the envelopes, the merged envelopes, the samples or their text.
+ * aggregating gives (`compactEnvelopes`, `samplesFromEnvelope`, `aggregateSamples`;
+ * docs/anchor-compatibility.md#envelope-samples, #aggregation), without building the envelopes, the
+ * merged envelopes, the samples or their text.
  *
  * Rows are in timestamp order, so the envelopes of one compaction group (source, instance,
  * timestamp) sit in one run of equal timestamps; each group gives each type at most one sample, and

@@ -7,7 +7,10 @@ import { CONTAINER_GAUGE_NAMES } from './metric-types.ts';
 
 type Draft = Pick<InstanceSample, 'name' | 'unit' | 'value'>;
 
-/** Container samples of one envelope, in the order of contracts §4.5 (see `containerSampleValue`). */
+/**
+ * Container samples of one envelope, in the anchor's order
+ * (docs/anchor-compatibility.md#envelope-samples; see `containerSampleValue`).
+ */
 const containerSamples = (gauge: Readonly<Record<string, GaugeValue>>): Draft[] => {
   const values = new Float64Array(CONTAINER_GAUGES.length);
   let present = 0;
@@ -51,10 +54,10 @@ export const samplesFromEnvelope = (envelope: Envelope, collectedAt: bigint): In
 };
 
 /**
- * The samples of one metric type from a REST read (contracts §4.4–§4.5): compaction, conversion, then
- * only samples named exactly like `metricType`. A custom metric named like a container gauge (e.g.
- * `memory`) therefore yields nothing, and the `memoryutil` samples pulled in by the `memory` filter
- * are dropped. The result may be empty.
+ * The samples of one metric type from a REST read (docs/anchor-compatibility.md#envelope-samples):
+ * compaction, conversion, then only samples named exactly like `metricType`. A custom metric named
+ * like a container gauge (e.g. `memory`) therefore yields nothing, and the `memoryutil` samples
+ * pulled in by the `memory` filter are dropped. The result may be empty.
  */
 export const samplesFromEnvelopes = (
   envelopes: readonly Envelope[],

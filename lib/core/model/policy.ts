@@ -18,7 +18,10 @@ export interface Policy {
   readonly rules: readonly ScalingRule[];
 }
 
-/** The body POSTed to the scaling engine (contracts section 6.1): every field always present. */
+/**
+ * The body POSTed to the scaling engine (docs/anchor-compatibility.md#trigger-json): every field
+ * always present.
+ */
 export interface Trigger {
   readonly appId: string;
   readonly metricType: string;

@@ -1,8 +1,9 @@
 /**
  * Decoding of JSON documents into fixed shapes with the semantics of Go's `encoding/json`, which
- * the stored policies and the scaling engine's replies were written against (contracts §3.2):
- * keys match case-insensitively, `null` leaves a field at its zero value, unknown keys are ignored,
- * integer fields accept only integer literals within int64, and any type error fails the document.
+ * the stored policies and the scaling engine's replies were written against
+ * (docs/anchor-compatibility.md#policy-parsing): keys match case-insensitively, `null` leaves a
+ * field at its zero value, unknown keys are ignored, integer fields accept only integer literals
+ * within int64, and any type error fails the document.
  */
 
 export type Shape = 'string' | 'int' | { readonly fields: Readonly<Record<string, Shape>> } | { readonly items: Shape };

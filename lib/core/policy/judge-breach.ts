@@ -9,7 +9,10 @@ export interface BreachVerdict {
   readonly reason: string;
   /** The values considered, oldest first: the breach window, or every row when history is short. */
   readonly values: string[];
-  /** Unit of the newest metric in the breach window (§6.1 `metric_unit`). */
+  /**
+   * Unit of the newest metric in the breach window (`metric_unit`,
+   * docs/anchor-compatibility.md#trigger-json).
+   */
   readonly unit: string;
 }
 
@@ -38,8 +41,9 @@ const age = (now: bigint, ts: bigint): string => {
 
 /**
  * The evaluator's verdict for one rule over the rows of its query window [now-2bd, now]
- * (contracts §5.6): some row must be strictly older than now-bd, and every row in [now-bd, now]
- * must hold a value satisfying the operator; an empty or non-integer value blocks the breach.
+ * (docs/anchor-compatibility.md#evaluation): some row must be strictly older than now-bd, and every
+ * row in [now-bd, now] must hold a value satisfying the operator; an empty or non-integer value
+ * blocks the breach.
  */
 export const judgeBreach = (rows: readonly AppMetric[], rule: JudgedRule, now: bigint): BreachVerdict => {
   const bd = BigInt(rule.breachDurationSecs) * NS_PER_SECOND;

@@ -24,7 +24,10 @@ const scheduleFields = {
   initial_min_instance_count: 'int',
 } as const;
 
-/** The EG ignores schedules, but Go still type-checks them, so a bad schedule fails the whole policy (§3.2). */
+/**
+ * The EG ignores schedules, but Go still type-checks them, so a bad schedule fails the whole policy
+ * (docs/anchor-compatibility.md#policy-parsing).
+ */
 const schedulesShape: Shape = {
   fields: {
     timezone: 'string',
@@ -68,9 +71,10 @@ const toRule = (r: DecodedObject): ScalingRule => ({
 });
 
 /**
- * Parses one `policy_json` text as the anchor's Go decoder would (contracts §3.2), except that it
- * never crashes: SQL NULL is rejected for this app only, and null rules are skipped with a warning.
- * Rules with an invalid operator are kept; evaluation skips them (S86).
+ * Parses one `policy_json` text as the anchor's Go decoder would
+ * (docs/anchor-compatibility.md#policy-parsing), except that it never crashes: SQL NULL is rejected
+ * for this app only, and null rules are skipped with a warning. Rules with an invalid operator are
+ * kept; evaluation skips them (docs/anchor-compatibility.md#evaluation).
  */
 export const parsePolicy = (appId: string, text: string | null): ParsedPolicy => {
   if (text === null) return { ok: false, reason: 'policy_json is SQL NULL' };

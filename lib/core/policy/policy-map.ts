@@ -4,14 +4,18 @@ import { parsePolicy } from './parse-policy.ts';
 
 export interface PolicyMap {
   readonly policies: ReadonlyMap<string, Policy>;
-  /** Owned apps whose policy could not be parsed; each is left out alone (S30). */
+  /**
+   * Owned apps whose policy could not be parsed; each is left out alone
+   * (docs/anchor-compatibility.md#policy-parsing).
+   */
   readonly rejected: { appId: string; reason: string }[];
   readonly warnings: { appId: string; warning: string }[];
 }
 
 /**
- * The policy map of this instance (contracts §3.3): every owned app whose policy parsed, including
- * apps with zero rules. Apps outside the shard are not parsed at all.
+ * The policy map of this instance (docs/anchor-compatibility.md#policy-refresh): every owned app
+ * whose policy parsed, including apps with zero rules. Apps outside the shard are not parsed at
+ * all.
  */
 export const buildPolicyMap = (rows: readonly PolicyRow[], owns: (appId: string) => boolean): PolicyMap => {
   const policies = new Map<string, Policy>();

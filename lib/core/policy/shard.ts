@@ -1,8 +1,8 @@
 import { fnv1a32 } from './fnv1a.ts';
 
 /**
- * Whether this instance owns the app (contracts §3.4). With one instance every app is owned; an
- * invalid pool (validated at startup) owns nothing rather than everything.
+ * Whether this instance owns the app (docs/anchor-compatibility.md#sharding). With one instance
+ * every app is owned; an invalid pool (validated at startup) owns nothing rather than everything.
  */
 export const belongsToShard = (appId: string, instanceIndex: number, totalInstances: number): boolean => {
   if (totalInstances === 1) return true;

@@ -2,7 +2,10 @@ import { createCircuitBreaker } from './circuit-breaker.ts';
 import type { CircuitBreaker, CircuitBreakerOptions } from './circuit-breaker.ts';
 
 export interface BreakerRegistry {
-  /** Keeps the breakers of these apps, creates missing ones and discards the rest (§5.5 step 2, S102). */
+  /**
+   * Keeps the breakers of these apps, creates missing ones and discards the rest
+   * (docs/anchor-compatibility.md#evaluation).
+   */
   sync(appIds: Iterable<string>): void;
   get(appId: string): CircuitBreaker | undefined;
 }

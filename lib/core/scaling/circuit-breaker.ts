@@ -24,13 +24,13 @@ export interface CircuitBreaker {
 }
 
 /**
- * One app's breaker, with the semantics of contracts §5.7: trips when the consecutive failures
- * reach the threshold, then allows one trial each time strictly more than the current open period
- * has passed since the last failure; open periods double from initial up to max. Time is passed in,
- * so the same object runs in wall-clock and in virtual time.
+ * One app's breaker, with the semantics of docs/anchor-compatibility.md#circuit-breaker: trips when
+ * the consecutive failures reach the threshold, then allows one trial each time strictly more than
+ * the current open period has passed since the last failure; open periods double from initial up to
+ * max. Time is passed in, so the same object runs in wall-clock and in virtual time.
  *
  * After a successful half-open trial the next open period stays at the second value of the series
- * until a success while closed resets it (the anchor's library behaviour, Q18).
+ * until a success while closed resets it (the anchor's library behaviour).
  */
 export const createCircuitBreaker = (options: CircuitBreakerOptions): CircuitBreaker => {
   const { initialMs, maxMs, failureThreshold } = options;
@@ -64,7 +64,7 @@ export const createCircuitBreaker = (options: CircuitBreakerOptions): CircuitBre
     success() {
       openPeriodMs = resetSeries();
       if (tripped) {
-        // The library advances the series once more while closing from half-open (Q18).
+        // The library advances the series once more while closing from half-open.
         openPeriodMs = nextInSeries();
         tripped = false;
       }

@@ -9,8 +9,9 @@ const resultShape: Shape = {
 export const WRONG_RESPONSE = 'received wrong response';
 
 /**
- * Reads a 200 reply as the anchor decodes an AppScalingResult (contracts §6.2): a body that does
- * not decode into that object is a failure; `null` is a success without cooldown (Q3).
+ * Reads a 200 reply as the anchor decodes an AppScalingResult
+ * (docs/anchor-compatibility.md#scaling-engine): a body that does not decode into that object is a
+ * failure; `null` is a success without cooldown (the anchor crashes on it).
  */
 export const parseScaleReply = (status: number, body: string): ScaleReply => {
   let doc: unknown;

@@ -1,6 +1,7 @@
 /**
- * The outcome of one trigger sent to the scaling engine (contracts §6.2). `ok` is what the breaker
- * counts: false is a failure.
+ * The outcome of one trigger sent to the scaling engine
+ * (docs/anchor-compatibility.md#scaling-engine). `ok` is what the breaker counts: false is a
+ * failure.
  */
 export type ScaleReply =
   | {

@@ -1,7 +1,10 @@
 import { stringify } from '../json/bigint-json.ts';
 import type { Trigger } from '../model/policy.ts';
 
-/** The POST body of contracts §6.1: every field present, in the anchor's order, threshold as a bare int64. */
+/**
+ * The POST body of docs/anchor-compatibility.md#trigger-json: every field present, in the anchor's
+ * order, threshold as a bare int64.
+ */
 export const triggerBody = (t: Trigger): string =>
   stringify({
     app_id: t.appId,

@@ -1,8 +1,8 @@
 import type { Envelope } from '../../core/model/envelope.ts';
 
 /**
- * An envelope in the form log-cache serves it (wire reference section 2.2): snake_case keys,
- * int64 values as decimal strings, and the always-present empty fields.
+ * An envelope in the form log-cache serves it (docs/anchor-compatibility.md#wire-envelope):
+ * snake_case keys, int64 values as decimal strings, and the always-present empty fields.
  */
 export const envelopeToWire = (envelope: Envelope): Record<string, unknown> => {
   const wire: Record<string, unknown> = {

@@ -38,7 +38,10 @@ export const parseJsonLine = (text: string): unknown => {
 
 const MAX_QUOTED = 120;
 
-/** One line of a recording: a single log-cache envelope object (contracts section 4.3, wire section 2). */
+/**
+ * One line of a recording: a single log-cache envelope object
+ * (docs/anchor-compatibility.md#wire-envelope).
+ */
 export const parseRecordingLine = (
   text: string,
   line: number,

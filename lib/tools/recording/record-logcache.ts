@@ -15,7 +15,10 @@ export interface RecordOptions {
   readonly fromNs: bigint;
   readonly toNs: bigint;
   readonly pollIntervalMs: number;
-  /** How far behind now each poll stays, for envelopes that reach log-cache late (wire section 8.3). */
+  /**
+   * How far behind now each poll stays, for envelopes that reach log-cache late
+   * (docs/anchor-compatibility.md#wire-read).
+   */
   readonly lagMs: number;
   readonly envelopeTypes: readonly string[];
   readonly now: () => bigint;

@@ -13,7 +13,8 @@ const badData = (error: string): PromQlAnswer => ({
   body: JSON.stringify({ status: 'error', errorType: 'bad_data', error }),
 });
 
-// The two instant queries the autoscaler sends (contracts §4.6), with either quote style.
+// The two instant queries the autoscaler sends (docs/anchor-compatibility.md#promql), with either
+// quote style.
 const THROUGHPUT =
   /^sum by \(instance_id\) \(count_over_time\(http\{source_id=(['"])([^'"]+)\1,peer_type=(['"])Client\3\}\[(\d+)s\]\)\) \/ (\d+(?:\.\d+)?)$/;
 const RESPONSE_TIME =
@@ -28,7 +29,10 @@ export const formatSampleValue = (v: number): string => {
   return Math.abs(v) >= 1 ? BigInt(Math.round(v)).toString() : v.toFixed(20).replace(/0+$/, '');
 };
 
-/** Seconds with exactly three decimals, written as a JSON number literal (wire §3.2). */
+/**
+ * Seconds with exactly three decimals, written as a JSON number literal
+ * (docs/anchor-compatibility.md#wire-promql).
+ */
 const sampleTime = (ns: bigint): unknown => {
   const ms = ns / NS_PER_MS;
   const secs = ms / 1000n;
@@ -62,11 +66,11 @@ const byInstance = (a: readonly [string, number], b: readonly [string, number]):
 
 /**
  * Answers `GET /api/v1/query` for the autoscaler's throughput and response-time queries by
- * evaluating them over stored gorouter timers (wire §3.5, §3.7): value = stop − start in ns,
- * one series per distinct tag set, Prometheus 2.13 range rules on second-truncated timestamps, as
- * `lib/core/metrics/http-timer-samples.ts` computes locally, so both paths agree after ceil. No traffic →
- * an empty vector.
- * Any other query is refused with a 400 `bad_data` document.
+ * evaluating them over stored gorouter timers (docs/anchor-compatibility.md#wire-promql): value =
+ * stop − start in ns, one series per distinct tag set, Prometheus 2.13 range rules on
+ * second-truncated timestamps, as `lib/core/metrics/http-timer-samples.ts` computes locally, so
+ * both paths agree after ceil. No traffic → an empty vector. Any other query is refused with a 400
+ * `bad_data` document.
  */
 export const answerPromQl = (params: URLSearchParams, store: EnvelopeStore, nowNs: bigint): PromQlAnswer => {
   const query = (params.get('query') ?? '').trim();

@@ -10,7 +10,9 @@ export interface ReadQuery {
   readonly nameFilter: RegExp | undefined;
 }
 
-/** A gRPC-status error document as grpc-gateway writes it (wire §1.5). */
+/**
+ * A gRPC-status error document as grpc-gateway writes it (docs/anchor-compatibility.md#wire-read).
+ */
 export interface ReadParamError {
   readonly status: number;
   readonly body: { code: number; message: string; details: [] };
@@ -50,9 +52,10 @@ class ParamFailure extends Error {
 }
 
 /**
- * Parses a read's query string the way log-cache's grpc-gateway does (wire §1.2): proto names or
- * lowerCamel names, a single value per scalar field, nanosecond integers, repeated enum names.
- * Unparsable values are 400 (code 3); values the store refuses are 500 (code 2), as upstream.
+ * Parses a read's query string the way log-cache's grpc-gateway does
+ * (docs/anchor-compatibility.md#wire-read): proto names or lowerCamel names, a single value per
+ * scalar field, nanosecond integers, repeated enum names. Unparsable values are 400 (code 3);
+ * values the store refuses are 500 (code 2), as upstream.
  */
 export const parseReadParams = (params: URLSearchParams): ReadParamResult => {
   const single = (name: string, camel: string): string | undefined => {

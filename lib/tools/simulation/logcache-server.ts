@@ -36,7 +36,10 @@ export interface LogCacheServerOptions {
   readonly port?: number;
   readonly host?: string;
   readonly envelopes?: EnvelopeStore;
-  /** Token check for every endpoint except info; absent = no auth. `expired`/`invalid` → 404, empty body (wire §5). */
+  /**
+   * Token check for every endpoint except info; absent = no auth. `expired`/`invalid` → 404, empty
+   * body (docs/anchor-compatibility.md#wire-auth-proxy).
+   */
   readonly requireToken?: (authorization: string | undefined) => TokenCheck;
   readonly latencyMs?: number | ((request: LogCacheRequest) => number);
   readonly faults?: LogCacheFaults;
@@ -76,9 +79,10 @@ const pickFault = (faults: LogCacheFaults | undefined, request: LogCacheRequest)
 };
 
 /**
- * Simulated log-cache behind its cf-auth-proxy (wire §10 checklist): `read`, `query` (the two
- * autoscaler PromQL queries), `meta` and `info`, with upstream's parameter parsing, status codes and
- * body shapes. Used by `npm start` on embedded defaults, by specs and by benchmarks.
+ * Simulated log-cache behind its cf-auth-proxy (docs/anchor-compatibility.md#wire-read,
+ * #wire-promql, #wire-auth-proxy): `read`, `query` (the two autoscaler PromQL queries), `meta` and
+ * `info`, with upstream's parameter parsing, status codes and body shapes. Used by `npm start` on
+ * embedded defaults, by specs and by benchmarks.
  */
 export const startLogCacheServer = async (options: LogCacheServerOptions = {}): Promise<LogCacheServer> => {
   const store = options.envelopes ?? createEnvelopeStore();
@@ -141,7 +145,8 @@ export const startLogCacheServer = async (options: LogCacheServerOptions = {}): 
       const answer = answerPromQl(url.searchParams, store, now());
       return reply(answer.status, answer.body);
     }
-    // meta through the proxy: lowerCamel, zero `expired` omitted (wire §4.1).
+    // meta through the proxy: lowerCamel, zero `expired` omitted
+    // (docs/anchor-compatibility.md#wire-auth-proxy).
     const meta = Object.fromEntries(
       [...store.meta()].map(([id, m]) => [
         id,

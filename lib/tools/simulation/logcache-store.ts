@@ -13,14 +13,15 @@ export interface SourceMeta {
 /**
  * The simulated log-cache's memory: per source id, envelopes ordered by their own timestamp
  * (insertion order among equal timestamps), at most `maxPerSource` each, oldest evicted first
- * (wire §8.1).
+ * (docs/anchor-compatibility.md#wire-read).
  */
 export interface EnvelopeStore {
   add(...envelopes: Envelope[]): void;
   /**
    * `[start, end)` ascending (or descending), only `types` (all when empty), with gauges rewritten
-   * to their metrics matching `nameFilter` and logs/events dropped when it is set (wire §1.3).
-   * `limit` counts envelopes after filtering; a run of equal timestamps is completed past it (§1.4).
+   * to their metrics matching `nameFilter` and logs/events dropped when it is set
+   * (docs/anchor-compatibility.md#wire-read). `limit` counts envelopes after filtering; a run of
+   * equal timestamps is completed past it.
    */
   query(
     sourceId: string,

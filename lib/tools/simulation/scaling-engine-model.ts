@@ -1,7 +1,10 @@
 import type { Trigger } from '../../core/model/policy.ts';
 import { NS_PER_SECOND } from '../../core/time/ns.ts';
 
-/** The scaling engine's reply body (contracts section 6.2): 0 scaled, 1 failed, 2 ignored. */
+/**
+ * The scaling engine's reply body (docs/anchor-compatibility.md#scaling-engine): 0 scaled, 1
+ * failed, 2 ignored.
+ */
 export interface ScalingResult {
   readonly app_id: string;
   readonly status: 0 | 1 | 2;
@@ -59,7 +62,8 @@ export const applyAdjustment = (current: number, adjustment: string): number | u
 
 /**
  * An in-memory scaling engine for replays and tests: keeps one instance count per app within the
- * policy's bounds and answers like the real one, including cooldown (contracts section 6.2).
+ * policy's bounds and answers like the real one, including cooldown
+ * (docs/anchor-compatibility.md#scaling-engine).
  */
 export const createScalingEngineModel = (options: ScalingEngineModelOptions): ScalingEngineModel => {
   const counts = new Map<string, number>();

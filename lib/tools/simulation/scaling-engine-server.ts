@@ -38,7 +38,10 @@ export interface ScalingEngineServer {
 const badRequest = JSON.stringify({ code: 'Bad-Request', message: 'Incorrect trigger in request body' });
 const internalError = JSON.stringify({ code: 'Internal-server-error', message: 'Error taking scaling action' });
 
-/** The trigger body of contracts §6.1, every field present with its JSON type; undefined otherwise. */
+/**
+ * The trigger body of docs/anchor-compatibility.md#trigger-json, every field present with its JSON
+ * type; undefined otherwise.
+ */
 export const parseTriggerBody = (text: string): Trigger | undefined => {
   let body: unknown;
   try {
@@ -77,8 +80,9 @@ export const parseTriggerBody = (text: string): Trigger | undefined => {
 
 /**
  * Simulated scaling engine: `POST /v1/apps/{appid}/scale` validates the trigger, asks the injected
- * model and answers its AppScalingResult (contracts §6.2). A model result of status 1 (failed) is
- * answered 500, as the scaling engine reports a failed scaling action.
+ * model and answers its AppScalingResult (docs/anchor-compatibility.md#scaling-engine). A model
+ * result of status 1 (failed) is answered 500, as the scaling engine reports a failed scaling
+ * action.
  */
 export const startScalingEngineServer = async (options: ScalingEngineServerOptions): Promise<ScalingEngineServer> => {
   const calls: ScaleCall[] = [];

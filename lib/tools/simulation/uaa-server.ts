@@ -63,9 +63,9 @@ const basicCredentials = (req: IncomingMessage): { id: string; secret: string } 
 };
 
 /**
- * Simulated UAA `POST /oauth/token` (wire §6) for the `client_credentials` and `password` grants,
- * with UAA's status codes and error bodies. Issued tokens go into `registry`, which the simulated
- * log-cache checks.
+ * Simulated UAA `POST /oauth/token` (docs/anchor-compatibility.md#wire-uaa) for the
+ * `client_credentials` and `password` grants, with UAA's status codes and error bodies. Issued
+ * tokens go into `registry`, which the simulated log-cache checks.
  */
 export const startUaaServer = async (options: UaaServerOptions): Promise<UaaServer> => {
   const registry = options.registry ?? createTokenRegistry();
@@ -124,7 +124,8 @@ export const startUaaServer = async (options: UaaServerOptions): Promise<UaaServ
     let userName: string | undefined;
     if (grantType === 'password') {
       const user = options.users?.find((u) => u.username === form['username']);
-      // UAA answers a wrong user password with 401 as well, not 400 invalid_grant (wire §6.3).
+      // UAA answers a wrong user password with 401 as well, not 400 invalid_grant
+      // (docs/anchor-compatibility.md#wire-uaa).
       if (!user || user.password !== form['password']) return answer(401, badCredentials, challenge);
       userName = user.username;
       if (user.scopes) scopes = scopes.filter((s) => user.scopes?.includes(s));

@@ -20,8 +20,9 @@ export interface TokenGrant {
 
 /**
  * Tokens issued by the simulated UAA, checked by the simulated log-cache (one shared object, like
- * the JWT key both sides know in a real deployment). Tokens are JWT-shaped (wire §6.4) with a
- * random signature; validity is looked up here, not verified cryptographically.
+ * the JWT key both sides know in a real deployment). Tokens are JWT-shaped
+ * (docs/anchor-compatibility.md#wire-uaa) with a random signature; validity is looked up here, not
+ * verified cryptographically.
  */
 export interface TokenRegistry {
   issue(grant: TokenGrant): IssuedToken;

@@ -37,9 +37,10 @@ export interface ContainerReading {
 }
 
 /**
- * One rep emission for one instance (wire reference section 2.3): group A (cpu, memory, disk and
- * quotas) and group B (entitlement, age) a few microseconds apart. `split` is the log-cache shape,
- * one metric per envelope; `combined` keeps each group in one envelope, as the RLP stream does.
+ * One rep emission for one instance (docs/anchor-compatibility.md#wire-envelope): group A (cpu,
+ * memory, disk and quotas) and group B (entitlement, age) a few microseconds apart. `split` is the
+ * log-cache shape, one metric per envelope; `combined` keeps each group in one envelope, as the RLP
+ * stream does.
  */
 export const containerEnvelopes = (
   app: AppIdentity,
@@ -85,8 +86,9 @@ export interface HttpRequest {
 }
 
 /**
- * The two gorouter timers of one request (wire reference section 2.4): the Client leg (router to app)
- * and the enclosing Server leg (client to router). Each envelope's timestamp is just after its stop.
+ * The two gorouter timers of one request (docs/anchor-compatibility.md#wire-envelope): the Client
+ * leg (router to app) and the enclosing Server leg (client to router). Each envelope's timestamp is
+ * just after its stop.
  */
 export const httpTimerEnvelopes = (app: AppIdentity, instance: number, request: HttpRequest, rng: Prng): Envelope[] => {
   const durationNs = BigInt(Math.round(request.durationMs * 1e6));
@@ -121,7 +123,10 @@ export const httpTimerEnvelopes = (app: AppIdentity, instance: number, request: 
   ];
 };
 
-/** A metricsforwarder gauge (wire reference section 2.5): one metric, tagged by the agent. */
+/**
+ * A metricsforwarder gauge (docs/anchor-compatibility.md#wire-envelope): one metric, tagged by the
+ * agent.
+ */
 export const customMetricEnvelope = (
   app: AppIdentity,
   instance: number,

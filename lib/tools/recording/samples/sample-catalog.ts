@@ -5,7 +5,7 @@ import type { AppIdentity } from './envelope-builders.ts';
 import { createPrng, profile } from './prng.ts';
 import type { Prng } from './prng.ts';
 
-/** A scaling rule in the stored policy form (contracts section 3.1). */
+/** A scaling rule in the stored policy form (docs/anchor-compatibility.md#policy-json). */
 export interface StoredRule {
   readonly metric_type: string;
   readonly breach_duration_secs: number;
@@ -29,7 +29,7 @@ export interface SampleDefinition {
   readonly build: (rng: Prng) => Envelope[];
 }
 
-/** 2024-11-14T10:00:00Z, the time base of the shared log-cache fixtures. */
+/** 2024-11-14T10:00:00Z, the time base of the log-cache fixtures in spec/. */
 export const SAMPLE_START = 1_731_578_400_000_000_000n;
 const MINUTE = 60;
 
