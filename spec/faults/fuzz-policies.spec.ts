@@ -17,7 +17,10 @@ const RULE_INT_FIELDS = ['breach_duration_secs', 'threshold', 'cool_down_secs'] 
 const RULE_STRING_FIELDS = ['metric_type', 'operator', 'adjustment'] as const;
 const TOP_INT_FIELDS = ['instance_min_count', 'instance_max_count'] as const;
 
-/** A rule as the API server stores it (its JSON schema's limits, contracts §3.1); ints as bigint. */
+/**
+ * A rule as the API server stores it (its JSON schema's limits,
+ * docs/anchor-compatibility.md#policy-json); ints as bigint.
+ */
 const validRule = fc.record({
   metric_type: fc.stringMatching(/^[a-zA-Z0-9_]{1,100}$/),
   breach_duration_secs: fc.bigInt({ min: 60n, max: 3600n }),

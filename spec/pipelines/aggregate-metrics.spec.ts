@@ -92,7 +92,7 @@ test('with flush$, computes an app the moment its read is in, and never on the i
     );
   }));
 
-test('takes the ceiling of the flat mean over every sample of every instance (S49, S52)', () =>
+test('takes the ceiling of the flat mean over every sample of every instance', () =>
   marbles(({ hot, expectObservable, scheduler }) => {
     const e = {
       a: gauge('app', '0', 1, 'cpu', 100),
@@ -110,7 +110,7 @@ test('takes the ceiling of the flat mean over every sample of every instance (S4
     });
   }));
 
-test('emits value "" and unit "" for a monitored type without envelopes (S50)', () =>
+test('emits value "" and unit "" for a monitored type without envelopes', () =>
   marbles(({ hot, expectObservable, scheduler }) => {
     const envelope$ = hot('  -a--', { a: gauge('app', '0', 1, 'cpu', 50) });
     const monitor$ = hot('   m---', { m: monitors({ app: ['memoryused', 'queue_length'] }) });

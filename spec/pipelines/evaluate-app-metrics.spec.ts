@@ -93,7 +93,7 @@ const delayed =
 
 const ev = suite('evaluateAppMetrics: breach semantics (group G, default breach duration 30 s)');
 
-ev('S76: one POST with the §6.1 trigger when every window value breaches ">"', () => {
+ev('one POST with the trigger when every window value breaches ">"', () => {
   const { sent, lines, decisions } = evaluateOnce({ history: enoughAt(100, '600', '650', '620') });
   const trigger: Trigger = {
     appId: APP,
@@ -125,19 +125,19 @@ ev('S76: one POST with the §6.1 trigger when every window value breaches ">"', 
   });
 });
 
-ev('S77: no POST, and "not enough" in the reason, without older history', () => {
+ev('no POST, and "not enough" in the reason, without older history', () => {
   const { sent, lines } = evaluateOnce({ history: [metric(80, '600'), metric(90, '650'), metric(99, '620')] });
   assert.equal(sent, []);
   assert.equal(lines, ['no #0: the appmetrics are not enough for evaluation: none older than the 30s breach window']);
 });
 
-ev('S78: no POST when a window value does not breach', () => {
+ev('no POST when a window value does not breach', () => {
   const { sent, lines } = evaluateOnce({ history: enoughAt(100, '200', '150', '600') });
   assert.equal(sent, []);
   assert.equal(lines, ['no #0: value 150 (10s ago) is not > 500']);
 });
 
-ev('S79: no POST for any operator when the reader returns nothing', () => {
+ev('no POST for any operator when the reader returns nothing', () => {
   for (const operator of ['>', '>=', '<', '<=']) {
     const { sent, lines } = evaluateOnce({ history: [], rules: [{ operator }] });
     assert.equal(sent, [], operator);
@@ -145,7 +145,7 @@ ev('S79: no POST for any operator when the reader returns nothing', () => {
   }
 });
 
-ev('S80: an empty newest value blocks every operator', () => {
+ev('an empty newest value blocks every operator', () => {
   for (const operator of ['>', '>=', '<', '<=']) {
     const { sent, lines } = evaluateOnce({
       history: [...enoughAt(100, '600', '650', '620'), metric(100, '')],
@@ -156,7 +156,7 @@ ev('S80: an empty newest value blocks every operator', () => {
   }
 });
 
-ev('S81-S84: each operator against the threshold', () => {
+ev('each operator against the threshold', () => {
   const cases: [string, [string, string, string], boolean][] = [
     ['>=', ['600', '500', '500'], true],
     ['>=', ['200', '150', '600'], false],
@@ -178,7 +178,7 @@ ev('S81-S84: each operator against the threshold', () => {
   }
 });
 
-ev('S85: the first breached rule wins and the later rules are not evaluated', () => {
+ev('the first breached rule wins and the later rules are not evaluated', () => {
   const rules = [
     { operator: '>=', adjustment: '+1' },
     { operator: '<=', adjustment: '-1' },
@@ -246,7 +246,7 @@ ev('a rule whose history is not at hand is read through the Observable, and the 
   ]);
 });
 
-ev('S86: an invalid operator is skipped and the next rule still evaluated and sent', () => {
+ev('an invalid operator is skipped and the next rule still evaluated and sent', () => {
   const { sent, lines, decisions } = evaluateOnce({
     history: enoughAt(100, '600', '650', '620'),
     rules: [{ operator: 'invalid_operator' }, { operator: '>' }],
@@ -259,7 +259,7 @@ ev('S86: an invalid operator is skipped and the next rule still evaluated and se
   assert.match((decisions[0] as { reason: string }).reason, /operator-is-invalid/);
 });
 
-ev('S87: a failing reader gives a no-breach with the error and the next rule is evaluated', () => {
+ev('a failing reader gives a no-breach with the error and the next rule is evaluated', () => {
   const decisions: string[] = [];
   const sent: Trigger[] = [];
   marbles(({ hot, cold, scheduler, flush }) => {
@@ -298,7 +298,7 @@ ev('S87: a failing reader gives a no-breach with the error and the next rule is 
   );
 });
 
-ev('S87: a reader that throws synchronously or ends empty does not end the stream', () => {
+ev('a reader that throws synchronously or ends empty does not end the stream', () => {
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     let n = 0;
     const out$ = evaluateAppMetrics(
@@ -324,24 +324,24 @@ ev('S87: a reader that throws synchronously or ends empty does not end the strea
   });
 });
 
-ev('S88: a non-integer value blocks the breach', () => {
+ev('a non-integer value blocks the breach', () => {
   const { sent, lines } = evaluateOnce({ history: enoughAt(100, '600', '650.5', '620') });
   assert.equal(sent, []);
   assert.equal(lines, ['no #0: value "650.5" (10s ago) is not an integer']);
 });
 
-ev('S89: a metric exactly at T-30 s is inside the window; one at T-45 s makes the history enough', () => {
+ev('a metric exactly at T-30 s is inside the window; one at T-45 s makes the history enough', () => {
   assert.equal(evaluateOnce({ history: [metric(70, '600'), metric(95, '600')] }).sent, []);
   assert.is(evaluateOnce({ history: [metric(55, '600'), metric(70, '600'), metric(95, '600')] }).sent.length, 1);
 });
 
-ev('S90: an older metric outside [T-60 s, T] does not count', () => {
+ev('an older metric outside [T-60 s, T] does not count', () => {
   const { sent, lines } = evaluateOnce({ history: [metric(39, '600'), metric(90, '600'), metric(99, '600')] });
   assert.equal(sent, []);
   assert.match(lines[0]!, /not enough/);
 });
 
-ev('S91: the default breach duration sets the query window and the POSTed duration', () => {
+ev('the default breach duration sets the query window and the POSTed duration', () => {
   const { calls, sent } = evaluateOnce({
     history: [metric(-200, '1'), metric(-100, '600'), metric(50, '600'), metric(99, '600')],
     rules: [{ breachDurationSecs: 0 }],
@@ -420,7 +420,7 @@ flow('follows policy changes: new rules apply and removed apps are no longer eva
   }),
 );
 
-flow('S99: a tick evaluates every rule of every app, one job per app', () =>
+flow('a tick evaluates every rule of every app, one job per app', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const policy$ = cold('p', {
       p: policies({
@@ -442,7 +442,7 @@ flow('S99: a tick evaluates every rule of every app, one job per app', () =>
   }),
 );
 
-flow('S99: a tick sends the first breached rule of each app', () =>
+flow('a tick sends the first breached rule of each app', () =>
   marbles(({ hot, cold, scheduler, flush }) => {
     const sent: string[] = [];
     const policy$ = cold('p', {
@@ -473,7 +473,7 @@ flow('S99: a tick sends the first breached rule of each app', () =>
   }),
 );
 
-flow('S100: a tick with an empty policy map evaluates nothing', () =>
+flow('a tick with an empty policy map evaluates nothing', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const out$ = evaluateAppMetrics(
       { appMetric$: NEVER, policy$: cold('p', { p: new Map<string, Policy>() }), tick$: hot('1s t 1s t') },
@@ -483,7 +483,7 @@ flow('S100: a tick with an empty policy map evaluates nothing', () =>
   }),
 );
 
-flow('S31: apps with zero rules are evaluated by neither ticks nor metrics', () =>
+flow('apps with zero rules are evaluated by neither ticks nor metrics', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const out$ = evaluateAppMetrics(
       {

@@ -7,7 +7,7 @@ import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
 import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
 import { nsToMs, secondsToNs } from '../../lib/core/time/ns.ts';
 
-/** Shared vocabulary of the evaluation specs (contracts §12 G and H use these names). */
+/** Shared vocabulary of the evaluation specs (the anchor's evaluator tests use these names). */
 export const APP = 'testAppId';
 export const TYPE = 'testMetricType';
 export const UNIT = 'testMetricUnit';

@@ -62,7 +62,7 @@ test('writes at once when maxBatchSize metrics are buffered', () => {
   ]);
 });
 
-test('attempts no write while nothing arrives (S56)', () => {
+test('attempts no write while nothing arrives', () => {
   let calls: unknown[] = [];
   marbles(({ hot, expectObservable, scheduler }) => {
     const appMetric$ = hot<AppMetric>('-');

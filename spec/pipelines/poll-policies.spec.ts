@@ -22,7 +22,7 @@ const retry = { initialMs: 100, maxMs: 400 };
 
 const poll = suite('pollPolicies');
 
-poll("emits this instance's shard on every trigger (S25: shard 0 of 3)", () =>
+poll("emits this instance's shard on every trigger (shard 0 of 3)", () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const reads = [apps(1, 2, 3, 4), apps(3, 4, 5, 6), apps(5, 6, 7, 8)];
     let n = 0;
@@ -40,7 +40,7 @@ poll("emits this instance's shard on every trigger (S25: shard 0 of 3)", () =>
   }),
 );
 
-poll('keeps a bad policy out without losing the others (S30) and reports why', () =>
+poll('keeps a bad policy out without losing the others and reports why', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const rows = [row('good'), row('bad', '{"scaling_rules":[{"threshold":"30"}]}'), row('nul', null)];
     const out$ = pollPolicies(
@@ -62,7 +62,7 @@ poll('keeps a bad policy out without losing the others (S30) and reports why', (
   }),
 );
 
-poll('backs off and retries a failed read while the last good set stays in force (Q2 fixed)', () =>
+poll('backs off and retries a failed read while the last good set stays in force (no tight loop)', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const failed = () => cold<PolicyRow[]>('#', undefined, new Error('db down'));
     const outcomes = [cold('r|', { r: apps(1) }), failed(), failed(), cold('r|', { r: apps(2) })];

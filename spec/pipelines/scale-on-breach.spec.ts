@@ -49,7 +49,7 @@ const pipeline = (
 
 const cooldown = suite('scaleOnBreach: cooldown');
 
-cooldown("S92/S93: the reply's expiry holds later breaches back until exactly then", () =>
+cooldown("the reply's expiry holds later breaches back until exactly then", () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const appMetric$ = hot('100s m 99999ms m 199999ms m', { m });
     const out$ = pipeline(scheduler, { appMetric$, policy$: cold('p', { p: policies({ [APP]: [{}] }) }) }, () =>
@@ -64,7 +64,7 @@ cooldown("S92/S93: the reply's expiry holds later breaches back until exactly th
   }),
 );
 
-cooldown('S93: periodic ticks during a cooldown send nothing; the tick at the expiry sends', () =>
+cooldown('periodic ticks during a cooldown send nothing; the tick at the expiry sends', () =>
   marbles(({ hot, cold, scheduler, flush }) => {
     // T0 = 0: a breach is sent and the scaling engine says cooldown until T0+30 s
     const out$ = pipeline(
@@ -89,7 +89,7 @@ cooldown('S93: periodic ticks during a cooldown send nothing; the tick at the ex
   }),
 );
 
-cooldown('S94: an explicit cool_down_expired_at of 0 starts no cooldown', () =>
+cooldown('an explicit cool_down_expired_at of 0 starts no cooldown', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const out$ = pipeline(
       scheduler,
@@ -107,7 +107,7 @@ cooldown('S94: an explicit cool_down_expired_at of 0 starts no cooldown', () =>
   }),
 );
 
-cooldown("S95: a success without the field falls back to the rule's cool_down_secs", () =>
+cooldown("a success without the field falls back to the rule's cool_down_secs", () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const out$ = pipeline(
       scheduler,
@@ -126,7 +126,7 @@ cooldown("S95: a success without the field falls back to the rule's cool_down_se
   }),
 );
 
-cooldown('S95: without the field and with cool_down_secs 0 there is no cooldown', () =>
+cooldown('without the field and with cool_down_secs 0 there is no cooldown', () =>
   marbles(({ hot, cold, expectObservable, scheduler }) => {
     const out$ = pipeline(
       scheduler,
@@ -238,7 +238,7 @@ inFlight.run();
 
 const breaker = suite('scaleOnBreach: circuit breaker');
 
-breaker('S104: 3 failures trip it; no request up to exactly 5 m later; trials after 5, 10, 20, 40, 80, 120 m', () =>
+breaker('3 failures trip it; no request up to exactly 5 m later; trials after 5, 10, 20, 40, 80, 120 m', () =>
   marbles(({ cold, scheduler, flush }) => {
     const tick$ = interval(60_000, scheduler).pipe(take(300));
     const out$ = pipeline(scheduler, { policy$: cold('p', { p: policies({ [APP]: [{}] }) }), tick$ }, () =>
@@ -255,7 +255,7 @@ breaker('S104: 3 failures trip it; no request up to exactly 5 m later; trials af
   }),
 );
 
-breaker('S104: refused breaches say when the next trial may go, and transitions are reported', () =>
+breaker('refused breaches say when the next trial may go, and transitions are reported', () =>
   marbles(({ cold, scheduler, flush }) => {
     const tick$ = interval(60_000, scheduler).pipe(take(10));
     const out$ = pipeline(scheduler, { policy$: cold('p', { p: policies({ [APP]: [{}] }) }), tick$ }, (n) =>
@@ -281,7 +281,7 @@ breaker('S104: refused breaches say when the next trial may go, and transitions 
   }),
 );
 
-breaker('S105: a success between failures resets the count', () =>
+breaker('a success between failures resets the count', () =>
   marbles(({ cold, scheduler, flush }) => {
     const tick$ = interval(60_000, scheduler).pipe(take(4));
     const outcomes = [failReply(), failReply(), okReply(0n), failReply()];
@@ -294,7 +294,7 @@ breaker('S105: a success between failures resets the count', () =>
   }),
 );
 
-breaker('S106: the anchor timeline through the pipeline (500 ms, 1 s, threshold 1)', () =>
+breaker('the anchor timeline through the pipeline (500 ms, 1 s, threshold 1)', () =>
   marbles(({ hot, cold, scheduler, flush }) => {
     // attempts at 0, 0.001, 0.502, 1.002, 1.503, 2.504, 3.505, 3.506, 3.507 and 4.008 s
     const appMetric$ = hot('m 0ms m 500ms m 499ms m 500ms m 1000ms m 1000ms m m m 500ms m', { m });
@@ -334,7 +334,7 @@ breaker('S106: the anchor timeline through the pipeline (500 ms, 1 s, threshold 
   }),
 );
 
-breaker('S107: with a threshold of 0 failures never block requests', () =>
+breaker('with a threshold of 0 failures never block requests', () =>
   marbles(({ cold, scheduler, flush }) => {
     const tick$ = interval(60_000, scheduler).pipe(take(20));
     const out$ = pipeline(
@@ -349,7 +349,7 @@ breaker('S107: with a threshold of 0 failures never block requests', () =>
   }),
 );
 
-breaker('S102: a breaker lives while its app stays in the policy map and is new when the app comes back', () =>
+breaker('a breaker lives while its app stays in the policy map and is new when the app comes back', () =>
   marbles(({ hot, cold, scheduler, flush }) => {
     const one = { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 1 };
     const appMetric$ = hot('1s m 9999ms m 9999ms m 9999ms m', { m });
@@ -387,7 +387,7 @@ const trigger: Trigger = {
 };
 const breach: BreachDecision = { kind: 'breach', at: 0n, appId: APP, ruleIndex: 0, trigger, values: ['2'] };
 
-direct('S103: without a breaker for the app the trigger is sent directly', () =>
+direct('without a breaker for the app the trigger is sent directly', () =>
   marbles(({ cold, expectObservable, scheduler }) => {
     const ctx = {
       scheduler,

@@ -157,7 +157,7 @@ e2e.run();
 // ---
 const startup = suite('service process start-up errors');
 
-startup('exits 1 naming a missing config file (S7)', async () => {
+startup('exits 1 naming a missing config file', async () => {
   const service = spawnService(['-c', '/nonexistent/bogus.yml']);
   assert.is(await service.exited(), 1);
   assert.match(
@@ -166,7 +166,7 @@ startup('exits 1 naming a missing config file (S7)', async () => {
   );
 });
 
-startup('exits 1 on a garbage config file (S8) and on a strict-key error (S4)', async () => {
+startup('exits 1 on a garbage config file and on a strict-key error', async () => {
   for (const [text, expected] of [
     ['bogus', 'failed to read config file'],
     ['logging:\nlevel: debug\n', 'level'],
@@ -177,7 +177,7 @@ startup('exits 1 on a garbage config file (S8) and on a strict-key error (S4)', 
   }
 });
 
-startup('exits 1 with the validation message for an invalid value (S12)', async () => {
+startup('exits 1 with the validation message for an invalid value', async () => {
   const service = spawnService(['-c', writeConfig('db: { policy_db: { url: "" } }\n')]);
   assert.is(await service.exited(), 1);
   assert.match(service.stdout(), 'failed to validate configuration : Configuration error: db.policy_db.url is empty');

@@ -22,7 +22,7 @@ const service = (tags: string[], credentials: Record<string, unknown>): VcapServ
 // ---
 const resolve = suite('resolveDatabaseUrl');
 
-resolve('writes TLS credentials to private files and adds their paths, keys sorted (S18)', () => {
+resolve('writes TLS credentials to private files and adds their paths, keys sorted', () => {
   const root = tempRoot();
   try {
     const services = [
@@ -69,7 +69,7 @@ resolve('escapes the file paths as Go does (slashes as %2F)', () => {
   }
 });
 
-resolve('uses a MySQL-tagged URI unchanged and writes no files (S20)', () => {
+resolve('uses a MySQL-tagged URI unchanged and writes no files', () => {
   const root = tempRoot();
   try {
     const uri = 'u:p@tcp(h:3306)/db?tls=custom';

@@ -43,7 +43,7 @@ defaultBreachDurationSecs: 600
 // ---
 const file$ = suite('loadConfig from a file');
 
-file$('takes every value of a full file as given (S1)', () => {
+file$('takes every value of a full file as given', () => {
   const config = loadConfig({
     env: {},
     path: file(`
@@ -117,7 +117,7 @@ ${REQUIRED}`),
   assert.is(config.http_client_timeout, 10_000);
 });
 
-file$('fills every absent key with its code default (S2)', () => {
+file$('fills every absent key with its code default', () => {
   const config = loadConfig({ env: {}, path: file(REQUIRED) });
   assert.is(config.server.port, 8080);
   assert.is(config.cf_server.port, 8082);
@@ -174,7 +174,7 @@ file$('reads a JSON file as well', () => {
   assert.is(config.evaluator.periodic_evaluation, false);
 });
 
-file$('rejects a mis-indented key naming the unknown field (S4)', () => {
+file$('rejects a mis-indented key naming the unknown field', () => {
   const err = failure(() => loadConfig({ env: {}, path: file('logging:\nlevel: debug\n') }));
   assert.match(err.message, 'field level not found');
   assert.match(err.message, /^failed to read config file: /);
@@ -190,7 +190,7 @@ file$('rejects unknown keys in nested sections, naming the full key', () => {
   assert.is(top.key, 'uaa');
 });
 
-file$('rejects a malformed duration as a time.Duration read error (S5)', () => {
+file$('rejects a malformed duration as a time.Duration read error', () => {
   const err = failure(() => loadConfig({ env: {}, path: file('http_client_timeout: 10k\n') }));
   assert.match(
     err.message,
@@ -205,7 +205,7 @@ file$('rejects a bare number where a duration is expected', () => {
   assert.is(err.key, 'aggregator.save_interval');
 });
 
-file$('rejects non-integers for int32 and int keys, naming the key and type (S6)', () => {
+file$('rejects non-integers for int32 and int keys, naming the key and type', () => {
   const cases: ReadonlyArray<readonly [string, string, string]> = [
     ['db:\n  policy_db:\n    max_open_connections: NOT-INTEGER-VALUE\n', 'db.policy_db.max_open_connections', 'int32'],
     ['aggregator:\n  metric_poller_count: NOT-INTEGER-VALUE\n', 'aggregator.metric_poller_count', 'int'],
@@ -251,14 +251,14 @@ file$('leaves a key with an empty (null) value at its earlier value', () => {
   assert.is(config.aggregator.save_interval, 5000);
 });
 
-file$('fails on a missing file with the open error (S7)', () => {
+file$('fails on a missing file with the open error', () => {
   const path = join(dir, 'bogus');
   const err = failure(() => loadConfig({ env: {}, path }));
   assert.match(err.message, `failed to open config file '${path}': `);
   assert.match(err.message, 'ENOENT');
 });
 
-file$('fails on a garbage file with a read error (S8)', () => {
+file$('fails on a garbage file with a read error', () => {
   assert.match(failure(() => loadConfig({ env: {}, path: file('bogus') })).message, /^failed to read config file: /);
   assert.match(
     failure(() => loadConfig({ env: {}, path: file('server: [1\n') })).message,
@@ -278,7 +278,7 @@ file$('treats an empty path as no file', () => {
   assert.equal(loadConfig({ env: {}, path: '' }), defaultConfig());
 });
 
-file$('lowercases the log level (S22)', () => {
+file$('lowercases the log level', () => {
   assert.is(loadConfig({ env: {}, path: file('logging:\n  level: DEBUG\n') }).logging.level, 'debug');
 });
 
@@ -295,7 +295,7 @@ file$('returns a deeply frozen object', () => {
 // ---
 const env = suite('loadConfig plain environment overrides');
 
-env('ignores VCAP_SERVICES, PORT and CF_INSTANCE_* off Cloud Foundry (S21)', () => {
+env('ignores VCAP_SERVICES, PORT and CF_INSTANCE_* off Cloud Foundry', () => {
   const config = loadConfig({
     path: file(`${REQUIRED}cf_server:\n  port: 9082\n`),
     env: {
@@ -342,7 +342,7 @@ const cfEnv = (services: unknown[], more: Record<string, string> = {}) => ({
   ...more,
 });
 
-cf('applies PORT, the instance index, the XFCC guids and the instance identity (S14)', () => {
+cf('applies PORT, the instance index, the XFCC guids and the instance identity', () => {
   const config = loadConfig({
     tmpRoot: dir,
     env: cfEnv([configService({ pool: { total_instances: 4 } })], {
@@ -381,7 +381,7 @@ cf('lets the config service override PORT but not the XFCC guids or instance ind
   assert.is(config.scalingEngine.tls.cert_file, '');
 });
 
-cf('fails without a service tagged eventgenerator-config (S15)', () => {
+cf('fails without a service tagged eventgenerator-config', () => {
   const err = failure(() =>
     loadConfig({ tmpRoot: dir, env: cfEnv([{ name: 'other', tags: ['x'], credentials: {} }]) }),
   );
@@ -403,12 +403,12 @@ cf('fails when the config service lacks the eventgenerator-config credential', (
   );
 });
 
-cf('parses a string credential as YAML (S16)', () => {
+cf('parses a string credential as YAML', () => {
   const config = loadConfig({ tmpRoot: dir, env: cfEnv([configService('aggregator:\n  save_interval: 7s\n')]) });
   assert.equal(config.aggregator, { ...defaultConfig().aggregator, save_interval: 7000 });
 });
 
-cf('ignores unknown keys in the config service (S17)', () => {
+cf('ignores unknown keys in the config service', () => {
   const config = loadConfig({
     tmpRoot: dir,
     env: cfEnv([
@@ -433,7 +433,7 @@ cf('still fails on type errors in the config service, naming the key', () => {
   assert.is(yaml.key, 'pool.total_instances');
 });
 
-cf('overrides configured database URLs with "" when no service has their tag (S19)', () => {
+cf('overrides configured database URLs with "" when no service has their tag', () => {
   const config = loadConfig({
     tmpRoot: dir,
     path: file(REQUIRED),

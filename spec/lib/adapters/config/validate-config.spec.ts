@@ -46,14 +46,14 @@ anchor('accepts a complete configuration', () => {
   assert.is(failure(config()), undefined);
 });
 
-anchor('requires a configured pool, as the defaults leave it out of range (S3)', () => {
+anchor('requires a configured pool, as the defaults leave it out of range', () => {
   assert.is(
     messageOf({ pool: { total_instances: 0, instance_index: 0 } }),
     'Configuration error: pool.instance_index out of range',
   );
 });
 
-anchor('keeps the default-stat-window and breach-duration bounds inclusive (S9)', () => {
+anchor('keeps the default-stat-window and breach-duration bounds inclusive', () => {
   const breach = 'Configuration error: defaultBreachDurationSecs should be between 60 and 3600';
   const stat = 'Configuration error: defaultStatWindowSecs should be between 60 and 3600';
   assert.is(messageOf({ defaultBreachDurationSecs: 10 }), breach);
@@ -65,13 +65,13 @@ anchor('keeps the default-stat-window and breach-duration bounds inclusive (S9)'
   }
 });
 
-anchor('requires 0 <= instance_index < total_instances (S10)', () => {
+anchor('requires 0 <= instance_index < total_instances', () => {
   for (const index of [-1, 2])
     assert.is(messageOf({ pool: { instance_index: index } }), 'Configuration error: pool.instance_index out of range');
   for (const index of [0, 1]) assert.is(messageOf({ pool: { instance_index: index } }), undefined);
 });
 
-anchor('rejects each non-positive knob with its own message (S11)', () => {
+anchor('rejects each non-positive knob with its own message', () => {
   const knobs: ReadonlyArray<readonly [string, string]> = [
     ['aggregator', 'aggregator_execute_interval'],
     ['aggregator', 'policy_poller_interval'],
@@ -93,7 +93,7 @@ anchor('rejects each non-positive knob with its own message (S11)', () => {
   assert.is(messageOf({ http_client_timeout: -5 }), 'Configuration error: http_client_timeout is less-equal than 0');
 });
 
-anchor('requires the four URLs, naming appmetrics_db as the anchor does (S12)', () => {
+anchor('requires the four URLs, naming appmetrics_db as the anchor does', () => {
   assert.is(messageOf({ db: { policy_db: { url: '' } } }), 'Configuration error: db.policy_db.url is empty');
   const appMetrics = failure(config({ db: { appmetrics_db: { url: '' } } }));
   assert.is(appMetrics?.message, 'Configuration error: db.app_metrics_db.url is empty');
@@ -108,7 +108,7 @@ anchor('requires the four URLs, naming appmetrics_db as the anchor does (S12)', 
   );
 });
 
-anchor('requires username and password for the password grant only (S13)', () => {
+anchor('requires username and password for the password grant only', () => {
   const uaa = (fields: Patch) => ({ metricCollector: { uaa: { url: 'https://uaa.x', ...fields } } });
   assert.is(
     messageOf(uaa({ grant_type: 'password' })),
@@ -168,7 +168,7 @@ anchor('checks health basic auth in the anchor order and wording', () => {
   assert.is(messageOf(auth({ username_hash: hash, password_hash: hash })), undefined);
 });
 
-anchor('rejects username_hash with a plain password, as the anchor does (Q19)', () => {
+anchor('rejects username_hash with a plain password, as the anchor does', () => {
   assert.is(
     messageOf({ health: { basic_auth: { username_hash: hash, password: 'p' } } }),
     'configuration error: healthcheck username is empty',

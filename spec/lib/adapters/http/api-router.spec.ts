@@ -36,7 +36,7 @@ const expectBadRequest = async (base: string, query: string, message: string) =>
 // ---
 const history = suite('createApiRouter aggregated metric histories');
 
-history('answers bad query parameters with 400 and the anchor message, without reading (S108-S113)', async () => {
+history('answers bad query parameters with 400 and the anchor message, without reading', async () => {
   const { base, close, calls } = await setup();
   try {
     await expectBadRequest(base, '?start=123&start=231', 'Incorrect start parameter in query string');
@@ -55,7 +55,7 @@ history('answers bad query parameters with 400 and the anchor message, without r
   }
 });
 
-history('passes app id, metric type, start, end and order to the reader (S114, S115)', async () => {
+history('passes app id, metric type, start, end and order to the reader', async () => {
   const { base, close, calls } = await setup();
   try {
     for (const query of [
@@ -81,7 +81,7 @@ history('passes app id, metric type, start, end and order to the reader (S114, S
   }
 });
 
-history("returns the reader's metrics as a JSON array in its order with int64 timestamps (S116)", async () => {
+history("returns the reader's metrics as a JSON array in its order with int64 timestamps", async () => {
   const m2: AppMetric = {
     appId: 'an-app-id',
     name: 'a-metric-type',
@@ -119,7 +119,7 @@ history("returns the reader's metrics as a JSON array in its order with int64 ti
   }
 });
 
-history('answers a failing reader with 500 (S117)', async () => {
+history('answers a failing reader with 500', async () => {
   const { base, close } = await setup(() => throwError(() => new Error('db down')));
   try {
     const res = await get(`${base}${PATH}`);
@@ -146,7 +146,7 @@ history('answers 500 when the reader throws instead of returning a stream', asyn
   }
 });
 
-history('returns [] for an empty result or a reader that completes without a value (S118)', async () => {
+history('returns [] for an empty result or a reader that completes without a value', async () => {
   let answer: Observable<AppMetric[]> = of([]);
   const { base, close } = await setup(() => answer);
   try {
@@ -158,7 +158,7 @@ history('returns [] for an empty result or a reader that completes without a val
   }
 });
 
-history('ignores page and results-per-page and returns the full array (S119)', async () => {
+history('ignores page and results-per-page and returns the full array', async () => {
   const metrics = Array.from(
     { length: 25 },
     (_, i): AppMetric => ({ appId: 'a', name: 'm', value: String(i), unit: '', timestamp: BigInt(i) }),
@@ -195,7 +195,7 @@ history('stops reading when the client goes away', async () => {
 // ---
 const routing = suite('createApiRouter routing');
 
-routing('serves liveness with 200 and an empty body (S120)', async () => {
+routing('serves liveness with 200 and an empty body', async () => {
   const { base, close } = await setup();
   try {
     const res = await get(`${base}/v1/liveness`);
@@ -206,7 +206,7 @@ routing('serves liveness with 200 and an empty body (S120)', async () => {
   }
 });
 
-routing('answers unknown paths with the text 404 (S120)', async () => {
+routing('answers unknown paths with the text 404', async () => {
   const { base, close } = await setup();
   try {
     for (const path of ['/not-exist-path', '/v1/liveness/', '/v1/apps/a/aggregated_metric_histories', `${PATH}/`]) {
@@ -220,7 +220,7 @@ routing('answers unknown paths with the text 404 (S120)', async () => {
   }
 });
 
-routing('answers another method on a known path with an empty 405 (S120)', async () => {
+routing('answers another method on a known path with an empty 405', async () => {
   const { base, close, calls } = await setup();
   try {
     for (const [method, path] of [

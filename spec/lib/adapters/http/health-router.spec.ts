@@ -35,7 +35,7 @@ const setup = async (options: HealthRouterOptions, readinessChecks?: readonly Re
 
 const health = suite('createHealthRouter');
 
-health('serves Prometheus text with the anchor metrics to correct credentials, 401 otherwise (S121)', async () => {
+health('serves Prometheus text with the anchor metrics to correct credentials, 401 otherwise', async () => {
   const { base, close } = await setup({ basicAuth: WITH_AUTH, readinessEnabled: false });
   try {
     const ok = await get(`${base}/health`, { headers: basic('user', 'password') });
@@ -56,7 +56,7 @@ health('serves Prometheus text with the anchor metrics to correct credentials, 4
   }
 });
 
-health('serves Prometheus text on any path without auth configured (S122)', async () => {
+health('serves Prometheus text on any path without auth configured', async () => {
   const { base, close } = await setup({ basicAuth: NO_AUTH, readinessEnabled: false });
   try {
     for (const path of ['/anything', '/health', '/']) {
@@ -91,7 +91,7 @@ health(
   },
 );
 
-health('answers readiness with UP JSON, never behind auth, when enabled (S123)', async () => {
+health('answers readiness with UP JSON, never behind auth, when enabled', async () => {
   for (const basicAuth of [NO_AUTH, WITH_AUTH]) {
     const { base, close } = await setup({ basicAuth, readinessEnabled: true });
     try {
@@ -105,7 +105,7 @@ health('answers readiness with UP JSON, never behind auth, when enabled (S123)',
   }
 });
 
-health('treats readiness as a metrics path when disabled (S124)', async () => {
+health('treats readiness as a metrics path when disabled', async () => {
   const withAuth = await setup({ basicAuth: WITH_AUTH, readinessEnabled: false });
   try {
     assert.is((await get(`${withAuth.base}/health/readiness`)).status, 401);
@@ -122,7 +122,7 @@ health('treats readiness as a metrics path when disabled (S124)', async () => {
   }
 });
 
-health('has no pprof: /debug/pprof is metrics text, behind auth when configured (S125)', async () => {
+health('has no pprof: /debug/pprof is metrics text, behind auth when configured', async () => {
   const open = await setup({ basicAuth: NO_AUTH, readinessEnabled: false });
   try {
     const res = await get(`${open.base}/debug/pprof`);
@@ -142,7 +142,7 @@ health('has no pprof: /debug/pprof is metrics text, behind auth when configured 
   }
 });
 
-health('reuses the readiness answer for 30 s of the injected clock (S127)', async () => {
+health('reuses the readiness answer for 30 s of the injected clock', async () => {
   let calls = 0;
   let healthy = true;
   const check: ReadinessCheck = {

@@ -5,7 +5,7 @@ import { parseHistoryQuery } from '../../../../lib/adapters/http/history-query.t
 const query = suite('parseHistoryQuery');
 const bad = (message: string) => ({ ok: false, message });
 
-query('rejects a repeated start (S108) and a non-integer start (S109)', () => {
+query('rejects a repeated start and a non-integer start', () => {
   assert.equal(parseHistoryQuery('start=123&start=231'), bad('Incorrect start parameter in query string'));
   assert.equal(parseHistoryQuery('start=abc'), bad('Error parsing start time'));
   assert.equal(parseHistoryQuery('start='), bad('Error parsing start time'));
@@ -13,12 +13,12 @@ query('rejects a repeated start (S108) and a non-integer start (S109)', () => {
   assert.equal(parseHistoryQuery('start=9223372036854775808'), bad('Error parsing start time'));
 });
 
-query('rejects a repeated end (S110) and a non-integer end (S111)', () => {
+query('rejects a repeated end and a non-integer end', () => {
   assert.equal(parseHistoryQuery('end=123&end=231'), bad('Incorrect end parameter in query string'));
   assert.equal(parseHistoryQuery('end=abc'), bad('Error parsing end time'));
 });
 
-query('rejects a repeated order (S112) and an unknown order (S113)', () => {
+query('rejects a repeated order and an unknown order', () => {
   assert.equal(parseHistoryQuery('order=asc&order=asc'), bad('Incorrect order parameter in query string'));
   assert.equal(
     parseHistoryQuery('order=not-order-type'),
@@ -30,7 +30,7 @@ query('rejects a repeated order (S112) and an unknown order (S113)', () => {
   );
 });
 
-query('passes all three values (S114) and applies defaults (S115)', () => {
+query('passes all three values and applies defaults', () => {
   assert.equal(parseHistoryQuery('start=123&end=567&order=desc'), { ok: true, start: 123n, end: 567n, order: 'DESC' });
   assert.equal(parseHistoryQuery('end=123&order=desc'), { ok: true, start: 0n, end: 123n, order: 'DESC' });
   assert.equal(parseHistoryQuery('start=123&order=desc'), { ok: true, start: 123n, end: -1n, order: 'DESC' });
@@ -55,7 +55,7 @@ query('validates start, end, order in turn, checking repetition only for the one
   assert.equal(parseHistoryQuery('order=x&order=y&start=1&start=2'), bad('Incorrect start parameter in query string'));
 });
 
-query('ignores page and results-per-page (S119)', () => {
+query('ignores page and results-per-page', () => {
   assert.equal(parseHistoryQuery('page=2&results-per-page=10&order=ASC'), {
     ok: true,
     start: 0n,

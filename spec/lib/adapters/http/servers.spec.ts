@@ -70,7 +70,7 @@ const basic = (user: string, pass: string) => ({
 // ---
 const cf = suite('startHttpServers CF server');
 
-cf('requires XFCC on /v1 when an org is configured (S128-S131, S133, S134)', async () => {
+cf('requires XFCC on /v1 when an org is configured', async () => {
   const servers = await start();
   const cfBase = `http://127.0.0.1:${servers.ports.cf}`;
   try {
@@ -92,7 +92,7 @@ cf('requires XFCC on /v1 when an org is configured (S128-S131, S133, S134)', asy
   }
 });
 
-cf('checks only the org when no space is configured (S132)', async () => {
+cf('checks only the org when no space is configured', async () => {
   const servers = await start({ xfcc: { valid_org_guid: 'validorg', valid_space_guid: '' } });
   const cfBase = `http://127.0.0.1:${servers.ports.cf}`;
   try {
@@ -139,7 +139,7 @@ cf('leaves /v1 open off Cloud Foundry when no org is configured', async () => {
   }
 });
 
-cf('serves /health* through the health router with basic auth (S126)', async () => {
+cf('serves /health* through the health router with basic auth', async () => {
   const servers = await start({ basicAuth: { ...defaults.health.basic_auth, username: 'user', password: 'password' } });
   const cfBase = `http://127.0.0.1:${servers.ports.cf}`;
   try {
@@ -202,7 +202,7 @@ others('serves /v1 without XFCC on the internal server', async () => {
   }
 });
 
-others('skips the internal server when server.port is 0 (Q10)', async () => {
+others('skips the internal server when server.port is 0', async () => {
   const servers = await start({ internalPortZero: 'skip' });
   try {
     assert.is(servers.internalServer, undefined);

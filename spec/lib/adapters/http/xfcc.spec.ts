@@ -11,12 +11,12 @@ const check = (header: string | undefined, options = VALID) =>
 
 const xfcc = suite('authenticateXfcc');
 
-xfcc('rejects a missing or empty header as "xfcc header not found" (S128)', () => {
+xfcc('rejects a missing or empty header as "xfcc header not found"', () => {
   assert.equal(check(undefined), { ok: false, reason: 'xfcc header not found' });
   assert.equal(check(''), { ok: false, reason: 'xfcc header not found' });
 });
 
-xfcc('accepts a certificate with the configured space and org (S129)', () => {
+xfcc('accepts a certificate with the configured space and org', () => {
   assert.equal(check(combined('validspace', 'validorg')), { ok: true });
 });
 
@@ -27,16 +27,16 @@ xfcc('accepts a CF instance certificate with separate OUs', () => {
   assert.equal(check(cert), { ok: true });
 });
 
-xfcc('rejects the wrong org as "org guid is wrong" (S130)', () => {
+xfcc('rejects the wrong org as "org guid is wrong"', () => {
   assert.equal(check(combined('validspace', 'wrong-org-guid')), { ok: false, reason: 'org guid is wrong' });
 });
 
-xfcc('rejects the wrong space as "space guid is wrong", checked before the org (S131)', () => {
+xfcc('rejects the wrong space as "space guid is wrong", checked before the org', () => {
   assert.equal(check(combined('wrong-space-guid', 'validorg')), { ok: false, reason: 'space guid is wrong' });
   assert.equal(check(combined('wrong-space-guid', 'wrong-org-guid')), { ok: false, reason: 'space guid is wrong' });
 });
 
-xfcc('checks only the org when no space is configured (S132)', () => {
+xfcc('checks only the org when no space is configured', () => {
   const orgOnly = { validOrgGuid: 'validorg', validSpaceGuid: '' };
   assert.equal(check(combined('any-space-guid', 'validorg'), orgOnly), { ok: true });
   assert.equal(check(combined('any-space-guid', 'wrong-org-guid'), orgOnly), {
@@ -45,7 +45,7 @@ xfcc('checks only the org when no space is configured (S132)', () => {
   });
 });
 
-xfcc('rejects headers that are not base64 or not a certificate (S133)', () => {
+xfcc('rejects headers that are not base64 or not a certificate', () => {
   const notBase64 = check('not%base64!');
   assert.is(notBase64.ok, false);
   assert.is(check(combined('validspace', 'validorg').slice(0, -1)).ok, false);

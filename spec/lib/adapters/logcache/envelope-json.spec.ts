@@ -6,8 +6,9 @@ import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import { parseReadResponse } from '../../../../lib/core/envelope/parse-read-response.ts';
 import { parse } from '../../../../lib/core/json/bigint-json.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
+import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
 
-const FIXTURES = '/work/shared/fixtures/logcache';
+const FIXTURES = FIXTURE_DIR;
 const batch = (file: string): Array<Record<string, unknown>> =>
   (JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as { envelopes: { batch: Array<Record<string, unknown>> } })
     .envelopes.batch;

@@ -37,7 +37,7 @@ const client = (url: string, extra: Partial<LogCacheClientOptions> = {}) =>
 const read = suite('read');
 read.after.each(closeAll);
 
-read('sends the window, the envelope type and the name filter (S36)', async () => {
+read('sends the window, the envelope type and the name filter', async () => {
   const lc = await server();
   await client(lc.url).read(APP, {
     startTime: T0,
@@ -58,7 +58,7 @@ read('sends the window, the envelope type and the name filter (S36)', async () =
   );
 });
 
-read('leaves limit to the server default unless asked (Q6)', async () => {
+read('leaves limit to the server default unless asked', async () => {
   const lc = await server();
   lc.store.add(...Array.from({ length: 150 }, (_, i) => gauge(i, T0 + BigInt(i), { memory: i })));
   const result = await client(lc.url).read(APP, { startTime: T0, endTime: T0 + 1000n });

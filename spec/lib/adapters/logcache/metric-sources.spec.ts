@@ -53,7 +53,7 @@ sources('reads gauges of the window with the name filter, paging past the cap', 
   );
 });
 
-sources('queries the autoscaler PromQL and returns ceiled samples (S44)', async () => {
+sources('queries the autoscaler PromQL and returns ceiled samples', async () => {
   lc = await startLogCacheServer();
   lc.store.add(
     ...[0, 1, 1].map(

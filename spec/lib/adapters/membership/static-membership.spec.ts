@@ -5,7 +5,7 @@ import { createStaticMembership } from '../../../../lib/adapters/membership/stat
 
 const test = suite('createStaticMembership');
 
-test('owns the apps of its CF_INSTANCE_INDEX shard (contracts §3.4 vectors)', async () => {
+test('owns the apps of its CF_INSTANCE_INDEX shard (FNV-1a test vectors)', async () => {
   const view = await firstValueFrom(createStaticMembership(0, 3).view$);
   assert.is(view.phase, 'static');
   assert.equal(view.members, ['0', '1', '2']);

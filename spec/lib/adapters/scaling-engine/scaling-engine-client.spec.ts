@@ -39,7 +39,7 @@ const reply = (status: number, body: string) => (_req: unknown, res: import('nod
 const call = (server: TestServer, t: Trigger = trigger, timeoutMs = 2000) =>
   within(5000, createScalingEngineClient({ url: server.url, timeoutMs }).scale(t));
 
-http('S76: POSTs the trigger JSON of §6.1 to /v1/apps/{appId}/scale', async ({ server }) => {
+http('POSTs the trigger JSON to /v1/apps/{appId}/scale', async ({ server }) => {
   server.handle(reply(200, '{"app_id":"testAppId","status":0,"adjustment":1,"cool_down_expired_at":0}'));
   await call(server);
   assert.is(server.received.length, 1);
@@ -59,13 +59,13 @@ http('writes an int64 threshold as a bare exact integer', async ({ server }) => 
   assert.match(server.received[0]!.body, /"threshold":9223372036854775807,/);
 });
 
-http('Q24: drops a trailing slash of the base URL', async ({ server }) => {
+http('drops a trailing slash of the base URL', async ({ server }) => {
   server.handle(reply(200, 'null'));
   await within(5000, createScalingEngineClient({ url: `${server.url}//`, timeoutMs: 2000 }).scale(trigger));
   assert.is(server.received[0]!.url, '/v1/apps/testAppId/scale');
 });
 
-http('S92: a 200 result gives its cooldown expiry exactly, with adjustment and status', async ({ server }) => {
+http('a 200 result gives its cooldown expiry exactly, with adjustment and status', async ({ server }) => {
   server.handle(
     reply(200, '{"app_id":"testAppId","status":0,"adjustment":1,"cool_down_expired_at":1700000300000000001}'),
   );
@@ -78,22 +78,22 @@ http('S92: a 200 result gives its cooldown expiry exactly, with adjustment and s
   });
 });
 
-http('S94: a 200 result with cool_down_expired_at 0 says 0', async ({ server }) => {
+http('a 200 result with cool_down_expired_at 0 says 0', async ({ server }) => {
   server.handle(reply(200, '{"app_id":"testAppId","status":2,"adjustment":0,"cool_down_expired_at":0}'));
   assert.equal(await call(server), { ok: true, status: 200, cooldownExpiredAt: 0n, adjustment: 0, scalingStatus: 2 });
 });
 
-http('S95: a 200 object without the field is a success without cooldown', async ({ server }) => {
+http('a 200 object without the field is a success without cooldown', async ({ server }) => {
   server.handle(reply(200, '{"app_id":"testAppId"}'));
   assert.equal(await call(server), { ok: true, status: 200 });
 });
 
-http('Q3: a 200 null body is a success without cooldown', async ({ server }) => {
+http('a 200 null body is a success without cooldown', async ({ server }) => {
   server.handle(reply(200, 'null'));
   assert.equal(await call(server), { ok: true, status: 200 });
 });
 
-http('S96: bodies that are not an AppScalingResult are a wrong response', async ({ server }) => {
+http('bodies that are not an AppScalingResult are a wrong response', async ({ server }) => {
   for (const body of [
     'succeed',
     '',
@@ -114,7 +114,7 @@ http('S96: bodies that are not an AppScalingResult are a wrong response', async 
   }
 });
 
-http('S97: a non-200 status is a failure naming the status', async ({ server }) => {
+http('a non-200 status is a failure naming the status', async ({ server }) => {
   for (const status of [400, 404, 500, 201, 204]) {
     server.handle(
       reply(status, status === 204 ? '' : '{"code":"Bad-Request","message":"Incorrect trigger in request body"}'),
@@ -123,7 +123,7 @@ http('S97: a non-200 status is a failure naming the status', async ({ server }) 
   }
 });
 
-http('Q5: a silent server is cut off at timeoutMs', async ({ server }) => {
+http('a silent server is cut off at timeoutMs', async ({ server }) => {
   server.handle(() => undefined);
   const started = performance.now();
   const r = await within(3000, createScalingEngineClient({ url: server.url, timeoutMs: 300 }).scale(trigger));
@@ -132,7 +132,7 @@ http('Q5: a silent server is cut off at timeoutMs', async ({ server }) => {
   assert.ok(took >= 290 && took < 1500, `took ${took}ms`);
 });
 
-http('Q5: late headers and a body that never ends share one budget', async ({ server }) => {
+http('late headers and a body that never ends share one budget', async ({ server }) => {
   server.handle((_req, res) => {
     setTimeout(() => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -162,7 +162,7 @@ http.run();
 
 const unreachable = suite('createScalingEngineClient without a server');
 
-unreachable('S98: an unreachable scaling engine is a failure with the connection error', async () => {
+unreachable('an unreachable scaling engine is a failure with the connection error', async () => {
   // A port that was just free: nothing listens there.
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -239,7 +239,7 @@ tls('trusts only the configured CA: another CA fails the handshake as a request 
   assert.is(server.received.length, 0);
 });
 
-tls('Q5: the timeout applies over mTLS too', async ({ pki, server }) => {
+tls('the timeout applies over mTLS too', async ({ pki, server }) => {
   server.handle(() => undefined);
   const client = createScalingEngineClient({
     url: server.url,

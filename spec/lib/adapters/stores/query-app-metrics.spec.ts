@@ -64,7 +64,7 @@ test.after(async (ctx) => {
 });
 test.before.each(setup);
 
-test('answers from the cache on a hit and from the database on a miss (S61)', async (ctx) => {
+test('answers from the cache on a hit and from the database on a miss', async (ctx) => {
   // given
   const { cache, query } = build(ctx, ['app']);
   await saveBoth(
@@ -80,7 +80,7 @@ test('answers from the cache on a hit and from the database on a miss (S61)', as
   assert.equal(ctx.calls, [{ appId: 'app', start: 100n, end: 200n, order: 'ASC' }]);
 });
 
-test('reverses a hit for DESC (S66)', async (ctx) => {
+test('reverses a hit for DESC', async (ctx) => {
   const { cache, query } = build(ctx, ['app']);
   await saveBoth(
     ctx,
@@ -91,7 +91,7 @@ test('reverses a hit for DESC (S66)', async (ctx) => {
   assert.is(ctx.calls.length, 0);
 });
 
-test('reads end -1 as now, with the cache bound at now + 1 ns (S67)', async (ctx) => {
+test('reads end -1 as now, with the cache bound at now + 1 ns', async (ctx) => {
   const { cache, query } = build(ctx, ['app'], 5);
   ctx.clock = 450n;
   for (const ts of [100, 449, 450, 451]) cache.put(metric(ts));
@@ -99,7 +99,7 @@ test('reads end -1 as now, with the cache bound at now + 1 ns (S67)', async (ctx
   assert.is(ctx.calls.length, 0);
 });
 
-test('reads every negative end as now on the cache path too (Q12)', async (ctx) => {
+test('reads every negative end as now on the cache path too', async (ctx) => {
   const { cache, query } = build(ctx, ['app'], 5);
   ctx.clock = 450n;
   for (const ts of [100, 450, 451]) cache.put(metric(ts));
@@ -112,14 +112,14 @@ test('reads every negative end as now on the cache path too (Q12)', async (ctx) 
   );
 });
 
-test('uses the database for an app outside this instance (S68)', async (ctx) => {
+test('uses the database for an app outside this instance', async (ctx) => {
   const { query } = build(ctx, ['app']);
   await ctx.store.saveBulk([metric(100, 't', 'other'), metric(200, 't', 'other')]);
   assert.equal(stamps(await firstValueFrom(query('other', 't', 0n, -1n, 'DESC'))), [200, 100]);
   assert.is(ctx.calls.length, 1);
 });
 
-test('uses the database while the cache is empty (S69)', async (ctx) => {
+test('uses the database while the cache is empty', async (ctx) => {
   const { query } = build(ctx, ['app']);
   await ctx.store.saveBulk([metric(100), metric(200)]);
   assert.equal(stamps(await firstValueFrom(query('app', 't', 100n, 200n, 'ASC'))), [100, 200]);

@@ -41,7 +41,7 @@ const token = (n: number, extra: Record<string, unknown> = {}) => ({
 const cc = suite('createClientCredentialsProvider');
 cc.after.each(closeAll);
 
-cc('posts client_id and grant_type with raw Basic credentials, and reuses the token (S145)', async () => {
+cc('posts client_id and grant_type with raw Basic credentials, and reuses the token', async () => {
   const uaa = await fakeUaa(token);
   const auth = createClientCredentialsProvider({
     url: uaa.url,
@@ -72,7 +72,7 @@ cc('replaces any path of the UAA URL by /oauth/token', async () => {
   assert.is(uaa.seen[0]?.path, '/oauth/token');
 });
 
-cc('fails the poll after a 403 and fetches a new token for the next request (S145)', async () => {
+cc('fails the poll after a 403 and fetches a new token for the next request', async () => {
   const uaa = await fakeUaa(token);
   const statuses = [200, 403, 200];
   const auths: Array<string | undefined> = [];

@@ -77,7 +77,7 @@ const options = (url: string, now: () => bigint = () => 0n) => ({
 const provider = suite('createPasswordGrantProvider');
 provider.after.each(closeAll);
 
-provider('sends the token request as a Basic-authenticated form post (S141)', async () => {
+provider('sends the token request as a Basic-authenticated form post', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }]));
   await createPasswordGrantProvider(options(uaa.server.url)).token();
   const [request] = uaa.seen;
@@ -92,7 +92,7 @@ provider('sends the token request as a Basic-authenticated form post (S141)', as
   });
 });
 
-provider('appends /oauth/token once, whatever the URL ends with (S142)', async () => {
+provider('appends /oauth/token once, whatever the URL ends with', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }]));
   for (const url of [uaa.server.url, `${uaa.server.url}/`, `${uaa.server.url}/oauth/token`]) {
     await createPasswordGrantProvider(options(url)).token();
@@ -103,13 +103,13 @@ provider('appends /oauth/token once, whatever the URL ends with (S142)', async (
   );
 });
 
-provider('defaults the client to cf with an empty secret (Q9)', async () => {
+provider('defaults the client to cf with an empty secret', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }]));
   await createPasswordGrantProvider({ url: uaa.server.url, username: 'u', password: 'p', now: () => 0n }).token();
   assert.is(uaa.seen[0]?.headers.authorization, 'Basic Y2Y6');
 });
 
-provider('reuses one token for five log-cache requests (S135)', async () => {
+provider('reuses one token for five log-cache requests', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1, 3600) }]));
   const logCache = track(await fakeLogCache());
   const client = clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url)));
@@ -118,7 +118,7 @@ provider('reuses one token for five log-cache requests (S135)', async () => {
   assert.equal(logCache.auths, Array(5).fill('Bearer test-token-1'));
 });
 
-provider('refreshes a 31-second token after 1 s (S136)', async () => {
+provider('refreshes a 31-second token after 1 s', async () => {
   const uaa = track(
     await fakeUaa([
       { status: 200, body: tokenBody(1, 31) },
@@ -135,7 +135,7 @@ provider('refreshes a 31-second token after 1 s (S136)', async () => {
   assert.is(uaa.seen.length, 2);
 });
 
-provider('retries once with a new token after a 401 (S137)', async () => {
+provider('retries once with a new token after a 401', async () => {
   const uaa = track(
     await fakeUaa([
       { status: 200, body: tokenBody(1) },
@@ -167,7 +167,7 @@ provider('fails when the second attempt is rejected too', async () => {
   assert.is(logCache.auths.length, 2);
 });
 
-provider('fails with "failed to refresh token" when UAA answers 500 (S138)', async () => {
+provider('fails with "failed to refresh token" when UAA answers 500', async () => {
   const uaa = track(await fakeUaa([{ status: 500, body: '' }]));
   const logCache = track(await fakeLogCache());
   const err = await rejection(
@@ -188,20 +188,20 @@ provider('names the UAA error and description', async () => {
   );
 });
 
-provider('fails with "failed to refresh token" on a malformed token reply (S139)', async () => {
+provider('fails with "failed to refresh token" on a malformed token reply', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: '{invalid json}' }]));
   const err = await rejection(createPasswordGrantProvider(options(uaa.server.url)).token());
   assert.match(err.message, /^failed to refresh token: token response is not a JSON object/);
 });
 
-provider('fails when UAA cannot be reached (S140)', async () => {
+provider('fails when UAA cannot be reached', async () => {
   const closed = await startPeerServer(() => undefined);
   await closed.close();
   const err = await rejection(createPasswordGrantProvider(options(closed.url)).token());
   assert.match(err.message, /^failed to refresh token: POST http:\/\/127\.0\.0\.1:\d+\/oauth\/token failed/);
 });
 
-provider('shares one token fetch among ten concurrent requests (S143)', async () => {
+provider('shares one token fetch among ten concurrent requests', async () => {
   const uaa = track(await fakeUaa([{ status: 200, body: tokenBody(1) }]));
   const logCache = track(await fakeLogCache());
   const client = clientFor(logCache.server.url, createPasswordGrantProvider(options(uaa.server.url)));
@@ -212,7 +212,7 @@ provider('shares one token fetch among ten concurrent requests (S143)', async ()
   assert.is(logCache.auths.length, 10);
 });
 
-provider('rejects a zero or missing expires_in (S144)', async () => {
+provider('rejects a zero or missing expires_in', async () => {
   for (const body of [tokenBody(1, 0), tokenBody(1, null)]) {
     const uaa = track(await fakeUaa([{ status: 200, body }]));
     const err = await rejection(createPasswordGrantProvider(options(uaa.server.url)).token());

@@ -6,7 +6,7 @@ import { usableLifetimeSecs } from '../../../../lib/adapters/uaa/token-lifetime.
 // ---
 const urls = suite('token URLs');
 
-urls('password grant appends /oauth/token unless present (S142)', () => {
+urls('password grant appends /oauth/token unless present', () => {
   assert.is(passwordGrantTokenUrl('https://uaa.x'), 'https://uaa.x/oauth/token');
   assert.is(passwordGrantTokenUrl('https://uaa.x/'), 'https://uaa.x/oauth/token');
   assert.is(passwordGrantTokenUrl('https://uaa.x/uaa//'), 'https://uaa.x/uaa/oauth/token');

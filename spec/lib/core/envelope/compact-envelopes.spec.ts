@@ -15,7 +15,7 @@ const gauge = (instanceId: string, timestamp: bigint, metrics: Record<string, nu
 // ---
 const compact = suite('compactEnvelopes');
 
-compact('merges the envelopes of one instance at one instant (S39)', () => {
+compact('merges the envelopes of one instance at one instant', () => {
   const result = compactEnvelopes([
     gauge('0', 1111n, { memory: 10 * MiB }),
     gauge('0', 1111n, { memory_quota: 20 * MiB }),

@@ -109,7 +109,7 @@ insert.run();
 
 const query = suite('app-metric-ring query');
 
-query('follows the window semantics of S64 (capacity 5)', () => {
+query("follows the anchor's cache window semantics (capacity 5)", () => {
   const ring = createAppMetricRing(5);
   const q = (from: number, to: number) => {
     const r = ring.query(BigInt(from), BigInt(to), 't');
@@ -126,7 +126,7 @@ query('follows the window semantics of S64 (capacity 5)', () => {
   assert.equal(q(30, 50), [true, [30, 40]]);
 });
 
-query('changes hit status as eviction moves the oldest entry (S65)', () => {
+query('changes hit status as eviction moves the oldest entry', () => {
   const ring = createAppMetricRing(3);
   const q = () => {
     const r = ring.query(30n, 50n, 't');

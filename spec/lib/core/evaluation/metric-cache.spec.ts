@@ -13,7 +13,7 @@ const metric = (appId: string, ts: number): AppMetric => ({
 
 const test = suite('metric-cache');
 
-test('refuses metrics of apps outside the instance set and follows set changes (S34)', () => {
+test('refuses metrics of apps outside the instance set and follows set changes', () => {
   const cache = createMetricCache({ capacityPerApp: 5 });
   cache.sync(['app-id-1', 'app-id-3']);
   assert.equal(

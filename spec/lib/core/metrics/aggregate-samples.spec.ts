@@ -25,7 +25,7 @@ const valueFor = (...values: string[]): string =>
 // ---
 const aggregate = suite('aggregateSamples');
 
-aggregate('takes the ceiled flat mean over every sample (S49)', () => {
+aggregate('takes the ceiled flat mean over every sample', () => {
   const samples = [
     sample('100', 0, 111100n),
     sample('200', 1, 110000n),
@@ -41,7 +41,7 @@ aggregate('takes the ceiled flat mean over every sample (S49)', () => {
   });
 });
 
-aggregate('gives an empty value and unit without samples, stamped now (S50)', () => {
+aggregate('gives an empty value and unit without samples, stamped now', () => {
   assert.equal(aggregateSamples('an-app-id', 'memoryused', [], NOW), {
     appId: 'an-app-id',
     name: 'memoryused',
@@ -51,7 +51,7 @@ aggregate('gives an empty value and unit without samples, stamped now (S50)', ()
   });
 });
 
-aggregate('skips values that are not base-10 int64 text (S51)', () => {
+aggregate('skips values that are not base-10 int64 text', () => {
   assert.is(valueFor('10', 'abc', '20'), '15');
   assert.is(valueFor('NaN', '+Inf', '-Inf', '4', '1.5', ' 7', '', '9223372036854775808'), '4');
 });
@@ -66,7 +66,7 @@ aggregate('gives an empty metric when no sample parses', () => {
   });
 });
 
-aggregate('ceils a negative mean toward zero (S52)', () => {
+aggregate('ceils a negative mean toward zero', () => {
   assert.is(valueFor('-3', '-2'), '-2');
   assert.is(valueFor('-5'), '-5');
   assert.is(valueFor('-1', '0'), '0');
@@ -83,7 +83,7 @@ aggregate('stays exact for int64 values beyond 2^53', () => {
   assert.is(valueFor('-9223372036854775808', '-9223372036854775807'), '-9223372036854775807');
 });
 
-aggregate('takes the unit of the last sample that parsed (Q11)', () => {
+aggregate('takes the unit of the last sample that parsed', () => {
   const samples = [sample('1', 0, 1n, 'first'), sample('2', 0, 1n, 'second'), sample('NaN', 0, 1n, 'broken')];
   assert.is(aggregateSamples('a', 't', samples, NOW).unit, 'second');
 });

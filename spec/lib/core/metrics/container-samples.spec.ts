@@ -25,7 +25,7 @@ const samples = (gauges: Record<string, number>): (number | undefined)[] => {
 
 const test = suite('container-samples');
 
-test('knows exactly the container gauges, and the samples in the order of contracts 4.5 with their units', () => {
+test("knows exactly the container gauges, and the samples in the anchor's order with their units", () => {
   assert.equal([...CONTAINER_GAUGES].sort(), [...CONTAINER_GAUGE_NAMES].sort());
   assert.equal(CONTAINER_SAMPLES, ['memoryused', 'memoryutil', 'cpu', 'cpuutil', 'diskutil', 'disk']);
   assert.equal(

@@ -54,16 +54,16 @@ types.run();
 // ---
 const single = suite('nameFilterFor');
 
-single('uses memory|memory_quota for memoryutil (S36)', () => {
+single('uses memory|memory_quota for memoryutil', () => {
   assert.is(nameFilterFor('memoryutil'), 'memory|memory_quota');
 });
 
-single('uses the table filters and a custom name verbatim (S37)', () => {
+single('uses the table filters and a custom name verbatim', () => {
   const filters = ['memoryused', 'cpu', 'cpuutil', 'disk', 'diskutil', 'a-custom-metric'].map(nameFilterFor);
   assert.equal(filters, ['memory', 'cpu', 'cpu_entitlement', 'disk', 'disk|disk_quota', 'a-custom-metric']);
 });
 
-single('pulls in longer names as an unanchored regex does (Q23)', () => {
+single('pulls in longer names as an unanchored regex does', () => {
   assert.ok(matches(nameFilterFor('memoryused'), 'memory_quota'));
   assert.ok(matches(nameFilterFor('queue'), 'queue_length'));
 });

@@ -40,21 +40,21 @@ const failsWith = (body: unknown, pattern: RegExp, metricType = 'throughput'): v
 // ---
 const query = suite('promQlQuery');
 
-query('writes the throughput query exactly (S44)', () => {
+query('writes the throughput query exactly', () => {
   assert.is(
     promQlQuery('throughput', 'app-id', 40),
     "sum by (instance_id) (count_over_time(http{source_id='app-id',peer_type='Client'}[40s])) / 40",
   );
 });
 
-query('writes the responsetime query exactly (S45)', () => {
+query('writes the responsetime query exactly', () => {
   assert.is(
     promQlQuery('responsetime', 'app-id', 40),
     "avg by (instance_id) (max_over_time(http{source_id='app-id',peer_type='Client'}[40s])) / (1000 * 1000)",
   );
 });
 
-query('rounds the window half to even, as %.0f does (Q20)', () => {
+query('rounds the window half to even, as %.0f does', () => {
   assert.equal([40.5, 41.5, 0.5, 2.5, 40.4, 40.6, 60].map(promQlWindowSecs), [40, 42, 0, 2, 40, 41, 60]);
   assert.is(
     promQlQuery('throughput', 'a', 40.5),
@@ -87,7 +87,7 @@ time.run();
 // ---
 const samples = suite('samplesFromPromQl');
 
-samples('makes one sample per vector element (S44, S45)', () => {
+samples('makes one sample per vector element', () => {
   const throughput = samplesFromPromQl(vector({ 0: '123', 1: '321' }), 'app-id', 'throughput', NOW);
   assert.equal(brief(throughput), [
     [0, '123', 'rps'],
@@ -104,7 +104,7 @@ samples('makes one sample per vector element (S44, S45)', () => {
   ]);
 });
 
-samples('gives a single zero sample on instance 0 for an empty vector (S46)', () => {
+samples('gives a single zero sample on instance 0 for an empty vector', () => {
   const result = samplesFromPromQl(loadFixture('promql-empty-vector.json'), 'app-id', 'throughput', NOW);
   assert.equal(result, [
     {
@@ -122,7 +122,7 @@ samples('gives a single zero sample on instance 0 for an empty vector (S46)', ()
   ]);
 });
 
-samples('ceils the value, so any traffic is at least 1 rps (S48, Q17)', () => {
+samples('ceils the value, so any traffic is at least 1 rps', () => {
   assert.equal(brief(samplesFromPromQl(vector({ 0: '0.125' }), 'app-id', 'throughput', NOW)), [[0, '1', 'rps']]);
   assert.equal(brief(samplesFromPromQl(vector({ 0: '123.2' }), 'app-id', 'throughput', NOW)), [[0, '124', 'rps']]);
 });
@@ -153,13 +153,13 @@ samples('reads the throughput, responsetime and raw-selector fixtures', () => {
   );
 });
 
-samples('fails the whole fetch on a result that is not a vector (S47)', () => {
+samples('fails the whole fetch on a result that is not a vector', () => {
   failsWith(loadFixture('promql-scalar.json'), /result does not contain a vector \(resultType "scalar"\)/);
   failsWith(loadFixture('promql-range-memory.json'), /result does not contain a vector \(resultType "matrix"\)/);
   failsWith({ status: 'success', data: {} }, /result does not contain a vector \(resultType null\)/);
 });
 
-samples('fails the whole fetch on a sample without or with a bad instance_id (S47)', () => {
+samples('fails the whole fetch on a sample without or with a bad instance_id', () => {
   failsWith(
     { status: 'success', data: { resultType: 'vector', result: [{ metric: {}, value: [1, '1'] }] } },
     /a sample has no instance_id label/,
@@ -176,7 +176,7 @@ samples('fails the whole fetch on a sample without or with a bad instance_id (S4
   );
 });
 
-samples('fails the whole fetch on a sample without a value point (S47)', () => {
+samples('fails the whole fetch on a sample without a value point', () => {
   failsWith(
     { status: 'success', data: { resultType: 'vector', result: [{ metric: { instance_id: '0' } }] } },
     /the sample of instance 0 has no value point/,

@@ -94,7 +94,7 @@ test('agrees on windows where many instances share one instant', () => {
   );
 });
 
-test('reduces the worked example of contracts 4.5 and leaves out what is not in the window', () => {
+test("reduces the anchor's six-instance worked example and leaves out what is not in the window", () => {
   const at = (ts: bigint, instanceId: string, gauge: Record<string, number>): Envelope => ({
     timestamp: ts,
     sourceId: 'app',

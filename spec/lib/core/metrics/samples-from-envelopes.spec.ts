@@ -30,7 +30,7 @@ const gauge = (instanceId: string, metrics: Record<string, number>, timestamp = 
 });
 const brief = (samples: readonly InstanceSample[]) => samples.map((s) => [s.instanceIndex, s.name, s.value, s.unit]);
 
-// The worked example of contracts §4.5 (anchor test input).
+// The anchor's worked example (docs/anchor-compatibility.md#envelope-samples).
 const sixInstances: Envelope[] = [
   gauge('0', { cpu: 10.2, disk: 5 * MiB, disk_quota: 10 * MiB, memory: 10 * MiB, memory_quota: 20 * MiB }),
   gauge('0', { cpu_entitlement: 50, container_age: 1 }),
@@ -46,7 +46,7 @@ const sixInstances: Envelope[] = [
 // ---
 const container = suite('container conversion');
 
-container('turns the six-instance example into exactly its 18 samples, in order (S40)', () => {
+container('turns the six-instance example into exactly its 18 samples, in order', () => {
   const samples = compactEnvelopes(sixInstances).flatMap((e) => samplesFromEnvelope(e, COLLECTED_AT));
   assert.equal(brief(samples), [
     [0, 'memoryused', '10', 'MB'],
@@ -81,7 +81,7 @@ container('gives the same 18 samples when read one metric type at a time', () =>
   ]);
 });
 
-container('skips memoryutil for a zero quota but keeps memoryused (S42)', () => {
+container('skips memoryutil for a zero quota but keeps memoryused', () => {
   const samples = samplesFromEnvelope(gauge('0', { memory: 50 * MiB, memory_quota: 0 }), COLLECTED_AT);
   assert.equal(brief(samples), [[0, 'memoryused', '50', 'MB']]);
   assert.equal(brief(samplesFromEnvelope(gauge('0', { disk: 1, disk_quota: 0 }), COLLECTED_AT)), [
@@ -108,7 +108,7 @@ container('counts a missing memory or disk as 0 in the ratio', () => {
   ]);
 });
 
-container('uses instance 0 for an instance id that is not an unsigned decimal (S43)', () => {
+container('uses instance 0 for an instance id that is not an unsigned decimal', () => {
   for (const instanceId of ['abc', '', '-1', '4294967296']) {
     const samples = samplesFromEnvelopes([gauge(instanceId, { cpu: 5 })], 'cpu', COLLECTED_AT);
     assert.equal(brief(samples), [[0, 'cpu', '5', '%']], instanceId);
@@ -137,7 +137,7 @@ container.run();
 // ---
 const custom = suite('custom metric conversion');
 
-custom('ceils each custom gauge with its own unit (S41)', () => {
+custom('ceils each custom gauge with its own unit', () => {
   const envelopes = [
     gauge('1', { custom_name: 11.88 }, 1111n, 'custom_unit'),
     gauge('0', { custom_name: 11.08 }, 1111n, 'custom_unit'),

@@ -4,7 +4,7 @@ import { fnv1a32 } from '../../../../lib/core/policy/fnv1a.ts';
 
 const fnv = suite('fnv1a32');
 
-// contracts §3.4 test vectors
+// The anchor's test vectors (docs/anchor-compatibility.md#sharding)
 const vectors: [string, number][] = [
   ['', 2166136261],
   ['a', 3826002220],

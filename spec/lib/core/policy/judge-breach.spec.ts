@@ -15,7 +15,7 @@ const at = (secondsAgo: number, value: string, unit = 'testMetricUnit'): AppMetr
   value,
   timestamp: T - secondsToNs(secondsAgo),
 });
-/** contracts §12 G: one older metric at T-31 s, then the listed values at T-20, T-10 and T-1 s. */
+/** The anchor's evaluation tests: one older metric at T-31 s, then the listed values at T-20, T-10 and T-1 s. */
 const enough = (v1: string, v2: string, v3: string) => [at(31, '10'), at(20, v1), at(10, v2), at(1, v3)];
 const rule = (operator: Operator, threshold: bigint, breachDurationSecs = 30) => ({
   operator,
@@ -25,7 +25,7 @@ const rule = (operator: Operator, threshold: bigint, breachDurationSecs = 30) =>
 const breached = (rows: AppMetric[], op: Operator, threshold = 500n) =>
   judgeBreach(rows, rule(op, threshold), T).breached;
 
-judge('S76: breaches ">" when every window value is above, with the newest unit', () => {
+judge('breaches ">" when every window value is above, with the newest unit', () => {
   const v = judgeBreach(enough('600', '650', '620'), rule('>', 500n), T);
   assert.equal(v, {
     breached: true,
@@ -35,21 +35,21 @@ judge('S76: breaches ">" when every window value is above, with the newest unit'
   });
 });
 
-judge('S77: needs a metric strictly older than the breach window', () => {
+judge('needs a metric strictly older than the breach window', () => {
   const v = judgeBreach([at(20, '600'), at(10, '650'), at(1, '620')], rule('>', 500n), T);
   assert.is(v.breached, false);
   assert.match(v.reason, /not enough for evaluation/);
   assert.equal(v.values, ['600', '650', '620']);
 });
 
-judge('S78: one value not above the threshold blocks ">"', () => {
+judge('one value not above the threshold blocks ">"', () => {
   const v = judgeBreach(enough('200', '150', '600'), rule('>', 500n), T);
   assert.is(v.breached, false);
   // the newest offending value is reported, as the anchor walks newest first
   assert.is(v.reason, 'value 150 (10s ago) is not > 500');
 });
 
-judge('S79: no metrics is no breach for every operator', () => {
+judge('no metrics is no breach for every operator', () => {
   for (const op of ['>', '>=', '<', '<='] as const) {
     const v = judgeBreach([], rule(op, 500n), T);
     assert.is(v.breached, false);
@@ -57,7 +57,7 @@ judge('S79: no metrics is no breach for every operator', () => {
   }
 });
 
-judge('S80: an empty value blocks every operator', () => {
+judge('an empty value blocks every operator', () => {
   const rows = [...enough('600', '650', '620'), at(0, '')];
   for (const op of ['>', '>=', '<', '<='] as const) {
     const v = judgeBreach(rows, rule(op, 500n), T);
@@ -66,22 +66,22 @@ judge('S80: an empty value blocks every operator', () => {
   }
 });
 
-judge('S81: ">=" breaches at the threshold and not below it', () => {
+judge('">=" breaches at the threshold and not below it', () => {
   assert.ok(breached(enough('600', '500', '500'), '>='));
   assert.not.ok(breached(enough('200', '150', '600'), '>='));
 });
 
-judge('S82: "<" breaches below and not at or above', () => {
+judge('"<" breaches below and not at or above', () => {
   assert.ok(breached(enough('200', '300', '400'), '<'));
   assert.not.ok(breached(enough('500', '550', '600'), '<'));
 });
 
-judge('S83: "<=" breaches at or below', () => {
+judge('"<=" breaches at or below', () => {
   assert.ok(breached(enough('200', '500', '500'), '<='));
   assert.not.ok(breached(enough('500', '550', '600'), '<='));
 });
 
-judge('S84: values exactly at the threshold breach only the inclusive operators', () => {
+judge('values exactly at the threshold breach only the inclusive operators', () => {
   const rows = enough('500', '500', '500');
   assert.equal(
     (['>', '<', '>=', '<='] as const).map((op) => breached(rows, op)),
@@ -89,13 +89,13 @@ judge('S84: values exactly at the threshold breach only the inclusive operators'
   );
 });
 
-judge('S88: a non-integer value blocks the breach', () => {
+judge('a non-integer value blocks the breach', () => {
   const v = judgeBreach(enough('600', '650.5', '620'), rule('>', 500n), T);
   assert.is(v.breached, false);
   assert.is(v.reason, 'value "650.5" (10s ago) is not an integer');
 });
 
-judge('S89: a metric exactly at now-bd is inside the window and does not count as older', () => {
+judge('a metric exactly at now-bd is inside the window and does not count as older', () => {
   assert.not.ok(breached([at(30, '600'), at(5, '600')], '>'));
   const v = judgeBreach([at(45, '1'), at(30, '600'), at(5, '600')], rule('>', 500n), T);
   assert.is(v.breached, true);

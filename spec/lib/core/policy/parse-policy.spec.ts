@@ -25,7 +25,7 @@ const rule = (over: Partial<ScalingRule> = {}): ScalingRule => ({
 });
 const withRule = (fields: string) => `{"scaling_rules":[{${fields}}]}`;
 
-parse('S33: reads the rule fields and instance counts of §3.1 exactly', () => {
+parse('reads the rule fields and instance counts of a stored policy exactly', () => {
   const text = `{
     "instance_min_count": 1, "instance_max_count": 5,
     "scaling_rules": [{ "metric_type": "test-metric-name", "breach_duration_secs": 300, "threshold": 30,
@@ -118,7 +118,7 @@ parse('gives zero values for missing rule fields (breach duration 0 means the de
   assert.equal(r.policy.rules, [rule({ metricType: 'cpu' })]);
 });
 
-parse('S30: rejects integer fields written as strings, fractions or exponents', () => {
+parse('rejects integer fields written as strings, fractions or exponents', () => {
   for (const [field, literal] of [
     ['threshold', '"30"'],
     ['threshold', '30.5'],
@@ -149,7 +149,7 @@ parse('rejects wrong container types', () => {
   assert.match(rejected(parsePolicy('a', '42')), /expected an object/);
 });
 
-parse('rejects type errors inside schedules, which the EG otherwise ignores (§3.2)', () => {
+parse('rejects type errors inside schedules, which the EG otherwise ignores', () => {
   assert.match(rejected(parsePolicy('a', '{"schedules":{"timezone":1}}')), /schedules\.timezone/);
   assert.match(
     rejected(parsePolicy('a', '{"schedules":{"recurring_schedule":[{"days_of_week":["mon"]}]}}')),
@@ -162,7 +162,7 @@ parse('rejects type errors inside schedules, which the EG otherwise ignores (§3
   assert.match(rejected(parsePolicy('a', '{"schedules":[]}')), /schedules: expected an object/);
 });
 
-parse('S32: accepts a policy with only schedules, as an app with zero rules', () => {
+parse('accepts a policy with only schedules, as an app with zero rules', () => {
   const r = ok(
     parsePolicy(
       'a',
@@ -179,7 +179,7 @@ parse('rejects malformed JSON with the parser message', () => {
   }
 });
 
-parse('S31: reads the document null as an empty policy', () => {
+parse('reads the document null as an empty policy', () => {
   const r = ok(parsePolicy('c', 'null'));
   assert.equal(r.policy, { appId: 'c', instanceMinCount: 0, instanceMaxCount: 0, rules: [] });
   assert.equal(r.warnings, []);
@@ -189,13 +189,13 @@ parse('rejects SQL NULL with a clear reason instead of failing the poll', () => 
   assert.match(rejected(parsePolicy('a', null)), /SQL NULL/);
 });
 
-parse('Q4: skips null rules with a warning and keeps the others', () => {
+parse('skips null rules with a warning and keeps the others', () => {
   const r = ok(parsePolicy('a', '{"scaling_rules":[null,{"metric_type":"cpu","operator":">","threshold":1},null]}'));
   assert.equal(r.policy.rules, [rule({ metricType: 'cpu', operator: '>', threshold: 1n })]);
   assert.equal(r.warnings, ['scaling_rules[0] is null; skipped', 'scaling_rules[2] is null; skipped']);
 });
 
-parse('S86: keeps a rule with an invalid operator, with a warning', () => {
+parse('keeps a rule with an invalid operator, with a warning', () => {
   const r = ok(parsePolicy('a', withRule('"metric_type":"cpu","operator":"invalid_operator","threshold":1')));
   assert.is(r.policy.rules[0]!.operator, 'invalid_operator');
   assert.is(r.warnings.length, 1);

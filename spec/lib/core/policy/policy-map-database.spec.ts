@@ -39,7 +39,7 @@ stored('parses what the table holds, keeping int64 thresholds exact and isolatin
   assert.equal(built.warnings, [{ appId: 'app-id-5', warning: 'scaling_rules[0] is null; skipped' }]);
 });
 
-stored('S34-like: the shard filter decides which stored apps are parsed at all', async ({ db }) => {
+stored('the shard filter decides which stored apps are parsed at all', async ({ db }) => {
   const built = buildPolicyMap(await createPolicyStore(db.sql).retrievePolicies(), (id) => belongsToShard(id, 0, 3));
   // of app-id-1..5, shard 0 of 3 owns app-id-3 and app-id-4; app-id-4 is the bad one
   assert.equal([...built.policies.keys()], ['app-id-3']);

@@ -11,7 +11,7 @@ const valid =
 const rows = (ids: string[], text = valid): PolicyRow[] => ids.map((appId) => ({ appId, policyJson: text }));
 const all = () => true;
 
-map('S24: a single instance takes every app', () => {
+map('a single instance takes every app', () => {
   const built = buildPolicyMap(rows(['app-id-1', 'app-id-2', 'app-id-3', 'app-id-4']), (id) =>
     belongsToShard(id, 0, 1),
   );
@@ -19,7 +19,7 @@ map('S24: a single instance takes every app', () => {
   assert.equal(built.rejected, []);
 });
 
-map('S25-S27: each shard keeps only its own apps, poll after poll', () => {
+map('each shard keeps only its own apps, poll after poll', () => {
   const polls = [
     [1, 2, 3, 4],
     [3, 4, 5, 6],
@@ -32,7 +32,7 @@ map('S25-S27: each shard keeps only its own apps, poll after poll', () => {
   assert.equal(shardOf(2), [['app-id-1', 'app-id-2'], [], ['app-id-7']]);
 });
 
-map('S30: a bad policy drops only its own app, with the reason', () => {
+map('a bad policy drops only its own app, with the reason', () => {
   const built = buildPolicyMap(
     [
       { appId: 'A', policyJson: valid },
@@ -52,12 +52,12 @@ map('S30: a bad policy drops only its own app, with the reason', () => {
   assert.match(built.rejected[2]!.reason, /not valid JSON/);
 });
 
-map('S31: an app with policy null stays in the map with zero rules', () => {
+map('an app with policy null stays in the map with zero rules', () => {
   const built = buildPolicyMap([{ appId: 'C', policyJson: 'null' }], all);
   assert.equal(built.policies.get('C'), { appId: 'C', instanceMinCount: 0, instanceMaxCount: 0, rules: [] });
 });
 
-map('S32: an app with only schedules stays in the map with zero rules', () => {
+map('an app with only schedules stays in the map with zero rules', () => {
   const built = buildPolicyMap(
     [{ appId: 'S', policyJson: '{"instance_min_count":1,"instance_max_count":2,"schedules":{"timezone":"UTC"}}' }],
     all,
@@ -65,7 +65,7 @@ map('S32: an app with only schedules stays in the map with zero rules', () => {
   assert.equal(built.policies.get('S')?.rules, []);
 });
 
-map('S33: the map holds exactly the stored values', () => {
+map('the map holds exactly the stored values', () => {
   const text =
     '{"instance_min_count":1,"instance_max_count":5,"scaling_rules":[{"metric_type":"test-metric-name","breach_duration_secs":300,"threshold":30,"operator":"<","cool_down_secs":300,"adjustment":"-1"}]}';
   const built = buildPolicyMap([{ appId: 'app', policyJson: text }], all);
@@ -86,7 +86,7 @@ map('S33: the map holds exactly the stored values', () => {
   });
 });
 
-map('S35: two rules on one metric type stay two rules, in order', () => {
+map('two rules on one metric type stay two rules, in order', () => {
   const text =
     '{"scaling_rules":[{"metric_type":"memoryused","operator":">","threshold":80,"adjustment":"+1"},{"metric_type":"memoryused","operator":"<","threshold":20,"adjustment":"-1"}]}';
   const rules = buildPolicyMap([{ appId: 'x', policyJson: text }], all).policies.get('x')?.rules ?? [];

@@ -4,7 +4,7 @@ import { belongsToShard } from '../../../../lib/core/policy/shard.ts';
 
 const shard = suite('belongsToShard');
 
-// contracts §3.4: [app_id, mod 2, mod 3, mod 4 | undefined]
+// docs/anchor-compatibility.md#sharding: [app_id, mod 2, mod 3, mod 4 | undefined]
 const vectors: [string, number, number, number | undefined][] = [
   ['', 1, 1, 1],
   ['a', 0, 1, 0],
@@ -49,7 +49,7 @@ shard('owns nothing with an invalid total rather than everything', () => {
   assert.not.ok(belongsToShard('a', 0, -1));
 });
 
-shard('S25-S27: three instances split app-id-1..8 as the scenarios say', () => {
+shard("three instances split app-id-1..8 as the anchor's tests do", () => {
   const apps = (ns: number[]) => ns.map((n) => `app-id-${n}`);
   const polls = [apps([1, 2, 3, 4]), apps([3, 4, 5, 6]), apps([5, 6, 7, 8])];
   const owned = (index: number) => polls.map((ids) => ids.filter((id) => belongsToShard(id, index, 3)));

@@ -5,7 +5,7 @@ import { createBreakerRegistry } from '../../../../lib/core/scaling/breaker-regi
 const registry = suite('createBreakerRegistry');
 const options = { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 3 };
 
-registry('S102: keeps breakers of staying apps, creates new ones and drops those that left', () => {
+registry('keeps breakers of staying apps, creates new ones and drops those that left', () => {
   const r = createBreakerRegistry(options);
   assert.is(r.get('app1'), undefined);
   r.sync(['app1']);
@@ -20,7 +20,7 @@ registry('S102: keeps breakers of staying apps, creates new ones and drops those
   assert.is(r.get('app2'), b2);
 });
 
-registry('a returning app gets a fresh, closed breaker (its state is lost, Q16)', () => {
+registry('a returning app gets a fresh, closed breaker (its state is lost)', () => {
   const r = createBreakerRegistry({ ...options, failureThreshold: 1 });
   r.sync(['a']);
   r.get('a')!.failure(0);

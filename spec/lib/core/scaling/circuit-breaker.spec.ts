@@ -24,7 +24,7 @@ breaker('starts closed and lets calls through', () => {
 });
 
 breaker(
-  'S104: trips at the third failure, refuses up to exactly 5m, then trials every 5, 10, 20, 40, 80, 120, 120 minutes',
+  'trips at the third failure, refuses up to exactly 5m, then trials every 5, 10, 20, 40, 80, 120, 120 minutes',
   () => {
     const b = createCircuitBreaker(defaults);
     // a breach every 60 s, the scaling engine always failing
@@ -49,14 +49,14 @@ breaker(
   },
 );
 
-breaker('S104: the refused call reports when a trial becomes possible', () => {
+breaker('the refused call reports when a trial becomes possible', () => {
   const b = createCircuitBreaker(defaults);
   for (const t of [0, MIN, 2 * MIN]) attempt(b, t, false);
   assert.equal(b.request(3 * MIN), { allowed: false, retryAfterMs: 7 * MIN });
   assert.is(b.state(), 'open');
 });
 
-breaker('S105: a success resets the consecutive count, so the breaker does not trip', () => {
+breaker('a success resets the consecutive count, so the breaker does not trip', () => {
   const b = createCircuitBreaker(defaults);
   attempt(b, 0, false);
   attempt(b, MIN, false);
@@ -67,7 +67,7 @@ breaker('S105: a success resets the consecutive count, so the breaker does not t
   assert.equal(b.request(3 * MIN + 1), { allowed: true, halfOpen: false });
 });
 
-breaker('S106: follows the anchor test timeline (500 ms initial, 1 s max, threshold 1)', () => {
+breaker('follows the anchor test timeline (500 ms initial, 1 s max, threshold 1)', () => {
   const b = createCircuitBreaker({ initialMs: 500, maxMs: 1000, failureThreshold: 1 });
   let t = 0;
   assert.is(attempt(b, t, false), 'sent');
@@ -107,7 +107,7 @@ breaker('reports half-open while the trial is under way, and open again when it 
   assert.is(b.request(351).allowed, true);
 });
 
-breaker('Q18: after a successful trial the next trip waits the second period until a closed success resets it', () => {
+breaker('after a successful trial the next trip waits the second period until a closed success resets it', () => {
   const b = createCircuitBreaker({ initialMs: 100, maxMs: 10_000, failureThreshold: 1 });
   attempt(b, 0, false);
   assert.is(attempt(b, 101, true), 'trial');
@@ -120,7 +120,7 @@ breaker('Q18: after a successful trial the next trip waits the second period unt
   assert.is(b.request(701).allowed, true);
 });
 
-breaker('S107: a threshold of 0 never trips, however many failures', () => {
+breaker('a threshold of 0 never trips, however many failures', () => {
   for (const failureThreshold of [0, -1]) {
     const b = createCircuitBreaker({ initialMs: 1, maxMs: 1, failureThreshold });
     for (let t = 0; t < 50; t++) assert.is(attempt(b, t, false), 'sent');

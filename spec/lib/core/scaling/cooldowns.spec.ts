@@ -4,7 +4,7 @@ import { createCooldowns } from '../../../../lib/core/scaling/cooldowns.ts';
 
 const cooldowns = suite('createCooldowns');
 
-cooldowns('holds an app strictly before its expiry, and not at it (S93)', () => {
+cooldowns('holds an app strictly before its expiry, and not at it', () => {
   const c = createCooldowns();
   c.record('a', 30n);
   assert.is(c.activeUntil('a', 10n), 30n);
@@ -12,7 +12,7 @@ cooldowns('holds an app strictly before its expiry, and not at it (S93)', () => 
   assert.is(c.activeUntil('a', 30n), undefined);
 });
 
-cooldowns('replaces an earlier expiry with the latest one (§6.2)', () => {
+cooldowns('replaces an earlier expiry with the latest one', () => {
   const c = createCooldowns();
   c.record('a', 100n);
   c.record('a', 50n);
@@ -26,7 +26,7 @@ cooldowns('keeps apps apart and knows nothing of unknown apps', () => {
   assert.is(c.activeUntil('a', 0n), 100n);
 });
 
-cooldowns('forgets an expired entry once read (Q16: pruning is harmless)', () => {
+cooldowns('forgets an expired entry once read (pruning changes nothing visible)', () => {
   const c = createCooldowns();
   c.record('a', 10n);
   assert.is(c.activeUntil('a', 20n), undefined);

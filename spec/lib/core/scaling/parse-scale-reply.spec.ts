@@ -19,11 +19,11 @@ reply('matches the field names case-insensitively and treats null fields as abse
   });
 });
 
-reply('Q3: null is a success without anything else', () => {
+reply('a null body is a success without anything else', () => {
   assert.equal(parseScaleReply(200, 'null'), { ok: true, status: 200 });
 });
 
-reply('S96: anything that is not that object is a wrong response, saying what was wrong', () => {
+reply('anything that is not that object is a wrong response, saying what was wrong', () => {
   assert.match((parseScaleReply(200, 'succeed') as { error: string }).error, /^received wrong response: .*JSON/);
   assert.equal(parseScaleReply(200, '[1]'), {
     ok: false,

@@ -4,7 +4,7 @@ import { triggerBody } from '../../../../lib/core/scaling/trigger-body.ts';
 
 const body = suite('triggerBody');
 
-body('writes every §6.1 field, in order, with the exact JSON names', () => {
+body('writes every trigger field, in order, with the exact JSON names', () => {
   assert.is(
     triggerBody({
       appId: 'a',

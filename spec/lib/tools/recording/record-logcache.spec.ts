@@ -16,6 +16,7 @@ import { startLogCacheServer } from '../../../../lib/tools/simulation/logcache-s
 import { startUaaServer } from '../../../../lib/tools/simulation/uaa-server.ts';
 import { createClientCredentialsProvider } from '../../../../lib/adapters/uaa/client-credentials-provider.ts';
 import { msToNs } from '../../../../lib/core/time/ns.ts';
+import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
 
 const run = promisify(execFile);
 const S = 1_000_000_000n;
@@ -202,7 +203,7 @@ cli('records live from log-cache with the password grant', async () => {
 });
 
 cli('converts read-response dumps into one ordered recording', async () => {
-  const fixtures = '/work/shared/fixtures/logcache';
+  const fixtures = FIXTURE_DIR;
   const path = join(await tempDir(), 'dump.ndjson.gz');
   const { stdout } = await run(
     node,
@@ -230,11 +231,9 @@ cli('fails clearly on a dump that is not a read response, leaving no file', asyn
   const dir = await tempDir();
   const path = join(dir, 'bad.ndjson');
   try {
-    await run(
-      node,
-      ['scripts/record.ts', '--out', path, '--from-dump', '/work/shared/fixtures/logcache/promql-throughput.json'],
-      { timeout: 30_000 },
-    );
+    await run(node, ['scripts/record.ts', '--out', path, '--from-dump', join(FIXTURE_DIR, 'promql-throughput.json')], {
+      timeout: 30_000,
+    });
     assert.unreachable('should have failed');
   } catch (err) {
     const e = err as { code?: number; stderr?: string };

@@ -9,8 +9,9 @@ import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import { httpTimerSamples } from '../../../../lib/core/metrics/http-timer-samples.ts';
 import { promQlQuery, promQlTime, samplesFromPromQl } from '../../../../lib/core/metrics/promql.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
+import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
 
-const FIXTURES = '/work/shared/fixtures/logcache';
+const FIXTURES = FIXTURE_DIR;
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const AT = 1731578460_000_000_000n;
 const fixture = (file: string): unknown => JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8'));

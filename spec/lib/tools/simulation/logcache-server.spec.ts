@@ -9,8 +9,9 @@ import { parseReadResponse } from '../../../../lib/core/envelope/parse-read-resp
 import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import { parse } from '../../../../lib/core/json/bigint-json.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
+import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
 
-const FIXTURES = '/work/shared/fixtures/logcache';
+const FIXTURES = FIXTURE_DIR;
 const APP = '6e4b1f7a-3c2d-4b8e-9f10-2a7c5d9e8b41';
 const fixtureText = (file: string): string => readFileSync(`${FIXTURES}/${file}`, 'utf8');
 const fixture = (file: string): unknown => JSON.parse(fixtureText(file));

@@ -3,8 +3,9 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { startUaaServer } from '../../../../lib/tools/simulation/uaa-server.ts';
 import type { UaaServer } from '../../../../lib/tools/simulation/uaa-server.ts';
+import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
 
-const FIXTURES = '/work/shared/fixtures/logcache';
+const FIXTURES = FIXTURE_DIR;
 const fixture = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(`${FIXTURES}/${file}`, 'utf8')) as Record<string, unknown>;
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
