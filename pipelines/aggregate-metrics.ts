@@ -1,9 +1,10 @@
 import { Observable, Subscription, interval } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { Logger } from '../lib/adapters/log/logger.ts';
 import { createEnvelopeBuffer } from '../lib/core/metrics/envelope-buffer.ts';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
 import type { Envelope } from '../lib/core/model/envelope.ts';
+import type { Monitors } from '../lib/core/model/policy.ts';
+import type { Logger } from '../lib/core/model/ports.ts';
 import { isPromQlMetric } from '../lib/core/metrics/metric-types.ts';
 import type { PromQlMetricType } from '../lib/core/metrics/metric-types.ts';
 import { promQlWindowSecs } from '../lib/core/metrics/promql.ts';
@@ -28,7 +29,7 @@ export interface AggregateMetricsDeps {
 export interface AggregateMetricsSources {
   readonly envelope$: Observable<Envelope>;
   /** The latest appId → metric types this instance must produce. */
-  readonly monitor$: Observable<ReadonlyMap<string, readonly string[]>>;
+  readonly monitor$: Observable<Monitors>;
   /**
    * When given, an app's metrics are computed each time it names the app (right after a read of
    * that app has been fed to `envelope$`) instead of on the interval. Subscribed after `envelope$`,
@@ -85,7 +86,7 @@ export const aggregateMetrics = (
   return new Observable<AppMetric>((subscriber) => {
     let apps = new Map<string, AppState>();
 
-    const setMonitors = (monitors: ReadonlyMap<string, readonly string[]>): void => {
+    const setMonitors = (monitors: Monitors): void => {
       const next = new Map<string, AppState>();
       for (const [appId, types] of monitors) {
         const restTypes = types.filter((t) => !isPromQlMetric(t));

@@ -15,11 +15,12 @@ import {
   finalize,
 } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { ReadResult } from '../lib/adapters/logcache/logcache-client.ts';
 import { aggregateSamples } from '../lib/core/metrics/aggregate-samples.ts';
 import { combinedNameFilter, isPromQlMetric } from '../lib/core/metrics/metric-types.ts';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
-import type { Envelope, InstanceSample } from '../lib/core/model/envelope.ts';
+import type { Envelope } from '../lib/core/model/envelope.ts';
+import type { Monitors } from '../lib/core/model/policy.ts';
+import type { QueryPromQl, ReadEnvelopes } from '../lib/core/model/ports.ts';
 import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 
 export type CollectEvent =
@@ -33,20 +34,15 @@ export type CollectEvent =
 export interface CollectSources {
   readonly tick$: Observable<unknown>;
   /** Latest app id → metric types this instance must produce. */
-  readonly monitor$: Observable<ReadonlyMap<string, readonly string[]>>;
+  readonly monitor$: Observable<Monitors>;
 }
 
 export interface CollectDeps {
   readonly scheduler: SchedulerLike;
   /** Cold: one read of `[startTime, endTime)` with the name filter; emits once. */
-  readonly readEnvelopes: (
-    appId: string,
-    nameFilter: string,
-    startTime: bigint,
-    endTime: bigint,
-  ) => Observable<ReadResult>;
+  readonly readEnvelopes: ReadEnvelopes;
   /** Cold: the per-instance samples of one PromQL metric at `atNs`; emits once. */
-  readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
+  readonly queryPromQl: QueryPromQl;
   readonly statWindowSecs: number;
   /** Reads and queries in flight at once, over all apps. */
   readonly concurrency: number;
@@ -81,12 +77,12 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  */
 export const collectMetrics = (sources: CollectSources, deps: CollectDeps): Observable<CollectEvent> =>
   defer(() => {
-    let monitored: ReadonlyMap<string, readonly string[]> = new Map();
+    let monitored: Monitors = new Map();
     const nextStart = new Map<string, bigint>();
     const busy = new Set<string>();
     const removed$ = new Subject<string>();
 
-    const onMonitor = (next: ReadonlyMap<string, readonly string[]>): void => {
+    const onMonitor = (next: Monitors): void => {
       for (const appId of monitored.keys()) {
         if (next.has(appId)) continue;
         nextStart.delete(appId);

@@ -3,12 +3,11 @@ import { filter, map, mergeMap, withLatestFrom } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
 import type { Decision } from '../lib/core/model/decision.ts';
-import type { Policy, Trigger } from '../lib/core/model/policy.ts';
-import type { QueryAppMetrics } from '../lib/core/model/query.ts';
+import type { Policy } from '../lib/core/model/policy.ts';
+import type { QueryAppMetrics, Scale } from '../lib/core/model/ports.ts';
 import { createBreakerRegistry } from '../lib/core/scaling/breaker-registry.ts';
 import type { CircuitBreakerOptions } from '../lib/core/scaling/circuit-breaker.ts';
 import { createCooldowns } from '../lib/core/scaling/cooldowns.ts';
-import type { ScaleReply } from '../lib/core/scaling/scale-reply.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import type { EvaluationJob } from './evaluate-rules.ts';
 import { scaleOnBreach } from './scale-on-breach.ts';
@@ -27,7 +26,7 @@ export interface EvaluateAppMetricsDeps {
   readonly scheduler: SchedulerLike;
   readonly queryAppMetrics: QueryAppMetrics;
   /** One reply per call; unsubscribing should abort it. */
-  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly scale: Scale;
   readonly defaultBreachDurationSecs: number;
   readonly breaker: CircuitBreakerOptions;
   /** Evaluations (query plus scaling call) under way at once, across apps (`evaluator.evaluator_count`). */

@@ -4,7 +4,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
 import type { Decision } from '../lib/core/model/decision.ts';
 import type { Operator, ScalingRule } from '../lib/core/model/policy.ts';
-import type { QueryAppMetrics } from '../lib/core/model/query.ts';
+import type { QueryAppMetrics } from '../lib/core/model/ports.ts';
 import { judgeBreach } from '../lib/core/policy/judge-breach.ts';
 import type { BreachVerdict } from '../lib/core/policy/judge-breach.ts';
 import { isOperator } from '../lib/core/policy/operator.ts';

@@ -1,8 +1,8 @@
 import { Observable, defer, interval, take, timer } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { createMetricQueue } from '../lib/core/persistence/metric-queue.ts';
-import type { AppMetric } from '../lib/core/model/app-metric.ts';
-import type { SaveResult } from '../lib/adapters/stores/app-metric-store.ts';
+import type { AppMetric, SaveResult } from '../lib/core/model/app-metric.ts';
+import type { SaveMetrics } from '../lib/core/model/ports.ts';
 import { checkPersistSettings, retryDelayMs } from './persist-metrics-settings.ts';
 import type { PersistSettings } from './persist-metrics-settings.ts';
 
@@ -21,7 +21,7 @@ export type PersistEvent =
 export interface PersistMetricsDeps extends PersistSettings {
   readonly scheduler: SchedulerLike;
   /** One bulk insert; emits its result once. An error means nothing of the batch was stored. */
-  readonly save: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly save: SaveMetrics;
 }
 
 /**

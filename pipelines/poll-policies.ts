@@ -2,8 +2,8 @@ import { combineLatest, defer, merge, of, timer } from 'rxjs';
 import { catchError, connect, exhaustMap, filter, map, switchMap } from 'rxjs/operators';
 import type { Observable } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
-import type { Policy } from '../lib/core/model/policy.ts';
-import type { PolicyRow } from '../lib/adapters/stores/policy-store.ts';
+import type { Policy, PolicyRow } from '../lib/core/model/policy.ts';
+import type { RetrievePolicies } from '../lib/core/model/ports.ts';
 import { buildPolicyMap } from '../lib/core/policy/policy-map.ts';
 
 export type PolicyPollEvent =
@@ -19,7 +19,7 @@ export type PolicyPollEvent =
 
 export interface PollPoliciesDeps {
   readonly scheduler: SchedulerLike;
-  readonly retrievePolicies: () => Observable<readonly PolicyRow[]>;
+  readonly retrievePolicies: RetrievePolicies;
   /** Back-off between failed reads; the last good policy set stays in force meanwhile. */
   readonly retry: { readonly initialMs: number; readonly maxMs: number };
 }

@@ -6,7 +6,8 @@ import type { Trigger } from '../lib/core/model/policy.ts';
 import type { BreakerRegistry } from '../lib/core/scaling/breaker-registry.ts';
 import type { CircuitBreaker } from '../lib/core/scaling/circuit-breaker.ts';
 import type { Cooldowns } from '../lib/core/scaling/cooldowns.ts';
-import type { ScaleReply } from '../lib/core/scaling/scale-reply.ts';
+import type { Scale } from '../lib/core/model/ports.ts';
+import type { ScaleReply } from '../lib/core/model/scale-reply.ts';
 import { msToNs, nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 
 export type BreachDecision = Extract<Decision, { kind: 'breach' }>;
@@ -14,7 +15,7 @@ export type BreachDecision = Extract<Decision, { kind: 'breach' }>;
 /** Per-app state shared by every evaluation of one pipeline subscription. */
 export interface ScalingContext {
   readonly scheduler: SchedulerLike;
-  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly scale: Scale;
   readonly cooldowns: Cooldowns;
   readonly breakers: BreakerRegistry;
   /** Apps with a scaling call under way: their further breaches are not sent (no pile-up). */

@@ -1,14 +1,14 @@
 import { of } from 'rxjs';
-import type { Observable } from 'rxjs';
 import type { Logger } from '../adapters/log/logger.ts';
-import type { AppMetric, SortOrder } from '../core/model/app-metric.ts';
+import type { AppMetric, RejectedMetric, SortOrder } from '../core/model/app-metric.ts';
+import type { SaveMetrics } from '../core/model/ports.ts';
 import { unstorableReason } from '../adapters/stores/app-metric-limits.ts';
-import type { AppMetricStore, RejectedMetric, SaveResult } from '../adapters/stores/app-metric-store.ts';
+import type { AppMetricStore } from '../adapters/stores/app-metric-store.ts';
 import type { AsyncTracker } from './async-tracker.ts';
 
 export interface WriteBehindStore {
   /** Accepts a batch at once (as a write that never fails) and queues it for the database. */
-  save(batch: readonly AppMetric[]): Observable<SaveResult>;
+  readonly save: SaveMetrics;
   /** Reads after writing everything queued, so a read sees every metric saved before it. */
   retrieve(appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder): Promise<AppMetric[]>;
   /** Writes everything queued. */

@@ -7,21 +7,18 @@ import { evaluateAppMetrics } from '../evaluate-app-metrics.ts';
 import { persistMetrics } from '../persist-metrics.ts';
 import type { PersistEvent } from '../persist-metrics.ts';
 import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
-import type { Logger } from '../../lib/adapters/log/logger.ts';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Decision } from '../../lib/core/model/decision.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';
-import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
-import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
+import type { Monitors, Policy } from '../../lib/core/model/policy.ts';
+import type { Logger, QueryAppMetrics, SaveMetrics, Scale } from '../../lib/core/model/ports.ts';
 import type { CircuitBreakerOptions } from '../../lib/core/scaling/circuit-breaker.ts';
-import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
-import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
 
 export interface MetricPathSources {
   readonly envelope$: Observable<Envelope>;
   /** When given, an app is aggregated right after its read (see aggregateMetrics); else on the interval. */
   readonly flush$?: Observable<string>;
-  readonly monitor$: Observable<ReadonlyMap<string, readonly string[]>>;
+  readonly monitor$: Observable<Monitors>;
   readonly policy$: Observable<ReadonlyMap<string, Policy>>;
   /** App metrics made elsewhere (PromQL); they join the stream before the cache. */
   readonly extraMetric$?: Observable<AppMetric>;
@@ -32,9 +29,9 @@ export interface MetricPathSources {
 export interface MetricPathDeps {
   readonly scheduler: SchedulerLike;
   readonly cache: MetricCache;
-  readonly save: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly save: SaveMetrics;
   readonly queryAppMetrics: QueryAppMetrics;
-  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly scale: Scale;
   readonly statWindowSecs: number;
   readonly aggregatorIntervalMs: number;
   /** Throughput and response time from recorded http timers (replay) instead of PromQL (service). */

@@ -1,7 +1,7 @@
-import type { Policy } from '../../lib/core/model/policy.ts';
+import type { Monitors, Policy } from '../../lib/core/model/policy.ts';
 
 /** appId → the distinct metric types its rules need, in first-seen order (one monitor per type). */
-export const monitorsOf = (policies: ReadonlyMap<string, Policy>): ReadonlyMap<string, readonly string[]> => {
+export const monitorsOf = (policies: ReadonlyMap<string, Policy>): Monitors => {
   const monitors = new Map<string, readonly string[]>();
   for (const [appId, policy] of policies) {
     const types = [...new Set(policy.rules.map((r) => r.metricType))];

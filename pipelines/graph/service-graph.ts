@@ -1,15 +1,16 @@
 import { interval, merge, type Observable } from 'rxjs';
 import { filter, map, mergeMap, share, shareReplay, startWith, takeUntil, tap } from 'rxjs/operators';
 import type { SchedulerLike } from 'rxjs';
-import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Decision } from '../../lib/core/model/decision.ts';
-import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
-import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
-import type { InstanceSample } from '../../lib/core/model/envelope.ts';
-import type { PolicyRow } from '../../lib/adapters/stores/policy-store.ts';
-import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
-import type { ReadResult } from '../../lib/adapters/logcache/logcache-client.ts';
-import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import type { Policy } from '../../lib/core/model/policy.ts';
+import type {
+  QueryAppMetrics,
+  QueryPromQl,
+  ReadEnvelopes,
+  RetrievePolicies,
+  SaveMetrics,
+  Scale,
+} from '../../lib/core/model/ports.ts';
 import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
 import { pollPolicies } from '../poll-policies.ts';
 import type { PolicyPollEvent } from '../poll-policies.ts';
@@ -23,20 +24,15 @@ import type { ServiceSettings } from './service-settings.ts';
 /** The adapters the service graph is built from; everything with a side effect is in here. */
 export interface ServiceAdapters {
   readonly scheduler: SchedulerLike;
-  readonly retrievePolicies: () => Observable<readonly PolicyRow[]>;
+  readonly retrievePolicies: RetrievePolicies;
   /** Extra poll triggers (policy-change notifications); EMPTY when the database cannot notify. */
   readonly policyChange$: Observable<unknown>;
   readonly owns$: Observable<(appId: string) => boolean>;
-  readonly readEnvelopes: (
-    appId: string,
-    nameFilter: string,
-    startTime: bigint,
-    endTime: bigint,
-  ) => Observable<ReadResult>;
-  readonly queryPromQl: (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
-  readonly saveMetrics: (batch: readonly AppMetric[]) => Observable<SaveResult>;
+  readonly readEnvelopes: ReadEnvelopes;
+  readonly queryPromQl: QueryPromQl;
+  readonly saveMetrics: SaveMetrics;
   readonly queryAppMetrics: QueryAppMetrics;
-  readonly scale: (trigger: Trigger) => Observable<ScaleReply>;
+  readonly scale: Scale;
   readonly cache: MetricCache;
 }
 

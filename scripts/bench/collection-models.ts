@@ -12,6 +12,7 @@ import { createMetricSources } from '../../lib/adapters/logcache/metric-sources.
 import { aggregateSamples } from '../../lib/core/metrics/aggregate-samples.ts';
 import { nameFilterFor } from '../../lib/core/metrics/metric-types.ts';
 import { samplesFromEnvelopes } from '../../lib/core/metrics/samples-from-envelopes.ts';
+import type { Monitors } from '../../lib/core/model/policy.ts';
 import { msToNs, nsToMs } from '../../lib/core/time/ns.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
@@ -75,7 +76,7 @@ export const createTickLog = (warmUpTicks: number) => {
 export const runOurs = async ({ url, ids, types, c, ticks, log, concurrency }: CollectionRun): Promise<number> => {
   const client = clientFor(url, concurrency);
   const sources = createMetricSources(client, { promQlWindowSecs: c.intervalMs / 1000, readLimit: 1000 });
-  const monitor$ = new BehaviorSubject<ReadonlyMap<string, readonly string[]>>(new Map(ids.map((id) => [id, types])));
+  const monitor$ = new BehaviorSubject<Monitors>(new Map(ids.map((id) => [id, types])));
   let failures = 0;
   const collect$ = collectMetrics(
     { tick$: interval(c.intervalMs, asyncScheduler).pipe(take(ticks)), monitor$ },

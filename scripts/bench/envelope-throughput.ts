@@ -10,6 +10,7 @@ import { parse as parseInt64Json } from '../../lib/core/json/bigint-json.ts';
 import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
 import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';
+import type { Monitors } from '../../lib/core/model/policy.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { appEnvelopes, benchApp, BENCH_START_NS, NS_PER_SECOND } from './synthetic-apps.ts';
 import { count, mib, ms, perSecond, ratio, runBench, verdict } from './table.ts';
@@ -76,7 +77,7 @@ const pipelineRun =
     scheduler.frame = Number(BENCH_START_NS / 1_000_000n);
     const envelope$ = new Subject<Envelope>();
     const monitors = new Map(apps.map((id) => [id, TYPES as readonly string[]]));
-    const monitor$ = new Subject<ReadonlyMap<string, readonly string[]>>();
+    const monitor$ = new Subject<Monitors>();
     let metrics = 0;
     const subscription = aggregateMetrics(
       { envelope$, monitor$ },

@@ -13,7 +13,7 @@ import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts
 import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';
-import type { Policy } from '../../lib/core/model/policy.ts';
+import type { Monitors, Policy } from '../../lib/core/model/policy.ts';
 import { parsePolicy } from '../../lib/core/policy/parse-policy.ts';
 import { createBreakerRegistry } from '../../lib/core/scaling/breaker-registry.ts';
 import { monitorsOf } from '../../pipelines/graph/monitors.ts';
@@ -122,7 +122,7 @@ const scheduler = new VirtualTimeScheduler();
 const startMs = Number(BENCH_START_NS / 1_000_000n);
 scheduler.frame = startMs;
 const envelope$ = new Subject<Envelope>();
-const monitor$ = new Subject<ReadonlyMap<string, readonly string[]>>();
+const monitor$ = new Subject<Monitors>();
 let produced = 0;
 const subscription = aggregateMetrics(
   { envelope$, monitor$ },

@@ -4,7 +4,7 @@ import { parsePolicy } from '../../lib/core/policy/parse-policy.ts';
 import type { ParsedPolicy } from '../../lib/core/policy/parse-policy.ts';
 import { buildPolicyMap } from '../../lib/core/policy/policy-map.ts';
 import { createPolicyStore } from '../../lib/adapters/stores/policy-store.ts';
-import type { PolicyRow } from '../../lib/adapters/stores/policy-store.ts';
+import type { PolicyRow } from '../../lib/core/model/policy.ts';
 import { stringify } from '../../lib/core/json/bigint-json.ts';
 import { openTestDatabase } from '../support/database.ts';
 import { loudHook } from '../support/loud-hook.ts';

@@ -9,6 +9,7 @@ import { createPasswordGrantProvider } from '../../lib/adapters/uaa/password-gra
 import { startLogCacheServer } from '../../lib/tools/simulation/logcache-server.ts';
 import { startUaaServer } from '../../lib/tools/simulation/uaa-server.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';
+import type { Monitors } from '../../lib/core/model/policy.ts';
 import { msToNs } from '../../lib/core/time/ns.ts';
 
 // ---
@@ -56,7 +57,7 @@ peers('collects gauges and PromQL metrics, surviving an expired token and a fail
       retry: { limit: 1, initialMs: 5, maxMs: 5 },
       concurrency: 4,
     });
-    const monitor$ = new BehaviorSubject<ReadonlyMap<string, readonly string[]>>(
+    const monitor$ = new BehaviorSubject<Monitors>(
       new Map([
         ['app', ['memoryutil', 'responsetime']],
         ['broken', ['cpu']],

@@ -4,12 +4,11 @@ import type { Observable } from 'rxjs';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectDeps, CollectEvent } from '../../pipelines/collect-metrics.ts';
 import { marbles } from '../support/marbles.ts';
-import type { ReadResult } from '../../lib/adapters/logcache/logcache-client.ts';
-import type { Envelope, InstanceSample } from '../../lib/core/model/envelope.ts';
+import type { Envelope, EnvelopeRead, InstanceSample } from '../../lib/core/model/envelope.ts';
+import type { Monitors } from '../../lib/core/model/policy.ts';
 
 const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
-const monitor = (entries: Record<string, string[]>): ReadonlyMap<string, readonly string[]> =>
-  new Map(Object.entries(entries));
+const monitor = (entries: Record<string, string[]>): Monitors => new Map(Object.entries(entries));
 const envelope = (appId: string): Envelope => ({
   timestamp: 1n,
   sourceId: appId,
@@ -17,7 +16,7 @@ const envelope = (appId: string): Envelope => ({
   tags: {},
   gauge: { cpu: { unit: 'percentage', value: 5 } },
 });
-const result = (appId: string, rejected = 0): ReadResult => ({
+const result = (appId: string, rejected = 0): EnvelopeRead => ({
   envelopes: [envelope(appId)],
   rejected: Array.from({ length: rejected }, (_, index) => ({ index, reason: 'bad' })),
 });
@@ -42,7 +41,7 @@ type ReadCall = [string, string, bigint, bigint];
 /** Deps whose reads are answered by `reply(appId, callNumber)` and recorded. */
 const depsWith = (
   scheduler: CollectDeps['scheduler'],
-  reply: (appId: string, n: number) => Observable<ReadResult>,
+  reply: (appId: string, n: number) => Observable<EnvelopeRead>,
   extra: Partial<CollectDeps> = {},
 ) => {
   const reads: ReadCall[] = [];

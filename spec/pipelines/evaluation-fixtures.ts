@@ -3,8 +3,8 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Decision } from '../../lib/core/model/decision.ts';
 import type { Policy, ScalingRule } from '../../lib/core/model/policy.ts';
-import type { QueryAppMetrics } from '../../lib/core/model/query.ts';
-import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import type { QueryAppMetrics } from '../../lib/core/model/ports.ts';
+import type { ScaleReply } from '../../lib/core/model/scale-reply.ts';
 import { nsToMs, secondsToNs } from '../../lib/core/time/ns.ts';
 
 /** Shared vocabulary of the evaluation specs (the anchor's evaluator tests use these names). */

@@ -1,13 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { concatMap, filter, map, share } from 'rxjs';
-import type { Observable } from 'rxjs';
 import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import { createMetricCache } from '../../lib/core/evaluation/metric-cache.ts';
 import { createQueryAppMetrics } from '../../lib/adapters/stores/query-app-metrics.ts';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
-import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
+import type { SaveMetrics } from '../../lib/core/model/ports.ts';
 import { marbles } from '../support/marbles.ts';
 
 const metric = (appId: string, ts: number, value: string): AppMetric => ({
@@ -52,7 +51,7 @@ test('caches each metric before the evaluator sees it and persists each exactly 
         query(x.appId, x.name, x.timestamp, x.timestamp, 'ASC').pipe(map((rows) => rows.map((r) => r.value).join(','))),
       ),
     );
-    const save = (batch: readonly AppMetric[]): Observable<SaveResult> => {
+    const save: SaveMetrics = (batch) => {
       batches.push(batch.map((x) => x.value));
       return cold('--r|', { r: { saved: batch.length, rejected: [] } });
     };

@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type Observable, Subject, VirtualTimeScheduler, of } from 'rxjs';
-import type { ColdObservable } from 'rxjs/internal/testing/ColdObservable';
+import { Subject, VirtualTimeScheduler, of } from 'rxjs';
 import { persistMetrics } from '../../pipelines/persist-metrics.ts';
 import type { PersistEvent } from '../../pipelines/persist-metrics.ts';
-import type { AppMetric } from '../../lib/core/model/app-metric.ts';
-import type { SaveResult } from '../../lib/adapters/stores/app-metric-store.ts';
+import type { AppMetric, SaveResult } from '../../lib/core/model/app-metric.ts';
+import type { SaveMetrics } from '../../lib/core/model/ports.ts';
 import { marbles } from '../support/marbles.ts';
+import type { ColdObservable } from '../support/marbles.ts';
 
 const metric = (value: string): AppMetric => ({ appId: 'app', name: 't', unit: 'u', value, timestamp: 1n });
 const m = { a: metric('a'), b: metric('b'), c: metric('c'), d: metric('d'), e: metric('e') };
@@ -16,7 +16,7 @@ const saved = (count: number): PersistEvent => ({ kind: 'saved', count });
 /** A fake bulk insert answering with the given cold streams in turn and recording when each batch came. */
 const fakeSave = (now: () => number, answers: ColdObservable<SaveResult>[]) => {
   const calls: { at: number; batch: string[] }[] = [];
-  const save = (batch: readonly AppMetric[]): Observable<SaveResult> => {
+  const save: SaveMetrics = (batch) => {
     calls.push({ at: now(), batch: batch.map((x) => x.value) });
     const answer = answers[calls.length - 1];
     if (!answer) throw new Error(`unexpected save #${calls.length}`);

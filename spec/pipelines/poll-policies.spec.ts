@@ -4,7 +4,7 @@ import { of } from 'rxjs';
 import { map } from 'rxjs/operators';
 import { pollPolicies } from '../../pipelines/poll-policies.ts';
 import type { PolicyPollEvent } from '../../pipelines/poll-policies.ts';
-import type { PolicyRow } from '../../lib/adapters/stores/policy-store.ts';
+import type { PolicyRow } from '../../lib/core/model/policy.ts';
 import { belongsToShard } from '../../lib/core/policy/shard.ts';
 import { marbles } from '../support/marbles.ts';
 

@@ -11,7 +11,7 @@ import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Policy, Trigger } from '../../lib/core/model/policy.ts';
 import { createBreakerRegistry } from '../../lib/core/scaling/breaker-registry.ts';
 import { createCooldowns } from '../../lib/core/scaling/cooldowns.ts';
-import type { ScaleReply } from '../../lib/core/scaling/scale-reply.ts';
+import type { ScaleReply } from '../../lib/core/model/scale-reply.ts';
 import { secondsToNs } from '../../lib/core/time/ns.ts';
 import { marbles } from '../support/marbles.ts';
 import { alwaysBreaching, APP, failReply, metric, okReply, policies, short, timeline } from './evaluation-fixtures.ts';

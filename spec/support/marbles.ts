@@ -1,6 +1,7 @@
 import * as assert from 'uvu/assert';
+import type { Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { RunHelpers } from 'rxjs/internal/testing/TestScheduler';
+import type { RunHelpers } from 'rxjs/testing';
 
 // uvu's deep equality treats any two Errors as equal (message is not enumerable), so errors are
 // compared by name, message and code instead.
@@ -13,6 +14,9 @@ const normalise = (value: unknown): unknown => {
   }
   return value;
 };
+
+/** What `cold()` returns, in public types: an Observable that logs when it was subscribed. */
+export type ColdObservable<T> = Observable<T> & Pick<ReturnType<RunHelpers['cold']>, 'subscriptions'>;
 
 export const createTestScheduler = (): TestScheduler =>
   new TestScheduler((actual, expected) => assert.equal(normalise(actual), normalise(expected)));

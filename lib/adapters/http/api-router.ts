@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { defaultIfEmpty, defer, take } from 'rxjs';
 import type { Logger } from '../log/logger.ts';
 import type { AppMetric } from '../../core/model/app-metric.ts';
-import type { QueryAppMetrics } from '../../core/model/query.ts';
+import type { QueryAppMetrics } from '../../core/model/ports.ts';
 import { stringify } from '../../core/json/bigint-json.ts';
 import { parseHistoryQuery } from './history-query.ts';
 import { sendEmpty, sendJson, sendJsonError, sendUnauthorized } from './responses.ts';

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { SchedulerLike } from 'rxjs';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
-import type { QueryAppMetrics } from '../../core/model/query.ts';
+import type { QueryAppMetrics } from '../../core/model/ports.ts';
 import { createApiRouter } from './api-router.ts';
 import { createHealthRouter } from './health-router.ts';
 import type { ReadinessCheck } from './health-router.ts';

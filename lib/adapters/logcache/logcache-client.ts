@@ -1,5 +1,5 @@
 import { parseReadResponse } from '../../core/envelope/parse-read-response.ts';
-import type { ReadResponse } from '../../core/envelope/parse-read-response.ts';
+import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import { parse } from '../../core/json/bigint-json.ts';
 import type { Logger } from '../log/logger.ts';
 import type { FetchLike, TokenProvider } from '../uaa/token-provider.ts';
@@ -13,7 +13,6 @@ import { createSemaphore } from './semaphore.ts';
 import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
 
-export type ReadResult = ReadResponse;
 export type { ReadOptions, RetryPolicy };
 
 export interface LogCacheClientOptions {
@@ -35,9 +34,9 @@ export interface LogCacheClientOptions {
 
 export interface LogCacheClient {
   /** One page of `GET /api/v1/read/{source-id}`. */
-  read(sourceId: string, options: ReadOptions): Promise<ReadResult>;
+  read(sourceId: string, options: ReadOptions): Promise<EnvelopeRead>;
   /** The whole window, paging by `start_time` (limit default 1000, the server's cap). */
-  readAll(sourceId: string, options: ReadOptions): Promise<ReadResult>;
+  readAll(sourceId: string, options: ReadOptions): Promise<EnvelopeRead>;
   /** Instant PromQL query; resolves to the decoded Prometheus-style body. */
   promQl(query: string, time: string, signal?: AbortSignal): Promise<unknown>;
   /** `GET /api/v1/info`; undefined when the log-cache is too old to have it (404). */
@@ -75,7 +74,7 @@ export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheCl
     logger: options.logger,
   });
 
-  const read = async (sourceId: string, readOptions: ReadOptions): Promise<ReadResult> => {
+  const read = async (sourceId: string, readOptions: ReadOptions): Promise<EnvelopeRead> => {
     const reply = await request({
       path: `/api/v1/read/${encodeURIComponent(sourceId)}`,
       params: readParams(readOptions),

@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
 import { isPromQlMetric } from '../../core/metrics/metric-types.ts';
 import { promQlQuery, promQlTime, samplesFromPromQl } from '../../core/metrics/promql.ts';
-import type { InstanceSample } from '../../core/model/envelope.ts';
-import type { LogCacheClient, ReadResult } from './logcache-client.ts';
+import type { QueryPromQl, ReadEnvelopes } from '../../core/model/ports.ts';
+import type { LogCacheClient } from './logcache-client.ts';
 
 /** A cold Observable over one promise-returning call; unsubscribing aborts the request. */
 export const fromAbortable = <T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> =>
@@ -39,8 +39,8 @@ export interface MetricSourceOptions {
 export const createMetricSources = (
   client: Pick<LogCacheClient, 'readAll' | 'promQl'>,
   options: MetricSourceOptions,
-) => ({
-  readEnvelopes: (appId: string, nameFilter: string, startTime: bigint, endTime: bigint): Observable<ReadResult> =>
+): { readonly readEnvelopes: ReadEnvelopes; readonly queryPromQl: QueryPromQl } => ({
+  readEnvelopes: (appId, nameFilter, startTime, endTime) =>
     fromAbortable((signal) =>
       client.readAll(appId, {
         startTime,
@@ -51,7 +51,7 @@ export const createMetricSources = (
         signal,
       }),
     ),
-  queryPromQl: (appId: string, metricType: string, atNs: bigint): Observable<InstanceSample[]> =>
+  queryPromQl: (appId, metricType, atNs) =>
     fromAbortable(async (signal) => {
       if (!isPromQlMetric(metricType))
         throw new TypeError(`${metricType} is not a PromQL metric type (throughput, responsetime)`);

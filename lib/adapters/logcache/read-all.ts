@@ -1,10 +1,10 @@
-import type { ReadResponse } from '../../core/envelope/parse-read-response.ts';
+import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import type { ReadOptions } from './read-params.ts';
 
 /** log-cache refuses pages larger than this (docs/anchor-compatibility.md#wire-read). */
 export const MAX_PAGE_SIZE = 1000;
 
-type ReadPage = (sourceId: string, options: ReadOptions) => Promise<ReadResponse>;
+type ReadPage = (sourceId: string, options: ReadOptions) => Promise<EnvelopeRead>;
 
 /**
  * Reads `[startTime, endTime)` completely by paging forward
@@ -17,10 +17,10 @@ export const readAllPages = async (
   readPage: ReadPage,
   sourceId: string,
   options: ReadOptions,
-): Promise<ReadResponse> => {
+): Promise<EnvelopeRead> => {
   const limit = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(options.limit ?? MAX_PAGE_SIZE)));
-  const envelopes: ReadResponse['envelopes'] = [];
-  const rejected: ReadResponse['rejected'] = [];
+  const envelopes: EnvelopeRead['envelopes'] = [];
+  const rejected: EnvelopeRead['rejected'] = [];
   let start = options.startTime;
   let seen = 0;
   while (start < options.endTime) {

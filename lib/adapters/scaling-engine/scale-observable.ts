@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
-import type { Trigger } from '../../core/model/policy.ts';
-import type { ScaleReply } from '../../core/scaling/scale-reply.ts';
+import type { Scale } from '../../core/model/ports.ts';
+import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import type { ScalingEngineClient } from './scaling-engine-client.ts';
 
 /**
@@ -8,8 +8,8 @@ import type { ScalingEngineClient } from './scaling-engine-client.ts';
  * one reply then complete, and unsubscribing aborts the request.
  */
 export const scaleObservable =
-  (client: Pick<ScalingEngineClient, 'scale'>) =>
-  (trigger: Trigger): Observable<ScaleReply> =>
+  (client: Pick<ScalingEngineClient, 'scale'>): Scale =>
+  (trigger) =>
     new Observable<ScaleReply>((subscriber) => {
       const abort = new AbortController();
       client.scale(trigger, abort.signal).then(

@@ -2,7 +2,7 @@ import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
 import type { Logger } from '../log/logger.ts';
 import type { Trigger } from '../../core/model/policy.ts';
 import { parseScaleReply } from '../../core/scaling/parse-scale-reply.ts';
-import type { ScaleReply } from '../../core/scaling/scale-reply.ts';
+import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { triggerBody } from '../../core/scaling/trigger-body.ts';

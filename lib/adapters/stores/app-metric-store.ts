@@ -1,18 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
-import type { AppMetric, SortOrder } from '../../core/model/app-metric.ts';
+import type { AppMetric, RejectedMetric, SaveResult, SortOrder } from '../../core/model/app-metric.ts';
 import { unstorableReason } from './app-metric-limits.ts';
 import { withDeadline } from '../db/with-deadline.ts';
-
-export interface RejectedMetric {
-  readonly metric: AppMetric;
-  readonly reason: string;
-}
-
-export interface SaveResult {
-  readonly saved: number;
-  /** Rows the table cannot hold; they are reported, never allowed to fail the rest of the batch. */
-  readonly rejected: readonly RejectedMetric[];
-}
 
 export interface AppMetricStore {
   /** One multi-row insert in one transaction. Throws only when the database itself fails. */

@@ -1,12 +1,6 @@
 import type { Sql } from 'postgres';
+import type { PolicyRow } from '../../core/model/policy.ts';
 import { withDeadline } from '../db/with-deadline.ts';
-
-/** A raw row of `policy_json`; the text is parsed (and may be rejected) by the policy model. */
-export interface PolicyRow {
-  readonly appId: string;
-  /** The stored JSON text, or null for an SQL NULL. */
-  readonly policyJson: string | null;
-}
 
 export interface PolicyStore {
   retrievePolicies(): Promise<PolicyRow[]>;

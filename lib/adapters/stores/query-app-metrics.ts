@@ -1,7 +1,7 @@
 import { defer, from, of } from 'rxjs';
 import type { MetricCache } from '../../core/evaluation/metric-cache.ts';
 import type { AppMetric, SortOrder } from '../../core/model/app-metric.ts';
-import type { QueryAppMetrics } from '../../core/model/query.ts';
+import type { QueryAppMetrics } from '../../core/model/ports.ts';
 import type { AppMetricStore } from './app-metric-store.ts';
 
 export interface QueryAppMetricsDeps {

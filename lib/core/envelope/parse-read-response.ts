@@ -1,13 +1,7 @@
-import type { Envelope } from '../model/envelope.ts';
+import type { Envelope, EnvelopeRead } from '../model/envelope.ts';
 import { envelopeOrReason } from './parse-envelope.ts';
 import { ReadResponseError } from './read-response-error.ts';
 import { isWireObject } from './wire-values.ts';
-
-export interface ReadResponse {
-  readonly envelopes: Envelope[];
-  /** Envelopes that could not be read, by position in the batch; the rest of the batch is kept. */
-  readonly rejected: { readonly index: number; readonly reason: string }[];
-}
 
 /**
  * Reads the body of `GET /api/v1/read/{source}` (docs/anchor-compatibility.md#wire-read), already
@@ -17,7 +11,7 @@ export interface ReadResponse {
  * `rejected`. A body without an `envelopes` object (an error document, HTML, a bare array) throws
  * `ReadResponseError`, since treating it as "no data" would hide a peer failure.
  */
-export const parseReadResponse = (body: unknown): ReadResponse => {
+export const parseReadResponse = (body: unknown): EnvelopeRead => {
   if (!isWireObject(body))
     throw new ReadResponseError(
       `expected a JSON object, got ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}`,

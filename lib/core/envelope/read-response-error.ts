@@ -1,5 +1,5 @@
 /**
- * A log-cache read answered 200 with a body that is not a `ReadResponse`
+ * A log-cache read answered 200 with a body that is not a read response
  * (`{"envelopes":{"batch":[...]}}`). It is a peer failure: the poll fails and nothing is emitted.
  */
 export class ReadResponseError extends Error {

@@ -11,3 +11,16 @@ export interface AppMetric {
 }
 
 export type SortOrder = 'ASC' | 'DESC';
+
+/** A metric the `app_metric` table cannot hold, and why. */
+export interface RejectedMetric {
+  readonly metric: AppMetric;
+  readonly reason: string;
+}
+
+/** The outcome of saving one batch of app metrics. */
+export interface SaveResult {
+  readonly saved: number;
+  /** Rows the table cannot hold; they are reported, never allowed to fail the rest of the batch. */
+  readonly rejected: readonly RejectedMetric[];
+}

@@ -38,3 +38,10 @@ export interface InstanceSample {
   readonly timestamp: bigint;
   readonly collectedAt: bigint;
 }
+
+/** One read of an app's envelopes (a log-cache read, all pages). */
+export interface EnvelopeRead {
+  readonly envelopes: Envelope[];
+  /** Envelopes that could not be read, by position in the batch; the rest of the batch is kept. */
+  readonly rejected: { readonly index: number; readonly reason: string }[];
+}

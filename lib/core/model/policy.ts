@@ -32,3 +32,13 @@ export interface Trigger {
   readonly coolDownSecs: number;
   readonly adjustment: string;
 }
+
+/** A raw row of `policy_json`; the text is parsed (and may be rejected) by the policy model. */
+export interface PolicyRow {
+  readonly appId: string;
+  /** The stored JSON text, or null for an SQL NULL. */
+  readonly policyJson: string | null;
+}
+
+/** appId → the distinct metric types its rules need, in first-seen order: what this instance must produce. */
+export type Monitors = ReadonlyMap<string, readonly string[]>;

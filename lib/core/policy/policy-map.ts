@@ -1,5 +1,4 @@
-import type { Policy } from '../model/policy.ts';
-import type { PolicyRow } from '../../adapters/stores/policy-store.ts';
+import type { Policy, PolicyRow } from '../model/policy.ts';
 import { parsePolicy } from './parse-policy.ts';
 
 export interface PolicyMap {

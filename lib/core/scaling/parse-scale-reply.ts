@@ -1,6 +1,6 @@
 import { decode, parseKeepingNumbers } from '../policy/go-json.ts';
 import type { DecodedObject, Shape } from '../policy/go-json.ts';
-import type { ScaleReply } from './scale-reply.ts';
+import type { ScaleReply } from '../model/scale-reply.ts';
 
 const resultShape: Shape = {
   fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' },

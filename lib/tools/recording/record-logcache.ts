@@ -1,4 +1,4 @@
-import type { ReadResponse } from '../../core/envelope/parse-read-response.ts';
+import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import type { Logger } from '../../adapters/log/logger.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
 import { msToNs } from '../../core/time/ns.ts';
@@ -9,7 +9,7 @@ export interface RecordOptions {
   readonly read: (
     sourceId: string,
     window: { startTime: bigint; endTime: bigint; envelopeTypes: readonly string[] },
-  ) => Promise<ReadResponse>;
+  ) => Promise<EnvelopeRead>;
   readonly apps: readonly string[];
   /** The recorded window [from, to), ns. */
   readonly fromNs: bigint;

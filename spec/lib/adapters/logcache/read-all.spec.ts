@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readAllPages } from '../../../../lib/adapters/logcache/read-all.ts';
 import type { ReadOptions } from '../../../../lib/adapters/logcache/read-params.ts';
-import type { ReadResponse } from '../../../../lib/core/envelope/parse-read-response.ts';
+import type { EnvelopeRead } from '../../../../lib/core/model/envelope.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 
 const env = (ts: bigint): Envelope => ({
@@ -14,9 +14,9 @@ const env = (ts: bigint): Envelope => ({
 });
 
 /** Answers from a list of pages; records the requested start times and limits. */
-const pager = (pages: ReadResponse[]) => {
+const pager = (pages: EnvelopeRead[]) => {
   const calls: Array<{ start: bigint; limit: number | undefined }> = [];
-  const readPage = async (_id: string, o: ReadOptions): Promise<ReadResponse> => {
+  const readPage = async (_id: string, o: ReadOptions): Promise<EnvelopeRead> => {
     calls.push({ start: o.startTime, limit: o.limit });
     return pages[calls.length - 1] ?? { envelopes: [], rejected: [] };
   };

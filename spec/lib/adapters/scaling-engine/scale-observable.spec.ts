@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { firstValueFrom } from 'rxjs';
 import { scaleObservable } from '../../../../lib/adapters/scaling-engine/scale-observable.ts';
-import type { ScaleReply } from '../../../../lib/core/scaling/scale-reply.ts';
+import type { ScaleReply } from '../../../../lib/core/model/scale-reply.ts';
 import type { Trigger } from '../../../../lib/core/model/policy.ts';
 import { within } from './support/test-servers.ts';
 

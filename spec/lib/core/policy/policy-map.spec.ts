@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildPolicyMap } from '../../../../lib/core/policy/policy-map.ts';
 import { belongsToShard } from '../../../../lib/core/policy/shard.ts';
-import type { PolicyRow } from '../../../../lib/adapters/stores/policy-store.ts';
+import type { PolicyRow } from '../../../../lib/core/model/policy.ts';
 
 const map = suite('buildPolicyMap');
 
