@@ -56,6 +56,16 @@ export interface MetricPath {
  * The part the service and the replay share, wired once: envelopes → windowed aggregation → the
  * cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
  * where envelopes and policies come from and in what they do with the three outputs.
+ *
+ * ```
+ * envelope$   --e--e--e--e--e--e--|        (aggregation every 3 frames, say)
+ * appMetric$  ---m-----m-----m----|        cached, then shared by the two below
+ * persist$    ---------s----------(s|)     saved in batches; the rest flushed at the end
+ * decision$   ---n-----n-----(bc)-k|       evaluated per metric; a breach calls `scale` (k: reply)
+ * ```
+ *
+ * When `envelope$` completes, so does `appMetric$`; persistence then saves everything it holds
+ * and evaluation lets scaling calls under way finish before their outputs complete.
  */
 export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): MetricPath => {
   const { scheduler } = deps;

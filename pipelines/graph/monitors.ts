@@ -1,6 +1,9 @@
 import type { Monitors, Policy } from '../../lib/core/model/policy.ts';
 
-/** appId → the distinct metric types its rules need, in first-seen order (one monitor per type). */
+/**
+ * appId → the distinct metric types its rules need, in first-seen order (one monitor per type);
+ * apps without rules are left out, so nothing is read for them.
+ */
 export const monitorsOf = (policies: ReadonlyMap<string, Policy>): Monitors => {
   const monitors = new Map<string, readonly string[]>();
   for (const [appId, policy] of policies) {

@@ -32,7 +32,14 @@ export type ReplayEvent =
 /**
  * The service's metric path on recorded envelopes: windowed aggregation (HTTP metrics computed
  * from the recorded timers), the cache, persistence and evaluation, wired as the service graph
- * wires them. Completes once `envelope$` and `stop$` have ended and everything held is saved.
+ * wires them. Completes once `envelope$` has ended and everything held is saved; with an
+ * evaluation interval, also once `stop$` has ended the evaluation tick.
+ *
+ * ```
+ * policy$     p-----------q-------------   monitors follow each map
+ * envelope$   --e--e--e--e--e--|
+ * output      ---(mn)--(mn)-s-(mbc)k-(s|)  m: metric, n/b: decisions, c: scale call, s: saved
+ * ```
  */
 export const replayGraph = (
   sources: ReplaySources,

@@ -53,6 +53,14 @@ export interface ServiceGraph {
  * Wires the pipelines: policies → monitors → log-cache collection → windowed aggregation →
  * (cache, then) one shared app-metric stream → persistence and evaluation.
  *
+ * ```
+ * poll tick   p---------------p----    startWith, every policy poll interval, and each policyChange$
+ * collect     ---t---t---t---t---t-    every aggregator interval: one read per monitored app
+ * event$      p--(rmn)(rmn)s(rmbc)k    r: read, m: metric, n/b: decisions, c: scale call, s: saved
+ * stop$       ---------------------s
+ * event$      ...-----------------(s|) ticks end, reads finish, persistence flushes, then complete
+ * ```
+ *
  * Shutdown: when `stop$` emits, the poll and collection ticks end; reads under way finish, the
  * app-metric stream completes, the persistence sink flushes everything it holds, and scaling calls
  * under way finish. `event$` completes when all of that is done.
