@@ -1,9 +1,6 @@
-/** The sizing and timing settings of `persistMetrics`, checked once when the pipeline is built. */
-export interface RetrySettings {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
+import type { Backoff } from '../lib/core/time/backoff.ts';
 
+/** The sizing and timing settings of `persistMetrics`, checked once when the pipeline is built. */
 export interface PersistSettings {
   /** `aggregator.save_interval`: everything buffered is written on each tick. */
   readonly flushIntervalMs: number;
@@ -11,12 +8,9 @@ export interface PersistSettings {
   readonly maxBatchSize: number;
   /** Metrics held (buffered, in flight, awaiting retry) at most; past it the oldest are dropped. */
   readonly maxPending: number;
-  readonly retry: RetrySettings;
+  /** Back-off between failed writes of the same batch. */
+  readonly retry: Backoff;
 }
-
-/** Exponential back-off, doubling from `initialMs` and capped at `maxMs`; attempt counts from 1. */
-export const retryDelayMs = (attempt: number, retry: RetrySettings): number =>
-  Math.min(retry.initialMs * 2 ** Math.min(attempt - 1, 52), retry.maxMs);
 
 /** Throws a RangeError naming the first setting that cannot work. */
 export const checkPersistSettings = (deps: PersistSettings): void => {

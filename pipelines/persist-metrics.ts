@@ -3,7 +3,8 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { createMetricQueue } from '../lib/core/persistence/metric-queue.ts';
 import type { AppMetric, SaveResult } from '../lib/core/model/app-metric.ts';
 import type { SaveMetrics } from '../lib/core/model/ports.ts';
-import { checkPersistSettings, retryDelayMs } from './persist-metrics-settings.ts';
+import { backoffMs } from '../lib/core/time/backoff.ts';
+import { checkPersistSettings } from './persist-metrics-settings.ts';
 import type { PersistSettings } from './persist-metrics-settings.ts';
 
 export type PersistEvent =
@@ -94,7 +95,7 @@ export const persistMetrics = (
     const failed = (err: unknown): void => {
       inFlight = 0;
       attempt += 1;
-      const delayMs = retryDelayMs(attempt, deps.retry);
+      const delayMs = backoffMs(attempt, deps.retry);
       waitingRetry = true;
       subscriber.next({
         kind: 'retrying',

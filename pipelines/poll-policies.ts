@@ -5,6 +5,8 @@ import type { SchedulerLike } from 'rxjs';
 import type { Policy, PolicyRow } from '../lib/core/model/policy.ts';
 import type { RetrievePolicies } from '../lib/core/model/ports.ts';
 import { buildPolicyMap } from '../lib/core/policy/policy-map.ts';
+import { backoffMs } from '../lib/core/time/backoff.ts';
+import type { Backoff } from '../lib/core/time/backoff.ts';
 
 export type PolicyPollEvent =
   | {
@@ -21,7 +23,7 @@ export interface PollPoliciesDeps {
   readonly scheduler: SchedulerLike;
   readonly retrievePolicies: RetrievePolicies;
   /** Back-off between failed reads; the last good policy set stays in force meanwhile. */
-  readonly retry: { readonly initialMs: number; readonly maxMs: number };
+  readonly retry: Backoff;
 }
 
 export interface PollPoliciesSources {
@@ -30,9 +32,6 @@ export interface PollPoliciesSources {
   /** Which apps this instance owns; a change re-filters the last rows without a new read. */
   readonly owns$: Observable<(appId: string) => boolean>;
 }
-
-const backoffMs = (attempt: number, { initialMs, maxMs }: PollPoliciesDeps['retry']): number =>
-  Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
 
 /**
  * Reads `policy_json` on every trigger and emits this instance's policy map.

@@ -1,17 +1,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkPersistSettings, retryDelayMs } from '../../pipelines/persist-metrics-settings.ts';
+import { checkPersistSettings } from '../../pipelines/persist-metrics-settings.ts';
 
 const good = { flushIntervalMs: 5000, maxBatchSize: 500, maxPending: 10_000, retry: { initialMs: 500, maxMs: 30_000 } };
 
 const test = suite('persist-metrics-settings');
-
-test('doubles the retry delay from initialMs and caps it at maxMs', () => {
-  assert.equal(
-    [1, 2, 3, 4, 5, 60, 5000].map((n) => retryDelayMs(n, { initialMs: 2, maxMs: 8 })),
-    [2, 4, 8, 8, 8, 8, 8],
-  );
-});
 
 test('accepts workable settings', () => {
   checkPersistSettings(good);

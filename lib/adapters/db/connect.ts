@@ -4,6 +4,7 @@ import { startEmbeddedDatabase } from './embedded-database.ts';
 import type { EmbeddedOptions } from './embedded-database.ts';
 import { applySchema, verifySchema } from './schema.ts';
 import { resolveConnectionUrl } from './connection-url.ts';
+import { backoffMs } from '../../core/time/backoff.ts';
 
 export interface Database {
   readonly sql: Sql;
@@ -31,7 +32,8 @@ export interface ConnectOptions {
  * pool stayed away for up to 20 s more (saves, polls and a shutdown flush all waiting). Doubling from
  * 50 ms up to 1 s reconnects within a second of the database coming back.
  */
-export const reconnectBackoffSecs = (retries: number): number => Math.min(0.05 * 2 ** retries, 1);
+export const reconnectBackoffSecs = (retries: number): number =>
+  backoffMs(retries + 1, { initialMs: 50, maxMs: 1000 }) / 1000;
 
 const clientFor = (rawUrl: string, options: ConnectOptions, max: number): Sql => {
   const { url, ssl } = resolveConnectionUrl(rawUrl);

@@ -26,6 +26,7 @@ import type { Logger } from 'pino';
 import { ALL_POLICIES, POLICY_CHANNEL, parsePolicyNotification, probePayload } from './policy-notify-channel.ts';
 import type { PolicyNotification } from './policy-notify-channel.ts';
 import { NotifyUnavailableError, isNotifyUnavailableError } from './notify-unavailable-error.ts';
+import { backoffSchedule } from '../../core/time/backoff.ts';
 
 export { ALL_POLICIES } from './policy-notify-channel.ts';
 
@@ -43,7 +44,7 @@ export interface ListenPolicyOptions {
 
 type SessionEvent = { readonly kind: 'listening'; readonly again: boolean } | PolicyNotification;
 
-const defaultBackoff = (attempt: number): number => Math.min(30_000, 500 * 2 ** (attempt - 1));
+const defaultBackoff = backoffSchedule({ initialMs: 500, maxMs: 30_000 });
 
 /** One LISTEN on postgres.js's dedicated connection, as a stream; unsubscribing unlistens. */
 const listenSession = (sql: Sql, schema: string): Observable<SessionEvent> =>

@@ -2,6 +2,7 @@ import { WebSocket } from 'ws';
 import { Observable, Subject, asyncScheduler, defer, merge, retry, throwError, timer } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { parse } from '../../core/json/bigint-json.ts';
+import { backoffSchedule } from '../../core/time/backoff.ts';
 import { FeedRefusedError, isFeedRefusedError } from './feed-refused-error.ts';
 
 export type FeedEvent =
@@ -60,7 +61,7 @@ const connection = (url: string, headers: Readonly<Record<string, string>>): Obs
     };
   });
 
-const defaultBackoff = (attempt: number): number => Math.min(30_000, 1000 * 2 ** (attempt - 1));
+const defaultBackoff = backoffSchedule({ initialMs: 1000, maxMs: 30_000 });
 
 /**
  * The decision stream as a client sees it, reconnecting with backoff for ever; a refusal the

@@ -3,17 +3,18 @@ import type { Logger } from '../log/logger.ts';
 import type { FetchLike, TokenProvider } from '../uaa/token-provider.ts';
 import { isTokenRequestError } from '../uaa/token-request-error.ts';
 import { redactUrl } from '../uaa/token-url.ts';
-import { backoffMs, sleep } from './backoff.ts';
+import { backoffMs } from '../../core/time/backoff.ts';
+import type { Backoff } from '../../core/time/backoff.ts';
+import { sleep } from './sleep.ts';
 import { LogCacheAuthError } from './logcache-auth-error.ts';
 import { LogCacheStatusError } from './logcache-status-error.ts';
 import { LogCacheTransportError } from './logcache-transport-error.ts';
 import type { Semaphore } from './semaphore.ts';
 
-export interface RetryPolicy {
-  /** Retries after the first attempt, for 5xx, network errors and time-outs. */
+/** Retries for 5xx, network errors and time-outs, with exponential back-off between them. */
+export interface RetryPolicy extends Backoff {
+  /** Retries after the first attempt. */
   readonly limit: number;
-  readonly initialMs: number;
-  readonly maxMs: number;
 }
 
 export interface RequestSpec {
@@ -93,7 +94,7 @@ export const createRequester = (options: RequesterOptions) => {
     const backOff = async (why: Record<string, unknown>): Promise<boolean> => {
       if (retries >= options.retry.limit) return false;
       retries += 1;
-      const delayMs = backoffMs(retries, options.retry.initialMs, options.retry.maxMs);
+      const delayMs = backoffMs(retries, options.retry);
       log?.warn(
         { ...why, sourceId: spec.sourceId, path: spec.path, retry: retries, delayMs },
         'log-cache request failed, retrying',
