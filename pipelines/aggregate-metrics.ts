@@ -11,6 +11,7 @@ import { promQlWindowSecs } from '../lib/core/metrics/promql.ts';
 import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 import { windowAppMetrics } from './window-app-metrics.ts';
 import type { AppEnvelopes, AppPlan, WindowSettings } from './window-app-metrics.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 export interface AggregateMetricsDeps {
   readonly scheduler: SchedulerLike;
@@ -39,9 +40,6 @@ export interface AggregateMetricsSources {
 }
 
 interface AppState extends AppPlan, AppEnvelopes {}
-
-// Error messages are not enumerable, so they are logged as text.
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 const check = (deps: AggregateMetricsDeps): void => {
   if (!(deps.statWindowSecs > 0))
@@ -120,7 +118,7 @@ export const aggregateMetrics = (
         }
       } catch (err) {
         deps.logger?.warn(
-          { error: messageOf(err), sourceId: (envelope as Partial<Envelope> | undefined)?.sourceId },
+          { error: errorText(err), sourceId: (envelope as Partial<Envelope> | undefined)?.sourceId },
           'envelope skipped: it could not be buffered',
         );
       }
@@ -140,7 +138,7 @@ export const aggregateMetrics = (
         if (result.ok) subscriber.next(result.metric);
         else
           deps.logger?.warn(
-            { appId, metricType: result.metricType, error: messageOf(result.error) },
+            { appId, metricType: result.metricType, error: errorText(result.error) },
             'metric could not be computed: none emitted for this tick',
           );
       }
@@ -168,7 +166,7 @@ export const aggregateMetrics = (
             setMonitors(monitors);
           } catch (err) {
             deps.logger?.error(
-              { error: messageOf(err) },
+              { error: errorText(err) },
               'monitor update ignored: the previous monitors stay in force',
             );
           }

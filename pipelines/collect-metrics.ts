@@ -22,6 +22,7 @@ import type { Envelope } from '../lib/core/model/envelope.ts';
 import type { Monitors } from '../lib/core/model/policy.ts';
 import type { QueryPromQl, ReadEnvelopes } from '../lib/core/model/ports.ts';
 import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 export type CollectEvent =
   /** One REST read of an app: every container/custom gauge its rules need, for the aggregator. */
@@ -47,8 +48,6 @@ export interface CollectDeps {
   /** Reads and queries in flight at once, over all apps. */
   readonly concurrency: number;
 }
-
-const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
  * Pulls metric data for every monitored app on every tick: ONE log-cache read per app serving all
@@ -108,7 +107,7 @@ export const collectMetrics = (sources: CollectSources, deps: CollectDeps): Obse
             nextStart.set(appId, end);
             return { kind: 'envelopes', appId, envelopes: result.envelopes, rejected: result.rejected.length };
           }),
-          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, error: message(err) })),
+          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, error: errorText(err) })),
         ),
       );
 
@@ -121,7 +120,7 @@ export const collectMetrics = (sources: CollectSources, deps: CollectDeps): Obse
               metric: aggregateSamples(appId, metricType, samples, nowNs(deps.scheduler)),
             }),
           ),
-          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, metricType, error: message(err) })),
+          catchError((err: unknown) => of<CollectEvent>({ kind: 'failed', appId, metricType, error: errorText(err) })),
         ),
       );
 

@@ -10,6 +10,7 @@ import type { BreachVerdict } from '../lib/core/policy/judge-breach.ts';
 import { isOperator } from '../lib/core/policy/operator.ts';
 import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
 import type { BreachDecision } from './scale-on-breach.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 /** One app's rules to evaluate, in rule order, with their index in the policy. */
 export interface EvaluationJob {
@@ -24,8 +25,7 @@ export interface EvaluateRulesDeps {
 }
 
 const queryFailed = (reason: string): BreachVerdict => ({ breached: false, reason, values: [], unit: '' });
-const queryFailedWith = (err: unknown): BreachVerdict =>
-  queryFailed(`metrics query failed: ${err instanceof Error ? err.message : String(err)}`);
+const queryFailedWith = (err: unknown): BreachVerdict => queryFailed(`metrics query failed: ${errorText(err)}`);
 
 type RuleEntry = EvaluationJob['rules'][number];
 

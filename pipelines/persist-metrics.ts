@@ -6,6 +6,7 @@ import type { SaveMetrics } from '../lib/core/model/ports.ts';
 import { backoffMs } from '../lib/core/time/backoff.ts';
 import { checkPersistSettings } from './persist-metrics-settings.ts';
 import type { PersistSettings } from './persist-metrics-settings.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 export type PersistEvent =
   | { readonly kind: 'saved'; readonly count: number }
@@ -101,7 +102,7 @@ export const persistMetrics = (
         kind: 'retrying',
         attempt,
         delayMs,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorText(err),
         pending: pending.length,
       });
       backoffSub = timer(delayMs, deps.scheduler).subscribe(() => {

@@ -7,6 +7,7 @@ import type { RetrievePolicies } from '../lib/core/model/ports.ts';
 import { buildPolicyMap } from '../lib/core/policy/policy-map.ts';
 import { backoffMs } from '../lib/core/time/backoff.ts';
 import type { Backoff } from '../lib/core/time/backoff.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 export type PolicyPollEvent =
   | {
@@ -52,7 +53,7 @@ export const pollPolicies = (sources: PollPoliciesSources, deps: PollPoliciesDep
         const retryInMs = backoffMs(attempt, deps.retry);
         const failed: PolicyPollEvent = {
           kind: 'poll-failed',
-          error: err instanceof Error ? err.message : String(err),
+          error: errorText(err),
           attempt,
           retryInMs,
         };

@@ -9,6 +9,7 @@ import type { Cooldowns } from '../lib/core/scaling/cooldowns.ts';
 import type { Scale } from '../lib/core/model/ports.ts';
 import type { ScaleReply } from '../lib/core/model/scale-reply.ts';
 import { msToNs, nowNs, secondsToNs } from '../lib/core/time/ns.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 export type BreachDecision = Extract<Decision, { kind: 'breach' }>;
 
@@ -92,7 +93,7 @@ export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Obse
       catchError((err: unknown) =>
         of<[ScaleReply]>({
           ok: false,
-          error: `scaling call failed: ${err instanceof Error ? err.message : String(err)}`,
+          error: `scaling call failed: ${errorText(err)}`,
         }),
       ),
       mergeMap((reply) => settle(reply, trigger, breaker, ctx)),

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { connectDatabase } from '../lib/adapters/db/connect.ts';
 import { installPolicyNotifyTrigger } from '../lib/adapters/db/policy-notify.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 const { values } = parseArgs({
   options: { 'database-url': { type: 'string' }, 'policy-notify': { type: 'boolean', default: false } },
@@ -25,6 +26,6 @@ try {
     `schema ready: policy_json, app_metric, index_app_metrics${values['policy-notify'] ? ', policy_json NOTIFY trigger' : ''}`,
   );
 } catch (err) {
-  console.error(`migrate: ${(err as Error).message}`);
+  console.error(`migrate: ${errorText(err)}`);
   process.exit(1);
 }

@@ -17,6 +17,7 @@ import { createRecordingWriter } from '../lib/tools/recording/write-recording.ts
 import { createClientCredentialsProvider } from '../lib/adapters/uaa/client-credentials-provider.ts';
 import { createPasswordGrantProvider } from '../lib/adapters/uaa/password-grant-provider.ts';
 import { msToNs } from '../lib/core/time/ns.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz|.zst]> (--from-dump <read-response.json> ... | live options)
 
@@ -62,14 +63,14 @@ try {
     },
   }));
 } catch (err) {
-  fail((err as Error).message);
+  fail(errorText(err));
 }
 const v = values!;
 const duration = (flag: string, text: string | undefined): number => {
   try {
     return text === undefined ? 0 : parseGoDuration(text);
   } catch (err) {
-    return fail(`--${flag}: ${(err as Error).message}`);
+    return fail(`--${flag}: ${errorText(err)}`);
   }
 };
 if (!v.out) fail('--out is required');
@@ -153,6 +154,6 @@ try {
   }
 } catch (err) {
   await writer.abort();
-  process.stderr.write(`record failed: ${(err as Error).message}\n`);
+  process.stderr.write(`record failed: ${errorText(err)}\n`);
   process.exitCode = 1;
 }

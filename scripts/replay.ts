@@ -16,6 +16,7 @@ import { parseReplayArgs, REPLAY_USAGE } from '../lib/replay/replay-args.ts';
 import { parsePolicyFile } from '../lib/replay/replay-policies.ts';
 import { replayRows, replaySummary, writeReplayReport } from '../lib/replay/replay-report.ts';
 import { runReplay } from '../lib/replay/run-replay.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 const parsed = parseReplayArgs(process.argv.slice(2));
 if (!parsed.ok) {
@@ -64,7 +65,7 @@ let database;
 try {
   database = await connectDatabase(args.databaseUrl ? { url: args.databaseUrl, schema, applySchema: true } : {});
 } catch (err) {
-  process.stderr.write(`replay: cannot open the database: ${(err as Error).message}\n`);
+  process.stderr.write(`replay: cannot open the database: ${errorText(err)}\n`);
   process.exit(1);
 }
 const progress = createProgressBar(process.stderr);
@@ -96,7 +97,7 @@ try {
   }
 } catch (err) {
   progress.done();
-  process.stderr.write(`replay failed: ${(err as Error).message}\n`);
+  process.stderr.write(`replay failed: ${errorText(err)}\n`);
   process.exitCode = 1;
 } finally {
   if (schema && !args.keepRows)

@@ -16,6 +16,7 @@ import { createLogger } from '../lib/adapters/log/logger.ts';
 import { startService } from '../lib/service/start-service.ts';
 import { startDemoEnvironment } from '../lib/tools/simulation/demo-environment.ts';
 import type { DemoEnvironment } from '../lib/tools/simulation/demo-environment.ts';
+import { errorText } from '../lib/core/error-text.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,7 +33,7 @@ let config: Config;
 try {
   config = loadConfig({ path, env });
 } catch (err) {
-  console.log(`failed to read/validate config file '${path}' : ${(err as Error).message}`);
+  console.log(`failed to read/validate config file '${path}' : ${errorText(err)}`);
   process.exit(1);
 }
 
@@ -75,7 +76,7 @@ if (embeddedDefaults) {
 try {
   validateConfig(config);
 } catch (err) {
-  console.log(`failed to validate configuration : ${(err as Error).message}`);
+  console.log(`failed to validate configuration : ${errorText(err)}`);
   await demo?.close();
   process.exit(1);
 }

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../adapters/config/go-duration.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../pipelines/graph/replay-settings.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
+import { errorText } from '../core/error-text.ts';
 
 export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz]> [options]
 
@@ -61,7 +62,7 @@ const duration = (flag: string, text: string | undefined, fallback: number): num
   try {
     ms = parseGoDuration(text);
   } catch (err) {
-    throw new Error(`--${flag}: ${(err as Error).message} (use a duration such as 40s or 1m)`);
+    throw new Error(`--${flag}: ${errorText(err)} (use a duration such as 40s or 1m)`);
   }
   if (!(ms >= 1)) throw new Error(`--${flag} must be at least 1ms, got ${JSON.stringify(text)}`);
   return ms;
@@ -162,6 +163,6 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
       },
     };
   } catch (err) {
-    return { ok: false, error: (err as Error).message };
+    return { ok: false, error: errorText(err) };
   }
 };

@@ -1,6 +1,7 @@
 import { parse as parseBigIntJson, stringify } from '../core/json/bigint-json.ts';
 import type { Policy } from '../core/model/policy.ts';
 import { parsePolicy } from '../core/policy/parse-policy.ts';
+import { errorText } from '../core/error-text.ts';
 
 /**
  * The `--policy` file: either one stored policy (docs/anchor-compatibility.md#policy-json) applied
@@ -25,7 +26,7 @@ export const parsePolicyFile = (text: string): PolicyFileResult => {
   try {
     json = parseBigIntJson(text);
   } catch (err) {
-    return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
+    return { ok: false, reason: `not valid JSON: ${errorText(err)}` };
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     return { ok: false, reason: `expected a JSON object, got ${describe(json)}` };

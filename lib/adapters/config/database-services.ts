@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { ConfigError } from './config-error.ts';
 import { findServiceByTag } from './vcap.ts';
 import type { VcapService } from './vcap.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /** TLS credentials of a PostgreSQL service: written to files whose paths go into the URL query. */
 const TLS_CREDENTIALS = [
@@ -90,7 +91,7 @@ export const resolveDatabaseUrl = (services: readonly VcapService[], dbName: str
     try {
       params[param] = writePrivateFile(join(tmpRoot, dbName), file, value);
     } catch (err) {
-      throw new ConfigError(`failed to write ${credential} for ${dbName}: ${(err as Error).message}`, {
+      throw new ConfigError(`failed to write ${credential} for ${dbName}: ${errorText(err)}`, {
         code: 'CONFIG_VCAP',
         key: `db.${dbName}.url`,
         cause: err,

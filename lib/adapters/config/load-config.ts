@@ -7,6 +7,7 @@ import type { Config } from './schema.ts';
 import { findServiceByTag, isCloudFoundry, parseVcapApplication, parseVcapServices } from './vcap.ts';
 import type { VcapService } from './vcap.ts';
 import { resolveDatabaseUrl } from './database-services.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface LoadConfigOptions {
   /** The -c file (YAML or JSON); absent or "" means none. */
@@ -28,7 +29,7 @@ const applyFile = (working: Working, path: string): void => {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`failed to open config file '${path}': ${(err as Error).message}`, {
+    throw new ConfigError(`failed to open config file '${path}': ${errorText(err)}`, {
       code: 'CONFIG_FILE',
       cause: err,
     });
@@ -39,7 +40,7 @@ const applyFile = (working: Working, path: string): void => {
   try {
     raw = rawFromYaml(text);
   } catch (err) {
-    throw fail((err as Error).message, undefined);
+    throw fail(errorText(err), undefined);
   }
   if (raw === undefined) throw fail(`'${path}' holds no configuration document`, undefined);
   overlay(configSchema, working, raw, { strict: true, fail });
@@ -66,7 +67,7 @@ const applyConfigService = (working: Working, services: readonly VcapService[]):
     // A string credential holds YAML (or JSON) text; an object is decoded as it stands.
     raw = typeof value === 'string' ? rawFromYaml(value) : rawFromJs(value);
   } catch (err) {
-    throw fail((err as Error).message, undefined);
+    throw fail(errorText(err), undefined);
   }
   if (raw !== undefined) overlay(configSchema, working, raw, { strict: false, fail });
 };

@@ -2,6 +2,7 @@ import { parseGoDuration } from './go-duration.ts';
 import { isField } from './schema.ts';
 import type { Field, Section } from './schema.ts';
 import type { RawNode } from './raw-tree.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /**
  * Merges a parsed document into the working configuration key by key: absent keys keep their
@@ -74,7 +75,7 @@ const decodeField = (spec: Field<unknown>, node: RawNode, key: string, options: 
       try {
         return parseGoDuration(value);
       } catch (err) {
-        throw mismatch((err as Error).message);
+        throw mismatch(errorText(err));
       }
     case 'choice':
       if (typeof value === 'string' && (spec.choices ?? []).includes(value)) return value;

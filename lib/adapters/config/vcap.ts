@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /** One bound service from VCAP_SERVICES (only the fields we read). */
 export interface VcapService {
@@ -16,7 +17,7 @@ const parseJson = (name: string, text: string): unknown => {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`${name} is not valid JSON: ${(err as Error).message}`, {
+    throw new ConfigError(`${name} is not valid JSON: ${errorText(err)}`, {
       code: 'CONFIG_VCAP',
       key: name,
       cause: err,

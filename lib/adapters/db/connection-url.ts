@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { errorText } from '../../core/error-text.ts';
 
 export interface ResolvedConnection {
   /** The URL without the libpq TLS keys, which postgres.js would otherwise send as server settings. */
@@ -13,7 +14,7 @@ const readPem = (path: string, key: string): string => {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`database url: cannot read ${key} file '${path}': ${(err as Error).message}`);
+    throw new Error(`database url: cannot read ${key} file '${path}': ${errorText(err)}`);
   }
 };
 

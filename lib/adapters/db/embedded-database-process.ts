@@ -7,6 +7,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { startEmbeddedWireServer } from './embedded-wire-server.ts';
 import type { EmbeddedProcessReply, EmbeddedProcessRequest } from './embedded-process-messages.ts';
+import { errorText } from '../../core/error-text.ts';
 
 const send = (reply: EmbeddedProcessReply): Promise<void> =>
   new Promise((resolve) => {
@@ -38,7 +39,7 @@ const start = async (request: Extract<EmbeddedProcessRequest, { kind: 'start' }>
     };
     await send({ kind: 'ready', host: server.host, port: server.port });
   } catch (err) {
-    await send({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+    await send({ kind: 'failed', message: errorText(err) });
     process.exit(1);
   }
 };

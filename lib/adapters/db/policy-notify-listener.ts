@@ -27,6 +27,7 @@ import { ALL_POLICIES, POLICY_CHANNEL, parsePolicyNotification, probePayload } f
 import type { PolicyNotification } from './policy-notify-channel.ts';
 import { NotifyUnavailableError, isNotifyUnavailableError } from './notify-unavailable-error.ts';
 import { backoffSchedule } from '../../core/time/backoff.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export { ALL_POLICIES } from './policy-notify-channel.ts';
 
@@ -189,7 +190,7 @@ export const listenPolicyChanges = (
           const ms = backoff(attempt);
           log.warn(
             { err, attempt },
-            `listening for policy changes failed (${(err as Error).message}); listening again in ${ms} ms, polling covers the gap`,
+            `listening for policy changes failed (${errorText(err)}); listening again in ${ms} ms, polling covers the gap`,
           );
           return timer(ms, scheduler);
         },

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Config } from '../config/schema.ts';
 import type { RequestHandler } from './router.ts';
+import { errorText } from '../../core/error-text.ts';
 
 type TlsConfig = Config['server']['tls'];
 
@@ -15,7 +16,7 @@ const readTls = (key: string, tls: TlsConfig) => {
     try {
       return readFileSync(tls[name]);
     } catch (err) {
-      throw new Error(`cannot read ${key}.${name} '${tls[name]}': ${(err as Error).message}`, { cause: err });
+      throw new Error(`cannot read ${key}.${name} '${tls[name]}': ${errorText(err)}`, { cause: err });
     }
   };
   const ca = tls.ca_file ? read('ca_file') : undefined;

@@ -4,6 +4,7 @@ import type { SchedulerLike } from 'rxjs';
 import { parse } from '../../core/json/bigint-json.ts';
 import { backoffSchedule } from '../../core/time/backoff.ts';
 import { FeedRefusedError, isFeedRefusedError } from './feed-refused-error.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export type FeedEvent =
   | { readonly type: 'open'; readonly url: string }
@@ -40,7 +41,7 @@ const connection = (url: string, headers: Readonly<Record<string, string>>): Obs
       try {
         subscriber.next({ type: 'message', message: parse(text) as Record<string, unknown> });
       } catch (err) {
-        subscriber.next({ type: 'malformed', text: text.slice(0, 200), reason: (err as Error).message });
+        subscriber.next({ type: 'malformed', text: text.slice(0, 200), reason: errorText(err) });
       }
     });
     ws.on('unexpected-response', (_req, res) => {

@@ -14,6 +14,7 @@ import type { OutboxStats } from './client-outbox.ts';
 import { openDecisionClient } from './decision-client.ts';
 import type { DecisionClient } from './decision-client.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export type AuthResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -129,7 +130,7 @@ export const attachDecisionStream = (options: DecisionStreamOptions): DecisionSt
     try {
       upgrade(req, socket, head);
     } catch (err) {
-      log.error({ err, url: req.url }, `decision stream upgrade failed: ${(err as Error).message}`);
+      log.error({ err, url: req.url }, `decision stream upgrade failed: ${errorText(err)}`);
       rejectUpgrade(socket, 500, 'Internal Server Error');
     }
   };

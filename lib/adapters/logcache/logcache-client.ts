@@ -12,6 +12,7 @@ import type { ReadOptions } from './read-params.ts';
 import { createSemaphore } from './semaphore.ts';
 import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export type { ReadOptions, RetryPolicy };
 
@@ -86,7 +87,7 @@ export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheCl
     try {
       return parseReadResponse(body);
     } catch (cause) {
-      throw new LogCacheDecodeError(cause instanceof Error ? cause.message : String(cause), {
+      throw new LogCacheDecodeError(errorText(cause), {
         url: reply.url,
         sourceId,
         cause,

@@ -10,6 +10,7 @@ import { LogCacheAuthError } from './logcache-auth-error.ts';
 import { LogCacheStatusError } from './logcache-status-error.ts';
 import { LogCacheTransportError } from './logcache-transport-error.ts';
 import type { Semaphore } from './semaphore.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /** Retries for 5xx, network errors and time-outs, with exponential back-off between them. */
 export interface RetryPolicy extends Backoff {
@@ -109,11 +110,7 @@ export const createRequester = (options: RequesterOptions) => {
         try {
           authorization = await options.auth.token();
         } catch (cause) {
-          const detail = isTokenRequestError(cause)
-            ? cause.detail
-            : cause instanceof Error
-              ? cause.message
-              : String(cause);
+          const detail = isTokenRequestError(cause) ? cause.detail : errorText(cause);
           const message =
             rejectedStatus === undefined
               ? `failed to refresh token: ${detail}`
@@ -124,11 +121,7 @@ export const createRequester = (options: RequesterOptions) => {
       attempts += 1;
       const result = await attempt(url, authorization, spec.signal);
       if (!result.ok) {
-        const reason = result.timedOut
-          ? 'timeout'
-          : result.error instanceof Error
-            ? result.error.message
-            : String(result.error);
+        const reason = result.timedOut ? 'timeout' : errorText(result.error);
         if (await backOff({ reason })) continue;
         throw new LogCacheTransportError({
           ...context,

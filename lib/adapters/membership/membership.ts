@@ -26,6 +26,7 @@ import { afterHeartbeat, initialLeaseState, phaseAt, phaseChangesAfter } from '.
 import type { Heartbeat, LeaseState } from './lease-state.ts';
 import type { LeaseStore } from './lease-store.ts';
 import type { Membership, MembershipView } from './membership-view.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export type { Membership, MembershipView } from './membership-view.ts';
 export { createStaticMembership } from './static-membership.ts';
@@ -189,7 +190,7 @@ export const createMembership = (options: MembershipOptions): Membership => {
       } catch (err) {
         log.warn(
           { err },
-          `could not remove the lease (${(err as Error).message}); survivors take over once it expires (within ${ttlMs} ms)`,
+          `could not remove the lease (${errorText(err)}); survivors take over once it expires (within ${ttlMs} ms)`,
         );
       }
     },

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import type { Scale } from '../../core/model/ports.ts';
 import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import type { ScalingEngineClient } from './scaling-engine-client.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /**
  * The client as the evaluation pipeline's `scale` dependency: lazy (one call per subscription),
@@ -18,7 +19,7 @@ export const scaleObservable =
           subscriber.complete();
         },
         (err: unknown) => {
-          subscriber.next({ ok: false, error: `request failed: ${err instanceof Error ? err.message : String(err)}` });
+          subscriber.next({ ok: false, error: `request failed: ${errorText(err)}` });
           subscriber.complete();
         },
       );

@@ -6,6 +6,7 @@ import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { triggerBody } from '../../core/scaling/trigger-body.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface ScalingEngineClientOptions {
   /**
@@ -39,7 +40,7 @@ const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): s
     return `request failed: ${detail ?? err.message}`;
   }
   if (isHTTPError(err)) return `got ${err.response.status} when sending trigger alarm`;
-  return `request failed: ${err instanceof Error ? err.message : String(err)}`;
+  return `request failed: ${errorText(err)}`;
 };
 
 /**

@@ -2,6 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { AppMetric, RejectedMetric, SaveResult, SortOrder } from '../../core/model/app-metric.ts';
 import { unstorableReason } from './app-metric-limits.ts';
 import { withDeadline } from '../db/with-deadline.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface AppMetricStore {
   /** One multi-row insert in one transaction. Throws only when the database itself fails. */
@@ -55,7 +56,7 @@ export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): 
     } catch (err) {
       if (!isRowError(err)) throw err;
       if (rows.length === 1) {
-        rejected.push({ metric: rows[0]!, reason: (err as Error).message });
+        rejected.push({ metric: rows[0]!, reason: errorText(err) });
         return 0;
       }
       const mid = Math.ceil(rows.length / 2);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { Agent, fetch as undiciFetch } from 'undici';
 import type { Logger } from '../log/logger.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface TlsFiles {
   /** Client certificate (PEM) presented to the server; needs `keyFile`. */
@@ -34,7 +35,7 @@ const read = (path: string | undefined, what: string): Buffer | undefined => {
   try {
     return readFileSync(path);
   } catch (cause) {
-    throw new Error(`cannot read TLS ${what} file ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    throw new Error(`cannot read TLS ${what} file ${path}: ${errorText(cause)}`, {
       cause,
     });
   }

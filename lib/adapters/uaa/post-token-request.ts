@@ -2,6 +2,7 @@ import ky from 'ky';
 import type { FetchLike } from './token-provider.ts';
 import { TokenRequestError } from './token-request-error.ts';
 import { redactUrl } from './token-url.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface TokenReply {
   readonly status: number;
@@ -46,7 +47,7 @@ export const postTokenRequest = async (request: {
     }
     return { status: response.status, body: parsed, text };
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = errorText(cause);
     throw new TokenRequestError(`POST ${redactUrl(request.tokenUrl)} failed: ${reason}`, {
       tokenUrl: redactUrl(request.tokenUrl),
       cause,

@@ -2,6 +2,7 @@ import type { Counter, Envelope, GaugeValue, Timer } from '../model/envelope.ts'
 import { createCommonEnvelopeReader } from './read-common-envelope.ts';
 import { field, isWireObject, readDouble, readInt64, readUint64 } from './wire-values.ts';
 import type { Wire } from './wire-values.ts';
+import { errorText } from '../error-text.ts';
 
 export type ParseResult =
   | { readonly ok: true; readonly envelope: Envelope }
@@ -40,7 +41,7 @@ export const envelopeOrReason = (raw: unknown): Envelope | string => {
     return result.ok ? result.envelope : result.reason;
   } catch (err) {
     // Exotic inputs (throwing getters, proxies) must not escape as exceptions.
-    return `envelope could not be read: ${err instanceof Error ? err.message : String(err)}`;
+    return `envelope could not be read: ${errorText(err)}`;
   }
 };
 

@@ -2,6 +2,7 @@ import type { Policy, ScalingRule } from '../model/policy.ts';
 import { decode, JsonShapeError, parseKeepingNumbers } from './go-json.ts';
 import type { Decoded, DecodedObject, Shape } from './go-json.ts';
 import { isOperator } from './operator.ts';
+import { errorText } from '../error-text.ts';
 
 export type ParsedPolicy =
   | { readonly ok: true; readonly policy: Policy; readonly warnings: string[] }
@@ -82,7 +83,7 @@ export const parsePolicy = (appId: string, text: string | null): ParsedPolicy =>
   try {
     json = parseKeepingNumbers(text);
   } catch (err) {
-    return { ok: false, reason: `policy_json is not valid JSON: ${(err as Error).message}` };
+    return { ok: false, reason: `policy_json is not valid JSON: ${errorText(err)}` };
   }
   let doc: Decoded;
   try {

@@ -1,6 +1,7 @@
 import { decode, parseKeepingNumbers } from '../policy/go-json.ts';
 import type { DecodedObject, Shape } from '../policy/go-json.ts';
 import type { ScaleReply } from '../model/scale-reply.ts';
+import { errorText } from '../error-text.ts';
 
 const resultShape: Shape = {
   fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' },
@@ -18,7 +19,7 @@ export const parseScaleReply = (status: number, body: string): ScaleReply => {
   try {
     doc = decode(parseKeepingNumbers(body), resultShape);
   } catch (err) {
-    return { ok: false, status, error: `${WRONG_RESPONSE}: ${(err as Error).message}` };
+    return { ok: false, status, error: `${WRONG_RESPONSE}: ${errorText(err)}` };
   }
   if (doc === undefined) return { ok: true, status };
   const r = doc as DecodedObject;

@@ -4,6 +4,7 @@ import { parse } from '../../core/json/bigint-json.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
 import { envelopeToLine } from './envelope-json.ts';
 import { RecordingError } from './recording-error.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface DumpIssue {
   readonly file: string;
@@ -36,7 +37,7 @@ export const convertDumps = async (
     try {
       body = parse(await readFile(file, 'utf8'));
     } catch (err) {
-      throw new RecordingError(`${file}: not a JSON read response: ${(err as Error).message}`, {
+      throw new RecordingError(`${file}: not a JSON read response: ${errorText(err)}`, {
         path: file,
         cause: err,
       });
@@ -45,7 +46,7 @@ export const convertDumps = async (
     try {
       response = parseReadResponse(body);
     } catch (err) {
-      throw new RecordingError(`${file}: not a log-cache read response: ${(err as Error).message}`, {
+      throw new RecordingError(`${file}: not a log-cache read response: ${errorText(err)}`, {
         path: file,
         cause: err,
       });

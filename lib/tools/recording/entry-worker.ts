@@ -10,6 +10,7 @@ import type { EntryWorkerMessage, EntryWorkerStart } from './entry-worker-messag
 import { recordingEntries } from './read-recording.ts';
 import { readRecordingLines } from './read-recording-lines.ts';
 import { isRecordingError } from './recording-error.ts';
+import { errorText } from '../../core/error-text.ts';
 
 const port = parentPort!;
 const { path, batchSize } = workerData as EntryWorkerStart;
@@ -56,7 +57,7 @@ try {
   const recording = isRecordingError(err) ? err : undefined;
   post({
     kind: 'failed',
-    message: err instanceof Error ? err.message : String(err),
+    message: errorText(err),
     ...(recording?.line === undefined ? {} : { line: recording.line }),
     recording: recording !== undefined,
   });

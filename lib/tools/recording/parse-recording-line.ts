@@ -1,5 +1,6 @@
 import type { Envelope } from '../../core/model/envelope.ts';
 import { parse as parseBigIntJson } from '../../core/json/bigint-json.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /** The shape of `parseEnvelope` (lib/envelope): one decoded JSON value in, an envelope or a reason out. */
 export type EnvelopeParser = (
@@ -53,7 +54,7 @@ export const parseRecordingLine = (
     raw = parseJson(text);
   } catch (err) {
     const shown = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}…` : text;
-    return { ok: false, line, reason: `not valid JSON (${(err as Error).message}): ${shown}` };
+    return { ok: false, line, reason: `not valid JSON (${errorText(err)}): ${shown}` };
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return {

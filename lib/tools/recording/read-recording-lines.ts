@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import type { Readable, Transform } from 'node:stream';
 import { RecordingError } from './recording-error.ts';
+import { errorText } from '../../core/error-text.ts';
 
 /** Consecutive lines of a recording: `texts[i]` is line `firstLine + i` (1-based, counted in the decompressed text). */
 export interface RecordingLines {
@@ -110,7 +111,7 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
   } catch (err) {
     const reason = isCorruption(err as NodeJS.ErrnoException)
       ? `corrupt ${compression} data after line ${line}`
-      : `read failed after line ${line}: ${(err as Error).message}`;
+      : `read failed after line ${line}: ${errorText(err)}`;
     throw new RecordingError(`${path}: ${reason}`, { path, line, cause: err });
   } finally {
     raw.destroy();

@@ -1,4 +1,5 @@
 import type { EnvelopeKind } from './logcache-store.ts';
+import { errorText } from '../../core/error-text.ts';
 
 export interface ReadQuery {
   readonly start: bigint;
@@ -105,9 +106,7 @@ export const parseReadParams = (params: URLSearchParams): ReadParamResult => {
       try {
         nameFilter = new RegExp(filterText);
       } catch (err) {
-        return unknown(
-          `name filter must be a valid regular expression: ${err instanceof Error ? err.message : String(err)}`,
-        );
+        return unknown(`name filter must be a valid regular expression: ${errorText(err)}`);
       }
     }
     return {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { errorText } from '../../core/error-text.ts';
 
 /** A simulated peer listening on loopback (or `host`). */
 export interface PeerServer {
@@ -24,12 +25,7 @@ export const startPeerServer = (
           res.destroy();
           return;
         }
-        send(
-          res,
-          500,
-          'text/plain; charset=utf-8',
-          `simulated peer failed: ${err instanceof Error ? err.message : String(err)}\n`,
-        );
+        send(res, 500, 'text/plain; charset=utf-8', `simulated peer failed: ${errorText(err)}\n`);
       });
   });
   const host = options.host ?? '127.0.0.1';
