@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asyncScheduler, Subject, defer, from, map, takeUntil } from 'rxjs';
+import { asyncScheduler, Subject, map, takeUntil } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Config } from '../adapters/config/schema.ts';
 import { connectDatabase } from '../adapters/db/connect.ts';
@@ -24,6 +24,7 @@ import { settingsFromConfig } from './settings-from-config.ts';
 import { createEventReporter } from './report-event.ts';
 import { attachLiveStream } from './live-stream.ts';
 import { policyChanges } from './policy-notifications.ts';
+import { fromCall } from '../core/from-call.ts';
 
 export interface StartServiceOptions {
   readonly config: Config;
@@ -124,7 +125,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   const graph = serviceGraph(
     {
       scheduler,
-      retrievePolicies: () => defer(() => from(policyStore.retrievePolicies())),
+      retrievePolicies: () => fromCall(() => policyStore.retrievePolicies()),
       policyChange$: policyChange$.pipe(takeUntil(stop$)),
       owns$: membership.view$.pipe(
         map((view) => (appId: string) => view.owns(appId)),
@@ -132,7 +133,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       ),
       readEnvelopes: logCache.readEnvelopes,
       queryPromQl: logCache.queryPromQl,
-      saveMetrics: (batch) => defer(() => from(appMetricStore.saveBulk(batch))),
+      saveMetrics: (batch) => fromCall(() => appMetricStore.saveBulk(batch)),
       queryAppMetrics,
       scale: scaleObservable(scalingEngine),
       cache,

@@ -28,6 +28,7 @@ import type { PolicyNotification } from './policy-notify-channel.ts';
 import { NotifyUnavailableError, isNotifyUnavailableError } from './notify-unavailable-error.ts';
 import { backoffSchedule } from '../../core/time/backoff.ts';
 import { errorText } from '../../core/error-text.ts';
+import { fromCall } from '../../core/from-call.ts';
 
 export { ALL_POLICIES } from './policy-notify-channel.ts';
 
@@ -116,7 +117,7 @@ export const listenPolicyChanges = (
           filter((e) => e.kind === 'probe' && e.token === token),
           take(1),
         ),
-        defer(() => sql`SELECT pg_notify(${POLICY_CHANNEL}, ${probePayload(schema, token)})`).pipe(ignoreElements()),
+        fromCall(() => sql`SELECT pg_notify(${POLICY_CHANNEL}, ${probePayload(schema, token)})`).pipe(ignoreElements()),
       ).pipe(
         timeout({
           first: probeTimeoutMs,
@@ -159,7 +160,7 @@ export const listenPolicyChanges = (
     const schema$ =
       options.schema !== undefined
         ? of(options.schema)
-        : defer(() => sql<{ schema: string }[]>`SELECT current_schema() AS schema`).pipe(
+        : fromCall(() => sql<{ schema: string }[]>`SELECT current_schema() AS schema`).pipe(
             map((rows) => rows[0]?.schema ?? 'public'),
           );
 

@@ -1,22 +1,10 @@
-import { Observable } from 'rxjs';
+import { fromCall } from '../../core/from-call.ts';
 import { isPromQlMetric } from '../../core/metrics/metric-types.ts';
 import { promQlQuery, promQlTime, samplesFromPromQl } from '../../core/metrics/promql.ts';
 import type { QueryPromQl, ReadEnvelopes } from '../../core/model/ports.ts';
 import type { LogCacheClient } from './logcache-client.ts';
 
-/** A cold Observable over one promise-returning call; unsubscribing aborts the request. */
-export const fromAbortable = <T>(call: (signal: AbortSignal) => Promise<T>): Observable<T> =>
-  new Observable<T>((subscriber) => {
-    const controller = new AbortController();
-    call(controller.signal).then(
-      (value) => {
-        subscriber.next(value);
-        subscriber.complete();
-      },
-      (err: unknown) => subscriber.error(err),
-    );
-    return () => controller.abort(new Error('log-cache request cancelled: unsubscribed'));
-  });
+const CANCELLED = 'log-cache request cancelled: unsubscribed';
 
 export interface MetricSourceOptions {
   /**
@@ -41,18 +29,20 @@ export const createMetricSources = (
   options: MetricSourceOptions,
 ): { readonly readEnvelopes: ReadEnvelopes; readonly queryPromQl: QueryPromQl } => ({
   readEnvelopes: (appId, nameFilter, startTime, endTime) =>
-    fromAbortable((signal) =>
-      client.readAll(appId, {
-        startTime,
-        endTime,
-        envelopeTypes: ['GAUGE'],
-        nameFilter,
-        limit: options.readLimit,
-        signal,
-      }),
+    fromCall(
+      (signal) =>
+        client.readAll(appId, {
+          startTime,
+          endTime,
+          envelopeTypes: ['GAUGE'],
+          nameFilter,
+          limit: options.readLimit,
+          signal,
+        }),
+      CANCELLED,
     ),
   queryPromQl: (appId, metricType, atNs) =>
-    fromAbortable(async (signal) => {
+    fromCall(async (signal) => {
       if (!isPromQlMetric(metricType))
         throw new TypeError(`${metricType} is not a PromQL metric type (throughput, responsetime)`);
       const body = await client.promQl(
@@ -61,5 +51,5 @@ export const createMetricSources = (
         signal,
       );
       return samplesFromPromQl(body, appId, metricType, atNs);
-    }),
+    }, CANCELLED),
 });

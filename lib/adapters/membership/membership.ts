@@ -27,6 +27,7 @@ import type { Heartbeat, LeaseState } from './lease-state.ts';
 import type { LeaseStore } from './lease-store.ts';
 import type { Membership, MembershipView } from './membership-view.ts';
 import { errorText } from '../../core/error-text.ts';
+import { fromCall } from '../../core/from-call.ts';
 
 export type { Membership, MembershipView } from './membership-view.ts';
 export { createStaticMembership } from './static-membership.ts';
@@ -127,7 +128,7 @@ export const createMembership = (options: MembershipOptions): Membership => {
 
   const outcome$: Observable<BeatOutcome> = timer(0, heartbeatMs, scheduler).pipe(
     exhaustMap(() =>
-      defer(() => track(heartbeat())).pipe(
+      fromCall(() => track(heartbeat())).pipe(
         timeout({ first: ttlMs, scheduler }),
         map((beat): BeatOutcome => ({ ok: true, beat })),
         catchError((err: Error) => of<BeatOutcome>({ ok: false, err })),

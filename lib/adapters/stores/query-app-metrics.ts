@@ -1,8 +1,9 @@
-import { defer, from, of } from 'rxjs';
+import { defer, of } from 'rxjs';
 import type { MetricCache } from '../../core/evaluation/metric-cache.ts';
 import type { AppMetric, SortOrder } from '../../core/model/app-metric.ts';
 import type { QueryAppMetrics } from '../../core/model/ports.ts';
 import type { AppMetricStore } from './app-metric-store.ts';
+import { fromCall } from '../../core/from-call.ts';
 
 export interface QueryAppMetricsDeps {
   readonly cache: Pick<MetricCache, 'query'>;
@@ -35,7 +36,7 @@ export const createQueryAppMetrics = (deps: QueryAppMetricsDeps): QueryAppMetric
     defer(() => {
       const upper = upperOf(end);
       const rows = fromCache(appId, metricType, start, upper, order);
-      return rows ? of(rows) : from(deps.store.retrieve(appId, metricType, start, upper, order));
+      return rows ? of(rows) : fromCall(() => deps.store.retrieve(appId, metricType, start, upper, order));
     });
   const cached: NonNullable<QueryAppMetrics['cached']> = (appId, metricType, start, end, order) =>
     fromCache(appId, metricType, start, upperOf(end), order);

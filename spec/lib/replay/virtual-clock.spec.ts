@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defer, from, interval, timer } from 'rxjs';
+import { interval, timer } from 'rxjs';
 import { mergeMap, take } from 'rxjs/operators';
+import { fromCall } from '../../../lib/core/from-call.ts';
 import { nowNs } from '../../../lib/core/time/ns.ts';
 import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createVirtualClock } from '../../../lib/replay/virtual-clock.ts';
@@ -53,7 +54,7 @@ clock('lets tracked async work land at the instant that started it', async () =>
   const landed: number[] = [];
   const slow = () => tracker.track(new Promise<number>((resolve) => setTimeout(() => resolve(7), 20)));
   timer(1000, c.scheduler)
-    .pipe(mergeMap(() => defer(() => from(slow()))))
+    .pipe(mergeMap(() => fromCall(() => slow())))
     .subscribe(() => landed.push(c.now() - START));
   timer(2000, c.scheduler).subscribe(() => landed.push(-1));
   await c.runUntil(START + 5000, true);

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { firstValueFrom, lastValueFrom, timeout, toArray } from 'rxjs';
-import { createMetricSources, fromAbortable } from '../../../../lib/adapters/logcache/metric-sources.ts';
+import { firstValueFrom, timeout } from 'rxjs';
+import { createMetricSources } from '../../../../lib/adapters/logcache/metric-sources.ts';
 import { createLogCacheClient } from '../../../../lib/adapters/logcache/logcache-client.ts';
 import { startLogCacheServer } from '../../../../lib/tools/simulation/logcache-server.ts';
 import type { LogCacheServer } from '../../../../lib/tools/simulation/logcache-server.ts';
@@ -108,12 +108,4 @@ sources('aborts the request when unsubscribed', async () => {
   assert.is(lc.concurrency().inFlight, 0);
 });
 
-// ---
-const abortable = suite('fromAbortable');
-
-abortable('emits the value once and completes', async () => {
-  assert.equal(await lastValueFrom(fromAbortable(async () => 7).pipe(toArray())), [7]);
-});
-
-abortable.run();
 sources.run();
