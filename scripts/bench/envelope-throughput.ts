@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
 import { parse as parseInt64Json } from '../../lib/core/json/bigint-json.ts';
-import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { encodeReadResponse } from '../../lib/core/envelope/envelope-json.ts';
 import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';
 import type { Monitors } from '../../lib/core/model/policy.ts';

@@ -9,7 +9,7 @@ import { Subject, VirtualTimeScheduler } from 'rxjs';
 import { createMetricCache } from '../../lib/core/evaluation/metric-cache.ts';
 import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
 import { parse as parseInt64Json } from '../../lib/core/json/bigint-json.ts';
-import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { encodeReadResponse } from '../../lib/core/envelope/envelope-json.ts';
 import { combinedNameFilter } from '../../lib/core/metrics/metric-types.ts';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';

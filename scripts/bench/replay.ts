@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase } from '../../lib/adapters/db/connect.ts';
 import { silentLogger } from '../../lib/adapters/log/logger.ts';
-import { envelopeToLine } from '../../lib/tools/recording/envelope-json.ts';
+import { encodeEnvelopeLine } from '../../lib/core/envelope/envelope-json.ts';
 import type { RecordingCompression } from '../../lib/tools/recording/read-recording-lines.ts';
 import { createRecordingWriter } from '../../lib/tools/recording/write-recording.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../pipelines/graph/replay-settings.ts';
@@ -72,7 +72,7 @@ const writeRecording = async (
       const envelopes = benchApps
         .flatMap((app) => appEnvelopes(app, from, from + periodNs, PERIOD_SECS, 'combined'))
         .sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-      for (const envelope of envelopes) await writer.write(envelopeToLine(envelope));
+      for (const envelope of envelopes) await writer.write(encodeEnvelopeLine(envelope));
     }
     await writer.close();
   } catch (err) {

@@ -5,7 +5,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
 import { isReadResponseError } from '../../lib/core/envelope/read-response-error.ts';
 import { parseEnvelopes } from '../../lib/core/envelope/parse-envelopes.ts';
-import { encodeReadResponse } from '../../lib/adapters/logcache/envelope-json.ts';
+import { encodeReadResponse } from '../../lib/core/envelope/envelope-json.ts';
 import { createLogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
 import { parse, stringify } from '../../lib/core/json/bigint-json.ts';
 import type { Envelope } from '../../lib/core/model/envelope.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseReadResponse } from '../../core/envelope/parse-read-response.ts';
 import { parse } from '../../core/json/bigint-json.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
-import { envelopeToLine } from './envelope-json.ts';
+import { encodeEnvelopeLine } from '../../core/envelope/envelope-json.ts';
 import { RecordingError } from './recording-error.ts';
 import { errorText } from '../../core/error-text.ts';
 
@@ -65,6 +65,6 @@ export const convertDumps = async (
         ? 1
         : a.order - b.order,
   );
-  for (const { envelope } of all) await write(envelopeToLine(envelope));
+  for (const { envelope } of all) await write(encodeEnvelopeLine(envelope));
   return { envelopes: all.length, skipped, issues };
 };

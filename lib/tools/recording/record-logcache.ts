@@ -2,7 +2,7 @@ import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import type { Logger } from '../../adapters/log/logger.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
 import { msToNs } from '../../core/time/ns.ts';
-import { envelopeToLine } from './envelope-json.ts';
+import { encodeEnvelopeLine } from '../../core/envelope/envelope-json.ts';
 
 export interface RecordOptions {
   /** One whole window of one source (the log-cache client's `readAll`). */
@@ -52,7 +52,7 @@ export const recordFromLogCache = async (options: RecordOptions): Promise<Record
     held.sort(byTimestamp);
     let cut = 0;
     while (cut < held.length && held[cut]!.timestamp < beforeNs) cut += 1;
-    for (const envelope of held.slice(0, cut)) await options.write(envelopeToLine(envelope));
+    for (const envelope of held.slice(0, cut)) await options.write(encodeEnvelopeLine(envelope));
     stats.envelopes += cut;
     held = held.slice(cut);
   };

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { encodeReadResponse } from '../../adapters/logcache/envelope-json.ts';
+import { encodeReadResponse } from '../../core/envelope/envelope-json.ts';
 import { msToNs, NS_PER_SECOND } from '../../core/time/ns.ts';
 import { pause, record, send, sendJson, startPeerServer } from './peer-server.ts';
 import { answerPromQl } from './logcache-promql.ts';

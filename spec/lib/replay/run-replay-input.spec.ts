@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../lib/adapters/log/logger.ts';
 import type { Envelope } from '../../../lib/core/model/envelope.ts';
-import { envelopeToLine } from '../../../lib/tools/recording/envelope-json.ts';
+import { encodeEnvelopeLine } from '../../../lib/core/envelope/envelope-json.ts';
 import { isRecordingError } from '../../../lib/tools/recording/recording-error.ts';
 import { parsePolicyFile } from '../../../lib/replay/replay-policies.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../../pipelines/graph/replay-settings.ts';
@@ -57,7 +57,8 @@ const replay = async (path: string, policyText: string, extra: Partial<ReplayOpt
 /** 3 minutes of one cpu gauge every 5 s for each app. */
 const steady = (apps: string[], value: number) => {
   const lines: string[] = [];
-  for (let s = 0n; s < 180n; s += 5n) for (const app of apps) lines.push(envelopeToLine(cpu(app, T0 + s * S, value)));
+  for (let s = 0n; s < 180n; s += 5n)
+    for (const app of apps) lines.push(encodeEnvelopeLine(cpu(app, T0 + s * S, value)));
   return lines;
 };
 
@@ -143,7 +144,7 @@ input('returns an empty result for a recording without envelopes', async () => {
 });
 
 input('paces a replay at the chosen speed', async () => {
-  const lines = [0n, 2n, 4n].map((s) => envelopeToLine(cpu('app-paced', T0 + s * S, 10)));
+  const lines = [0n, 2n, 4n].map((s) => encodeEnvelopeLine(cpu('app-paced', T0 + s * S, 10)));
   const path = await recording(lines);
   const quick = { ...settings, aggregatorIntervalMs: 1000 };
   const parsed = parsePolicyFile(policy);

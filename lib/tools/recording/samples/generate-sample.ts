@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { envelopeToLine } from '../envelope-json.ts';
+import { encodeEnvelopeLine } from '../../../core/envelope/envelope-json.ts';
 import { createRecordingWriter } from '../write-recording.ts';
 import { buildSample } from './sample-catalog.ts';
 import type { SampleDefinition } from './sample-catalog.ts';
@@ -23,7 +23,7 @@ export const generateSample = async (definition: SampleDefinition, dir: string):
   const envelopes = buildSample(definition);
   const writer = await createRecordingWriter(recording, { compression: 'gzip', level: 9 });
   try {
-    for (const envelope of envelopes) await writer.write(envelopeToLine(envelope));
+    for (const envelope of envelopes) await writer.write(encodeEnvelopeLine(envelope));
     await writer.close();
   } catch (err) {
     await writer.abort();

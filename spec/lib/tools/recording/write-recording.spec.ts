@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
-import { envelopeToLine } from '../../../../lib/tools/recording/envelope-json.ts';
+import { encodeEnvelopeLine } from '../../../../lib/core/envelope/envelope-json.ts';
 import { recordingCompression } from '../../../../lib/tools/recording/read-recording-lines.ts';
 import { createRecordingWriter } from '../../../../lib/tools/recording/write-recording.ts';
 
@@ -42,11 +42,11 @@ const envelopes: Envelope[] = [
 ];
 
 // ---
-const json = suite('envelopeToLine');
+const json = suite('encodeEnvelopeLine');
 
 json('writes the log-cache form that parseEnvelope reads back unchanged', () => {
   for (const envelope of envelopes) {
-    const line = envelopeToLine(envelope);
+    const line = encodeEnvelopeLine(envelope);
     const parsed = parseEnvelope(JSON.parse(line));
     assert.ok(parsed.ok, line);
     if (parsed.ok) assert.equal(parsed.envelope, envelope);
@@ -54,11 +54,11 @@ json('writes the log-cache form that parseEnvelope reads back unchanged', () => 
 });
 
 json('uses snake_case keys, string int64s and the always-present fields', () => {
-  const wire = JSON.parse(envelopeToLine(envelopes[1]!));
+  const wire = JSON.parse(encodeEnvelopeLine(envelopes[1]!));
   assert.equal(Object.keys(wire), ['timestamp', 'source_id', 'instance_id', 'deprecated_tags', 'tags', 'timer']);
   assert.is(wire.timestamp, '1731578421440635000');
   assert.equal(wire.timer, { name: 'http', start: '1731578421402401977', stop: '1731578421440598133' });
-  assert.equal(JSON.parse(envelopeToLine(envelopes[3]!)).gauge.metrics, {
+  assert.equal(JSON.parse(encodeEnvelopeLine(envelopes[3]!)).gauge.metrics, {
     odd: { unit: '', value: 'NaN' },
     big: { unit: '', value: 'Infinity' },
   });

@@ -8,14 +8,14 @@ import { gunzipSync } from 'node:zlib';
 import { parseEnvelope } from '../../../../../lib/core/envelope/parse-envelope.ts';
 import type { Envelope } from '../../../../../lib/core/model/envelope.ts';
 import { parsePolicy } from '../../../../../lib/core/policy/parse-policy.ts';
-import { envelopeToLine } from '../../../../../lib/tools/recording/envelope-json.ts';
+import { encodeEnvelopeLine } from '../../../../../lib/core/envelope/envelope-json.ts';
 import { generateSample } from '../../../../../lib/tools/recording/samples/generate-sample.ts';
 import { createPrng, profile } from '../../../../../lib/tools/recording/samples/prng.ts';
 import { buildSample, sampleCatalog } from '../../../../../lib/tools/recording/samples/sample-catalog.ts';
 
 const bundled = join(import.meta.dirname, '..', '..', '..', '..', '..', 'recordings');
 const digest = (envelopes: readonly Envelope[]) =>
-  createHash('sha256').update(envelopes.map(envelopeToLine).join('\n')).digest('hex');
+  createHash('sha256').update(envelopes.map(encodeEnvelopeLine).join('\n')).digest('hex');
 const built = new Map(sampleCatalog.map((s) => [s.name, buildSample(s)]));
 const sample = (name: string) => built.get(name)!;
 
@@ -83,7 +83,7 @@ catalog('writes envelopes in time order that parseEnvelope accepts, and policies
   for (const definition of sampleCatalog) {
     const envelopes = sample(definition.name);
     for (let i = 0; i < envelopes.length; i += 1) {
-      const parsed = parseEnvelope(JSON.parse(envelopeToLine(envelopes[i]!)));
+      const parsed = parseEnvelope(JSON.parse(encodeEnvelopeLine(envelopes[i]!)));
       assert.ok(parsed.ok, `${definition.name} envelope ${i}`);
       if (i > 0) assert.ok(envelopes[i - 1]!.timestamp <= envelopes[i]!.timestamp, `${definition.name} order at ${i}`);
     }

@@ -1,4 +1,4 @@
-import type { Envelope } from '../../core/model/envelope.ts';
+import type { Envelope } from '../model/envelope.ts';
 
 /** The JSON value of a double as Go protojson writes it: non-finite values become strings. */
 const double = (value: number): number | string => {
@@ -18,6 +18,7 @@ const sortedEntries = <T>(record: Readonly<Record<string, T>>): Array<[string, T
  * keys in declaration order, int64 as strings, every unpopulated field present, map keys sorted. An
  * envelope with no gauge, timer or counter (a log or event read by our parser, which keeps no
  * payload) is written as an empty log.
+ * The one encoder for both the simulated log-cache and recordings, so what one writes the other reads.
  */
 export const encodeEnvelope = (envelope: Envelope): Record<string, unknown> => {
   const head = {
@@ -62,3 +63,6 @@ export const encodeEnvelope = (envelope: Envelope): Record<string, unknown> => {
  */
 export const encodeReadResponse = (envelopes: readonly Envelope[]): string =>
   JSON.stringify({ envelopes: { batch: envelopes.map(encodeEnvelope) } });
+
+/** One envelope as one line of JSON (a recording line, without the newline). */
+export const encodeEnvelopeLine = (envelope: Envelope): string => JSON.stringify(encodeEnvelope(envelope));

@@ -1,12 +1,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { encodeEnvelope, encodeReadResponse } from '../../../../lib/adapters/logcache/envelope-json.ts';
+import { encodeEnvelope, encodeEnvelopeLine, encodeReadResponse } from '../../../../lib/core/envelope/envelope-json.ts';
 import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import { parseReadResponse } from '../../../../lib/core/envelope/parse-read-response.ts';
 import { parse } from '../../../../lib/core/json/bigint-json.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
-import { FIXTURE_DIR } from '../../../lib/core/envelope/fixtures/load-fixture.ts';
+import { FIXTURE_DIR } from './fixtures/load-fixture.ts';
 
 const FIXTURES = FIXTURE_DIR;
 const batch = (file: string): Array<Record<string, unknown>> =>
@@ -60,6 +60,17 @@ encode('round-trips a read response through parseReadResponse', () => {
   const envelopes = batch('read-http-timers.json').map(parsed);
   assert.equal(parseReadResponse(parse(encodeReadResponse(envelopes))), { envelopes, rejected: [] });
   assert.is(encodeReadResponse([]), '{"envelopes":{"batch":[]}}');
+});
+
+encode('writes an envelope without gauge, timer or counter as an empty log, one line per envelope', () => {
+  const bare: Envelope = { timestamp: 5n, sourceId: 'app', instanceId: '0', tags: { z: '1', a: '2' } };
+  const line = encodeEnvelopeLine(bare);
+  assert.is(
+    line,
+    '{"timestamp":"5","source_id":"app","instance_id":"0","deprecated_tags":{},"tags":{"a":"2","z":"1"},"log":{"payload":"","type":"OUT"}}',
+  );
+  assert.not.match(line, /\n/);
+  assert.equal(parsed(parse(line)), bare);
 });
 
 encode.run();
