@@ -14,7 +14,7 @@ export const replayRows = (result: ReplayResult): ScalingRow[] =>
   scalingRows(result.events, result.decisions, result.appNames);
 
 /** Lines worth telling the operator besides the events: skipped lines, late envelopes, uncovered sources. */
-export const replayNotes = (result: ReplayResult): string[] => {
+const replayNotes = (result: ReplayResult): string[] => {
   const notes: string[] = [];
   if (result.issueCount > 0)
     notes.push(

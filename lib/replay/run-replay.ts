@@ -23,7 +23,7 @@ import { createVirtualClock } from './virtual-clock.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 import { createWriteBehindStore } from './write-behind-store.ts';
 
-export type { ReplayOptions, ReplayProgress, ReplayResult } from './replay-types.ts';
+export type { ReplayOptions, ReplayResult } from './replay-types.ts';
 
 const MAX_ISSUES = 100;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -30,7 +30,7 @@ export const enoughAt = (t: number, v1: string, v2: string, v3: string): AppMetr
   metric(t - 1, v3),
 ];
 
-export const scalingRule = (over: Partial<ScalingRule> = {}): ScalingRule => ({
+const scalingRule = (over: Partial<ScalingRule> = {}): ScalingRule => ({
   metricType: TYPE,
   breachDurationSecs: 0,
   threshold: 500n,

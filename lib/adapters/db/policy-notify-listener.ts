@@ -30,8 +30,6 @@ import { backoffSchedule } from '../../core/time/backoff.ts';
 import { errorText } from '../../core/error-text.ts';
 import { fromCall } from '../../core/from-call.ts';
 
-export { ALL_POLICIES } from './policy-notify-channel.ts';
-
 export interface ListenPolicyOptions {
   readonly scheduler?: SchedulerLike;
   /** The schema whose `policy_json` to follow; default the connection's `current_schema()`. */

@@ -1,9 +1,8 @@
 import type { ISql, Sql } from 'postgres';
 import { POLICY_CHANNEL } from './policy-notify-channel.ts';
 
-export { POLICY_CHANNEL, ALL_POLICIES } from './policy-notify-channel.ts';
+export { ALL_POLICIES } from './policy-notify-channel.ts';
 export { listenPolicyChanges } from './policy-notify-listener.ts';
-export type { ListenPolicyOptions } from './policy-notify-listener.ts';
 
 /**
  * Policy changes as PostgreSQL notifications: a trigger on `policy_json` sends

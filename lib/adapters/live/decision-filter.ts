@@ -1,7 +1,7 @@
 import type { Decision, DecisionKind } from '../../core/model/decision.ts';
 
 /** Every kind of Decision, for validating `?kinds=`; the type check below keeps it complete. */
-export const DECISION_KINDS = [
+const DECISION_KINDS = [
   'metric',
   'breach',
   'no-breach',

@@ -21,6 +21,3 @@ export class LogCacheAuthError extends Error {
     this.rejectedStatus = context.rejectedStatus;
   }
 }
-
-export const isLogCacheAuthError = (e: unknown): e is LogCacheAuthError =>
-  e instanceof Error && e.name === 'LogCacheAuthError';

@@ -14,7 +14,7 @@ import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { errorText } from '../../core/error-text.ts';
 
-export type { ReadOptions, RetryPolicy };
+export type { ReadOptions };
 
 export interface LogCacheClientOptions {
   /** Base URL, e.g. `https://log-cache.sys.example.com`. */

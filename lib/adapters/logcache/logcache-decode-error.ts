@@ -11,6 +11,3 @@ export class LogCacheDecodeError extends Error {
     this.sourceId = context.sourceId;
   }
 }
-
-export const isLogCacheDecodeError = (e: unknown): e is LogCacheDecodeError =>
-  e instanceof Error && e.name === 'LogCacheDecodeError';

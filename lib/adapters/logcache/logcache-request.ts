@@ -153,5 +153,3 @@ export const createRequester = (options: RequesterOptions) => {
     }
   };
 };
-
-export type Requester = ReturnType<typeof createRequester>;

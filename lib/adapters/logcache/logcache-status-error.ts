@@ -22,6 +22,3 @@ export class LogCacheStatusError extends Error {
     this.attempts = context.attempts;
   }
 }
-
-export const isLogCacheStatusError = (e: unknown): e is LogCacheStatusError =>
-  e instanceof Error && e.name === 'LogCacheStatusError';

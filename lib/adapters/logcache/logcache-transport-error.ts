@@ -36,6 +36,3 @@ const causeText = (e: Error): string => {
   const inner = e.cause instanceof Error ? `: ${e.cause.message}` : '';
   return `${e.message}${inner}`;
 };
-
-export const isLogCacheTransportError = (e: unknown): e is LogCacheTransportError =>
-  e instanceof Error && e.name === 'LogCacheTransportError';

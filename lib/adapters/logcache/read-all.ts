@@ -2,7 +2,7 @@ import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import type { ReadOptions } from './read-params.ts';
 
 /** log-cache refuses pages larger than this (docs/anchor-compatibility.md#wire-read). */
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 
 type ReadPage = (sourceId: string, options: ReadOptions) => Promise<EnvelopeRead>;
 

@@ -25,7 +25,7 @@ const mix64 = (value: bigint): bigint => {
 };
 
 /** The score of one member for one app; the NUL keeps ("ab","c") and ("a","bc") apart. */
-export const rendezvousWeight = (member: string, appId: string): bigint => mix64(fnv1a64(`${member}\0${appId}`));
+const rendezvousWeight = (member: string, appId: string): bigint => mix64(fnv1a64(`${member}\0${appId}`));
 
 /** The member that owns `appId`, or undefined when there are no members. Ties go to the smaller id. */
 export const rendezvousOwner = (appId: string, members: readonly string[]): string | undefined => {

@@ -8,7 +8,6 @@ const [MEMORY, MEMORY_QUOTA, CPU, CPU_ENTITLEMENT, DISK, DISK_QUOTA] = [0, 1, 2,
 
 /** Container sample names in the anchor's order (docs/anchor-compatibility.md#envelope-samples). */
 export const CONTAINER_SAMPLES = ['memoryused', 'memoryutil', 'cpu', 'cpuutil', 'diskutil', 'disk'] as const;
-export type ContainerSample = (typeof CONTAINER_SAMPLES)[number];
 
 const SLOTS: ReadonlyMap<string, number> = new Map(CONTAINER_GAUGES.map((name, slot) => [name, slot]));
 if (SLOTS.size !== CONTAINER_GAUGE_NAMES.size || CONTAINER_GAUGES.some((name) => !CONTAINER_GAUGE_NAMES.has(name))) {

@@ -6,7 +6,7 @@ import type { RowInterner, RowKey } from './row-interner.ts';
 import { sameTags } from './same-tags.ts';
 
 export { CONTINUATION } from './row-interner.ts';
-export type { RowIdentity, RowKey } from './row-interner.ts';
+export type { RowKey } from './row-interner.ts';
 
 /**
  * Envelopes as parallel columns, one row per gauge metric: a timestamp (split in two numbers, see

@@ -43,7 +43,7 @@ const CONTAINER_GAUGES_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   diskutil: ['disk', 'disk_quota'],
 };
 
-export const isKnownMetricType = (type: string): type is KnownMetricType => Object.hasOwn(METRIC_UNITS, type);
+const isKnownMetricType = (type: string): type is KnownMetricType => Object.hasOwn(METRIC_UNITS, type);
 
 /** The unit of a built-in type; custom metrics carry their own unit in the gauge, so "" here. */
 export const unitFor = (type: string): string => (isKnownMetricType(type) ? METRIC_UNITS[type] : '');

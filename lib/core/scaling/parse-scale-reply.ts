@@ -7,7 +7,7 @@ const resultShape: Shape = {
   fields: { app_id: 'string', status: 'int', adjustment: 'int', cool_down_expired_at: 'int' },
 };
 
-export const WRONG_RESPONSE = 'received wrong response';
+const WRONG_RESPONSE = 'received wrong response';
 
 /**
  * Reads a 200 reply as the anchor decodes an AppScalingResult

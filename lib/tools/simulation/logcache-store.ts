@@ -38,11 +38,7 @@ export interface EnvelopeStore {
   clear(): void;
 }
 
-/** The name the server options use for the store. */
-export type EnvelopeSource = EnvelopeStore;
-
-export const kindOf = (e: Envelope): EnvelopeKind =>
-  e.gauge ? 'GAUGE' : e.timer ? 'TIMER' : e.counter ? 'COUNTER' : 'LOG';
+const kindOf = (e: Envelope): EnvelopeKind => (e.gauge ? 'GAUGE' : e.timer ? 'TIMER' : e.counter ? 'COUNTER' : 'LOG');
 
 /** First index whose timestamp is >= ts (or > ts when `after`). */
 const bound = (list: readonly Envelope[], ts: bigint, after: boolean): number => {

@@ -12,8 +12,8 @@ export interface GeneratedSample {
   readonly envelopes: number;
 }
 
-export const RECORDING_FILE = 'recording.ndjson.gz';
-export const POLICY_FILE = 'policy.json';
+const RECORDING_FILE = 'recording.ndjson.gz';
+const POLICY_FILE = 'policy.json';
 
 /** Writes `<dir>/<name>/recording.ndjson.gz` and the policy next to it. Same definition, same bytes. */
 export const generateSample = async (definition: SampleDefinition, dir: string): Promise<GeneratedSample> => {

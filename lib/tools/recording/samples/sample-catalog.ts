@@ -30,7 +30,7 @@ export interface SampleDefinition {
 }
 
 /** 2024-11-14T10:00:00Z, the time base of the log-cache fixtures in spec/. */
-export const SAMPLE_START = 1_731_578_400_000_000_000n;
+const SAMPLE_START = 1_731_578_400_000_000_000n;
 const MINUTE = 60;
 
 const identity = (rng: Prng, appName: string, instances: number): AppIdentity => ({
