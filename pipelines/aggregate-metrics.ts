@@ -24,7 +24,7 @@ export interface AggregateMetricsDeps {
   /** Gauge envelopes, and separately timer envelopes, kept per app at most; past it the oldest go. Default 100 000. */
   readonly maxEnvelopesPerApp?: number;
   /** Told about evicted envelopes and metrics that could not be computed. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 export interface AggregateMetricsSources {
@@ -36,7 +36,7 @@ export interface AggregateMetricsSources {
    * that app has been fed to `envelope$`) instead of on the interval. Subscribed after `envelope$`,
    * so when both come from one shared source the envelopes of a read are in before its flush.
    */
-  readonly flush$?: Observable<string>;
+  readonly flush$?: Observable<string> | undefined;
 }
 
 interface AppState extends AppPlan, AppEnvelopes {}

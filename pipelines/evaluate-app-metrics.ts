@@ -19,7 +19,7 @@ export interface EvaluateAppMetricsSources {
   /** This instance's policy map; nothing is evaluated before its first value. */
   readonly policy$: Observable<ReadonlyMap<string, Policy>>;
   /** Optional periodic re-evaluation of every rule (`evaluation_manager_execute_interval`). */
-  readonly tick$?: Observable<unknown>;
+  readonly tick$?: Observable<unknown> | undefined;
 }
 
 export interface EvaluateAppMetricsDeps {
@@ -30,7 +30,7 @@ export interface EvaluateAppMetricsDeps {
   readonly defaultBreachDurationSecs: number;
   readonly breaker: CircuitBreakerOptions;
   /** Evaluations (query plus scaling call) under way at once, across apps (`evaluator.evaluator_count`). */
-  readonly evaluationConcurrency?: number;
+  readonly evaluationConcurrency?: number | undefined;
 }
 
 type Input = { readonly metric: AppMetric } | { readonly tick: true };

@@ -80,7 +80,7 @@ try {
     initialInstances: args.initialInstances,
     strict: args.strict,
     // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
-    ...(args.json ? {} : { keep: (d: Decision) => d.kind !== 'no-breach' }),
+    keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
     onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
   });
   progress.done();

@@ -88,8 +88,8 @@ try {
     config,
     logger,
     cfMode,
-    ...(env.CF_INSTANCE_GUID ? { memberId: env.CF_INSTANCE_GUID } : {}),
-    ...(env.APP_AUTOSCALER_TEST_RUN === 'true' ? { host: '127.0.0.1' } : {}),
+    memberId: env.CF_INSTANCE_GUID || undefined,
+    host: env.APP_AUTOSCALER_TEST_RUN === 'true' ? '127.0.0.1' : undefined,
   });
 } catch (err) {
   logger.fatal({ err }, 'eventgenerator failed to start');

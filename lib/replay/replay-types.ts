@@ -27,7 +27,7 @@ export interface ReplayOptions {
   /** Stop at the first bad line instead of skipping it. */
   readonly strict?: boolean;
   /** Which decisions to keep in the result (all by default). */
-  readonly keep?: (decision: Decision) => boolean;
+  readonly keep?: ((decision: Decision) => boolean) | undefined;
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
 

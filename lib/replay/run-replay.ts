@@ -88,7 +88,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const start = (firstMs: number) => {
     startMs = firstMs;
     paceStart = Date.now();
-    clock = createVirtualClock({ startMs, tracker, ...(options.speed === undefined ? {} : { beforeInstant: pace }) });
+    clock = createVirtualClock({ startMs, tracker, beforeInstant: options.speed === undefined ? undefined : pace });
     const scheduler = clock.scheduler;
     const queryAppMetrics = createQueryAppMetrics({ cache, store, now: () => nowNs(scheduler) });
     // The reply goes through the service's own reply parser, as a 200 body would.

@@ -25,7 +25,7 @@ export interface VirtualClockOptions {
   readonly startMs: number;
   readonly tracker: AsyncTracker;
   /** Called before each instant runs; paced replays wait here for the wall clock. */
-  readonly beforeInstant?: (ms: number) => Promise<void> | void;
+  readonly beforeInstant?: ((ms: number) => Promise<void> | void) | undefined;
 }
 
 /**

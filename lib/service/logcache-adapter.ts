@@ -28,13 +28,13 @@ export const createLogCacheAdapter = (
   if (uaa.url !== '' && uaa.grant_type === 'password') {
     auth = createPasswordGrantProvider({
       url: uaa.url,
-      ...(uaa.client_id ? { clientId: uaa.client_id } : {}),
+      clientId: uaa.client_id,
       clientSecret: uaa.client_secret,
       username: uaa.username,
       password: uaa.password,
       now: deps.now,
       logger: deps.logger,
-      ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
+      fetch: skipSsl?.fetch,
     });
   } else if (uaa.url !== '') {
     auth = createClientCredentialsProvider({
@@ -43,7 +43,7 @@ export const createLogCacheAdapter = (
       clientSecret: uaa.client_secret,
       now: deps.now,
       logger: deps.logger,
-      ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
+      fetch: skipSsl?.fetch,
     });
   }
   const tls =
@@ -56,8 +56,8 @@ export const createLogCacheAdapter = (
     timeoutMs,
     retry: { limit: 2, initialMs: 250, maxMs: 2_000 },
     concurrency: config.logcache.request_concurrency,
-    ...(skipSsl ? { fetch: skipSsl.fetch } : {}),
-    ...(tls && (tls.certFile || tls.caFile) ? { tls } : {}),
+    fetch: skipSsl?.fetch,
+    tls: tls?.certFile || tls?.caFile ? tls : undefined,
     logger: deps.logger,
   });
   const sources = createMetricSources(client, {

@@ -32,9 +32,9 @@ export interface StartServiceOptions {
   readonly cfMode: boolean;
   readonly scheduler?: SchedulerLike;
   /** Lease-membership id; on CF the instance GUID. */
-  readonly memberId?: string;
+  readonly memberId?: string | undefined;
   /** Bind address for the listeners (tests: 127.0.0.1). */
-  readonly host?: string;
+  readonly host?: string | undefined;
 }
 
 export interface RunningService {
@@ -50,8 +50,8 @@ const sameDatabase = (config: Config) => config.db.policy_db.url === config.db.a
 const openDatabases = async (config: Config): Promise<{ appDb: Database; policyDb: Database }> => {
   const poolOf = (db: Config['db']['appmetrics_db']) => ({
     maxConnections: db.max_open_connections > 0 ? db.max_open_connections : 10,
-    ...(db.connection_max_idletime > 0 ? { idleTimeoutSecs: db.connection_max_idletime / 1000 } : {}),
-    ...(db.connection_max_lifetime > 0 ? { maxLifetimeSecs: db.connection_max_lifetime / 1000 } : {}),
+    idleTimeoutSecs: db.connection_max_idletime > 0 ? db.connection_max_idletime / 1000 : undefined,
+    maxLifetimeSecs: db.connection_max_lifetime > 0 ? db.connection_max_lifetime / 1000 : undefined,
   });
   // The service's own table is created when missing; tables that exist are never altered.
   const appDb = await connectDatabase({
@@ -148,7 +148,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       cf_server: config.cf_server,
       health: config.health,
       cfMode: options.cfMode,
-      ...(options.host ? { host: options.host } : {}),
+      host: options.host || undefined,
     },
     { queryAppMetrics, metrics, logger, scheduler },
   );

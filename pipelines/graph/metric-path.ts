@@ -23,7 +23,7 @@ export interface MetricPathSources {
   /** App metrics made elsewhere (PromQL); they join the stream before the cache. */
   readonly extraMetric$?: Observable<AppMetric>;
   /** Periodic re-evaluation of every rule. */
-  readonly tick$?: Observable<unknown>;
+  readonly tick$?: Observable<unknown> | undefined;
 }
 
 export interface MetricPathDeps {
@@ -70,13 +70,13 @@ export interface MetricPath {
 export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): MetricPath => {
   const { scheduler } = deps;
   const aggregated$ = aggregateMetrics(
-    { envelope$: sources.envelope$, monitor$: sources.monitor$, ...(sources.flush$ ? { flush$: sources.flush$ } : {}) },
+    { envelope$: sources.envelope$, monitor$: sources.monitor$, flush$: sources.flush$ },
     {
       scheduler,
       statWindowSecs: deps.statWindowSecs,
       intervalMs: deps.aggregatorIntervalMs,
       localHttpMetrics: deps.localHttpMetrics,
-      ...(deps.logger ? { logger: deps.logger.child({ pipeline: 'aggregate-metrics' }) } : {}),
+      logger: deps.logger?.child({ pipeline: 'aggregate-metrics' }),
     },
   );
   const appMetric$ = (sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$).pipe(
@@ -95,14 +95,14 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
     },
   );
   const decision$ = evaluateAppMetrics(
-    { appMetric$, policy$: sources.policy$, ...(sources.tick$ ? { tick$: sources.tick$ } : {}) },
+    { appMetric$, policy$: sources.policy$, tick$: sources.tick$ },
     {
       scheduler,
       queryAppMetrics: deps.queryAppMetrics,
       scale: deps.scale,
       defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
       breaker: deps.breaker,
-      ...(deps.evaluationConcurrency === undefined ? {} : { evaluationConcurrency: deps.evaluationConcurrency }),
+      evaluationConcurrency: deps.evaluationConcurrency,
     },
   );
   return { appMetric$, persist$, decision$ };

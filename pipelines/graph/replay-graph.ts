@@ -56,7 +56,7 @@ export const replayGraph = (
       envelope$: sources.envelope$,
       monitor$: sources.policy$.pipe(map(monitorsOf)),
       policy$: sources.policy$,
-      ...(tick$ ? { tick$ } : {}),
+      tick$,
     },
     {
       scheduler,

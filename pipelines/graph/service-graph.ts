@@ -126,7 +126,7 @@ export const serviceGraph = (
         filter((e): e is Extract<CollectEvent, { kind: 'metric' }> => e.kind === 'metric'),
         map((e) => e.metric),
       ),
-      ...(evaluationTick$ ? { tick$: evaluationTick$ } : {}),
+      tick$: evaluationTick$,
     },
     {
       scheduler,

@@ -9,7 +9,7 @@ export class ConfigError extends Error {
 
   constructor(
     message: string,
-    options: { readonly code: ConfigErrorCode; readonly key?: string; readonly cause?: unknown },
+    options: { readonly code: ConfigErrorCode; readonly key?: string | undefined; readonly cause?: unknown },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;

@@ -35,7 +35,7 @@ const applyFile = (working: Working, path: string): void => {
     });
   }
   const fail = (detail: string, key: string | undefined) =>
-    new ConfigError(`failed to read config file: ${detail}`, { code: 'CONFIG_FILE', ...(key ? { key } : {}) });
+    new ConfigError(`failed to read config file: ${detail}`, { code: 'CONFIG_FILE', key: key || undefined });
   let raw;
   try {
     raw = rawFromYaml(text);
@@ -60,7 +60,7 @@ const applyConfigService = (working: Working, services: readonly VcapService[]):
   const fail = (detail: string, key: string | undefined) =>
     new ConfigError(`failed to read the ${CONFIG_SERVICE} service credential: ${detail}`, {
       code: 'CONFIG_VCAP',
-      ...(key ? { key } : {}),
+      key: key || undefined,
     });
   let raw;
   try {

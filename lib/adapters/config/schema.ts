@@ -11,7 +11,7 @@ export interface Field<T> {
   readonly kind: 'field';
   readonly type: FieldType;
   readonly default: T;
-  readonly choices?: readonly string[];
+  readonly choices?: readonly string[] | undefined;
 }
 
 export interface Section {
@@ -22,7 +22,7 @@ const field = <T>(type: FieldType, value: T, choices?: readonly string[]): Field
   kind: 'field',
   type,
   default: value,
-  ...(choices ? { choices } : {}),
+  choices,
 });
 const text = (value = ''): Field<string> => field('string', value);
 const bool = (value: boolean): Field<boolean> => field('bool', value);

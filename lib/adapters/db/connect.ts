@@ -17,8 +17,8 @@ export interface ConnectOptions {
   /** A PostgreSQL URL; when absent an embedded PGlite is started and the schema applied. */
   readonly url?: string;
   readonly maxConnections?: number;
-  readonly idleTimeoutSecs?: number;
-  readonly maxLifetimeSecs?: number;
+  readonly idleTimeoutSecs?: number | undefined;
+  readonly maxLifetimeSecs?: number | undefined;
   readonly embedded?: EmbeddedOptions;
   /** Create the tables when they are missing (always done for the embedded database). */
   readonly applySchema?: boolean;
@@ -45,7 +45,7 @@ const clientFor = (rawUrl: string, options: ConnectOptions, max: number): Sql =>
     connect_timeout: 10,
     backoff: reconnectBackoffSecs,
     onnotice: () => {},
-    ...(options.schema ? { connection: { search_path: options.schema } } : {}),
+    connection: options.schema ? { search_path: options.schema } : undefined,
     // int8 columns hold ns timestamps beyond Number.MAX_SAFE_INTEGER.
     types: { bigint: postgres.BigInt },
   });

@@ -63,8 +63,8 @@ export const startEmbeddedDatabase = async (options: EmbeddedOptions = {}): Prom
   });
   const request: EmbeddedProcessRequest = {
     kind: 'start',
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    ...(options.port === undefined ? {} : { port: options.port }),
+    dataDir: options.dataDir,
+    port: options.port,
   };
   child.send(request);
   const reply = await firstReply(child).catch(async (err: unknown) => {

@@ -1,6 +1,6 @@
 /** What the service and the embedded database's process (embedded-database-process.ts) say over IPC. */
 export type EmbeddedProcessRequest =
-  | { readonly kind: 'start'; readonly dataDir?: string; readonly port?: number }
+  | { readonly kind: 'start'; readonly dataDir?: string | undefined; readonly port?: number | undefined }
   | { readonly kind: 'stop' };
 
 export type EmbeddedProcessReply =

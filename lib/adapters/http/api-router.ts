@@ -98,5 +98,5 @@ export const createApiRouter = (deps: ApiRouterDeps): RequestHandler => {
     },
     { method: 'GET', pattern: '/v1/liveness', handle: guarded(deps, liveness) },
   ];
-  return createRouter({ routes, ...(deps.mounts ? { mounts: deps.mounts } : {}) });
+  return createRouter({ routes, mounts: deps.mounts });
 };

@@ -23,7 +23,7 @@ export interface HealthRouterDeps {
   readonly metrics: Pick<MetricsRegistry, 'render' | 'contentType'>;
   readonly scheduler: SchedulerLike;
   readonly logger: Logger;
-  readonly readinessChecks?: readonly ReadinessCheck[];
+  readonly readinessChecks?: readonly ReadinessCheck[] | undefined;
 }
 
 const READINESS_PATH = '/health/readiness';

@@ -70,7 +70,7 @@ const encodePath = (path: string): string => encodeURI(path).replace(/\?/g, '%3F
 
 export const createRouter = (options: {
   readonly routes: readonly Route[];
-  readonly mounts?: readonly Mount[];
+  readonly mounts?: readonly Mount[] | undefined;
 }): RequestHandler => {
   const compiled = options.routes.map((route) => ({ route, pattern: route.pattern.split('/') }));
   return (req, res) => {

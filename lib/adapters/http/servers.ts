@@ -21,7 +21,7 @@ export interface HttpServersOptions {
   /** Running on Cloud Foundry (VCAP_APPLICATION set): XFCC is then always enforced. */
   readonly cfMode: boolean;
   /** Bind address; default 0.0.0.0. */
-  readonly host?: string;
+  readonly host?: string | undefined;
   /** `server.port: 0` skips the internal server (as on CF); tests ask for an ephemeral port instead. */
   readonly internalPortZero?: 'skip' | 'ephemeral';
   /** How long close() lets in-flight requests finish before cutting connections (default 10 s). */
@@ -41,8 +41,8 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 export interface HttpServers {
   readonly cfServer: Server;
   readonly healthServer: Server;
-  readonly internalServer?: Server;
-  readonly ports: { readonly cf: number; readonly health: number; readonly internal?: number };
+  readonly internalServer?: Server | undefined;
+  readonly ports: { readonly cf: number; readonly health: number; readonly internal?: number | undefined };
   /** Whether /v1 on the CF server requires XFCC. */
   readonly xfccEnforced: boolean;
   /** Attaches a WebSocket (or other) upgrade handler to the CF server; its sockets are cut on close. */
@@ -72,7 +72,7 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
       metrics: deps.metrics,
       scheduler: deps.scheduler,
       logger,
-      ...(deps.readinessChecks ? { readinessChecks: deps.readinessChecks } : {}),
+      readinessChecks: deps.readinessChecks,
     },
   );
   const trackRequest = () => deps.metrics.trackHttpRequest();
@@ -127,8 +127,8 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
     return {
       cfServer,
       healthServer,
-      ...(internalServer ? { internalServer } : {}),
-      ports: { cf, health: healthPort, ...(internal !== undefined ? { internal } : {}) },
+      internalServer,
+      ports: { cf, health: healthPort, internal },
       xfccEnforced,
       onUpgrade(handler) {
         cfServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

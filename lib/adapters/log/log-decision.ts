@@ -12,7 +12,7 @@ const ruleText = (t: Trigger, index?: number): string =>
 
 const ruleFields = (t: Trigger, index?: number) => ({
   rule: {
-    ...(index === undefined ? {} : { index }),
+    index,
     metricType: t.metricType,
     operator: t.operator,
     threshold: t.threshold.toString(),
@@ -108,10 +108,10 @@ export const logDecision = (logger: Logger, d: Decision): void => {
         appId: d.appId,
         ...ruleFields(d.trigger),
         ok: d.ok,
-        ...(d.status === undefined ? {} : { status: d.status }),
-        ...(d.cooldownExpiredAt === undefined ? {} : { cooldownExpiredAt: d.cooldownExpiredAt.toString() }),
-        ...(d.adjustment === undefined ? {} : { adjustment: d.adjustment }),
-        ...(d.error === undefined ? {} : { error: d.error }),
+        status: d.status,
+        cooldownExpiredAt: d.cooldownExpiredAt?.toString(),
+        adjustment: d.adjustment,
+        error: d.error,
       };
       if (!d.ok) {
         logger.warn(

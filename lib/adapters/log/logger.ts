@@ -30,9 +30,9 @@ const jsonSafe = (_key: string, v: unknown): unknown => {
     return {
       type: v.name,
       message: v.message,
-      ...(code !== undefined ? { code } : {}),
+      code,
       stack: v.stack,
-      ...(cause !== undefined ? { cause } : {}),
+      cause,
     };
   }
   return v;

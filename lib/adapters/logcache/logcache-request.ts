@@ -64,7 +64,7 @@ export const createRequester = (options: RequesterOptions) => {
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: options.fetch,
   });
   const log = options.logger;
 

@@ -52,10 +52,7 @@ export const createScalingEngineClient = (options: ScalingEngineClientOptions): 
   const base = options.url.replace(/\/+$/, '');
   const tls =
     options.tls && (options.tls.certFile || options.tls.keyFile || options.tls.caFile)
-      ? createTlsFetch(options.tls, {
-          ...(options.now ? { now: options.now } : {}),
-          ...(options.logger ? { logger: options.logger } : {}),
-        })
+      ? createTlsFetch(options.tls, { now: options.now, logger: options.logger })
       : undefined;
   const http = ky.create({
     timeout: options.timeoutMs,
@@ -64,14 +61,14 @@ export const createScalingEngineClient = (options: ScalingEngineClientOptions): 
     retry: 0,
     throwHttpErrors: false,
     headers: { 'content-type': 'application/json' },
-    ...(tls ? { fetch: tls.fetch } : {}),
+    fetch: tls?.fetch,
   });
 
   return {
     async scale(trigger, signal) {
       const url = `${base}/v1/apps/${encodeURIComponent(trigger.appId)}/scale`;
       try {
-        const reply = http.post(url, { body: triggerBody(trigger), ...(signal ? { signal } : {}) });
+        const reply = http.post(url, { body: triggerBody(trigger), signal });
         const response = await reply;
         // Reading through ky keeps the body read inside the same time budget.
         const text = await reply.text();

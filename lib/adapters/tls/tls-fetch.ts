@@ -62,7 +62,7 @@ const load = (files: TlsFiles): Loaded => {
  */
 export const createTlsFetch = (
   files: TlsFiles,
-  options: { readonly now?: () => number; readonly logger?: Logger } = {},
+  options: { readonly now?: (() => number) | undefined; readonly logger?: Logger | undefined } = {},
 ): TlsFetch => {
   if (Boolean(files.certFile) !== Boolean(files.keyFile))
     throw new Error('TLS client certificate needs both a cert file and a key file');
@@ -96,7 +96,7 @@ export const createTlsFetch = (
       const response = await undiciFetch(request.url, {
         method: request.method,
         headers: [...request.headers],
-        ...(body ? { body } : {}),
+        body,
         signal: request.signal,
         dispatcher: fresh().agent,
       });

@@ -16,7 +16,7 @@ export interface ClientCredentialsOptions {
   readonly now: () => bigint;
   /** Per token request; the anchor uses 5 s. */
   readonly timeoutMs?: number;
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   readonly logger?: Logger;
 }
 
@@ -50,7 +50,7 @@ export const createClientCredentialsProvider = (options: ClientCredentialsOption
       throw new TokenRequestError(`unexpected status code from Oauth2 server ${reply.status}${why}`, {
         tokenUrl: logUrl,
         status: reply.status,
-        ...(error === undefined ? {} : { uaaError: error }),
+        uaaError: error,
       });
     }
     if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {

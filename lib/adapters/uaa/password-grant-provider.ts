@@ -19,7 +19,7 @@ export interface PasswordGrantOptions {
   readonly now: () => bigint;
   /** Per token request; the anchor uses 10 s. */
   readonly timeoutMs?: number;
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   readonly logger?: Logger;
 }
 
@@ -56,7 +56,7 @@ export const createPasswordGrantProvider = (options: PasswordGrantOptions): Toke
       throw new TokenRequestError(detail, {
         tokenUrl: logUrl,
         status: reply.status,
-        ...(error === undefined ? {} : { uaaError: error }),
+        uaaError: error,
       });
     }
     if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {

@@ -36,7 +36,7 @@ export const postTokenRequest = async (request: {
       timeout: request.timeoutMs,
       retry: 0,
       throwHttpErrors: false,
-      ...(request.fetch ? { fetch: request.fetch } : {}),
+      fetch: request.fetch,
     });
     const text = await response.text();
     let parsed: unknown;

@@ -10,7 +10,10 @@ export class TokenRequestError extends Error {
   readonly status: number | undefined;
   readonly uaaError: string | undefined;
 
-  constructor(detail: string, context: { tokenUrl: string; status?: number; uaaError?: string; cause?: unknown }) {
+  constructor(
+    detail: string,
+    context: { tokenUrl: string; status?: number; uaaError?: string | undefined; cause?: unknown },
+  ) {
     super(`failed to refresh token: ${detail}`, { cause: context.cause });
     this.detail = detail;
     this.tokenUrl = context.tokenUrl;

@@ -10,4 +10,9 @@ export interface EntryWorkerStart {
 export type EntryWorkerMessage =
   | { readonly kind: 'batch'; readonly batch: EntryBatch; readonly bytesRead: number }
   | { readonly kind: 'end' }
-  | { readonly kind: 'failed'; readonly message: string; readonly line?: number; readonly recording: boolean };
+  | {
+      readonly kind: 'failed';
+      readonly message: string;
+      readonly line?: number | undefined;
+      readonly recording: boolean;
+    };

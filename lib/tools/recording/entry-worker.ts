@@ -58,7 +58,7 @@ try {
   post({
     kind: 'failed',
     message: errorText(err),
-    ...(recording?.line === undefined ? {} : { line: recording.line }),
+    line: recording?.line,
     recording: recording !== undefined,
   });
 }

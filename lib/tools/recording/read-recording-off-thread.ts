@@ -55,7 +55,7 @@ export async function* readRecordingOffThread(
         if (message.recording)
           throw new RecordingError(message.message, {
             path,
-            ...(message.line === undefined ? {} : { line: message.line }),
+            line: message.line,
           });
         throw new Error(message.message);
       }

@@ -6,7 +6,7 @@ export class RecordingError extends Error {
   /** The 1-based line at fault, when one is. */
   readonly line: number | undefined;
 
-  constructor(message: string, context: { path: string; line?: number; cause?: unknown }) {
+  constructor(message: string, context: { path: string; line?: number | undefined; cause?: unknown }) {
     super(message, context.cause === undefined ? undefined : { cause: context.cause });
     this.path = context.path;
     this.line = context.line;

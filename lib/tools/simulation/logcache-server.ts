@@ -152,7 +152,7 @@ export const startLogCacheServer = async (options: LogCacheServerOptions = {}): 
         id,
         {
           count: String(m.count),
-          ...(m.expired > 0 ? { expired: String(m.expired) } : {}),
+          expired: m.expired > 0 ? String(m.expired) : undefined,
           oldestTimestamp: m.oldestTimestamp.toString(),
           newestTimestamp: m.newestTimestamp.toString(),
         },

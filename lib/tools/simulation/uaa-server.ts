@@ -135,7 +135,7 @@ export const startUaaServer = async (options: UaaServerOptions): Promise<UaaServ
     return answer(200, {
       access_token: issued.accessToken,
       token_type: 'bearer',
-      ...(grantType === 'password' ? { refresh_token: `${randomUUID().replaceAll('-', '')}-r` } : {}),
+      refresh_token: grantType === 'password' ? `${randomUUID().replaceAll('-', '')}-r` : undefined,
       expires_in: expiresIn,
       scope: scopes.join(' '),
       jti: issued.jti,
