@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.ts';
-import { numberField, postTokenRequest, stringField } from './post-token-request.ts';
+import { accessTokenOf, numberField, postTokenRequest, stringField } from './post-token-request.ts';
 import { createTokenCache } from './token-cache.ts';
 import type { FetchedToken } from './token-cache.ts';
 import { validUntil } from './token-lifetime.ts';
@@ -53,15 +53,7 @@ export const createClientCredentialsProvider = (options: ClientCredentialsOption
         uaaError: error,
       });
     }
-    if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {
-      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, {
-        tokenUrl: logUrl,
-        status: 200,
-      });
-    }
-    const accessToken = stringField(reply.body, 'access_token');
-    if (!accessToken)
-      throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
+    const accessToken = accessTokenOf(reply, logUrl);
     // UAA always names the type; `bearer` is what it would say if a proxy dropped the field.
     const tokenType = stringField(reply.body, 'token_type') || 'bearer';
     const expiresIn = Math.floor(numberField(reply.body, 'expires_in') ?? 0);

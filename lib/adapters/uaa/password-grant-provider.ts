@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.ts';
-import { numberField, postTokenRequest, stringField } from './post-token-request.ts';
+import { accessTokenOf, numberField, postTokenRequest, stringField } from './post-token-request.ts';
 import { createTokenCache } from './token-cache.ts';
 import type { FetchedToken } from './token-cache.ts';
 import { validUntil } from './token-lifetime.ts';
@@ -59,15 +59,7 @@ export const createPasswordGrantProvider = (options: PasswordGrantOptions): Toke
         uaaError: error,
       });
     }
-    if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {
-      throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, {
-        tokenUrl: logUrl,
-        status: 200,
-      });
-    }
-    const accessToken = stringField(reply.body, 'access_token');
-    if (!accessToken)
-      throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
+    const accessToken = accessTokenOf(reply, logUrl);
     const expiresIn = Math.floor(numberField(reply.body, 'expires_in') ?? 0);
     if (expiresIn <= 0)
       throw new TokenRequestError(`token response contained invalid expires_in: ${expiresIn}`, {

@@ -67,3 +67,20 @@ export const numberField = (body: unknown, key: string): number | undefined => {
   const v = (body as Record<string, unknown>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 };
+
+/**
+ * The access token of a 200 reply, both grants alike: the body must be a JSON object with a
+ * non-empty `access_token`, otherwise a TokenRequestError says which. `logUrl` is already redacted.
+ */
+export const accessTokenOf = (reply: TokenReply, logUrl: string): string => {
+  if (reply.body === undefined || reply.body === null || typeof reply.body !== 'object') {
+    throw new TokenRequestError(`token response is not a JSON object: ${reply.text.slice(0, 100)}`, {
+      tokenUrl: logUrl,
+      status: 200,
+    });
+  }
+  const accessToken = stringField(reply.body, 'access_token');
+  if (!accessToken)
+    throw new TokenRequestError('token response contained empty access_token', { tokenUrl: logUrl, status: 200 });
+  return accessToken;
+};
