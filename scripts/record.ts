@@ -18,6 +18,7 @@ import { createClientCredentialsProvider } from '../lib/adapters/uaa/client-cred
 import { createPasswordGrantProvider } from '../lib/adapters/uaa/password-grant-provider.ts';
 import { msToNs } from '../lib/core/time/ns.ts';
 import { errorText } from '../lib/core/error-text.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz|.zst]> (--from-dump <read-response.json> ... | live options)
 
@@ -141,7 +142,7 @@ try {
         .map((t) => t.trim())
         .filter(Boolean),
       now,
-      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      sleep: (ms) => sleep(ms),
       write: writer.write,
       logger,
       onPoll: (s) => logger.info({ ...s }, 'poll done'),

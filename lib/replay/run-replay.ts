@@ -22,11 +22,11 @@ import type { ReplayOptions, ReplayResult } from './replay-types.ts';
 import { createVirtualClock } from './virtual-clock.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 import { createWriteBehindStore } from './write-behind-store.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type { ReplayOptions, ReplayResult } from './replay-types.ts';
 
 const MAX_ISSUES = 100;
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Replays a recording through the service's pipelines in virtual time (see replayGraph) against the

@@ -17,6 +17,7 @@ import { msToNs, nsToMs } from '../../lib/core/time/ns.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
 import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Interval, stat window and emission period, all shortened by `factor`. */
 export interface Compression {
@@ -116,7 +117,7 @@ export const runOurs = async ({ url, ids, types, c, ticks, log, concurrency }: C
       ).subscribe({ complete: resolve, error: resolve }),
     );
   });
-  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, (ticks + 1) * c.intervalMs))]);
+  await Promise.race([finished, sleep((ticks + 1) * c.intervalMs)]);
   subscription.unsubscribe();
   await client.close();
   return failures;
@@ -132,7 +133,7 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
   const first = wallMs() + c.intervalMs;
   for (let k = 0; k < ticks; k++) {
     const due = first + k * c.intervalMs;
-    if (due > wallMs()) await new Promise((resolve) => setTimeout(resolve, due - wallMs()));
+    if (due > wallMs()) await sleep(due - wallMs());
     // A late tick still counts its lag from when it was due.
     const tickNs = msToNs(due);
     const now = msToNs(Math.max(due, wallMs()));

@@ -22,6 +22,7 @@ import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
 import { benchApp } from './synthetic-apps.ts';
 import { count, duration, ratio, runBench, verdict } from './table.ts';
 import type { BenchTable } from './table.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const BREACH_SECS = 120;
 const ANCHOR_EVALUATION_INTERVAL_MS = 60_000;
@@ -144,7 +145,7 @@ const runScenario = async ({ apps, spacingMs }: Scenario): Promise<number[]> => 
     );
 
     for (const appId of apps) {
-      if (spacingMs > 0) await new Promise((resolve) => setTimeout(resolve, spacingMs));
+      if (spacingMs > 0) await sleep(spacingMs);
       pushed.set(appId, performance.now());
       appMetric$.next(metric(appId, nowNs(asyncScheduler), '800'));
     }

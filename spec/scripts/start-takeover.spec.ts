@@ -5,6 +5,7 @@ import { cpuGauges, EMBEDDED_SIZED_POOL, serviceConfigYaml, startPeers } from '.
 import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { LogLine, ServiceProcess } from '../support/service-process.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context {
@@ -46,8 +47,6 @@ const owners = (services: readonly ServiceProcess[], fromMs: number, toMs: numbe
   });
   return map;
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const takeover = suite<Context>('three service processes sharing apps through leases');
 

@@ -6,6 +6,7 @@ import type { Peers } from '../support/peers.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
 import type { ServiceProcess } from '../support/service-process.ts';
 import { parse } from '../../lib/core/json/bigint-json.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context {
@@ -35,7 +36,7 @@ const until = async <T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 };
 
@@ -86,7 +87,7 @@ e2e('holds the app in cooldown after the scaling engine answered', async ({ peer
   );
   assert.match(String(answered.msg), /scaling engine answered 200, instances \+1; cooldown until/);
   // the app keeps breaching on every new metric (one a second) while it cools down
-  await new Promise((r) => setTimeout(r, 3_000));
+  await sleep(3_000);
   assert.is(peers.scalingEngine.calls.filter((c) => c.appId === APP).length, 1, 'one call only while cooling down');
 });
 

@@ -11,6 +11,7 @@ import { parse } from '../../lib/core/json/bigint-json.ts';
 import { attachDecisionStream } from '../../lib/adapters/live/decision-stream.ts';
 import type { DecisionStream } from '../../lib/adapters/live/decision-stream.ts';
 import type { Decision } from '../../lib/core/model/decision.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const script = join(import.meta.dirname, '..', '..', 'scripts', 'tail.ts');
 const AT = 1_700_000_000_123_456_789n;
@@ -36,7 +37,7 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 10_000): P
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > withinMs) throw new Error(`timed out after ${withinMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 };
 

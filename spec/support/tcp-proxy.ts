@@ -1,5 +1,6 @@
 import { createConnection, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface TcpProxy {
   /** The loopback port clients connect to; it stays the same across cut() and restore(). */
@@ -77,7 +78,7 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
           return;
         } catch (err) {
           if (attempt >= 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-          await new Promise((r) => setTimeout(r, 100));
+          await sleep(100);
         }
       }
     },

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * Polls `probe` every `everyMs` until it returns a value, or fails naming `what` after `timeoutMs`,
  * also when a probe itself never settles.
@@ -22,7 +24,7 @@ export const until = async <T>(
   }
 };
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** Settles like `promise`, or rejects naming `what` after `timeoutMs` (uvu has no time-outs of its own). */
 export const bounded = <T>(what: string, timeoutMs: number, promise: Promise<T>): Promise<T> => {

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorText } from '../../core/error-text.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A simulated peer listening on loopback (or `host`). */
 export interface PeerServer {
@@ -86,8 +87,7 @@ export const readBody = (req: IncomingMessage, maxBytes = 1_000_000): Promise<st
   });
 
 /** Resolves after `ms` (0 = at once); simulated latency only, never used inside pipelines. */
-export const pause = (ms: number): Promise<void> =>
-  ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+export const pause = (ms: number): Promise<void> => (ms > 0 ? sleep(ms) : Promise.resolve());
 
 /**
  * Appends to a request log that keeps at least the newest `keep` entries: long-running simulated

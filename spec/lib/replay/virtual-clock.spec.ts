@@ -6,6 +6,7 @@ import { fromCall } from '../../../lib/core/from-call.ts';
 import { nowNs } from '../../../lib/core/time/ns.ts';
 import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createVirtualClock } from '../../../lib/replay/virtual-clock.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const START = 1_731_578_400_000;
 
@@ -84,7 +85,7 @@ tracker('settles work started while settling, and hides rejections it does not o
   const t = createAsyncTracker();
   let chained = false;
   const first = t.track(
-    new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+    sleep(5).then(() => {
       void t.track(
         new Promise<void>((r) =>
           setTimeout(() => {

@@ -8,6 +8,7 @@ import { createAppMetricStore } from '../../../lib/adapters/stores/app-metric-st
 import { createAsyncTracker } from '../../../lib/replay/async-tracker.ts';
 import { createWriteBehindStore } from '../../../lib/replay/write-behind-store.ts';
 import { openTestDatabase } from '../../support/database.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const metric = (ts: bigint, value = '1', appId = 'app'): AppMetric => ({
   appId,
@@ -60,7 +61,7 @@ store('sends reads asked together at once, and settles them in the order asked',
     retrieve: async (appId: string, _t: string, _s: bigint, _e: bigint, _o: SortOrder) => {
       inFlight += 1;
       mostInFlight = Math.max(mostInFlight, inFlight);
-      await new Promise((r) => setTimeout(r, appId === 'a' ? 30 : 1));
+      await sleep(appId === 'a' ? 30 : 1);
       inFlight -= 1;
       answered.push(appId);
       return [];
@@ -98,7 +99,7 @@ store('writes saves only after the reads asked before them, which never see them
   const first = s.retrieve('first', 'cpu', 0n, 10n, 'ASC');
   await firstValueFrom(s.save([metric(2n), metric(3n)]));
   const second = s.retrieve('second', 'cpu', 0n, 10n, 'ASC');
-  await new Promise((r) => setTimeout(r, 10));
+  await sleep(10);
   assert.equal(events, ['write 1', 'read first starts'], 'the second save waits for the first read');
   releaseRead();
   await Promise.all([first, second]);

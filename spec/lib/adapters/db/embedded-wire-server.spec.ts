@@ -5,6 +5,7 @@ import postgres from 'postgres';
 import { PGlite } from '@electric-sql/pglite';
 import { startEmbeddedWireServer } from '../../../../lib/adapters/db/embedded-wire-server.ts';
 import type { EmbeddedWireServer } from '../../../../lib/adapters/db/embedded-wire-server.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface Context {
   db: PGlite;
@@ -59,7 +60,7 @@ wire('keeps a transaction whole while other connections query, and others never 
       Promise.all([
         sql.begin(async (tx) => {
           await tx`INSERT INTO t VALUES (1)`;
-          await new Promise((r) => setTimeout(r, 50));
+          await sleep(50);
           await tx`INSERT INTO t VALUES (2)`;
         }),
         ...Array.from({ length: 10 }, async () => {

@@ -14,6 +14,7 @@ import {
   policyNotifyTriggerInstalled,
   removePolicyNotifyTrigger,
 } from '../../../../lib/adapters/db/policy-notify.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type TestDb = Awaited<ReturnType<typeof openTestDatabase>>;
 const real = databaseKind() === 'postgres';
@@ -36,7 +37,7 @@ const waitFor = async (what: string, check: () => boolean, withinMs: number): Pr
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > withinMs) throw new Error(`timed out after ${withinMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 };
 

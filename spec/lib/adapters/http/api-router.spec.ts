@@ -6,6 +6,7 @@ import { createApiRouter } from '../../../../lib/adapters/http/api-router.ts';
 import { silentLogger } from '../../../../lib/adapters/log/logger.ts';
 import type { AppMetric, SortOrder } from '../../../../lib/core/model/app-metric.ts';
 import { get, rawRequest, serve } from './test-server.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 type Call = readonly [string, string, bigint, bigint, SortOrder];
 const PATH = '/v1/apps/an-app-id/aggregated_metric_histories/a-metric-type';
@@ -179,7 +180,7 @@ history('stops reading when the client goes away', async () => {
   try {
     const controller = new AbortController();
     const pending = fetch(`${base}${PATH}`, { signal: controller.signal }).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     controller.abort();
     await pending;
     const timedOut = await Promise.race([

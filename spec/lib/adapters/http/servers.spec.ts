@@ -15,6 +15,7 @@ import { silentLogger } from '../../../../lib/adapters/log/logger.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 import { createCertificateFactory } from './test-certificates.ts';
 import { get, rawRequest } from './test-server.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const certs = createCertificateFactory();
 const defaults = defaultConfig();
@@ -160,14 +161,14 @@ cf('counts in-flight /v1 requests in the concurrent-request gauge', async () => 
   const healthBase = `http://127.0.0.1:${servers.ports.health}`;
   try {
     const pending = get(`http://127.0.0.1:${servers.ports.cf}${HISTORY}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     assert.match(
       await (await get(`${healthBase}/metrics`)).text(),
       /^autoscaler_eventgenerator_concurrent_http_request 1$/m,
     );
     answer.next([]);
     assert.is((await pending).status, 200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
     assert.match(
       await (await get(`${healthBase}/metrics`)).text(),
       /^autoscaler_eventgenerator_concurrent_http_request 0$/m,
@@ -273,10 +274,10 @@ lifecycle('lets an in-flight request finish on close', async () => {
   const answer = new Subject<AppMetric[]>();
   const servers = await start({ xfcc: { valid_org_guid: '', valid_space_guid: '' } }, () => answer.pipe(take(1)));
   const pending = get(`http://127.0.0.1:${servers.ports.cf}${HISTORY}`);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   let closed = false;
   const closing = servers.close().then(() => (closed = true));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
   assert.is(closed, false);
   answer.next([]);
   const res = await pending;
@@ -295,7 +296,7 @@ lifecycle('cuts requests that outlive the grace period', async () => {
     () => 'answered',
     () => 'cut',
   );
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(100);
   const began = Date.now();
   await servers.close();
   assert.ok(Date.now() - began < 2000);

@@ -11,6 +11,7 @@ import { decisionFeed, feedUrl } from '../../../../lib/adapters/live/decision-fe
 import type { FeedEvent } from '../../../../lib/adapters/live/decision-feed.ts';
 import { isFeedRefusedError } from '../../../../lib/adapters/live/feed-refused-error.ts';
 import type { Decision } from '../../../../lib/core/model/decision.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const state = (appId: string, n: number): Decision => ({
   kind: 'breaker-state',
@@ -29,7 +30,7 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Pro
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > withinMs) throw new Error(`timed out after ${withinMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 };
 

@@ -2,7 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
-import { setImmediate as tick } from 'node:timers/promises';
+import { setTimeout as sleep, setImmediate as tick } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { Subject } from 'rxjs';
 import { silentLogger } from '../../../../lib/adapters/log/logger.ts';
@@ -105,7 +105,7 @@ const waitFor = async (what: string, check: () => boolean, withinMs = 3000): Pro
   const startAt = Date.now();
   while (!check()) {
     if (Date.now() - startAt > withinMs) throw new Error(`timed out after ${withinMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
   }
 };
 
@@ -308,7 +308,7 @@ test('terminates a client that does not answer pings, and keeps one that does', 
   const closed = new Promise<number>((r) => deaf.ws.once('close', (code) => r(code)));
   await waitFor('the deaf client to be cut off', () => ctx.stream!.clients() === 1, 2000);
   assert.is(await closed, 1006);
-  await new Promise((r) => setTimeout(r, 350));
+  await sleep(350);
   assert.is(fine.ws.readyState, WebSocket.OPEN);
   assert.is(ctx.stream!.clients(), 1);
 });

@@ -6,6 +6,7 @@ import type { LogCacheClientOptions } from '../../../../lib/adapters/logcache/lo
 import { sendJson, startPeerServer } from '../../../../lib/tools/simulation/peer-server.ts';
 import { startLogCacheServer } from '../../../../lib/tools/simulation/logcache-server.ts';
 import { rejection } from '../../../support/rejection.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const EMPTY = '{"envelopes":{"batch":[]}}';
 const window = { startTime: 0n, endTime: 1n };
@@ -158,7 +159,7 @@ concurrency('releases its slot while backing off', async () => {
   });
   const c = client(lc.url, { concurrency: 1, retry: { limit: 1, initialMs: 150, maxMs: 150 } });
   const a = c.read('a', window);
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   await c.read('b', window);
   await a;
   assert.equal(order, ['/api/v1/read/a #1', '/api/v1/read/b #2', '/api/v1/read/a #3']);

@@ -6,6 +6,7 @@ import { createLogCacheClient } from '../../../../lib/adapters/logcache/logcache
 import { startLogCacheServer } from '../../../../lib/tools/simulation/logcache-server.ts';
 import type { LogCacheServer } from '../../../../lib/tools/simulation/logcache-server.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const APP = 'app-guid';
 const T0 = 1731578400_000_000_000n;
@@ -101,10 +102,10 @@ sources('aborts the request when unsubscribed', async () => {
   lc = await startLogCacheServer({ faults: { decide: () => 'hang' } });
   const { readEnvelopes } = createMetricSources(clientFor(lc), { promQlWindowSecs: 40 });
   const subscription = readEnvelopes(APP, 'cpu', T0, T0 + 1n).subscribe();
-  for (let i = 0; i < 50 && lc.concurrency().inFlight === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && lc.concurrency().inFlight === 0; i += 1) await sleep(10);
   assert.is(lc.concurrency().inFlight, 1);
   subscription.unsubscribe();
-  for (let i = 0; i < 50 && lc.concurrency().inFlight > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 50 && lc.concurrency().inFlight > 0; i += 1) await sleep(10);
   assert.is(lc.concurrency().inFlight, 0);
 });
 

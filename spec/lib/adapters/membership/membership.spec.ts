@@ -11,6 +11,7 @@ import { createMemoryLeaseStore } from '../../../../lib/adapters/membership/memo
 import { createMembership } from '../../../../lib/adapters/membership/membership.ts';
 import type { MembershipView } from '../../../../lib/adapters/membership/membership.ts';
 import { rendezvousOwner } from '../../../../lib/adapters/membership/rendezvous.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const TTL = 1500;
 const HEARTBEAT = 300;
@@ -56,7 +57,7 @@ const waitFor = async (what: string, check: () => boolean, withinMs: number): Pr
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > withinMs) throw new Error(`timed out after ${withinMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
   return Date.now() - start;
 };
@@ -241,7 +242,7 @@ mem('emits a new view only when the member list or the phase changes, and keeps 
   const store = createMemoryLeaseStore(asyncScheduler);
   const m = member('eg-a', store);
   try {
-    await new Promise((r) => setTimeout(r, TTL * 2));
+    await sleep(TTL * 2);
     assert.equal(
       m.views.map((v) => [v.phase, v.members]),
       [['active', ['eg-a']]],

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { record, startPeerServer } from '../../../../lib/tools/simulation/peer-server.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 // ---
 const peer = suite('startPeerServer');
@@ -24,7 +25,7 @@ peer('closes even with a request left hanging', async () => {
     () => 'answered',
     () => 'dropped',
   );
-  await new Promise((r) => setTimeout(r, 50));
+  await sleep(50);
   await server.close();
   assert.is(await pending, 'dropped');
 });
