@@ -1,3 +1,5 @@
+import { errorGuard } from '../../core/error-guard.ts';
+
 /** Where a configuration failure was found: the -c file, VCAP_*, another env variable, or validation. */
 export type ConfigErrorCode = 'CONFIG_FILE' | 'CONFIG_VCAP' | 'CONFIG_ENV' | 'CONFIG_INVALID';
 
@@ -17,5 +19,4 @@ export class ConfigError extends Error {
   }
 }
 
-export const isConfigError = (error: unknown): error is ConfigError =>
-  error instanceof ConfigError || (error instanceof Error && error.name === 'ConfigError');
+export const isConfigError = errorGuard(ConfigError);

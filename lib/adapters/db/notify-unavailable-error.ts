@@ -1,3 +1,5 @@
+import { errorGuard } from '../../core/error-guard.ts';
+
 /** Notifications on a channel did not arrive: never (the database does not deliver them) or no longer. */
 export class NotifyUnavailableError extends Error {
   override name = 'NotifyUnavailableError' as const;
@@ -16,5 +18,4 @@ export class NotifyUnavailableError extends Error {
   }
 }
 
-export const isNotifyUnavailableError = (e: unknown): e is NotifyUnavailableError =>
-  e instanceof NotifyUnavailableError || (e instanceof Error && e.name === 'NotifyUnavailableError');
+export const isNotifyUnavailableError = errorGuard(NotifyUnavailableError);

@@ -1,3 +1,5 @@
+import { errorGuard } from '../../core/error-guard.ts';
+
 /** A database call that did not settle within its deadline; nothing is known about its outcome. */
 export class QueryDeadlineError extends Error {
   override name = 'QueryDeadlineError' as const;
@@ -12,5 +14,4 @@ export class QueryDeadlineError extends Error {
   }
 }
 
-export const isQueryDeadlineError = (error: unknown): error is QueryDeadlineError =>
-  error instanceof QueryDeadlineError || (error instanceof Error && error.name === 'QueryDeadlineError');
+export const isQueryDeadlineError = errorGuard(QueryDeadlineError);

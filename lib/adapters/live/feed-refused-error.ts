@@ -1,3 +1,5 @@
+import { errorGuard } from '../../core/error-guard.ts';
+
 /** The decision stream answered an upgrade with an HTTP error instead of a WebSocket. */
 export class FeedRefusedError extends Error {
   override name = 'FeedRefusedError' as const;
@@ -16,5 +18,4 @@ export class FeedRefusedError extends Error {
   }
 }
 
-export const isFeedRefusedError = (e: unknown): e is FeedRefusedError =>
-  e instanceof FeedRefusedError || (e instanceof Error && e.name === 'FeedRefusedError');
+export const isFeedRefusedError = errorGuard(FeedRefusedError);

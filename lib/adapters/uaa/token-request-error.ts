@@ -1,3 +1,5 @@
+import { errorGuard } from '../../core/error-guard.ts';
+
 /**
  * A token could not be obtained from UAA. `detail` is the reason alone (for wrapping, e.g.
  * "failed to refresh token after 401: <detail>"); `message` is `failed to refresh token: <detail>`.
@@ -22,5 +24,4 @@ export class TokenRequestError extends Error {
   }
 }
 
-export const isTokenRequestError = (e: unknown): e is TokenRequestError =>
-  e instanceof Error && e.name === 'TokenRequestError';
+export const isTokenRequestError = errorGuard(TokenRequestError);

@@ -1,3 +1,5 @@
+import { errorGuard } from '../error-guard.ts';
+
 /**
  * A log-cache read answered 200 with a body that is not a read response
  * (`{"envelopes":{"batch":[...]}}`). It is a peer failure: the poll fails and nothing is emitted.
@@ -11,5 +13,4 @@ export class ReadResponseError extends Error {
   }
 }
 
-export const isReadResponseError = (error: unknown): error is ReadResponseError =>
-  error instanceof ReadResponseError || (error instanceof Error && error.name === 'ReadResponseError');
+export const isReadResponseError = errorGuard(ReadResponseError);

@@ -1,3 +1,5 @@
+import { errorGuard } from '../error-guard.ts';
+
 /**
  * A PromQL instant query answered 200 but its result cannot become samples
  * (docs/anchor-compatibility.md#promql): not a vector, a sample without `instance_id`, an instance
@@ -21,5 +23,4 @@ export class PromQlResultError extends Error {
   }
 }
 
-export const isPromQlResultError = (error: unknown): error is PromQlResultError =>
-  error instanceof PromQlResultError || (error instanceof Error && error.name === 'PromQlResultError');
+export const isPromQlResultError = errorGuard(PromQlResultError);
