@@ -141,6 +141,7 @@ const settle = (
         status: reply.status,
         ...(cooldownExpiredAt !== undefined ? { cooldownExpiredAt } : {}),
         ...(reply.adjustment !== undefined ? { adjustment: reply.adjustment } : {}),
+        ...(reply.scalingStatus !== undefined ? { scalingStatus: reply.scalingStatus } : {}),
       }
     : {
         kind: 'scaling-result',

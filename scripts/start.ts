@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/adapters/config/load-config.ts';
 import { validateConfig } from '../lib/adapters/config/validate-config.ts';
 import { isCloudFoundry } from '../lib/adapters/config/vcap.ts';
+import { cfAppGuid } from '../lib/adapters/config/cf-app-guid.ts';
 import { withOverrides } from '../lib/adapters/config/with-overrides.ts';
 import type { Config } from '../lib/adapters/config/schema.ts';
 import { createLogger } from '../lib/adapters/log/logger.ts';
@@ -90,6 +91,7 @@ try {
     cfMode,
     memberId: env.CF_INSTANCE_GUID || undefined,
     host: env.APP_AUTOSCALER_TEST_RUN === 'true' ? '127.0.0.1' : undefined,
+    cfAppGuid: cfMode ? cfAppGuid(env) : undefined,
   });
 } catch (err) {
   logger.fatal({ err }, 'eventgenerator failed to start');

@@ -12,6 +12,7 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
   const collectLog = logger.child({ component: 'collector' });
   const persistLog = logger.child({ component: 'persistence' });
   const decisionLog = logger.child({ component: 'evaluator' });
+  const journalLog = logger.child({ component: 'journal' });
 
   return (e: ServiceEvent): void => {
     switch (e.source) {
@@ -83,6 +84,25 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
         else if (d.kind === 'cooldown-hold') metrics.scalingCall('cooldown');
         else if (d.kind === 'breaker-state') metrics.breakerStateChanged(d.state);
         if (d.kind !== 'metric') logDecision(decisionLog, d);
+        return;
+      }
+      case 'journal': {
+        const event = e.event;
+        if (event.kind === 'written') metrics.journalRowsWritten(event.count);
+        else if (event.kind === 'dropped') {
+          metrics.journalRowsDropped(event.reason, event.count);
+          if (event.reason === 'buffer-full' || event.reason === 'shutdown')
+            journalLog.error(
+              { count: event.count, reason: event.reason },
+              'decision-journal rows dropped unwritten: the database stayed away',
+            );
+          else journalLog.debug({ count: event.count, reason: event.reason }, 'decision journal pruned');
+        } else if (event.kind === 'retrying')
+          journalLog.warn(
+            { attempt: event.attempt, delayMs: event.delayMs, pending: event.pending, error: event.error },
+            'writing the decision journal failed; the rows are kept and retried',
+          );
+        else journalLog.warn({ error: event.error }, 'pruning the decision journal failed; it is tried again later');
         return;
       }
     }

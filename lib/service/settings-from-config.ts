@@ -1,6 +1,11 @@
 import type { Config } from '../adapters/config/schema.ts';
 import type { ServiceSettings } from '../../pipelines/graph/service-settings.ts';
 
+/** Journal rows per insert, rows held while the database is away, and how often old rows are pruned. */
+export const JOURNAL_BATCH_SIZE = 500;
+export const JOURNAL_MAX_PENDING = 20_000;
+export const JOURNAL_PRUNE_INTERVAL_MS = 600_000;
+
 /** The pipeline settings carried by a validated configuration. */
 export const settingsFromConfig = (config: Config): ServiceSettings => ({
   aggregatorIntervalMs: config.aggregator.aggregator_execute_interval,
@@ -19,5 +24,11 @@ export const settingsFromConfig = (config: Config): ServiceSettings => ({
     initialMs: config.circuitBreaker.back_off_initial_interval,
     maxMs: config.circuitBreaker.back_off_max_interval,
     failureThreshold: config.circuitBreaker.consecutive_failure_count,
+  },
+  journal: {
+    flushIntervalMs: config.aggregator.save_interval,
+    maxBatchSize: JOURNAL_BATCH_SIZE,
+    maxPending: JOURNAL_MAX_PENDING,
+    pruneIntervalMs: Math.min(JOURNAL_PRUNE_INTERVAL_MS, config.decisions.retention),
   },
 });

@@ -25,6 +25,15 @@ import { createEventReporter } from './report-event.ts';
 import { attachLiveStream } from './live-stream.ts';
 import { policyChanges } from './policy-notifications.ts';
 import { fromCall } from '../core/from-call.ts';
+import { applyJournalSchema, createDecisionJournalStore } from '../adapters/stores/decision-journal-store.ts';
+import { createPolicyLookup } from '../adapters/stores/policy-lookup.ts';
+import { createMemberDirectory } from '../adapters/membership/member-directory.ts';
+import { createOwnerLookup } from '../adapters/membership/owner-lookup.ts';
+import type { MembershipView } from '../adapters/membership/membership-view.ts';
+import { explainRoutes } from '../adapters/http/explain-route.ts';
+import { createDecisionWatcher } from '../core/explain/decision-watcher.ts';
+import { msToNs } from '../core/time/ns.ts';
+import { createExplainer } from './explainer.ts';
 
 export interface StartServiceOptions {
   readonly config: Config;
@@ -35,6 +44,8 @@ export interface StartServiceOptions {
   readonly memberId?: string | undefined;
   /** Bind address for the listeners (tests: 127.0.0.1). */
   readonly host?: string | undefined;
+  /** On Cloud Foundry, the app's guid: `explain` names the `X-Cf-App-Instance` value of an app's owner. */
+  readonly cfAppGuid?: string | undefined;
 }
 
 export interface RunningService {
@@ -117,6 +128,10 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   });
   const membership = await createOwnership(options, policyDb, scheduler);
   const policyChange$ = await policyChanges(config, policyDb, logger);
+  // The journal is our own table in the policy database, created when missing like the leases.
+  await applyJournalSchema(policyDb.sql);
+  const journal = createDecisionJournalStore(policyDb.sql, { now });
+  const watcher = createDecisionWatcher();
   const metrics = createMetricsRegistry();
   metrics.setPoolStats('appMetricDB', { maxOpenConnections: config.db.appmetrics_db.max_open_connections });
   metrics.setPoolStats('policyDB', { maxOpenConnections: config.db.policy_db.max_open_connections });
@@ -137,11 +152,37 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       queryAppMetrics,
       scale: scaleObservable(scalingEngine),
       cache,
+      journal: {
+        watcher,
+        append: (batch) => fromCall(() => journal.append(batch)),
+        prune: () =>
+          fromCall(() => journal.prune(now() - msToNs(config.decisions.retention), config.decisions.max_rows_per_app)),
+      },
     },
     settings,
     stop$,
   );
 
+  let latestView: MembershipView | undefined;
+  const viewSubscription = membership.view$.subscribe((view) => {
+    latestView = view;
+  });
+  const explain = createExplainer({
+    lookupPolicy: createPolicyLookup(policyDb.sql),
+    ownerOf: createOwnerLookup({
+      view: () => latestView,
+      directory: config.membership.mode === 'lease' ? createMemberDirectory(policyDb.sql) : undefined,
+      totalInstances: config.pool.total_instances,
+      cfAppGuid: options.cfAppGuid || undefined,
+    }),
+    watcher,
+    journal,
+    queryAppMetrics,
+    now,
+    defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+    journalLookbackMs: config.decisions.retention,
+    journalRowCap: config.decisions.max_rows_per_app,
+  });
   const http = await startHttpServers(
     {
       server: config.server,
@@ -150,7 +191,17 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       cfMode: options.cfMode,
       host: options.host || undefined,
     },
-    { queryAppMetrics, metrics, logger, scheduler },
+    {
+      queryAppMetrics,
+      metrics,
+      logger,
+      scheduler,
+      routes: explainRoutes({
+        explain,
+        decisions: (appId, start, end, order) => journal.read(appId, start, end, order),
+        logger: logger.child({ component: 'explain' }),
+      }),
+    },
   );
   // decision$ is shared and kept hot by the event$ subscription below: WebSocket clients join it.
   const live = attachLiveStream({ http, config, decision$: graph.decision$, logger });
@@ -192,6 +243,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       clearTimeout(timer);
       if (!flushed) logger.error({ graceMs }, 'shutdown bound reached before every app metric was written');
       subscription?.unsubscribe();
+      viewSubscription.unsubscribe();
       await Promise.allSettled([membership.stop(), live.close(), http.close()]);
       await Promise.allSettled([logCache.close(), scalingEngine.close()]);
       await appDb.close();

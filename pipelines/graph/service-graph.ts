@@ -1,9 +1,11 @@
-import { interval, merge, type Observable } from 'rxjs';
+import { EMPTY, interval, merge, type Observable } from 'rxjs';
 import { filter, map, mergeMap, share, shareReplay, startWith, takeUntil, tap } from 'rxjs/operators';
 import type { SchedulerLike } from 'rxjs';
 import type { Decision } from '../../lib/core/model/decision.ts';
 import type { Policy } from '../../lib/core/model/policy.ts';
 import type {
+  AppendJournal,
+  PruneJournal,
   QueryAppMetrics,
   QueryPromQl,
   ReadEnvelopes,
@@ -17,6 +19,9 @@ import type { PolicyPollEvent } from '../poll-policies.ts';
 import { collectMetrics } from '../collect-metrics.ts';
 import type { CollectEvent } from '../collect-metrics.ts';
 import type { PersistEvent } from '../persist-metrics.ts';
+import type { JournalWriteEvent } from '../journal-decisions.ts';
+import type { DecisionWatcher } from '../../lib/core/explain/decision-watcher.ts';
+import { journalPath } from './journal-path.ts';
 import { metricPath } from './metric-path.ts';
 import { monitorsOf } from './monitors.ts';
 import type { ServiceSettings } from './service-settings.ts';
@@ -34,13 +39,20 @@ export interface ServiceAdapters {
   readonly queryAppMetrics: QueryAppMetrics;
   readonly scale: Scale;
   readonly cache: MetricCache;
+  /** The decision journal: the watcher that turns decisions into entries, and the table behind it; none when absent. */
+  readonly journal?: {
+    readonly watcher: DecisionWatcher;
+    readonly append: AppendJournal;
+    readonly prune: PruneJournal;
+  };
 }
 
 export type ServiceEvent =
   | { readonly source: 'policies'; readonly event: PolicyPollEvent }
   | { readonly source: 'collect'; readonly event: CollectEvent }
   | { readonly source: 'persist'; readonly event: PersistEvent }
-  | { readonly source: 'decision'; readonly event: Decision };
+  | { readonly source: 'decision'; readonly event: Decision }
+  | { readonly source: 'journal'; readonly event: JournalWriteEvent };
 
 export interface ServiceGraph {
   /** Everything the service does, as one stream; the entry point subscribes to it once. */
@@ -89,7 +101,10 @@ export const serviceGraph = (
     filter((e): e is Extract<PolicyPollEvent, { kind: 'policies' }> => e.kind === 'policies'),
     map((e) => e.policies),
     // The cache follows the policy set before any metric of a new app can arrive.
-    tap((policies) => adapters.cache.sync(policies.keys())),
+    tap((policies) => {
+      adapters.cache.sync(policies.keys());
+      adapters.journal?.watcher.sync(policies);
+    }),
     shareReplay({ bufferSize: 1, refCount: true }),
   );
   const monitor$ = policy$.pipe(map(monitorsOf), shareReplay({ bufferSize: 1, refCount: true }));
@@ -150,6 +165,10 @@ export const serviceGraph = (
     evaluated$,
   ).pipe(share());
 
+  const journal$ = adapters.journal
+    ? journalPath({ decision$, collect$ }, { scheduler, ...adapters.journal, settings: settings.journal })
+    : EMPTY;
+
   const event$ = merge(
     policyEvent$.pipe(map((event): ServiceEvent => ({ source: 'policies', event }))),
     // Reads and failures are reported (counters, log lines); PromQL metrics arrive through decision$.
@@ -159,6 +178,7 @@ export const serviceGraph = (
     ),
     persist$.pipe(map((event): ServiceEvent => ({ source: 'persist', event }))),
     decision$.pipe(map((event): ServiceEvent => ({ source: 'decision', event }))),
+    journal$.pipe(map((event): ServiceEvent => ({ source: 'journal', event }))),
   );
   return { event$, decision$ };
 };

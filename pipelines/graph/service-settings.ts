@@ -1,3 +1,10 @@
+export interface JournalSettings {
+  readonly flushIntervalMs: number;
+  readonly maxBatchSize: number;
+  readonly maxPending: number;
+  readonly pruneIntervalMs: number;
+}
+
 /** The timing and sizing knobs the pipelines need, in the units they use (ms, seconds, counts). */
 export interface ServiceSettings {
   readonly aggregatorIntervalMs: number;
@@ -13,4 +20,6 @@ export interface ServiceSettings {
   readonly evaluationConcurrency: number;
   readonly logCacheConcurrency: number;
   readonly breaker: { readonly initialMs: number; readonly maxMs: number; readonly failureThreshold: number };
+  /** The decision journal's batching and pruning. */
+  readonly journal: JournalSettings;
 }

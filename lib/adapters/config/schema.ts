@@ -103,6 +103,7 @@ export const configSchema = {
   live: { max_buffered_events: int(1000) },
   policy_notifications: { install_trigger: bool(false) },
   logcache: { request_concurrency: int(100) },
+  decisions: { retention: duration('168h'), max_rows_per_app: int(1000) },
 } as const satisfies Section;
 
 export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : ConfigOf<S[K]> };

@@ -181,6 +181,8 @@ const ownChecks: readonly Check[] = [
   ],
   positive('live.max_buffered_events', (c) => c.live.max_buffered_events),
   positive('logcache.request_concurrency', (c) => c.logcache.request_concurrency),
+  positive('decisions.retention', (c) => c.decisions.retention),
+  positive('decisions.max_rows_per_app', (c) => c.decisions.max_rows_per_app),
 ];
 
 /**

@@ -20,6 +20,8 @@ export interface ApiRouterDeps {
   readonly trackRequest?: () => () => void;
   /** Extra prefix handlers, e.g. `/health` on the CF server. */
   readonly mounts?: readonly Mount[];
+  /** Further /v1 routes (explain, decisions), guarded like the others. */
+  readonly routes?: readonly Route[];
 }
 
 // The wire shape of one history item (docs/anchor-compatibility.md#history-api): timestamp is a
@@ -97,6 +99,7 @@ export const createApiRouter = (deps: ApiRouterDeps): RequestHandler => {
       handle: guarded(deps, histories(deps)),
     },
     { method: 'GET', pattern: '/v1/liveness', handle: guarded(deps, liveness) },
+    ...(deps.routes ?? []).map((route) => ({ ...route, handle: guarded(deps, route.handle) })),
   ];
   return createRouter({ routes, mounts: deps.mounts });
 };

@@ -53,6 +53,10 @@ export interface MetricsRegistry {
   policiesRejected(reason: string, count?: number): void;
   /** One log-cache request, by outcome (e.g. `ok`, `error`, `unauthorized`). */
   logCacheRequest(outcome: string): void;
+  /** Decision-journal rows written to the database. */
+  journalRowsWritten(count?: number): void;
+  /** Decision-journal rows dropped, by reason (`buffer-full`, `shutdown`, `retention`, `row-cap`). */
+  journalRowsDropped(reason: string, count?: number): void;
 }
 
 /**
@@ -91,6 +95,12 @@ export const createMetricsRegistry = (options: { readonly collectDefaults?: bool
   const policies = new Gauge({ name: `${PREFIX}_policies_loaded`, help: 'policies held by this instance', registers });
   const policiesRejected = labelled('policies_rejected', 'stored policies that could not be used', 'reason');
   const logCache = labelled('logcache_requests', 'log-cache requests', 'outcome');
+  const journalWritten = counter('decision_journal_rows_written', 'decision-journal rows written');
+  const journalDropped = labelled(
+    'decision_journal_rows_dropped',
+    'decision-journal rows dropped unwritten or pruned',
+    'reason',
+  );
   return {
     registry,
     contentType: PROMETHEUS_CONTENT_TYPE,
@@ -120,5 +130,7 @@ export const createMetricsRegistry = (options: { readonly collectDefaults?: bool
     setPoliciesLoaded: (count) => policies.set(count),
     policiesRejected: (reason, count = 1) => policiesRejected.inc({ reason }, count),
     logCacheRequest: (outcome) => logCache.inc({ outcome }),
+    journalRowsWritten: (count = 1) => journalWritten.inc(count),
+    journalRowsDropped: (reason, count = 1) => journalDropped.inc({ reason }, count),
   };
 };

@@ -12,6 +12,7 @@ import type { ReadinessCheck } from './health-router.ts';
 import type { MetricsRegistry } from './metrics-registry.ts';
 import { closeServer, listen, makeServer } from './listener.ts';
 import { createRouter } from './router.ts';
+import type { Route } from './router.ts';
 import { authenticateXfcc } from './xfcc.ts';
 
 export interface HttpServersOptions {
@@ -34,6 +35,8 @@ export interface HttpServersDeps {
   readonly logger: Logger;
   readonly scheduler: SchedulerLike;
   readonly readinessChecks?: readonly ReadinessCheck[];
+  /** Further /v1 routes served on the CF and internal servers, with the same authentication. */
+  readonly routes?: readonly Route[];
 }
 
 export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -81,6 +84,7 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
     logger,
     trackRequest,
     mounts: [{ prefix: '/health', handle: health }],
+    ...(deps.routes ? { routes: deps.routes } : {}),
     ...(xfccEnforced
       ? {
           authenticate: (req: IncomingMessage) =>
@@ -99,7 +103,12 @@ export const startHttpServers = async (options: HttpServersOptions, deps: HttpSe
     ? makeServer(
         'server.tls',
         options.server.tls,
-        createApiRouter({ queryAppMetrics: deps.queryAppMetrics, logger, trackRequest }),
+        createApiRouter({
+          queryAppMetrics: deps.queryAppMetrics,
+          logger,
+          trackRequest,
+          ...(deps.routes ? { routes: deps.routes } : {}),
+        }),
       )
     : undefined;
 

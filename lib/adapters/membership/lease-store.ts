@@ -15,7 +15,7 @@ export interface LeaseStore {
   pruneExpired(graceMs: number): Promise<number>;
 }
 
-const MEMBERS_TABLE = 'eventgenerator_members';
+export const MEMBERS_TABLE = 'eventgenerator_members';
 
 /** Our own table, so the service may create it; idempotent. */
 export const applyMembershipSchema = async (sql: Sql): Promise<void> => {

@@ -80,6 +80,8 @@ export type Decision =
       readonly cooldownExpiredAt?: bigint;
       /** new instances - old instances, when the scaling engine said. */
       readonly adjustment?: number;
+      /** The scaling engine's own verdict when it answered: 0 scaled, 1 failed, 2 ignored. */
+      readonly scalingStatus?: number;
       readonly error?: string;
     };
 

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { AppMetric, SaveResult, SortOrder } from './app-metric.ts';
 import type { EnvelopeRead, InstanceSample } from './envelope.ts';
+import type { JournalEntry, PruneResult } from './decision-journal.ts';
 import type { PolicyRow, Trigger } from './policy.ts';
 import type { ScaleReply } from './scale-reply.ts';
 
@@ -27,6 +28,12 @@ export type SaveMetrics = (batch: readonly AppMetric[]) => Observable<SaveResult
 
 /** Sends one trigger to the scaling engine; emits one reply, a failed call included. */
 export type Scale = (trigger: Trigger) => Observable<ScaleReply>;
+
+/** Appends one batch of decision-journal entries; emits the rows written once. */
+export type AppendJournal = (batch: readonly JournalEntry[]) => Observable<number>;
+
+/** Deletes journal rows past the retention and the per-app cap; emits what it deleted once. */
+export type PruneJournal = () => Observable<PruneResult>;
 
 /**
  * The shared reader of app-metric history (anchor: QueryAppMetrics): this instance's cache when it

@@ -10,6 +10,7 @@ import { createMetricCache } from '../../../lib/core/evaluation/metric-cache.ts'
 import type { EnvelopeRead } from '../../../lib/core/model/envelope.ts';
 import type { PolicyRow, Trigger } from '../../../lib/core/model/policy.ts';
 import { nsToMs } from '../../../lib/core/time/ns.ts';
+import { createDecisionWatcher } from '../../../lib/core/explain/decision-watcher.ts';
 import { marbles } from '../../support/marbles.ts';
 import type { ColdObservable } from '../../support/marbles.ts';
 import { okReply, short } from '../evaluation-fixtures.ts';
@@ -31,6 +32,7 @@ const settings: ServiceSettings = {
   evaluationConcurrency: 1,
   logCacheConcurrency: 4,
   breaker,
+  journal: { flushIntervalMs: 2000, maxBatchSize: 100, maxPending: 1000, pruneIntervalMs: 600_000 },
 };
 
 const CPU_ABOVE_50 =
@@ -51,6 +53,8 @@ const label = ({ source, event }: ServiceEvent): string => {
       return persisted(event);
     case 'decision':
       return short(event);
+    case 'journal':
+      return event.kind === 'written' ? `journaled ${event.count}` : `journal ${event.kind}`;
   }
 };
 
@@ -67,6 +71,7 @@ interface Fakes {
   readonly policyChange$?: Observable<unknown>;
   readonly save?: ServiceAdapters['saveMetrics'];
   readonly readEnvelopes?: ServiceAdapters['readEnvelopes'];
+  readonly journal?: ServiceAdapters['journal'];
 }
 
 /** The graph over fake adapters: policies `app` (cpu above 50 %), reads at 90 %, saves and scaling that succeed. */
@@ -94,6 +99,7 @@ const build = ({ cold, scheduler }: Helpers, stop$: Observable<unknown>, fakes: 
       return cold('100ms (r|)', { r: okReply() });
     },
     cache,
+    ...(fakes.journal ? { journal: fakes.journal } : {}),
   };
   const { event$, decision$ } = serviceGraph(adapters, settings, stop$);
   return { event$: event$.pipe(map(label)), decision$, reads, sent, saved };
@@ -207,5 +213,28 @@ test(`failures are events and the graph carries on: a failed poll, read and save
     helpers.flush();
     assert.equal(reads, ['2000 app', '4000 app'], 'the reads that answered');
   }));
+
+test(`with a journal, the state changes of the decisions are written in batches beside them
+    calls      3000ms c 99ms k 899ms j                    j: on the 2 s flush tick, 3 entries (breach started, call sent, answered)`, () => {
+  const journaled: string[][] = [];
+  const watcher = createDecisionWatcher();
+  marbles((helpers) => {
+    const graph = build(helpers, helpers.hot('-'), {
+      journal: {
+        watcher,
+        append: (batch) => {
+          journaled.push(batch.map((e) => e.event));
+          return helpers.cold('(n|)', { n: batch.length });
+        },
+        prune: () => helpers.cold('(r|)', { r: { expired: 0, overCap: 0 } }),
+      },
+    });
+    helpers
+      .expectObservable(graph.event$.pipe(filter((line) => /^(call|ok|journal)/.test(line))), '^ 4500ms !')
+      .toBe('3000ms c 99ms k 899ms j', { c: 'call +1', k: 'ok cooldown 63.1s', j: 'journaled 3' });
+  });
+  assert.equal(journaled, [['breach-started', 'scaling-sent', 'scaling-answered']]);
+  assert.is(watcher.get('app')?.rules.get(0)?.phase, 'breaching');
+});
 
 test.run();

@@ -55,6 +55,8 @@ defaults('holds the code defaults with durations in milliseconds', () => {
   assert.is(config.defaultStatWindowSecs, 0);
   assert.is(config.live.max_buffered_events, 1000);
   assert.is(config.logcache.request_concurrency, 100);
+  assert.is(config.decisions.retention, 7 * 24 * 3_600_000);
+  assert.is(config.decisions.max_rows_per_app, 1000);
 });
 
 defaults('is frozen and fresh on every call', () => {

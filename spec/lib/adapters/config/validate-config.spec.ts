@@ -227,6 +227,8 @@ own('rejects non-positive breaker settings and own knobs', () => {
     [{ membership: { heartbeat_interval: 15_000 } }, 'membership.heartbeat_interval'],
     [{ live: { max_buffered_events: 0 } }, 'live.max_buffered_events'],
     [{ logcache: { request_concurrency: 0 } }, 'logcache.request_concurrency'],
+    [{ decisions: { retention: 0 } }, 'decisions.retention'],
+    [{ decisions: { max_rows_per_app: 0 } }, 'decisions.max_rows_per_app'],
   ];
   for (const [patch, key] of cases) {
     const result = failure(config(patch));
