@@ -4,19 +4,24 @@ import { expectTable, runBenchScript } from './support/run-bench.ts';
 
 const test = suite('bench: decision latency');
 
-test('--quick prints measured percentiles next to the computed anchor tick model', async () => {
+test('--quick prints measured percentiles, journal off and on, next to the computed anchor tick model', async () => {
   const run = await runBenchScript('decision-latency', ['--quick']);
   const { rows } = expectTable(
     run,
     'Decision latency (breach-completing metric to scaling-engine POST)',
-    ['scenario', 'breaches', 'p50', 'p90', 'p99', 'max', 'anchor p99 / p99', 'target'],
-    3,
+    ['scenario', 'breaches', 'p50', 'p90', 'p99', 'max', 'anchor p99 / p99', 'p99 / journal off', 'target'],
+    6,
   );
   assert.match(rows[0]!, /^this service, steady\s+30\s/);
   assert.match(rows[0]!, /(PASS|MISS)\s*$/);
-  assert.match(rows[1]!, /^this service, burst\s+20\s/);
+  assert.match(rows[1]!, /^this service, steady, journal on\s+30\s.*x\s+(PASS|MISS)\s*$/);
+  assert.match(rows[2]!, /^this service, steady, journal on, database stalled\s+30\s.*x\s+(PASS|MISS)\s*$/);
+  assert.match(rows[3]!, /^this service, burst\s+20\s/);
+  assert.match(rows[4]!, /^this service, burst, journal on\s+20\s.*x\s*$/);
   // Uniform wait over a 60 s tick: p50 30 s, p90 54 s, p99 59.4 s, max 60 s.
-  assert.match(rows[2]!, /^anchor tick model \(computed\)\s.*30\.0 s\s+54\.0 s\s+59\.4 s\s+60\.0 s\s+1\.00x\s*$/);
+  assert.match(rows[5]!, /^anchor tick model \(computed\)\s.*30\.0 s\s+54\.0 s\s+59\.4 s\s+60\.0 s\s+1\.00x\s*$/);
+  // The journal really wrote: three rows per app (breach started, call sent, answered).
+  assert.match(run.stdout, /writing to the embedded database \(150 rows written, 0 dropped\)/);
 });
 
 test('a run that overstays BENCH_TIMEOUT_SECS is ended with a reason', async () => {
