@@ -1,10 +1,12 @@
 import type { Database } from '../adapters/db/connect.ts';
 import type { Logger } from '../adapters/log/logger.ts';
+import type { AppMetric } from '../core/model/app-metric.ts';
 import type { Decision } from '../core/model/decision.ts';
 import type { Policy } from '../core/model/policy.ts';
 import type { RecordingIssue } from '../tools/recording/validate-recording.ts';
 import type { MetricSeries } from '../tools/report/metric-series.ts';
 import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
+import type { LoadModelName } from './load-model.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 
@@ -29,6 +31,12 @@ export interface ReplayOptions {
   /** Which decisions to keep in the result (all by default). */
   readonly keep?: ((decision: Decision) => boolean) | undefined;
   readonly onProgress?: (progress: ReplayProgress) => void;
+  /** How recorded load meets simulated instances (see load-model.ts); `shared` when absent. */
+  readonly loadModel?: LoadModelName;
+  /** Metric types to aggregate for every app besides those its rules need. */
+  readonly extraMetricTypes?: readonly string[];
+  /** Told each aggregated metric as recorded, with the instances that reported it (the policy lab's input). */
+  readonly capture?: (recorded: AppMetric, reporting: number) => void;
 }
 
 export interface ReplayResult {
@@ -50,4 +58,5 @@ export interface ReplayResult {
   /** Rows written to app_metric, and history reads the cache could not answer. */
   readonly database: { readonly written: number; readonly reads: number; readonly failures: number };
   readonly wallMs: number;
+  readonly loadModel: LoadModelName;
 }

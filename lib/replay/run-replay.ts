@@ -15,6 +15,7 @@ import { createAppMetricStore } from '../adapters/stores/app-metric-store.ts';
 import { createQueryAppMetrics } from '../adapters/stores/query-app-metrics.ts';
 import { msToNs, nowNs, nsToMs } from '../core/time/ns.ts';
 import { createAsyncTracker } from './async-tracker.ts';
+import { createLoadModel } from './load-model.ts';
 import { replayGraph } from '../../pipelines/graph/replay-graph.ts';
 import type { ReplayEvent } from '../../pipelines/graph/replay-graph.ts';
 import { createReplayApps } from './replay-apps.ts';
@@ -64,6 +65,13 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     defaultCoolDownSecs: settings.defaultCoolDownSecs,
   });
 
+  const loadModel = createLoadModel({
+    name: options.loadModel ?? 'shared',
+    settings,
+    instances: (appId) => model.instances(appId),
+    ...(options.capture ? { capture: options.capture } : {}),
+  });
+
   const envelope$ = new Subject<Envelope>();
   const stop$ = new Subject<void>();
   const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.policies));
@@ -96,7 +104,16 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       defer(() => of(parseScaleReply(200, stringify(model.scale(trigger)))));
     replayGraph(
       { envelope$, policy$, stop$ },
-      { scheduler, cache, save: store.save, queryAppMetrics, scale, logger },
+      {
+        scheduler,
+        cache,
+        save: store.save,
+        queryAppMetrics,
+        scale,
+        logger,
+        loadModel: loadModel.transform,
+        ...(options.extraMetricTypes ? { extraMetricTypes: options.extraMetricTypes } : {}),
+      },
       settings,
     ).subscribe({
       next: onEvent,
@@ -131,6 +148,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       cache.sync(apps.policies.keys());
       policy$.next(new Map(apps.policies));
     }
+    loadModel.observe(envelope);
     envelope$.next(envelope);
     envelopes += 1;
     if (options.onProgress && envelopes % 512 === 0) {
@@ -199,6 +217,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       initialInstances: apps.initialInstances,
       database: { written: store.stats().written, reads: store.stats().reads, failures: store.stats().failures },
       wallMs: Date.now() - wallStart,
+      loadModel: options.loadModel ?? 'shared',
     };
   }
 };

@@ -1,5 +1,5 @@
 import { merge } from 'rxjs';
-import { share } from 'rxjs/operators';
+import { map, share } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { aggregateMetrics } from '../aggregate-metrics.ts';
 import { cacheMetrics } from '../cache-metrics.ts';
@@ -43,6 +43,12 @@ export interface MetricPathDeps {
   readonly breaker: CircuitBreakerOptions;
   readonly evaluationConcurrency?: number;
   readonly logger?: Logger;
+  /**
+   * What the evaluation sees in place of each aggregated metric (the replay's load model, which
+   * spreads recorded load over simulated instances); applied before the cache, so persistence,
+   * evaluation and history all read the same value. Identity when absent (the service).
+   */
+  readonly loadModel?: (metric: AppMetric) => AppMetric;
 }
 
 export interface MetricPath {
@@ -79,7 +85,8 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
       logger: deps.logger?.child({ pipeline: 'aggregate-metrics' }),
     },
   );
-  const appMetric$ = (sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$).pipe(
+  const metric$ = sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$;
+  const appMetric$ = (deps.loadModel ? metric$.pipe(map(deps.loadModel)) : metric$).pipe(
     cacheMetrics(deps.cache),
     share(),
   );

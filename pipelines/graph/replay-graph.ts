@@ -12,8 +12,13 @@ import { metricPath } from './metric-path.ts';
 import type { MetricPathDeps } from './metric-path.ts';
 import type { ReplaySettings } from './replay-settings.ts';
 
-export type ReplayGraphAdapters = Pick<MetricPathDeps, 'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale'> & {
+export type ReplayGraphAdapters = Pick<
+  MetricPathDeps,
+  'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale' | 'loadModel'
+> & {
   readonly logger: Logger;
+  /** Metric types aggregated for every app besides those its rules need (e.g. to measure pressure). */
+  readonly extraMetricTypes?: readonly string[];
 };
 
 export interface ReplaySources {
@@ -28,6 +33,17 @@ export type ReplayEvent =
   | { readonly kind: 'metric'; readonly metric: AppMetric }
   | { readonly kind: 'decision'; readonly decision: Decision }
   | { readonly kind: 'persist'; readonly event: PersistEvent };
+
+const withExtraTypes = (
+  monitors: ReadonlyMap<string, readonly string[]>,
+  policies: ReadonlyMap<string, Policy>,
+  extra: readonly string[],
+): ReadonlyMap<string, readonly string[]> => {
+  if (extra.length === 0) return monitors;
+  const all = new Map(monitors);
+  for (const appId of policies.keys()) all.set(appId, [...new Set([...(monitors.get(appId) ?? []), ...extra])]);
+  return all;
+};
 
 /**
  * The service's metric path on recorded envelopes: windowed aggregation (HTTP metrics computed
@@ -47,6 +63,7 @@ export const replayGraph = (
   settings: ReplaySettings,
 ): Observable<ReplayEvent> => {
   const { scheduler } = adapters;
+  const extra = adapters.extraMetricTypes ?? [];
   const tick$ =
     settings.evaluationIntervalMs === undefined
       ? undefined
@@ -54,7 +71,7 @@ export const replayGraph = (
   const { appMetric$, persist$, decision$ } = metricPath(
     {
       envelope$: sources.envelope$,
-      monitor$: sources.policy$.pipe(map(monitorsOf)),
+      monitor$: sources.policy$.pipe(map((policies) => withExtraTypes(monitorsOf(policies), policies, extra))),
       policy$: sources.policy$,
       tick$,
     },
@@ -74,6 +91,7 @@ export const replayGraph = (
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
       logger: adapters.logger,
+      ...(adapters.loadModel ? { loadModel: adapters.loadModel } : {}),
     },
   );
   return merge(

@@ -11,6 +11,7 @@ import type { ReplayPolicies } from '../../../lib/replay/replay-policies.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../../pipelines/graph/replay-settings.ts';
 import { runReplay } from '../../../lib/replay/run-replay.ts';
 import type { ReplayResult } from '../../../lib/replay/run-replay.ts';
+import type { LoadModelName } from '../../../lib/replay/load-model.ts';
 import { openTestDatabase } from '../../support/database.ts';
 
 const recordings = join(import.meta.dirname, '..', '..', '..', 'recordings');
@@ -21,13 +22,18 @@ const policiesOf = async (name: string): Promise<ReplayPolicies> => {
   return parsed.policies;
 };
 
-const replaySample = async (name: string, db: Awaited<ReturnType<typeof openTestDatabase>>): Promise<ReplayResult> =>
+const replaySample = async (
+  name: string,
+  db: Awaited<ReturnType<typeof openTestDatabase>>,
+  loadModel: LoadModelName = 'recorded',
+): Promise<ReplayResult> =>
   runReplay({
     recording: join(recordings, name, 'recording.ndjson.gz'),
     policies: await policiesOf(name),
     database: db,
     settings: DEFAULT_REPLAY_SETTINGS,
     logger: silentLogger(),
+    loadModel,
   });
 
 /** [offset from the start, rule, newest value, instances] of each scaling event. */
@@ -45,6 +51,7 @@ const ignored = (result: ReplayResult) => {
 let db: Awaited<ReturnType<typeof openTestDatabase>>;
 
 // ---
+// Under `--load-model recorded` (the behaviour before the shared model): every value as recorded.
 // Expected events are derived from each sample's load and policy (see recordings/README.md): the
 // app metric is the mean of the last 120 s of gauges at each 40 s tick, a rule breaches when every
 // metric of its breach window passes, and the simulated engine applies cooldown and the bounds.
@@ -133,6 +140,44 @@ samples('http-throughput: throughput from the Client timers scales out and back 
   ]);
   assert.equal(ignored(result), { 'instance count at minimum': 4, 'instance count at maximum': 8 });
   assert.ok(Math.max(...result.series[0]!.points.map((p) => p[1] ?? 0)) <= 5, 'Server legs are not counted');
+});
+
+// Under `--load-model shared` (the default): cpu and throughput are the recorded total spread over
+// the simulated instances, so a scale-out lowers the per-instance value the next rule sees.
+samples('shared load: the spike scales out once, as cpu per instance halves on 4 instances', async () => {
+  const result = await replaySample('spike', db, 'shared');
+  assert.is(result.loadModel, 'shared');
+  assert.equal(scaled(result), [
+    ['+18m00s', 'cpu > 70 for 120s: +2', '72%', '2->4'],
+    ['+32m40s', 'cpu < 30 for 300s: -1', '19%', '4->3'],
+    ['+38m00s', 'cpu < 30 for 300s: -1', '16%', '3->2'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 32 });
+  // At +23m20s the recorded mean is 90 % on 2 instances: 45 % on the 4 simulated ones.
+  const points = result.series[0]!.points;
+  const at = (offsetSecs: number) =>
+    points.find(([t]) => t === Number(result.startNs / 1_000_000n) + offsetSecs * 1000)?.[1];
+  assert.is(at(23 * 60 + 20), 45);
+});
+
+samples('shared load: memory and custom metrics stay as recorded, so their lists do not change', async () => {
+  for (const name of ['slow-ramp', 'flapping', 'custom-metrics', 'quiet']) {
+    const recorded = await replaySample(name, db, 'recorded');
+    const shared = await replaySample(name, db, 'shared');
+    assert.equal(scaled(shared), scaled(recorded), name);
+    assert.equal(ignored(shared), ignored(recorded), name);
+  }
+});
+
+samples('shared load: throughput per instance falls as instances are added', async () => {
+  const result = await replaySample('http-throughput', db, 'shared');
+  assert.equal(scaled(result), [
+    ['+10m40s', 'throughput > 2 for 120s: +1', '3 rps', '2->3'],
+    ['+14m00s', 'throughput > 2 for 120s: +1', '3 rps', '3->4'],
+    ['+25m20s', 'throughput <= 1 for 180s: -1', '1 rps', '4->3'],
+    ['+28m40s', 'throughput <= 1 for 180s: -1', '1 rps', '3->2'],
+  ]);
+  assert.equal(ignored(result), { 'instance count at minimum': 4 });
 });
 
 samples('writes the app metrics to the database and reads it while the cache is young', async () => {
