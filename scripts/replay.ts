@@ -17,6 +17,9 @@ import { parsePolicyFile } from '../lib/replay/replay-policies.ts';
 import { replayRows, replaySummary, writeReplayReport } from '../lib/replay/replay-report.ts';
 import { runReplay } from '../lib/replay/run-replay.ts';
 import { errorText } from '../lib/core/error-text.ts';
+import { runLabCommand } from '../lib/replay/lab-command.ts';
+import { buildCandidates } from '../lib/replay/vary.ts';
+import type { CandidateSet } from '../lib/replay/vary.ts';
 
 const parsed = parseReplayArgs(process.argv.slice(2));
 if (!parsed.ok) {
@@ -55,6 +58,14 @@ if (!policyFile.ok) {
   process.stderr.write(`replay: policy file ${args.policy}: ${policyFile.reason}\n`);
   process.exit(2);
 }
+// The candidates are checked before anything is read, so a bad --vary costs no replay.
+let candidates: CandidateSet | undefined;
+try {
+  if (args.lab.enabled) candidates = buildCandidates(policyFile.policies, args.lab.variations);
+} catch (err) {
+  process.stderr.write(`replay: ${errorText(err)}\n`);
+  process.exit(2);
+}
 
 // A server database gets a schema of the replay's own, so rows of earlier replays (or of the
 // service) are never read back as history.
@@ -70,30 +81,35 @@ try {
 }
 const progress = createProgressBar(process.stderr);
 try {
-  const result = await runReplay({
-    recording: args.recording,
-    policies: policyFile.policies,
-    database,
-    settings: args.settings,
-    logger,
-    speed: args.speed,
-    initialInstances: args.initialInstances,
-    strict: args.strict,
-    // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
-    keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
-    onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
-  });
-  progress.done();
-  if (args.json) {
-    process.stdout.write(
-      `${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`,
-    );
+  if (candidates) {
+    await runLabCommand({ args, candidates, database, logger, progress });
   } else {
-    process.stdout.write(replaySummary(result, args.name));
-  }
-  if (args.report) {
-    const path = await writeReplayReport(result, args.report, args.name);
-    (args.json ? process.stderr : process.stdout).write(`report: ${path}\n`);
+    const result = await runReplay({
+      recording: args.recording,
+      policies: policyFile.policies,
+      database,
+      settings: args.settings,
+      logger,
+      speed: args.speed,
+      initialInstances: args.initialInstances,
+      strict: args.strict,
+      loadModel: args.lab.loadModel,
+      // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
+      keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
+      onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
+    });
+    progress.done();
+    if (args.json) {
+      process.stdout.write(
+        `${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`,
+      );
+    } else {
+      process.stdout.write(replaySummary(result, args.name));
+    }
+    if (args.report) {
+      const path = await writeReplayReport(result, args.report, args.name);
+      (args.json ? process.stderr : process.stdout).write(`report: ${path}\n`);
+    }
   }
 } catch (err) {
   progress.done();

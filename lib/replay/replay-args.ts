@@ -5,6 +5,8 @@ import { parseGoDuration } from '../adapters/config/go-duration.ts';
 import { DEFAULT_REPLAY_SETTINGS } from '../../pipelines/graph/replay-settings.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 import { errorText } from '../core/error-text.ts';
+import { parseLabArgs, LAB_OPTIONS } from './lab-args.ts';
+import type { LabArgs } from './lab-args.ts';
 
 export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz]> [options]
 
@@ -27,6 +29,17 @@ export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz
   --cooldown <secs>            the simulated scaling engine's default cooldown (300)
   --initial-instances <n>      instances before the first scaling (default: the policy minimum)
   --log-level <level>          warn (default), info, debug, error, silent
+  --load-model <model>         shared (default): cpu, cpuutil and throughput are the recorded total
+                               spread over the simulated instances; recorded: every value as recorded
+
+Policy lab (compares candidate policies in one pass):
+  --vary <path>=<v1>,<v2>,...  try these values in a policy field, e.g. scaling_rules[0].threshold=60,70,80
+                               (repeatable; the candidates are the product, applied to --policy)
+  --pressure '<metric><op><n>' the yardstick of time under pressure, e.g. 'cpu>70' (repeatable;
+                               default: the base policy's scale-out rules)
+  --max-pressure <duration>    time under pressure the recommendation may have (default: the base policy's)
+  --flap-window <duration>     a scaling event reversed within this counts as a flap
+                               (default: twice the base policy's longest cooldown)
 `;
 
 export interface ReplayArgs {
@@ -43,6 +56,7 @@ export interface ReplayArgs {
   readonly initialInstances: number | undefined;
   readonly logLevel: string;
   readonly settings: ReplaySettings;
+  readonly lab: LabArgs;
 }
 
 export type ParsedReplayArgs =
@@ -100,6 +114,7 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
         cooldown: { type: 'string' },
         'initial-instances': { type: 'string' },
         'log-level': { type: 'string', default: 'warn' },
+        ...LAB_OPTIONS,
       },
     });
     if (positionals.length !== 1)
@@ -146,6 +161,7 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
             ? undefined
             : positiveInt('initial-instances', values['initial-instances'], 1),
         logLevel: values['log-level'],
+        lab: parseLabArgs(values),
         settings: {
           ...d,
           statWindowSecs: positiveInt('stat-window', values['stat-window'], d.statWindowSecs),

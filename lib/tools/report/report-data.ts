@@ -34,7 +34,10 @@ export interface ReportData {
   readonly start: number;
   readonly end: number;
   readonly charts: readonly ChartData[];
+  /** Scaling events: [ms, app, rule, value, instances, cooldown until ms, why]. */
   readonly rows: readonly (readonly string[])[];
+  /** Runs of calls the engine ignored: [from ms, to ms, count, app, rule, reason]. */
+  readonly ignoredRows?: readonly (readonly string[])[];
   readonly notes: readonly string[];
 }
 
@@ -55,6 +58,18 @@ export interface ReportInput {
 
 const ms = (ns: bigint): number => Number(ns / 1_000_000n);
 
+const OPERATOR_WORDS: Record<string, string> = { '>': 'above', '>=': 'at or above', '<': 'below', '<=': 'at or below' };
+
+/** "All 4 values of the last 120 s were above 70 % (newest 72 %), so +2 took the app from 2 to 4 instances." */
+const whyOf = (breach: Extract<Decision, { kind: 'breach' }> | undefined, e: ScalingEvent): string => {
+  const t = e.trigger;
+  const unit = t.metricUnit === '' ? '' : t.metricUnit === '%' ? ' %' : ` ${t.metricUnit}`;
+  const op = OPERATOR_WORDS[t.operator] ?? t.operator;
+  const n = breach?.values.length ?? 0;
+  const newest = breach?.values.at(-1);
+  return `${n === 1 ? 'The only value' : `All ${n} values`} of ${t.metricType} in the last ${t.breachDurationSecs} s ${n === 1 ? 'was' : 'were'} ${op} ${t.threshold}${unit}${newest === undefined ? '' : ` (newest ${newest}${unit})`}, so ${t.adjustment} took the app from ${e.before} to ${e.after} instances.`;
+};
+
 /** Overlapping or touching windows of the same rule become one shaded band. */
 type Window = [number, number, string, 'up' | 'down'];
 
@@ -72,7 +87,8 @@ const mergeWindows = (windows: readonly Window[]): Window[] => {
 /** Builds one chart per (app, metric type) with everything the policy and the replay said about it. */
 export const buildReportData = (input: ReportInput): ReportData => {
   const breachesByChart = new Map<string, Window[]>();
-  for (const b of input.breaches) {
+  const breaches = [...input.breaches];
+  for (const b of breaches) {
     const key = `${b.appId}\u0000${b.trigger.metricType}`;
     const list = breachesByChart.get(key) ?? [];
     list.push([
@@ -83,6 +99,8 @@ export const buildReportData = (input: ReportInput): ReportData => {
     ]);
     breachesByChart.set(key, list);
   }
+  const breachAt = new Map<string, Extract<Decision, { kind: 'breach' }>>();
+  for (const b of breaches) breachAt.set(`${b.appId} ${b.at}`, b);
   const eventsByApp = new Map<string, ScalingEvent[]>();
   for (const e of input.events) {
     const list = eventsByApp.get(e.trigger.appId) ?? [];
@@ -90,6 +108,7 @@ export const buildReportData = (input: ReportInput): ReportData => {
     eventsByApp.set(e.trigger.appId, list);
   }
 
+  const rowAt = new Map(input.events.map((e, i) => [e, input.rows[i]!] as const));
   const charts = input.series.map((s): ChartData => {
     const policy = input.policies.get(s.appId);
     const events = eventsByApp.get(s.appId) ?? [];
@@ -123,16 +142,47 @@ export const buildReportData = (input: ReportInput): ReportData => {
     start: ms(input.startNs),
     end: ms(input.endNs),
     charts,
-    rows: input.rows
-      .filter((r) => r.status === 0)
-      .map((r) => [
-        String(ms(r.at)),
-        r.appName || r.appId,
-        r.rule,
-        r.value,
-        `${r.before} → ${r.after}`,
-        String(ms(r.cooldownUntil)),
-      ]),
+    rows: input.events
+      .filter((e) => e.result.status === 0)
+      .map((e) => {
+        const r = rowAt.get(e)!;
+        return [
+          String(ms(r.at)),
+          r.appName || r.appId,
+          r.rule,
+          r.value,
+          `${r.before} → ${r.after}`,
+          String(ms(r.cooldownUntil)),
+          whyOf(breachAt.get(`${e.trigger.appId} ${e.at}`), e),
+        ];
+      }),
+    ignoredRows: ignoredRuns(input.events, input.appNames),
     notes: input.notes ?? [],
   };
+};
+
+/** Consecutive ignored calls of one app, rule and reason, as one row each. */
+const ignoredRuns = (events: readonly ScalingEvent[], appNames: ReadonlyMap<string, string>): string[][] => {
+  const runs: { from: number; to: number; count: number; app: string; rule: string; reason: string; appId: string }[] =
+    [];
+  const lastOf = new Map<string, (typeof runs)[number]>();
+  for (const e of events) {
+    const appId = e.trigger.appId;
+    if (e.result.status === 0) {
+      lastOf.delete(appId);
+      continue;
+    }
+    const rule = describeTrigger(e.trigger);
+    const reason = e.reason ?? '';
+    const last = lastOf.get(appId);
+    if (last && last.rule === rule && last.reason === reason) {
+      last.to = ms(e.at);
+      last.count += 1;
+      continue;
+    }
+    const run = { from: ms(e.at), to: ms(e.at), count: 1, app: appNames.get(appId) || appId, rule, reason, appId };
+    runs.push(run);
+    lastOf.set(appId, run);
+  }
+  return runs.map((r) => [String(r.from), String(r.to), String(r.count), r.app, r.rule, r.reason]);
 };

@@ -112,10 +112,15 @@ report('draws the replay of the spike sample: metric, thresholds, breaches, cool
       database: db,
       settings: DEFAULT_REPLAY_SETTINGS,
       logger: silentLogger(),
+      loadModel: 'recorded',
     });
     const path = await writeReplayReport(result, join(dir, 'spike.html'), 'spike');
     const html = await readFile(path, 'utf8');
     assert.not.match(html, /<(script|link)[^>]+(src|href)=/, 'nothing is loaded from elsewhere');
+    assert.not.match(html, /<script/, 'readable without JavaScript: the charts are rendered on the server');
+    assert.match(html, /time \(UTC, 2024-11-14\)/);
+    assert.match(html, /All 4 values of cpu in the last 120 s were above 70 %/);
+    assert.match(html, /instance count at minimum/);
 
     const page = await open(path);
     assert.equal(page.problems, []);

@@ -1,0 +1,42 @@
+import type { Database } from '../adapters/db/connect.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import { formatUtc } from '../tools/report/format-time.ts';
+import { renderLabJson, renderLabTable } from './lab-output.ts';
+import { writeLabReport } from './lab-report.ts';
+import { runPolicyLab } from './policy-lab.ts';
+import type { ProgressBar } from './progress-bar.ts';
+import type { ReplayArgs } from './replay-args.ts';
+import type { CandidateSet } from './vary.ts';
+
+/** `replay --vary ...`: the policy lab from the command line; writes the table or JSON, and the report. */
+export const runLabCommand = async (input: {
+  readonly args: ReplayArgs;
+  readonly candidates: CandidateSet;
+  readonly database: Database;
+  readonly logger: Logger;
+  readonly progress: ProgressBar;
+}): Promise<void> => {
+  const { args, progress } = input;
+  const lab = await runPolicyLab({
+    recording: args.recording,
+    candidates: input.candidates,
+    database: input.database,
+    settings: args.settings,
+    logger: input.logger,
+    speed: args.speed,
+    initialInstances: args.initialInstances,
+    strict: args.strict,
+    loadModel: args.lab.loadModel,
+    pressure: args.lab.pressure,
+    maxPressureSecs: args.lab.maxPressureSecs,
+    flapWindowSecs: args.lab.flapWindowSecs,
+    onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
+    onCandidate: (done, total) => progress.update(done / total, `candidate ${done} of ${total}`),
+  });
+  progress.done();
+  process.stdout.write(args.json ? renderLabJson(lab, args.recording) : renderLabTable(lab, args.name));
+  if (args.report) {
+    const path = await writeLabReport(lab, args.report, args.name);
+    (args.json ? process.stderr : process.stdout).write(`report: ${path}\n`);
+  }
+};
