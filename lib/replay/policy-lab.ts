@@ -131,7 +131,7 @@ export const runPolicyLab = async (options: LabOptions): Promise<LabResult> => {
   const name = `#${pick.index} (${describeChanges(chosen.candidate.changes)})`;
   const cheaper = [...front].filter((i) => i !== pick.index && byCost(scores)(i, pick.index) < 0);
   const why = pick.withinLimit
-    ? `${name} is the cheapest candidate on the cost/pressure front whose time under pressure, ${formatDuration(chosen.scores.pressureSecs)}, is within ${limit}: ${chosen.scores.instanceHours} instance-hours, ${chosen.scores.flaps} flap(s)${cheaper.length > 0 ? `; the cheaper ${cheaper.map((i) => `#${i}`).join(', ')} spend more time under pressure` : ''}.`
+    ? `${name} is the cheapest candidate on the cost/pressure front whose time under pressure, ${formatDuration(chosen.scores.pressureSecs)}, is within ${limit}: ${chosen.scores.instanceHours} instance-hours, ${chosen.scores.flaps} flap(s)${cheaper.length > 0 ? `; the cheaper ${cheaper.map((i) => `#${i}`).join(', ')} ${cheaper.length === 1 ? 'spends' : 'spend'} more time under pressure` : ''}.`
     : `No candidate on the front stays within ${limit}; ${name} spends the least time under pressure (${formatDuration(chosen.scores.pressureSecs)}) at ${chosen.scores.instanceHours} instance-hours.`;
   return {
     replay,
