@@ -48,6 +48,8 @@ export interface LabResult {
   readonly detail: { readonly recommended: CandidateRun; readonly base: CandidateRun };
 }
 
+const twice = (run: CandidateRun) => ({ recommended: run, base: run });
+
 const policiesOf = (candidate: Candidate, appIds: Iterable<string>): Map<string, Policy> => {
   const map = new Map<string, Policy>();
   for (const appId of appIds) {
@@ -143,6 +145,7 @@ export const runPolicyLab = async (options: LabOptions): Promise<LabResult> => {
     maxPressureFrom: options.maxPressureSecs === undefined ? 'base policy' : 'option',
     pressure: [...new Set([...yardsticks.values()].flat().map(describePressure))],
     flapWindowSecs,
-    detail: { recommended: run(chosen.candidate, true), base: run(base, true) },
+    detail:
+      pick.index === 0 ? twice(run(base, true)) : { recommended: run(chosen.candidate, true), base: run(base, true) },
   };
 };

@@ -7,6 +7,7 @@ import { renderReport } from '../tools/report/render-report.ts';
 import { renderSummaryTable } from '../tools/report/summary-table.ts';
 import { scalingRows } from '../tools/report/scaling-rows.ts';
 import type { ScalingRow } from '../tools/report/scaling-rows.ts';
+import { describeLoadModel } from './load-model.ts';
 import type { ReplayResult } from './run-replay.ts';
 
 /** Model answers joined with their breaches: the summary's rows. */
@@ -15,7 +16,7 @@ export const replayRows = (result: ReplayResult): ScalingRow[] =>
 
 /** Lines worth telling the operator besides the events: skipped lines, late envelopes, uncovered sources. */
 const replayNotes = (result: ReplayResult): string[] => {
-  const notes: string[] = [];
+  const notes: string[] = [describeLoadModel(result.loadModel)];
   if (result.issueCount > 0)
     notes.push(
       `${result.issueCount} line(s) of the recording skipped; first: line ${result.issues[0]?.line}: ${result.issues[0]?.reason}`,

@@ -19,6 +19,7 @@ export const BENCHES = [
   'persistence',
   'memory',
   'replay',
+  'policy-lab',
 ] as const;
 
 const { values } = parseArgs({

@@ -35,13 +35,73 @@ cli.after(async () => {
 
 cli('replays a sample on embedded defaults, prints the table and writes the report', async () => {
   const report = join(dir, 'spike.html');
-  const { stdout } = await replay([sample('spike'), '--report', report]);
+  const { stdout } = await replay([sample('spike'), '--report', report, '--load-model', 'recorded']);
   assert.match(stdout, /^spike: 3960 envelopes, 2024-11-14 10:00:02 to 2024-11-14 10:55:34 UTC, 1 app\(s\)/);
+  assert.match(stdout, /\nload model: recorded \(every metric as recorded/);
   assert.match(stdout, /\n6 scaling events\n/);
   assert.match(stdout, /2024-11-14 10:18:02 +\+18m00s +checkout-web +cpu > 70 for 120s: \+2 +72% +2 -> 4 +10:23:02/);
   assert.match(stdout, /15 calls not acted on: 15 instance count at minimum/);
   assert.match(stdout, new RegExp(`report: ${report}\\n$`));
   assert.match(await readFile(report, 'utf8'), /^<!doctype html>/);
+});
+
+cli('the shared load model is the default: the spike scales out once', async () => {
+  const { stdout } = await replay([sample('spike'), '--no-report']);
+  assert.match(stdout, /\nload model: shared \(cpu, cpuutil and throughput/);
+  assert.match(stdout, /\n3 scaling events\n/);
+});
+
+cli(
+  '--vary compares candidates: the table marks the front and the recommendation, the report has the scatter',
+  async () => {
+    const report = join(dir, 'lab.html');
+    const { stdout } = await replay([
+      sample('spike'),
+      '--vary',
+      'scaling_rules[0].threshold=60,80',
+      '--vary',
+      'scaling_rules[1].cool_down_secs=120,600',
+      '--report',
+      report,
+    ]);
+    assert.match(stdout, /, 5 candidate\(s\)\n/);
+    assert.match(stdout, /\n>\* +\d+ +scaling_rules\[0\]\.threshold=\d+, scaling_rules\[1\]\.cool_down_secs=\d+ /);
+    assert.match(stdout, /\nrecommended: #\d+ \(.*\) is the cheapest candidate on the cost\/pressure front/);
+    const html = await readFile(report, 'utf8');
+    assert.match(html, /<svg class="scatter"/);
+    assert.match(html, /<h2>Recommended: #\d+/);
+    assert.match(html, /<h2>Base policy \(#0\)<\/h2>/);
+    const { stdout: json } = await replay([
+      sample('spike'),
+      '--vary',
+      'scaling_rules[0].threshold=60,80',
+      '--json',
+      '--no-report',
+    ]);
+    const doc = JSON.parse(json) as {
+      candidates: { policy: { scaling_rules: { threshold: number }[] } }[];
+      recommended: number;
+    };
+    assert.equal(
+      doc.candidates.map((c) => c.policy.scaling_rules[0]!.threshold),
+      [70, 60, 80],
+    );
+    assert.ok(Number.isInteger(doc.recommended));
+  },
+);
+
+cli('bad --vary, --pressure and --load-model values exit with code 2 before reading anything', async () => {
+  for (const [args, message] of [
+    [['--vary', 'scaling_rules[9].threshold=1'], /the base policy has no scaling_rules\[9\]/],
+    [['--vary', 'instance_max_count=lots'], /"lots" is not a number/],
+    [['--vary', 'threshold'], /expected <path>=<v1>,<v2>/],
+    [['--pressure', 'cpu=1'], /--pressure "cpu=1"/],
+    [['--load-model', 'linear'], /--load-model must be one of shared, recorded/],
+  ] as const) {
+    const result = await failure([sample('spike'), '--no-report', ...args]);
+    assert.is(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
 });
 
 cli('prints machine-readable decisions with --json', async () => {
