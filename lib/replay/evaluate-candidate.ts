@@ -10,11 +10,11 @@ import { parseScaleReply } from '../core/scaling/parse-scale-reply.ts';
 import { nowNs, nsToMs } from '../core/time/ns.ts';
 import { createSeriesCollector } from '../tools/report/metric-series.ts';
 import type { MetricSeries } from '../tools/report/metric-series.ts';
-import { createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
+import { applyAdjustment, createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
 import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 import { candidateGraph } from '../../pipelines/graph/candidate-graph.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
-import { shareLoad } from './load-model.ts';
+import { SHARED_METRIC_TYPES, shareLoad } from './load-model.ts';
 import type { LoadModelName } from './load-model.ts';
 import type { Pressure } from './pressure.ts';
 import { instanceLimits } from './replay-policies.ts';
@@ -28,6 +28,17 @@ export interface LabTimeline {
   readonly endNs: bigint;
 }
 
+/**
+ * What a candidate's evaluation may leave out (the scaling events are exact in every mode):
+ * - `none`: every metric goes through the evaluation pipeline; every decision is kept.
+ * - `breaches`: metrics that cannot breach any rule are not handed on (no-breach decisions are lost;
+ *   every breach, call and answer is kept), for the report.
+ * - `state`: also metrics whose breach could change nothing: while the app is in cooldown (the
+ *   evaluator would hold the breach back) and when every rule that could breach would leave the
+ *   instance count where it is (the engine would ignore the call); for the scores of a sweep.
+ */
+export type Screening = 'none' | 'breaches' | 'state';
+
 export interface CandidateRunInput {
   readonly timeline: LabTimeline;
   readonly policies: ReadonlyMap<string, Policy>;
@@ -36,16 +47,13 @@ export interface CandidateRunInput {
   readonly initialInstances?: number | undefined;
   /** The yardsticks of each app. */
   readonly pressure: (appId: string) => readonly Pressure[];
-  /**
-   * Hand the evaluation pipeline only the metrics that can breach one of the app's rules (see
-   * below); the scaling events are the same, the no-breach and cooldown-hold decisions are not kept.
-   */
-  readonly screen: boolean;
+  readonly screening: Screening;
   /** Keep the decisions (all but no-breach) and the metric series, for the report. */
   readonly detail: boolean;
 }
 
 export interface CandidateRun {
+  /** Every call the engine answered; under `state` screening, the ignored calls are partly left out. */
   readonly events: readonly ScalingEvent[];
   readonly decisions: readonly Decision[];
   readonly series: readonly MetricSeries[];
@@ -55,91 +63,128 @@ export interface CandidateRun {
 
 const INTEGER = /^-?\d+$/;
 
+/** A rule or a yardstick, with its threshold as a number when that is exact. */
 interface Line {
   readonly operator: string;
   readonly threshold: number;
   readonly big: bigint;
+  readonly adjustment: string;
 }
 
-const beyond = (value: string, line: Line): boolean => {
-  if (!INTEGER.test(value)) return false;
-  const n = Number(value);
-  const exact = Number.isSafeInteger(n) && Number.isSafeInteger(line.threshold);
-  const a = exact ? n : BigInt(value);
-  const b = exact ? line.threshold : line.big;
+const beyondNumber = (v: number, line: Line): boolean => {
   switch (line.operator) {
     case '>':
-      return a > b;
+      return v > line.threshold;
     case '>=':
-      return a >= b;
+      return v >= line.threshold;
     case '<':
-      return a < b;
+      return v < line.threshold;
     default:
-      return a <= b;
+      return v <= line.threshold;
   }
 };
 
-const lineOf = (operator: string, threshold: bigint): Line => ({
-  operator,
-  threshold: Number(threshold),
-  big: threshold,
-});
-
-/** Per app and metric type, the lines to check. */
-const linesByApp = <T>(
-  entries: Iterable<[string, Iterable<T>]>,
-  of: (item: T) => { metricType: string; operator: string; threshold: bigint } | undefined,
-): Map<string, Map<string, Line[]>> => {
-  const out = new Map<string, Map<string, Line[]>>();
-  for (const [appId, items] of entries) {
-    const byType = new Map<string, Line[]>();
-    for (const item of items) {
-      const r = of(item);
-      if (!r) continue;
-      const list = byType.get(r.metricType) ?? [];
-      list.push(lineOf(r.operator, r.threshold));
-      byType.set(r.metricType, list);
-    }
-    out.set(appId, byType);
+const beyondBig = (v: bigint, line: Line): boolean => {
+  switch (line.operator) {
+    case '>':
+      return v > line.big;
+    case '>=':
+      return v >= line.big;
+    case '<':
+      return v < line.big;
+    default:
+      return v <= line.big;
   }
-  return out;
 };
 
-/** A history reader over the candidate's own load-model values; it always answers at once. */
-const historyReader = (history: Map<string, Map<string, AppMetric[]>>): QueryAppMetrics => {
-  const rows = (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder): AppMetric[] => {
-    const list = history.get(appId)?.get(metricType) ?? [];
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid]!.timestamp < start) lo = mid + 1;
-      else hi = mid;
-    }
-    const out: AppMetric[] = [];
-    for (let i = lo; i < list.length && list[i]!.timestamp <= end; i += 1) out.push(list[i]!);
-    return order === 'DESC' ? out.reverse() : out;
-  };
-  const query = (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder) =>
-    defer(() => of(rows(appId, metricType, start, end < 0n ? 2n ** 62n : end, order)));
-  return Object.assign(query, { cached: rows });
+/**
+ * Whether a value is beyond the line: NaN (empty, not an integer, or beyond 2^53, in which case
+ * `metric` holds the exact text) is judged on the text, as the evaluator judges it.
+ */
+const beyond = (value: number, line: Line, metric: AppMetric | undefined): boolean => {
+  if (Number.isSafeInteger(value) && Number.isSafeInteger(line.threshold)) return beyondNumber(value, line);
+  const t = metric?.value ?? (Number.isNaN(value) ? '' : String(value));
+  return INTEGER.test(t) && beyondBig(BigInt(t), line);
 };
+
+/** The recorded timeline in numbers, worked out once for all candidates. */
+interface Prepared {
+  readonly appIds: string[];
+  /** Index into appIds of each metric. */
+  readonly app: Int32Array;
+  /** The recorded value, NaN when empty, not an integer or beyond 2^53. */
+  readonly value: Float64Array;
+  /** 1 when the recorded value is integer text (so a NaN above means beyond 2^53). */
+  readonly integer: Uint8Array;
+  readonly shared: Uint8Array;
+  readonly ms: Float64Array;
+  /** One slot per (app, metric type), numbered in order of appearance. */
+  readonly slot: Int32Array;
+  readonly slots: readonly { readonly app: number; readonly metricType: string }[];
+}
+
+const prepared = new WeakMap<LabTimeline, Prepared>();
+const prepare = (timeline: LabTimeline): Prepared => {
+  const known = prepared.get(timeline);
+  if (known) return known;
+  const n = timeline.metrics.length;
+  const index = new Map<string, number>();
+  const appIds: string[] = [];
+  const app = new Int32Array(n);
+  const value = new Float64Array(n);
+  const integer = new Uint8Array(n);
+  const shared = new Uint8Array(n);
+  const ms = new Float64Array(n);
+  const slot = new Int32Array(n);
+  const slots: { app: number; metricType: string }[] = [];
+  const slotIndex = new Map<string, number>();
+  for (let i = 0; i < n; i += 1) {
+    const m = timeline.metrics[i]!;
+    let a = index.get(m.appId);
+    if (a === undefined) {
+      a = appIds.length;
+      index.set(m.appId, a);
+      appIds.push(m.appId);
+    }
+    app[i] = a;
+    integer[i] = INTEGER.test(m.value) ? 1 : 0;
+    const number = Number(m.value);
+    value[i] = integer[i] === 1 && Number.isSafeInteger(number) ? number : Number.NaN;
+    shared[i] = SHARED_METRIC_TYPES.has(m.name) ? 1 : 0;
+    ms[i] = nsToMs(m.timestamp);
+    const key = `${a}\n${m.name}`;
+    let k = slotIndex.get(key);
+    if (k === undefined) {
+      k = slots.length;
+      slotIndex.set(key, k);
+      slots.push({ app: a, metricType: m.name });
+    }
+    slot[i] = k;
+  }
+  const p = { appIds, app, value, integer, shared, ms, slot, slots };
+  prepared.set(timeline, p);
+  return p;
+};
+
+/** One (app, metric type) history of the candidate: the timeline indexes and the load-model values. */
+interface History {
+  readonly at: number[];
+  readonly value: number[];
+}
 
 /**
  * One candidate policy over metrics aggregated once: each metric is put through the load model at
  * the candidate's own simulated instance count, kept in the candidate's history, and evaluated by
  * the service's evaluation pipeline (candidateGraph) against a scaling-engine model of its own, in
  * virtual time. Every step of that pipeline answers at once here (the history reader and the model
- * reply synchronously), so each metric is fully evaluated before the next is made.
- *
- * Screening is exact for the scaling events: the newest value of a rule's window is the metric just
- * made, so when it is not beyond any of the app's rules for its type, every rule gives no-breach,
- * which changes no cooldown, breaker or instance count.
+ * reply synchronously), so each metric is fully evaluated before the next is made, and screening a
+ * metric out (see Screening) is exact for the instance counts and cooldowns: the newest value of
+ * every rule's window is the metric just made, so a rule it is not beyond cannot breach.
  */
 export const evaluateCandidate = (input: CandidateRunInput): CandidateRun => {
   const { timeline, policies, settings } = input;
-  const startMs = nsToMs(timeline.startNs);
-  const scheduler = createVirtualScheduler(startMs);
+  const p = prepare(timeline);
+  const scheduler = createVirtualScheduler(nsToMs(timeline.startNs));
   const limits = (appId: string) => {
     const policy = policies.get(appId);
     return policy ? instanceLimits(policy) : undefined;
@@ -154,19 +199,105 @@ export const evaluateCandidate = (input: CandidateRunInput): CandidateRun => {
     initialInstances,
     defaultCoolDownSecs: settings.defaultCoolDownSecs,
   });
-  const scale = (trigger: Trigger) => defer(() => of(parseScaleReply(200, stringify(model.scale(trigger)))));
 
-  const ruleLines = linesByApp<Policy['rules'][number]>(
-    [...policies].map(([appId, p]) => [appId, p.rules] as [string, Policy['rules']]),
-    (r) =>
-      isOperator(r.operator) ? { metricType: r.metricType, operator: r.operator, threshold: r.threshold } : undefined,
-  );
-  const pressureLines = linesByApp<Pressure>(
-    [...policies.keys()].map((appId) => [appId, input.pressure(appId)] as [string, readonly Pressure[]]),
-    (p) => p,
-  );
-  const history = new Map<string, Map<string, AppMetric[]>>();
-  for (const [appId, p] of policies) history.set(appId, new Map(p.rules.map((r) => [r.metricType, []])));
+  const appCount = p.appIds.length;
+  const appIndex = new Map(p.appIds.map((id, i) => [id, i]));
+  const counts = p.appIds.map((id) => model.instances(id));
+  const bounds = p.appIds.map((id) => limits(id));
+  // The evaluator's cooldowns, as it books them from the replies (see scaleOnBreach).
+  const cooldownMs = new Float64Array(appCount);
+  const scale = (trigger: Trigger) =>
+    defer(() => {
+      const result = model.scale(trigger);
+      const a = appIndex.get(trigger.appId);
+      if (a !== undefined) {
+        counts[a] = model.instances(trigger.appId);
+        if (result.cool_down_expired_at !== 0n) cooldownMs[a] = nsToMs(result.cool_down_expired_at);
+      }
+      return of(parseScaleReply(200, stringify(result)));
+    });
+
+  const lineOf = (operator: string, threshold: bigint, adjustment: string): Line => ({
+    operator,
+    threshold: Number(threshold),
+    big: threshold,
+    adjustment,
+  });
+  const rules: (Map<string, Line[]> | undefined)[] = p.appIds.map((appId) => {
+    const policy = policies.get(appId);
+    if (!policy) return undefined;
+    const byType = new Map<string, Line[]>();
+    for (const r of policy.rules) {
+      if (!isOperator(r.operator)) continue;
+      const list = byType.get(r.metricType) ?? [];
+      list.push(lineOf(r.operator, r.threshold, r.adjustment));
+      byType.set(r.metricType, list);
+    }
+    return byType;
+  });
+  const yardsticks: Map<string, Line[]>[] = p.appIds.map((appId) => {
+    const byType = new Map<string, Line[]>();
+    for (const y of input.pressure(appId)) {
+      const list = byType.get(y.metricType) ?? [];
+      list.push(lineOf(y.operator, y.threshold, ''));
+      byType.set(y.metricType, list);
+    }
+    return byType;
+  });
+  const histories: Map<string, History>[] = p.appIds.map((appId) => {
+    const types = policies.get(appId)?.rules.map((r) => r.metricType) ?? [];
+    return new Map(types.map((t) => [t, { at: [], value: [] }]));
+  });
+  // The same, by slot, so the loop below looks nothing up by name.
+  const slotRules = p.slots.map((x) => rules[x.app]?.get(x.metricType));
+  const slotHistory = p.slots.map((x) => histories[x.app]!.get(x.metricType));
+  const slotSticks = p.slots.map((x) => yardsticks[x.app]!.get(x.metricType));
+
+  const shared = input.loadModel === 'shared';
+  // The load-model value of timeline entry i at `simulated` instances.
+  const valueAt = (i: number, simulated: number): number => {
+    const v = p.value[i]!;
+    const r = timeline.reporting[i]!;
+    if (!shared || p.shared[i] === 0 || r <= 0 || r === simulated || Number.isNaN(v)) return v;
+    const total = v * r;
+    return Number.isSafeInteger(total) ? Math.ceil(total / simulated) : Number.NaN;
+  };
+  // The metric object of entry i with the value the candidate saw.
+  const metricOf = (i: number, v: number, simulated: number): AppMetric => {
+    const recorded = timeline.metrics[i]!;
+    if (Number.isNaN(v)) return shared ? shareLoad(recorded, timeline.reporting[i]!, simulated) : recorded;
+    return v === p.value[i] ? recorded : { ...recorded, value: String(v) };
+  };
+
+  const reader = (): QueryAppMetrics => {
+    const rows = (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder): AppMetric[] => {
+      const a = appIndex.get(appId);
+      const h = a === undefined ? undefined : histories[a]!.get(metricType);
+      if (!h) return [];
+      const startMs = nsToMs(start);
+      let lo = 0;
+      let hi = h.at.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (p.ms[h.at[mid]!]! < startMs - 1) lo = mid + 1;
+        else hi = mid;
+      }
+      const out: AppMetric[] = [];
+      for (let k = lo; k < h.at.length; k += 1) {
+        const i = h.at[k]!;
+        const m = made.get(i) ?? metricOf(i, h.value[k]!, 0);
+        if (m.timestamp < start) continue;
+        if (m.timestamp > end) break;
+        out.push(m);
+      }
+      return order === 'DESC' ? out.reverse() : out;
+    };
+    const query = (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder) =>
+      defer(() => of(rows(appId, metricType, start, end < 0n ? nowNs(scheduler) : end, order)));
+    return Object.assign(query, { cached: rows });
+  };
+  // Metric objects already made (those handed on, and those whose value needed the text path).
+  const made = new Map<number, AppMetric>();
 
   const decisions: Decision[] = [];
   const series = createSeriesCollector();
@@ -184,7 +315,7 @@ export const evaluateCandidate = (input: CandidateRunInput): CandidateRun => {
     },
     {
       scheduler,
-      queryAppMetrics: historyReader(history),
+      queryAppMetrics: reader(),
       scale,
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
@@ -203,29 +334,69 @@ export const evaluateCandidate = (input: CandidateRunInput): CandidateRun => {
     if (ms > scheduler.now()) scheduler.advanceTo(ms);
   };
 
-  const intervalSecs = settings.aggregatorIntervalMs / 1000;
-  const pressedAt = new Map<string, bigint>();
-  let pressureSecs = 0;
-  const shared = input.loadModel === 'shared';
-  const { metrics, reporting } = timeline;
-  for (let i = 0; i < metrics.length; i += 1) {
-    const recorded = metrics[i]!;
-    const appId = recorded.appId;
-    const rules = ruleLines.get(appId);
-    if (rules === undefined) continue;
-    const ms = nsToMs(recorded.timestamp);
-    if (ms > scheduler.now() || scheduler.nextDue() !== undefined) runUntil(ms, false);
-    const metric = shared ? shareLoad(recorded, reporting[i]!, model.instances(appId)) : recorded;
-    history.get(appId)?.get(metric.name)?.push(metric);
-    if (input.detail) series.add(metric);
-    const yardsticks = pressureLines.get(appId)?.get(metric.name);
-    if (yardsticks && pressedAt.get(appId) !== metric.timestamp && yardsticks.some((l) => beyond(metric.value, l))) {
-      pressedAt.set(appId, metric.timestamp);
-      pressureSecs += intervalSecs;
+  /** Whether handing the metric on could change anything the screening keeps. */
+  const worthEvaluating = (
+    a: number,
+    lines: readonly Line[],
+    v: number,
+    metric: AppMetric | undefined,
+    ms: number,
+  ): boolean => {
+    if (input.screening === 'none') return true;
+    let any = false;
+    let changes = false;
+    for (const line of lines) {
+      if (!beyond(v, line, metric)) continue;
+      any = true;
+      const b = bounds[a];
+      const wanted = applyAdjustment(counts[a]!, line.adjustment);
+      if (b && wanted !== undefined && Math.min(b.max, Math.max(b.min, wanted)) !== counts[a]) changes = true;
     }
-    const lines = rules.get(metric.name);
-    if (lines === undefined) continue;
-    if (!input.screen || lines.some((l) => beyond(metric.value, l))) metric$.next(metric);
+    if (!any) return false;
+    if (input.screening === 'breaches') return true;
+    return changes && !(cooldownMs[a]! > ms);
+  };
+
+  const intervalSecs = settings.aggregatorIntervalMs / 1000;
+  const pressedAt = new Float64Array(appCount).fill(-1);
+  let pressureSecs = 0;
+  const n = timeline.metrics.length;
+  for (let i = 0; i < n; i += 1) {
+    const a = p.app[i]!;
+    if (rules[a] === undefined) continue;
+    const ms = p.ms[i]!;
+    if (ms > scheduler.now() || scheduler.nextDue() !== undefined) runUntil(ms, false);
+    const simulated = counts[a]!;
+    let v = valueAt(i, simulated);
+    let metric: AppMetric | undefined;
+    if (Number.isNaN(v) && p.integer[i] === 1) {
+      // An integer beyond 2^53 somewhere on the way: the exact text path.
+      metric = metricOf(i, v, simulated);
+      made.set(i, metric);
+      const exact = Number(metric.value);
+      v = Number.isSafeInteger(exact) ? exact : Number.NaN;
+    }
+    const k = p.slot[i]!;
+    const h = slotHistory[k];
+    if (h) {
+      h.at.push(i);
+      h.value.push(v);
+    }
+    if (input.detail) series.add((metric ??= metricOf(i, v, simulated)));
+    const sticks = slotSticks[k];
+    if (sticks !== undefined && pressedAt[a] !== ms) {
+      for (const line of sticks) {
+        if (!beyond(v, line, metric)) continue;
+        pressedAt[a] = ms;
+        pressureSecs += intervalSecs;
+        break;
+      }
+    }
+    const lines = slotRules[k];
+    if (lines === undefined || !worthEvaluating(a, lines, v, metric, ms)) continue;
+    metric ??= metricOf(i, v, simulated);
+    made.set(i, metric);
+    metric$.next(metric);
   }
   runUntil(nsToMs(timeline.endNs), true);
   stop$.next();

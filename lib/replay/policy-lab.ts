@@ -44,7 +44,9 @@ export interface LabResult {
   /** The yardsticks, in words (`cpu > 70`), for the whole sweep. */
   readonly pressure: readonly string[];
   readonly flapWindowSecs: number;
-  /** Full evaluations (every decision and metric) of the recommended candidate and of the base policy. */
+  /** The aggregated metrics as recorded, which every candidate was evaluated on. */
+  readonly timeline: LabTimeline;
+  /** Evaluations keeping every breach, call and metric, of the recommended candidate and of the base policy. */
   readonly detail: { readonly recommended: CandidateRun; readonly base: CandidateRun };
 }
 
@@ -105,7 +107,7 @@ export const runPolicyLab = async (options: LabOptions): Promise<LabResult> => {
       settings: options.settings,
       initialInstances: options.initialInstances,
       pressure,
-      screen: !detail,
+      screening: detail ? 'breaches' : 'state',
       detail,
     });
   const scored = set.candidates.map((candidate, i) => {
@@ -145,6 +147,7 @@ export const runPolicyLab = async (options: LabOptions): Promise<LabResult> => {
     maxPressureFrom: options.maxPressureSecs === undefined ? 'base policy' : 'option',
     pressure: [...new Set([...yardsticks.values()].flat().map(describePressure))],
     flapWindowSecs,
+    timeline: fullTimeline,
     detail:
       pick.index === 0 ? twice(run(base, true)) : { recommended: run(chosen.candidate, true), base: run(base, true) },
   };

@@ -4,8 +4,6 @@ import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 export interface CandidateScores {
   readonly scaleOuts: number;
   readonly scaleIns: number;
-  /** Calls the engine ignored (cooldown, bounds). */
-  readonly ignoredCalls: number;
   /** Simulated instances integrated over the replayed time, all apps together. */
   readonly instanceHours: number;
   /** A scaling event reversed by the next one of the same app within the flap window. */
@@ -35,14 +33,10 @@ const NS_PER_HOUR = 3_600_000_000_000n;
 export const scoreEvents = (input: ScoreInput): CandidateScores => {
   let scaleOuts = 0;
   let scaleIns = 0;
-  let ignoredCalls = 0;
   let flaps = 0;
   const byApp = new Map<string, ScalingEvent[]>();
   for (const e of input.events) {
-    if (e.result.status !== 0) {
-      ignoredCalls += 1;
-      continue;
-    }
+    if (e.result.status !== 0) continue;
     if (e.after > e.before) scaleOuts += 1;
     else scaleIns += 1;
     const list = byApp.get(e.trigger.appId);
@@ -71,5 +65,5 @@ export const scoreEvents = (input: ScoreInput): CandidateScores => {
     if (input.endNs > from) instanceNs += count * (input.endNs - from);
   }
   const hours = Number((instanceNs * 1000n) / NS_PER_HOUR) / 1000;
-  return { scaleOuts, scaleIns, ignoredCalls, instanceHours: hours, flaps, pressureSecs: input.pressureSecs };
+  return { scaleOuts, scaleIns, instanceHours: hours, flaps, pressureSecs: input.pressureSecs };
 };

@@ -39,7 +39,7 @@ cli('replays a sample on embedded defaults, prints the table and writes the repo
   assert.match(stdout, /^spike: 3960 envelopes, 2024-11-14 10:00:02 to 2024-11-14 10:55:34 UTC, 1 app\(s\)/);
   assert.match(stdout, /\nload model: recorded \(every metric as recorded/);
   assert.match(stdout, /\n6 scaling events\n/);
-  assert.match(stdout, /2024-11-14 10:18:02 +\+18m00s +checkout-web +cpu > 70 for 120s: \+2 +72% +2 -> 4 +10:23:02/);
+  assert.match(stdout, /2024-11-14 10:18:02 +\+18m00s +checkout-web +cpu > 70 for 120s: \+2 +90% +2 -> 4 +10:23:02/);
   assert.match(stdout, /15 calls not acted on: 15 instance count at minimum/);
   assert.match(stdout, new RegExp(`report: ${report}\\n$`));
   assert.match(await readFile(report, 'utf8'), /^<!doctype html>/);

@@ -5,7 +5,7 @@ import type { MetricSeries } from './metric-series.ts';
 import { describeTrigger } from './scaling-rows.ts';
 import type { ScalingRow } from './scaling-rows.ts';
 
-/** What the report's script draws: plain numbers (ms since the epoch) and strings only. */
+/** What a chart shows: plain numbers (ms since the epoch) and strings only. */
 export interface ChartData {
   readonly appId: string;
   readonly appName: string;

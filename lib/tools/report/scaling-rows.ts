@@ -35,7 +35,8 @@ export const scalingRows = (
   for (const d of decisions) if (d.kind === 'breach') breaches.set(`${d.appId} ${d.at}`, d);
   return events.map((e) => {
     const breach = breaches.get(`${e.trigger.appId} ${e.at}`);
-    const newest = breach?.values[0];
+    // Breach values are oldest first.
+    const newest = breach?.values.at(-1);
     return {
       at: e.at,
       appId: e.trigger.appId,

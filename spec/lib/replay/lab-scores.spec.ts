@@ -47,7 +47,6 @@ specs('instance-hours integrate each app from start to end; flaps are reversals 
   assert.equal(scores, {
     scaleOuts: 2,
     scaleIns: 1,
-    ignoredCalls: 1,
     instanceHours: 3.25,
     flaps: 1,
     pressureSecs: 40,

@@ -12,7 +12,12 @@ import { runPolicyLab } from '../../../lib/replay/policy-lab.ts';
 import type { LabResult } from '../../../lib/replay/policy-lab.ts';
 import { parsePressure } from '../../../lib/replay/pressure.ts';
 import { parsePolicyFile } from '../../../lib/replay/replay-policies.ts';
-import { buildCandidates, parseVariation } from '../../../lib/replay/vary.ts';
+import { buildCandidates, describeChanges, parseVariation } from '../../../lib/replay/vary.ts';
+import { evaluateCandidate } from '../../../lib/replay/evaluate-candidate.ts';
+import type { Screening } from '../../../lib/replay/evaluate-candidate.ts';
+import { policyFor } from '../../../lib/replay/replay-policies.ts';
+import type { Decision } from '../../../lib/core/model/decision.ts';
+import type { ScalingEvent } from '../../../lib/tools/simulation/scaling-engine-model.ts';
 import { containerLoad } from '../../../lib/tools/recording/samples/container-load.ts';
 import { MIB } from '../../../lib/tools/recording/samples/envelope-builders.ts';
 import { generateSample } from '../../../lib/tools/recording/samples/generate-sample.ts';
@@ -233,16 +238,42 @@ specs('each candidate is evaluated exactly as a full replay of it would scale', 
   }
 });
 
-specs('screening the metrics that cannot breach changes no scaling event', async () => {
-  const policy = await readFile(join(recordings, 'spike', 'policy.json'), 'utf8');
-  const result = await lab(join(recordings, 'spike', 'recording.ndjson.gz'), policy, [
-    'scaling_rules[0].threshold=60,70,80',
-    'scaling_rules[1].breach_duration_secs=120,300',
-  ]);
-  assert.is(result.candidates.length, 6);
-  const recommended = result.candidates[result.recommended]!;
-  const detailOuts = result.detail.recommended.events.filter((e) => e.result.status === 0 && e.after > e.before);
-  assert.is(detailOuts.length, recommended.scores.scaleOuts);
+specs('screening changes no scaling event: every candidate scales the same with and without it', async () => {
+  for (const [name, vary] of [
+    ['spike', ['scaling_rules[0].threshold=40,60,80', 'scaling_rules[1].breach_duration_secs=120,300']],
+    ['http-throughput', ['scaling_rules[0].threshold=1,2,3', 'scaling_rules[1].cool_down_secs=60,600']],
+    ['flapping', ['scaling_rules[0].cool_down_secs=60,600']],
+  ] as const) {
+    const policy = await readFile(join(recordings, name, 'policy.json'), 'utf8');
+    const result = await lab(join(recordings, name, 'recording.ndjson.gz'), policy, [...vary]);
+    assert.ok(result.candidates.length >= 3);
+    for (const { candidate } of result.candidates) {
+      const policies = new Map(
+        [...result.replay.policies.keys()].map((appId) => [appId, policyFor(candidate.policies, appId)!] as const),
+      );
+      const run = (screening: Screening) =>
+        evaluateCandidate({
+          timeline: result.timeline,
+          policies,
+          loadModel: 'shared',
+          settings: DEFAULT_REPLAY_SETTINGS,
+          pressure: () => [],
+          screening,
+          detail: screening !== 'state',
+        });
+      const full = run('none');
+      const scaled = (events: readonly ScalingEvent[]) => stringify(events.filter((e) => e.result.status === 0));
+      assert.ok(full.events.length > 0, `${name}: the candidate calls the engine`);
+      assert.is(stringify(run('breaches').events), stringify(full.events), `${name}: every call kept`);
+      assert.is(scaled(run('state').events), scaled(full.events), `${name}: ${describeChanges(candidate.changes)}`);
+      const breaches = (d: readonly Decision[]) =>
+        stringify(d.filter((x) => x.kind === 'breach' || x.kind === 'scaling-call'));
+      assert.is(
+        breaches(run('breaches').decisions),
+        breaches(full.decisions.filter((d) => d.kind !== 'cooldown-hold')),
+      );
+    }
+  }
 });
 
 specs('the same inputs give the same table, JSON and report, byte for byte', async () => {

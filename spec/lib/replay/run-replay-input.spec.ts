@@ -50,6 +50,8 @@ const replay = async (path: string, policyText: string, extra: Partial<ReplayOpt
     database: db,
     settings,
     logger: silentLogger(),
+    // Input handling, not load: each value as recorded.
+    loadModel: 'recorded',
     ...extra,
   });
 };

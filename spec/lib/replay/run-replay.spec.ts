@@ -66,9 +66,9 @@ samples.after(async () => {
 samples('spike: +2 twice during the cpu spike, then -1 every cooldown back to the minimum', async () => {
   const result = await replaySample('spike', db);
   assert.equal(scaled(result), [
-    ['+18m00s', 'cpu > 70 for 120s: +2', '72%', '2->4'],
+    ['+18m00s', 'cpu > 70 for 120s: +2', '90%', '2->4'],
     ['+23m20s', 'cpu > 70 for 120s: +2', '90%', '4->6'],
-    ['+33m20s', 'cpu < 30 for 300s: -1', '25%', '6->5'],
+    ['+33m20s', 'cpu < 30 for 300s: -1', '24%', '6->5'],
     ['+38m40s', 'cpu < 30 for 300s: -1', '24%', '5->4'],
     ['+44m00s', 'cpu < 30 for 300s: -1', '24%', '4->3'],
     ['+49m20s', 'cpu < 30 for 300s: -1', '24%', '3->2'],
@@ -81,9 +81,9 @@ samples('spike: +2 twice during the cpu spike, then -1 every cooldown back to th
 samples('slow-ramp: +1 per cooldown once memory passes 600 MB, until the maximum', async () => {
   const result = await replaySample('slow-ramp', db);
   assert.equal(scaled(result), [
-    ['+32m40s', 'memoryused > 600 for 120s: +1', '601 MB', '2->3'],
-    ['+38m00s', 'memoryused > 600 for 120s: +1', '654 MB', '3->4'],
-    ['+43m20s', 'memoryused > 600 for 120s: +1', '707 MB', '4->5'],
+    ['+32m40s', 'memoryused > 600 for 120s: +1', '621 MB', '2->3'],
+    ['+38m00s', 'memoryused > 600 for 120s: +1', '674 MB', '3->4'],
+    ['+43m20s', 'memoryused > 600 for 120s: +1', '727 MB', '4->5'],
   ]);
   assert.equal(ignored(result), { 'instance count at maximum': 33 });
 });
@@ -120,12 +120,12 @@ samples('quiet: no rule ever breaches, so the engine is never called', async () 
 samples('custom-metrics: the queue scales out to the maximum and back to the minimum', async () => {
   const result = await replaySample('custom-metrics', db);
   assert.equal(scaled(result), [
-    ['+12m40s', 'queue_length > 100 for 60s: +1', '103 jobs', '2->3'],
-    ['+14m40s', 'queue_length > 100 for 60s: +1', '134 jobs', '3->4'],
-    ['+16m40s', 'queue_length > 100 for 60s: +1', '164 jobs', '4->5'],
-    ['+38m00s', 'queue_length < 20 for 120s: -1', '11 jobs', '5->4'],
-    ['+40m00s', 'queue_length < 20 for 120s: -1', '6 jobs', '4->3'],
-    ['+42m00s', 'queue_length < 20 for 120s: -1', '5 jobs', '3->2'],
+    ['+12m40s', 'queue_length > 100 for 60s: +1', '114 jobs', '2->3'],
+    ['+14m40s', 'queue_length > 100 for 60s: +1', '144 jobs', '3->4'],
+    ['+16m40s', 'queue_length > 100 for 60s: +1', '174 jobs', '4->5'],
+    ['+38m00s', 'queue_length < 20 for 120s: -1', '6 jobs', '5->4'],
+    ['+40m00s', 'queue_length < 20 for 120s: -1', '5 jobs', '4->3'],
+    ['+42m00s', 'queue_length < 20 for 120s: -1', '6 jobs', '3->2'],
   ]);
   assert.equal(ignored(result), { 'instance count at minimum': 8, 'instance count at maximum': 20 });
 });
@@ -148,8 +148,8 @@ samples('shared load: the spike scales out once, as cpu per instance halves on 4
   const result = await replaySample('spike', db, 'shared');
   assert.is(result.loadModel, 'shared');
   assert.equal(scaled(result), [
-    ['+18m00s', 'cpu > 70 for 120s: +2', '72%', '2->4'],
-    ['+32m40s', 'cpu < 30 for 300s: -1', '19%', '4->3'],
+    ['+18m00s', 'cpu > 70 for 120s: +2', '90%', '2->4'],
+    ['+32m40s', 'cpu < 30 for 300s: -1', '12%', '4->3'],
     ['+38m00s', 'cpu < 30 for 300s: -1', '16%', '3->2'],
   ]);
   assert.equal(ignored(result), { 'instance count at minimum': 32 });

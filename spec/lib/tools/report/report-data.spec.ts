@@ -53,7 +53,8 @@ const event = (
 const up = trigger('+2');
 const down = trigger('-1', '<', 30n);
 const decisions: Decision[] = [
-  breach(T0 + 600n * S, up, ['75', '72']),
+  // Breach values are oldest first, as judgeBreach lists them: the newest is last.
+  breach(T0 + 600n * S, up, ['72', '75']),
   breach(T0 + 640n * S, up, ['90']),
   breach(T0 + 1200n * S, down, ['25']),
 ];
