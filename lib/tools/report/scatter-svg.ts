@@ -101,7 +101,14 @@ export const renderScatterSvg = (points: readonly ScatterPoint[], limitSecs: num
     if (p.base) out.push(tag('circle', { class: 'base', cx, cy, r: 9 }));
     if (p.recommended) {
       out.push(tag('circle', { class: 'recommended', cx, cy, r: 12 }));
-      out.push(tag('text', { x: cx + 15, y: cy - 10, class: 'axis-title' }, `recommended: ${escapeXml(p.label)}`));
+      const left = cx > M.left + plotW * 0.6;
+      out.push(
+        tag(
+          'text',
+          { x: left ? cx - 15 : cx + 15, y: cy - 14, class: 'axis-title', 'text-anchor': left ? 'end' : 'start' },
+          `recommended ${escapeXml(p.label.split(' ')[0]!)}`,
+        ),
+      );
     }
   }
   return tag(
