@@ -1,4 +1,5 @@
 import { parseGoDuration } from '../adapters/config/go-duration.ts';
+import { errorText } from '../core/error-text.ts';
 import { LOAD_MODELS } from './load-model.ts';
 import type { LoadModelName } from './load-model.ts';
 import { parsePressure } from './pressure.ts';
@@ -31,7 +32,7 @@ const seconds = (flag: string, text: string | undefined): number | undefined => 
   try {
     ms = /^\d+$/.test(text) ? Number(text) * 1000 : parseGoDuration(text);
   } catch (err) {
-    throw new Error(`--${flag}: ${(err as Error).message} (use a duration such as 90s or 10m)`);
+    throw new Error(`--${flag}: ${errorText(err)} (use a duration such as 90s or 10m)`);
   }
   if (!(ms >= 0)) throw new Error(`--${flag} must not be negative, got ${JSON.stringify(text)}`);
   return ms / 1000;
