@@ -20,12 +20,11 @@ import { errorText } from '../lib/core/error-text.ts';
 import { runLabCommand } from '../lib/replay/lab-command.ts';
 import { buildCandidates } from '../lib/replay/vary.ts';
 import type { CandidateSet } from '../lib/replay/vary.ts';
+import { answerHelp, exitWithUsage } from '../lib/tools/cli/parse-cli.ts';
 
+answerHelp(REPLAY_USAGE);
 const parsed = parseReplayArgs(process.argv.slice(2));
-if (!parsed.ok) {
-  process.stderr.write(`replay: ${parsed.error}\n\n${REPLAY_USAGE}`);
-  process.exit(2);
-}
+if (!parsed.ok) exitWithUsage('replay', REPLAY_USAGE, parsed.error);
 const args = parsed.args;
 const logger = createLogger({
   name: 'replay',

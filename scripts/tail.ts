@@ -5,35 +5,36 @@
  * Credentials in the URL (ws://user:pass@host/...) are sent as basic auth. Reconnects with backoff;
  * exits 1 when the server refuses (bad credentials or filter), 0 on Ctrl-C.
  */
-import { parseArgs } from 'node:util';
 import { createLogger } from '../lib/adapters/log/logger.ts';
 import { stringify } from '../lib/core/json/bigint-json.ts';
 import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
 import { formatDecision } from '../lib/adapters/live/format-decision.ts';
+import { exitWithUsage, parseCli } from '../lib/tools/cli/parse-cli.ts';
 
-const usage =
-  'usage: node scripts/tail.ts --url ws://host:port/v1/decisions [--app <guid>]... [--kinds a,b] [--json] [--header "Name: value"]...';
+const USAGE = `Usage: node scripts/tail.ts --url ws://host:port/v1/decisions [options]
 
-const { values } = parseArgs({
+Prints the service's live decisions, one line each (npm start: npm run tail -- --url ws://127.0.0.1:8080/v1/decisions).
+  --url <ws-url>            the live feed; user:password@ in the URL is sent as basic auth (required)
+  --app <guid>              only this app (repeatable)
+  --kinds <a,b>             only these kinds, e.g. breach,scaling-call,scaling-result,cooldown-hold
+  --json                    print each event as JSON
+  --header "Name: value"    an extra request header, e.g. X-Forwarded-Client-Cert (repeatable)
+  -h, --help                this text
+`;
+
+const { values } = parseCli({
+  name: 'tail',
+  usage: USAGE,
   options: {
     url: { type: 'string' },
     app: { type: 'string', multiple: true },
     kinds: { type: 'string' },
     json: { type: 'boolean', default: false },
     header: { type: 'string', multiple: true },
-    help: { type: 'boolean', short: 'h', default: false },
   },
 });
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
 const log = createLogger({ name: 'tail', destination: process.stderr });
-const fail = (message: string): never => {
-  log.error(message);
-  console.error(usage);
-  process.exit(2);
-};
+const fail = (message: string): never => exitWithUsage('tail', USAGE, message);
 
 if (!values.url) fail('--url is required');
 const headers: Record<string, string> = {};

@@ -6,9 +6,21 @@ import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
+import { parseCli } from '../lib/tools/cli/parse-cli.ts';
 
-const { values, positionals } = parseArgs({
+const USAGE = `Usage: node scripts/test.ts [--timeout <secs>] [--jobs <n>] [--quiet] [path-substring ...]
+
+Runs every spec file under spec/ (or those whose path contains a substring) in its own process.
+  --timeout <secs>   bound per spec file (180)
+  --jobs <n>         spec files at once (2 to 4, by the cores)
+  --quiet            no passing output even with VERBOSE=1
+  -h, --help         this text
+Set TEST_DATABASE_URL to run the database specs against a PostgreSQL server.
+`;
+
+const { values, positionals } = parseCli({
+  name: 'test',
+  usage: USAGE,
   allowPositionals: true,
   options: {
     timeout: { type: 'string', default: '180' },

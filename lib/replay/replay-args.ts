@@ -40,6 +40,7 @@ Policy lab (compares candidate policies in one pass):
   --max-pressure <duration>    time under pressure the recommendation may have (default: the base policy's)
   --flap-window <duration>     a scaling event reversed within this counts as a flap
                                (default: twice the base policy's longest cooldown)
+  -h, --help                   this text
 `;
 
 export interface ReplayArgs {

@@ -21,7 +21,7 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
         if (event.kind === 'poll-failed') {
           policyLog.error(
             { error: event.error, attempt: event.attempt, retryInMs: event.retryInMs },
-            'reading policy_json failed; the last good policy set stays in force',
+            `reading policy_json failed (${event.error}); the last good policy set stays in force`,
           );
           return;
         }
@@ -44,7 +44,7 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
           metrics.logCacheRequest('failed');
           collectLog.warn(
             { appId: event.appId, metricType: event.metricType, error: event.error },
-            'retrieveMetric Failed: no metric for this app this interval',
+            `retrieveMetric Failed (${event.error}): no metric for this app this interval`,
           );
         } else if (event.kind === 'envelopes') {
           metrics.logCacheRequest('ok');
@@ -65,7 +65,7 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
         } else if (event.kind === 'retrying') {
           persistLog.warn(
             { attempt: event.attempt, delayMs: event.delayMs, pending: event.pending, error: event.error },
-            'saving app metrics failed; the batch is kept and retried',
+            `saving app metrics failed (${event.error}); the batch is kept and retried in ${event.delayMs} ms`,
           );
         } else {
           metrics.appMetricsDropped(event.reason, event.count);

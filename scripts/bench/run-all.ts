@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseBenchOutput } from './table.ts';
 import type { ParsedBench } from './table.ts';
+import { exitWithUsage, parseCli } from '../../lib/tools/cli/parse-cli.ts';
 
 export const BENCHES = [
   'envelope-throughput',
@@ -22,8 +22,20 @@ export const BENCHES = [
   'policy-lab',
 ] as const;
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
+const USAGE = `Usage: node scripts/bench/run-all.ts [--quick] [--only name,name] [--out file] [--database-url postgres://...]
+
+Runs every benchmark in its own process and writes their tables to docs/performance.md (or --out).
+  --quick                 tiny runs that check the code paths; nothing is written unless --out is given
+  --only <a,b>            only these: ${BENCHES.join(', ')}
+  --out <file>            where to write the tables
+  --database-url <url>    the PostgreSQL server for the persistence benchmark
+  --timeout-secs <n>      bound per benchmark (1800)
+  -h, --help              this text
+`;
+
+const { values } = parseCli({
+  name: 'run-all',
+  usage: USAGE,
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -40,10 +52,7 @@ const chosen = values.only
       .filter(Boolean)
   : [...BENCHES];
 const unknown = chosen.filter((name) => !(BENCHES as readonly string[]).includes(name));
-if (unknown.length > 0) {
-  process.stderr.write(`run-all: unknown benchmark(s) ${unknown.join(', ')}; known: ${BENCHES.join(', ')}\n`);
-  process.exit(2);
-}
+if (unknown.length > 0) exitWithUsage('run-all', USAGE, `unknown benchmark(s) ${unknown.join(', ')}`);
 const timeoutMs = Number(values['timeout-secs']) * 1000;
 
 interface Outcome {

@@ -3,7 +3,8 @@
  * closing `target:` line. `run-all.ts` reads the same text back (see `parseBenchOutput`), so the
  * figures in docs/performance.md are exactly what was printed.
  */
-import { parseArgs } from 'node:util';
+import { basename } from 'node:path';
+import { parseCli } from '../../lib/tools/cli/parse-cli.ts';
 
 export interface BenchTarget {
   /** What the target asks, in words, e.g. "pipeline >= 0.5 x bare JSON.parse". */
@@ -90,17 +91,24 @@ export interface BenchOptions {
   readonly values: Readonly<Record<string, string | boolean | undefined>>;
 }
 
-/** `--quick` plus the bench's own string options. */
+/** `--quick` plus the bench's own string options; `--help` and a usage error exit as every script does. */
 export const benchOptions = (extra: readonly string[] = []): BenchOptions => {
-  const { values } = parseArgs({
-    args: process.argv.slice(2),
+  const name = basename(process.argv[1] ?? 'bench', '.ts');
+  const usage = `Usage: node scripts/bench/${name}.ts [--quick]${extra.map((e) => ` [--${e} <value>]`).join('')}
+
+Runs the ${name} benchmark and prints its table, ratios and PASS/MISS against the target.
+  --quick       a tiny run that checks the code paths; its figures mean nothing
+  -h, --help    this text
+`;
+  const { values } = parseCli({
+    name,
+    usage,
     options: {
       quick: { type: 'boolean', default: false },
-      ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
+      ...Object.fromEntries(extra.map((option) => [option, { type: 'string' as const }])),
     },
-    strict: true,
   });
-  return { quick: Boolean(values.quick), values };
+  return { quick: Boolean(values.quick), values: values as BenchOptions['values'] };
 };
 
 /**
@@ -112,6 +120,7 @@ export const runBench = (
   extra: readonly string[] = [],
 ): void => {
   const started = Date.now();
+  const options = benchOptions(extra);
   // A stalled peer or pipeline must end the run with a reason, not hang it.
   const limitSecs = Number(process.env.BENCH_TIMEOUT_SECS ?? 1200);
   setTimeout(() => {
@@ -119,7 +128,7 @@ export const runBench = (
     process.exit(1);
   }, limitSecs * 1000).unref();
   Promise.resolve()
-    .then(() => main(benchOptions(extra)))
+    .then(() => main(options))
     .then((tables) => {
       for (const table of [tables].flat() as BenchTable[]) process.stdout.write(`${renderBench(table)}\n`);
       process.stderr.write(`(${((Date.now() - started) / 1000).toFixed(1)} s)\n`);

@@ -147,7 +147,7 @@ outage('writes every produced metric exactly once', ({ counters, rows }) => {
 
 outage('logs each failed save as a retry that keeps the batch', ({ service, cutAt, restoredAt }) => {
   const retries = linesBetween(
-    linesMatching(service!.logs, /saving app metrics failed; the batch is kept and retried/),
+    linesMatching(service!.logs, /saving app metrics failed \(.+\); the batch is kept and retried/),
     cutAt,
     restoredAt + 1_000,
   );
@@ -171,7 +171,7 @@ outage(
   'logs the failed policy polls and keeps the last policy set in force',
   ({ service, peers, cutAt, restoredAt }) => {
     const failures = linesBetween(
-      linesMatching(service!.logs, /reading policy_json failed; the last good policy set stays in force/),
+      linesMatching(service!.logs, /reading policy_json failed \(.+\); the last good policy set stays in force/),
       cutAt,
       restoredAt + 1_000,
     );

@@ -179,7 +179,7 @@ outage(
     // when
     const exit = service!.stop('SIGTERM', GRACE_BOUND_MS);
     await service!.waitForLog(
-      (l) => /saving app metrics failed; the batch is kept and retried/.test(l.msg),
+      (l) => /saving app metrics failed \(.+\); the batch is kept and retried/.test(l.msg),
       10_000,
       'a failed flush',
     );
@@ -189,7 +189,7 @@ outage(
     assert.is(await exit, 0, logTail(service!.logs));
     assert.is(stoppedFlushed(service!), true);
     assert.ok(
-      linesMatching(service!.logs, /saving app metrics failed; the batch is kept and retried/).length >= 2,
+      linesMatching(service!.logs, /saving app metrics failed \(.+\); the batch is kept and retried/).length >= 2,
       'the flush was retried',
     );
     assert.is(await countRows(db!.sql, apps), produced);

@@ -1,7 +1,12 @@
 import pino from 'pino';
 import type { Logger, DestinationStream, Level } from 'pino';
+import pretty from 'pino-pretty';
+import { errorText } from './error-text.ts';
 
 export type { Logger };
+
+/** `pretty`: one readable line per event, for a person at a terminal; `json`: pino's JSON lines. */
+export type LogFormat = 'pretty' | 'json';
 
 /** Secrets never reach a log line, wherever they sit in a logged object. */
 const redact = [
@@ -38,11 +43,58 @@ const jsonSafe = (_key: string, v: unknown): unknown => {
   return v;
 };
 
+const ERROR_LEVEL = 50;
+
+/**
+ * Below error level an Error is logged as its one-line text (causes included, no stack): a peer
+ * that is down is expected news, and a 3 KB stack every poll hides what matters.
+ */
+const withoutStacks = (obj: unknown): unknown => {
+  if (obj instanceof Error) {
+    const code = (obj as { code?: unknown }).code;
+    return { type: obj.name, message: errorText(obj), ...(code !== undefined ? { code } : {}) };
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return obj;
+  const values = Object.values(obj);
+  if (!values.some((v) => v instanceof Error)) return obj;
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? withoutStacks(v) : v]));
+};
+
 export interface LoggerOptions {
   readonly level?: Level | 'silent';
   readonly name?: string;
   readonly destination?: DestinationStream;
+  /** Default `json`; see logFormatFor. */
+  readonly format?: LogFormat;
 }
+
+/**
+ * The format for a destination: `LOG_FORMAT` (pretty or json) when set, else pretty on a terminal
+ * and JSON otherwise (Cloud Foundry, CI, a pipe).
+ * @throws Error naming LOG_FORMAT when it holds anything else.
+ */
+export const logFormatFor = (
+  env: Readonly<Record<string, string | undefined>>,
+  stream: { isTTY?: boolean },
+): LogFormat => {
+  const chosen = (env['LOG_FORMAT'] ?? '').trim().toLowerCase();
+  if (chosen === 'pretty' || chosen === 'json') return chosen;
+  if (chosen !== '') throw new Error(`LOG_FORMAT must be pretty or json, got '${env['LOG_FORMAT']}'`);
+  return stream.isTTY ? 'pretty' : 'json';
+};
+
+// pino-pretty writes synchronously here, so a line is out before process.exit, as with pino's own stream.
+const prettyStream = (destination: DestinationStream | undefined): DestinationStream => {
+  const target = (destination ?? process.stdout) as DestinationStream & { isTTY?: boolean };
+  return pretty({
+    destination: target === (process.stdout as unknown) ? 1 : target === (process.stderr as unknown) ? 2 : target,
+    sync: true,
+    colorize: Boolean(target.isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    ignore: 'pid,hostname,name',
+    singleLine: true,
+  });
+};
 
 /** The one root logger; pipelines and adapters get children of it through their deps. */
 export const createLogger = (options: LoggerOptions = {}): Logger =>
@@ -51,10 +103,16 @@ export const createLogger = (options: LoggerOptions = {}): Logger =>
       name: options.name ?? 'eventgenerator',
       level: options.level ?? 'info',
       redact: { paths: redact, censor: '[redacted]' },
+      hooks: {
+        logMethod(args, method, level) {
+          if (level < ERROR_LEVEL && args.length > 0) args[0] = withoutStacks(args[0]);
+          return method.apply(this, args as Parameters<typeof method>);
+        },
+      },
       // bigint fields (ns timestamps) are written as digits.
       formatters: { log: (obj) => JSON.parse(JSON.stringify(obj, jsonSafe)) as Record<string, unknown> },
     },
-    options.destination,
+    options.format === 'pretty' ? prettyStream(options.destination) : options.destination,
   );
 
 /** A logger that writes nothing, for tests and benchmarks that do not read logs. */

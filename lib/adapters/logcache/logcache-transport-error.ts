@@ -1,3 +1,5 @@
+import { errorText } from '../log/error-text.ts';
+
 /** No answer from log-cache: connection failure or time-out, on every attempt. */
 export class LogCacheTransportError extends Error {
   override readonly name = 'LogCacheTransportError' as const;
@@ -15,11 +17,7 @@ export class LogCacheTransportError extends Error {
     timeoutMs: number;
     cause: unknown;
   }) {
-    const reason = context.timedOut
-      ? `timed out after ${context.timeoutMs} ms`
-      : context.cause instanceof Error
-        ? causeText(context.cause)
-        : String(context.cause);
+    const reason = context.timedOut ? `timed out after ${context.timeoutMs} ms` : errorText(context.cause);
     super(
       `log-cache GET ${context.url} failed after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${reason}`,
       { cause: context.cause },
@@ -31,8 +29,3 @@ export class LogCacheTransportError extends Error {
   }
 }
 
-// fetch hides the useful part ("ECONNREFUSED 127.0.0.1:1") one level down.
-const causeText = (e: Error): string => {
-  const inner = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-  return `${e.message}${inner}`;
-};

@@ -1,4 +1,5 @@
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
+import { errorText } from '../log/error-text.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Trigger } from '../../core/model/policy.ts';
 import { parseScaleReply } from '../../core/scaling/parse-scale-reply.ts';
@@ -6,7 +7,6 @@ import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import { createTlsFetch } from '../tls/tls-fetch.ts';
 import type { TlsFiles } from '../tls/tls-fetch.ts';
 import { triggerBody } from '../../core/scaling/trigger-body.ts';
-import { errorText } from '../../core/error-text.ts';
 
 export interface ScalingEngineClientOptions {
   /**
@@ -34,11 +34,7 @@ export interface ScalingEngineClient {
 const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): string => {
   if (isTimeoutError(err)) return `request timed out after ${timeoutMs}ms`;
   if (signal?.aborted) return 'request aborted';
-  if (isNetworkError(err)) {
-    const cause = err.cause as { message?: string; cause?: { code?: string; message?: string } } | undefined;
-    const detail = cause?.cause?.code ?? cause?.cause?.message ?? cause?.message;
-    return `request failed: ${detail ?? err.message}`;
-  }
+  if (isNetworkError(err)) return `request failed: ${errorText(err.cause ?? err)}`;
   if (isHTTPError(err)) return `got ${err.response.status} when sending trigger alarm`;
   return `request failed: ${errorText(err)}`;
 };

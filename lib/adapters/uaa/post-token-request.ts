@@ -2,7 +2,7 @@ import ky from 'ky';
 import type { FetchLike } from './token-provider.ts';
 import { TokenRequestError } from './token-request-error.ts';
 import { redactUrl } from './token-url.ts';
-import { errorText } from '../../core/error-text.ts';
+import { errorText } from '../log/error-text.ts';
 
 export interface TokenReply {
   readonly status: number;

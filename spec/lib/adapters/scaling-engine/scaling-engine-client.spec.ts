@@ -175,7 +175,7 @@ unreachable('an unreachable scaling engine is a failure with the connection erro
     createScalingEngineClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 2000 }).scale(trigger),
   );
   assert.is(r.ok, false);
-  assert.match((r as { error: string }).error, /^request failed: ECONNREFUSED/);
+  assert.match((r as { error: string }).error, /^request failed: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
 });
 
 unreachable('a malformed URL is a failure, not a throw', async () => {

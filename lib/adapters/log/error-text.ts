@@ -1,0 +1,27 @@
+/** Wrapper messages that say nothing the inner error does not say better. */
+const GENERIC = new Set(['fetch failed', 'network error', 'terminated']);
+
+const ownText = (err: Error): string => {
+  // Connecting to "localhost" tries every address; Node reports an AggregateError with no message.
+  if (err instanceof AggregateError && err.message === '')
+    return [...new Set(err.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))))].join('; ');
+  return err.message;
+};
+
+/**
+ * One line for a failure, with its causes: fetch and ky hide the useful part ("connect
+ * ECONNREFUSED 127.0.0.1:9999", "getaddrinfo ENOTFOUND uaa.example.com") one or two causes down.
+ * No stack: that is for error-level logs, which keep the error object itself.
+ */
+export const errorText = (err: unknown): string => {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth += 1) {
+    const text = current instanceof Error ? ownText(current) : String(current);
+    if (text !== '' && !GENERIC.has(text.toLowerCase()) && !parts.some((p) => p.includes(text))) parts.push(text);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  if (parts.length > 0) return parts.join(': ');
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : String(err);
+};
