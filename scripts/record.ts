@@ -6,18 +6,18 @@
  *     --uaa-url https://uaa.sys.example.com --client-id ID --client-secret SECRET --app GUID --duration 10m
  *   node scripts/record.ts --out rec.ndjson.gz --from-dump read-1.json --from-dump read-2.json
  */
-import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../lib/adapters/config/go-duration.ts';
-import { createLogger } from '../lib/adapters/log/logger.ts';
+import { createLogger, logFormatFor } from '../lib/adapters/log/logger.ts';
 import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
 import { createLogCacheClient } from '../lib/adapters/logcache/logcache-client.ts';
 import { convertDumps } from '../lib/tools/recording/convert-dump.ts';
 import { recordFromLogCache } from '../lib/tools/recording/record-logcache.ts';
+import { errorText } from '../lib/adapters/log/error-text.ts';
+import { exitWithUsage, parseCli } from '../lib/tools/cli/parse-cli.ts';
 import { createRecordingWriter } from '../lib/tools/recording/write-recording.ts';
 import { createClientCredentialsProvider } from '../lib/adapters/uaa/client-credentials-provider.ts';
 import { createPasswordGrantProvider } from '../lib/adapters/uaa/password-grant-provider.ts';
 import { msToNs } from '../lib/core/time/ns.ts';
-import { errorText } from '../lib/core/error-text.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const USAGE = `Usage: node scripts/record.ts --out <file.ndjson[.gz|.zst]> (--from-dump <read-response.json> ... | live options)
@@ -33,40 +33,42 @@ Live options:
   --poll-interval <d>         time between reads (15s)
   --lag <d>                   stay this far behind now for late envelopes (5s)
   --envelope-types <list>     GAUGE,TIMER (what the metrics are made of)
+  --give-up-after <n>         polls in a row with every read failing before giving up (3)
   --log-level <level>         info (default), warn, debug
+  -h, --help                  this text
+
+It stops by --duration plus --lag and a 10 s grace, whatever the peers do. When UAA or log-cache
+stays unreachable it gives up with one line and exit 1. A file is only left behind when it holds
+envelopes: a recording cut short by the deadline is kept and says so (exit 1).
 `;
 
-const fail = (message: string): never => {
-  process.stderr.write(`record: ${message}\n\n${USAGE}`);
-  process.exit(2);
-};
+const fail = (message: string): never => exitWithUsage('record', USAGE, message);
+const GRACE_MS = 10_000;
 
-let values;
-try {
-  ({ values } = parseArgs({
-    options: {
-      out: { type: 'string' },
-      'from-dump': { type: 'string', multiple: true },
-      'logcache-url': { type: 'string' },
-      'uaa-url': { type: 'string' },
-      'client-id': { type: 'string' },
-      'client-secret': { type: 'string' },
-      username: { type: 'string' },
-      password: { type: 'string' },
-      'skip-ssl-validation': { type: 'boolean', default: false },
-      app: { type: 'string', multiple: true },
-      duration: { type: 'string' },
-      since: { type: 'string' },
-      'poll-interval': { type: 'string', default: '15s' },
-      lag: { type: 'string', default: '5s' },
-      'envelope-types': { type: 'string', default: 'GAUGE,TIMER' },
-      'log-level': { type: 'string', default: 'info' },
-    },
-  }));
-} catch (err) {
-  fail(errorText(err));
-}
-const v = values!;
+const { values } = parseCli({
+  name: 'record',
+  usage: USAGE,
+  options: {
+    out: { type: 'string' },
+    'from-dump': { type: 'string', multiple: true },
+    'logcache-url': { type: 'string' },
+    'uaa-url': { type: 'string' },
+    'client-id': { type: 'string' },
+    'client-secret': { type: 'string' },
+    username: { type: 'string' },
+    password: { type: 'string' },
+    'skip-ssl-validation': { type: 'boolean', default: false },
+    app: { type: 'string', multiple: true },
+    duration: { type: 'string' },
+    since: { type: 'string' },
+    'poll-interval': { type: 'string', default: '15s' },
+    lag: { type: 'string', default: '5s' },
+    'envelope-types': { type: 'string', default: 'GAUGE,TIMER' },
+    'give-up-after': { type: 'string', default: '3' },
+    'log-level': { type: 'string', default: 'info' },
+  },
+});
+const v = values;
 const duration = (flag: string, text: string | undefined): number => {
   try {
     return text === undefined ? 0 : parseGoDuration(text);
@@ -76,13 +78,31 @@ const duration = (flag: string, text: string | undefined): number => {
 };
 if (!v.out) fail('--out is required');
 const out = v.out!;
+let format;
+try {
+  format = logFormatFor(process.env, process.stderr);
+} catch (err) {
+  fail((err as Error).message);
+}
 const logger = createLogger({
   name: 'record',
+  format,
   level: v['log-level'] as LoggerOptions['level'],
   destination: process.stderr as unknown as LoggerOptions['destination'],
 });
 
+const giveUpAfter = Number(v['give-up-after']);
+if (!(Number.isInteger(giveUpAfter) && giveUpAfter > 0)) fail('--give-up-after must be a whole number above 0');
+
 const writer = await createRecordingWriter(out);
+// Ctrl-C or a kill leaves no .partial file behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void writer.abort().finally(() => {
+      process.stderr.write(`record: stopped by ${signal}; nothing written\n`);
+      process.exit(130);
+    });
+  });
 try {
   if (v['from-dump']) {
     const result = await convertDumps(v['from-dump'], writer.write);
@@ -130,13 +150,16 @@ try {
     });
     const started = now();
     const fromNs = started - msToNs(duration('since', v.since));
+    const lagMs = duration('lag', v.lag);
     const stats = await recordFromLogCache({
       read: (app, window) => client.readAll(app, window),
       apps: v.app!,
       fromNs,
       toNs: started + msToNs(durationMs),
       pollIntervalMs: duration('poll-interval', v['poll-interval']),
-      lagMs: duration('lag', v.lag),
+      lagMs,
+      deadlineNs: started + msToNs(durationMs + lagMs + GRACE_MS),
+      maxFailedPolls: giveUpAfter,
       envelopeTypes: v['envelope-types']
         .split(',')
         .map((t) => t.trim())
@@ -147,14 +170,28 @@ try {
       logger,
       onPoll: (s) => logger.info({ ...s }, 'poll done'),
     });
-    await client.close();
+    void client.close();
+    const summary = `${stats.envelopes} envelopes from ${v.app!.length} app(s) in ${stats.polls} poll(s)${stats.failedReads > 0 ? `, ${stats.failedReads} failed read(s) retried` : ''}`;
+    if (stats.envelopes === 0) {
+      await writer.abort();
+      process.stderr.write(
+        `record: log-cache held no envelopes for the app(s) in the window; nothing written (${summary})\n`,
+      );
+      process.exit(1);
+    }
     await writer.close();
-    console.log(
-      `${out}: ${stats.envelopes} envelopes from ${v.app!.length} app(s) in ${stats.polls} poll(s)${stats.failedReads > 0 ? `, ${stats.failedReads} failed read(s) retried` : ''}`,
-    );
+    if (!stats.complete) {
+      process.stderr.write(
+        `record: ${out}: cut short at the deadline, the last part of the window is missing (${summary})\n`,
+      );
+      process.exit(1);
+    }
+    console.log(`${out}: ${summary}`);
+    // A read left behind at the deadline must not hold the process open.
+    process.exit(0);
   }
 } catch (err) {
   await writer.abort();
   process.stderr.write(`record failed: ${errorText(err)}\n`);
-  process.exitCode = 1;
+  process.exit(1);
 }

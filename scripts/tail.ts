@@ -5,7 +5,7 @@
  * Credentials in the URL (ws://user:pass@host/...) are sent as basic auth. Reconnects with backoff;
  * exits 1 when the server refuses (bad credentials or filter), 0 on Ctrl-C.
  */
-import { createLogger } from '../lib/adapters/log/logger.ts';
+import { createLogger, logFormatFor } from '../lib/adapters/log/logger.ts';
 import { stringify } from '../lib/core/json/bigint-json.ts';
 import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
 import { formatDecision } from '../lib/adapters/live/format-decision.ts';
@@ -33,7 +33,11 @@ const { values } = parseCli({
     header: { type: 'string', multiple: true },
   },
 });
-const log = createLogger({ name: 'tail', destination: process.stderr });
+const log = createLogger({
+  name: 'tail',
+  destination: process.stderr,
+  format: process.env.LOG_FORMAT === 'json' ? 'json' : 'pretty',
+});
 const fail = (message: string): never => exitWithUsage('tail', USAGE, message);
 
 if (!values.url) fail('--url is required');

@@ -40,7 +40,11 @@ export const parseCli = <const O extends ParseArgsOptionsConfig>(spec: CliSpec<O
     parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: true, strict: true });
   } catch (err) {
     // Node adds a long hint on '--' to an unknown option; the first sentence says it all.
-    return exitWithUsage(spec.name, spec.usage, (err as Error).message.replace(/\. To specify a positional[\s\S]*$/, ''));
+    return exitWithUsage(
+      spec.name,
+      spec.usage,
+      (err as Error).message.replace(/\. To specify a positional[\s\S]*$/, ''),
+    );
   }
   if (!spec.allowPositionals && parsed.positionals.length > 0)
     exitWithUsage(spec.name, spec.usage, `unexpected argument '${parsed.positionals[0]}'`);

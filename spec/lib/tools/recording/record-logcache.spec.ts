@@ -125,6 +125,8 @@ record('polls each app until the window is covered and writes one ordered record
       },
       write: writer.write,
       logger: silentLogger(),
+      deadlineNs: T0 + 600n * S,
+      maxFailedPolls: 3,
     });
     await writer.close();
     await client.close();
