@@ -8,14 +8,22 @@ export class ConfigError extends Error {
   override name = 'ConfigError' as const;
   readonly code: ConfigErrorCode;
   readonly key: string | undefined;
+  /** Where the offending text came from: `config file '<path>'`, `service '<name>'`, a variable. */
+  readonly source: string | undefined;
 
   constructor(
     message: string,
-    options: { readonly code: ConfigErrorCode; readonly key?: string | undefined; readonly cause?: unknown },
+    options: {
+      readonly code: ConfigErrorCode;
+      readonly key?: string | undefined;
+      readonly source?: string | undefined;
+      readonly cause?: unknown;
+    },
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
     this.key = options.key;
+    this.source = options.source;
   }
 }
 

@@ -13,6 +13,8 @@ import { errorText } from '../../core/error-text.ts';
 export interface OverlayOptions {
   readonly strict: boolean;
   readonly fail: (detail: string, key: string | undefined) => Error;
+  /** Told about every key this document sets, for error messages that name where a value came from. */
+  readonly onSet?: (key: string) => void;
 }
 
 const GO_TYPE: Readonly<Record<string, string>> = {
@@ -106,6 +108,7 @@ const overlaySection = (
     if (isField(spec)) {
       if (child.kind === 'scalar' && child.value === null) continue;
       target[name] = decodeField(spec, child, key, options);
+      options.onSet?.(key);
     } else {
       overlaySection(spec, target[name] as Record<string, unknown>, child, key, options);
     }

@@ -53,7 +53,8 @@ export const configSchema = {
     readiness_enabled: bool(false),
   },
   db: { policy_db: database(), appmetrics_db: database() },
-  pool: { total_instances: int(0), instance_index: int(0) },
+  // One instance by default, so that a config without pool.* starts (the anchor's 0 fails its own check).
+  pool: { total_instances: int(1), instance_index: int(0) },
   aggregator: {
     aggregator_execute_interval: duration('40s'),
     policy_poller_interval: duration('40s'),
@@ -87,8 +88,9 @@ export const configSchema = {
       skip_ssl_validation: bool(false),
     },
   },
-  defaultStatWindowSecs: int(0),
-  defaultBreachDurationSecs: int(0),
+  // 120, as in the anchor's default_config.json: its code default 0 fails its own 60-3600 check.
+  defaultStatWindowSecs: int(120),
+  defaultBreachDurationSecs: int(120),
   circuitBreaker: {
     back_off_initial_interval: duration('5m'),
     back_off_max_interval: duration('2h'),
@@ -104,6 +106,8 @@ export const configSchema = {
   policy_notifications: { install_trigger: bool(false) },
   logcache: { request_concurrency: int(100) },
   decisions: { retention: duration('168h'), max_rows_per_app: int(1000) },
+  // Cloud Foundry kills an app 10 s after SIGTERM: 8 s leaves room for the process to exit.
+  shutdown: { timeout: duration('8s') },
 } as const satisfies Section;
 
 export type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : ConfigOf<S[K]> };

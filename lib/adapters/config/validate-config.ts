@@ -71,9 +71,11 @@ const anchorChecks: readonly Check[] = [
     'Configuration error: defaultStatWindowSecs should be between 60 and 3600',
   ],
   ['http_client_timeout', (c) => c.http_client_timeout <= 0, notPositive('http_client_timeout')],
+  // Static sharding only: in lease mode pool.* is not used (CF_INSTANCE_INDEX may be any number).
   [
     'pool.instance_index',
-    (c) => c.pool.instance_index < 0 || c.pool.instance_index >= c.pool.total_instances,
+    (c) =>
+      c.membership.mode === 'static' && (c.pool.instance_index < 0 || c.pool.instance_index >= c.pool.total_instances),
     'Configuration error: pool.instance_index out of range',
   ],
   [
@@ -183,6 +185,7 @@ const ownChecks: readonly Check[] = [
   positive('logcache.request_concurrency', (c) => c.logcache.request_concurrency),
   positive('decisions.retention', (c) => c.decisions.retention),
   positive('decisions.max_rows_per_app', (c) => c.decisions.max_rows_per_app),
+  positive('shutdown.timeout', (c) => c.shutdown.timeout),
 ];
 
 /**

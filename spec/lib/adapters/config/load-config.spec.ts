@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../../../lib/adapters/config/load-config.ts';
+import { loadConfig, loadConfigWithSources } from '../../../../lib/adapters/config/load-config.ts';
 import { defaultConfig } from '../../../../lib/adapters/config/schema.ts';
 import { isConfigError } from '../../../../lib/adapters/config/config-error.ts';
 import type { ConfigError } from '../../../../lib/adapters/config/config-error.ts';
@@ -124,7 +124,8 @@ file$('fills every absent key with its code default', () => {
   assert.is(config.health.server_config.port, 8081);
   assert.is(config.logging.level, 'info');
   assert.is(config.http_client_timeout, 5000);
-  assert.equal(config.pool, { total_instances: 0, instance_index: 0 });
+  // ours: one instance, so that a file without pool.* starts (the anchor's 0 fails its own check)
+  assert.equal(config.pool, { total_instances: 1, instance_index: 0 });
   const { aggregator: a, evaluator: e, circuitBreaker: b } = config;
   assert.equal(
     [
@@ -496,4 +497,56 @@ cf.after(() => rmSync(dir, { recursive: true, force: true }));
 
 file$.run();
 env.run();
+cf('defaults membership to leases, so cf scale and rolling deploys need no config change', () => {
+  const loaded = loadConfigWithSources({
+    tmpRoot: dir,
+    env: cfEnv([configService({ pool: { total_instances: 2 } })], { CF_INSTANCE_INDEX: '5' }),
+  });
+  assert.is(loaded.config.membership.mode, 'lease');
+  assert.is(loaded.sourceOf('membership.mode'), 'the Cloud Foundry default');
+  // pool keys are accepted (and unused) in lease mode
+  assert.is(loaded.config.pool.total_instances, 2);
+  assert.is(loadConfig({ env: {} }).membership.mode, 'static', 'off Cloud Foundry the default stays static');
+});
+
+cf('keeps static membership when the service or the file asks for it', () => {
+  const fromService = loadConfig({
+    tmpRoot: dir,
+    env: cfEnv([configService({ membership: { mode: 'static' }, pool: { total_instances: 2 } })]),
+  });
+  assert.is(fromService.membership.mode, 'static');
+  const fromFile = loadConfig({
+    tmpRoot: dir,
+    path: file('membership:\n  mode: static\n'),
+    env: cfEnv([configService({})]),
+  });
+  assert.is(fromFile.membership.mode, 'static');
+});
+
+cf('names the bound service as the source of a value and of an error', () => {
+  const services = [
+    configService({ defaultBreachDurationSecs: 30 }),
+    {
+      name: 'autoscaler-db',
+      tags: ['policy_db', 'appmetrics_db'],
+      credentials: { uri: 'postgres://u:p@db.example.com:5432/as' },
+    },
+  ];
+  const loaded = loadConfigWithSources({ tmpRoot: dir, env: cfEnv(services) });
+  assert.is(
+    loaded.sourceOf('defaultBreachDurationSecs'),
+    "the eventgenerator-config credential of service 'eventgenerator-config' (tag eventgenerator-config)",
+  );
+  assert.is(loaded.sourceOf('db.policy_db.url'), "service 'autoscaler-db' (tag policy_db)");
+  assert.is(loaded.sourceOf('http_client_timeout'), 'the default');
+  const err = failure(() => loadConfig({ tmpRoot: dir, env: cfEnv([configService({ http_client_timeout: 'soon' })]) }));
+  assert.is(err.key, 'http_client_timeout');
+  assert.is(
+    err.source,
+    "the eventgenerator-config credential of service 'eventgenerator-config' (tag eventgenerator-config)",
+  );
+  const fileErr = failure(() => loadConfig({ env: {}, path: file('http_client_timeout: soon\n') }));
+  assert.match(String(fileErr.source), /^config file '.+'$/);
+});
+
 cf.run();

@@ -52,7 +52,9 @@ defaults('holds the code defaults with durations in milliseconds', () => {
   assert.is(config.http_client_timeout, 5000);
   assert.is(config.circuitBreaker.back_off_max_interval, 7_200_000);
   assert.is(config.aggregator.metric_cache_size_per_app, 100);
-  assert.is(config.defaultStatWindowSecs, 0);
+  assert.is(config.defaultStatWindowSecs, 120);
+  assert.is(config.defaultBreachDurationSecs, 120);
+  assert.equal(config.pool, { total_instances: 1, instance_index: 0 });
   assert.is(config.live.max_buffered_events, 1000);
   assert.is(config.logcache.request_concurrency, 100);
   assert.is(config.decisions.retention, 7 * 24 * 3_600_000);
@@ -67,10 +69,16 @@ defaults('is frozen and fresh on every call', () => {
 });
 
 // ---
-const readme = suite('config README');
+const readme = suite('configuration reference');
 
-readme('documents every key we add to the anchor schema', () => {
-  const text = readFileSync(join(import.meta.dirname, '../../../../lib/adapters/config/README.md'), 'utf8');
+readme("docs/configuration.md documents every key, the anchor's and ours", () => {
+  const text = readFileSync(join(import.meta.dirname, '../../../../docs/configuration.md'), 'utf8');
+  for (const key of keysOf(configSchema))
+    assert.ok(text.includes(`| \`${key}\``), `docs/configuration.md misses ${key}`);
+});
+
+readme('marks every key we add to the anchor schema as ours', () => {
+  const text = readFileSync(join(import.meta.dirname, '../../../../docs/configuration.md'), 'utf8');
   const own = keysOf(configSchema).filter((key) => {
     const [section] = key.split('.');
     return (
@@ -79,7 +87,8 @@ readme('documents every key we add to the anchor schema', () => {
     );
   });
   assert.ok(own.length >= 10);
-  for (const key of own) assert.ok(text.includes(`\`${key}\``), `README misses ${key}`);
+  for (const key of own)
+    assert.match(text, new RegExp(`\\| \`${key.replace(/\./g, '\\.')}\` \\(ours\\)`), `${key} is not marked (ours)`);
 });
 
 defaults.run();

@@ -65,6 +65,14 @@ anchor('keeps the default-stat-window and breach-duration bounds inclusive', () 
   }
 });
 
+anchor('leaves pool.* alone in lease mode, where it is not used', () => {
+  assert.is(messageOf({ membership: { mode: 'lease' }, pool: { total_instances: 1, instance_index: 3 } }), undefined);
+  assert.is(
+    messageOf({ membership: { mode: 'static' }, pool: { total_instances: 1, instance_index: 3 } }),
+    'Configuration error: pool.instance_index out of range',
+  );
+});
+
 anchor('requires 0 <= instance_index < total_instances', () => {
   for (const index of [-1, 2])
     assert.is(messageOf({ pool: { instance_index: index } }), 'Configuration error: pool.instance_index out of range');
