@@ -11,10 +11,11 @@ import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
 import { formatDecision } from '../lib/adapters/live/format-decision.ts';
 import { exitWithUsage, parseCli } from '../lib/tools/cli/parse-cli.ts';
 
-const USAGE = `Usage: node scripts/tail.ts --url ws://host:port/v1/decisions [options]
+const USAGE = `Usage: node scripts/tail.ts [--url ws://host:port/v1/decisions] [options]
 
-Prints the service's live decisions, one line each (npm start: npm run tail -- --url ws://127.0.0.1:8080/v1/decisions).
-  --url <ws-url>            the live feed; user:password@ in the URL is sent as basic auth (required)
+Prints the service's live decisions, one line each. With no --url it follows a local \`npm start\`.
+  --url <ws-url>            the live feed; user:password@ in the URL is sent as basic auth
+                            (default ws://127.0.0.1:$PORT/v1/decisions, PORT defaulting to 8080)
   --app <guid>              only this app (repeatable)
   --kinds <a,b>             only these kinds, e.g. breach,scaling-call,scaling-result,cooldown-hold
   --json                    print each event as JSON
@@ -26,7 +27,7 @@ const { values } = parseCli({
   name: 'tail',
   usage: USAGE,
   options: {
-    url: { type: 'string' },
+    url: { type: 'string', default: `ws://127.0.0.1:${process.env.PORT || '8080'}/v1/decisions` },
     app: { type: 'string', multiple: true },
     kinds: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -40,7 +41,6 @@ const log = createLogger({
 });
 const fail = (message: string): never => exitWithUsage('tail', USAGE, message);
 
-if (!values.url) fail('--url is required');
 const headers: Record<string, string> = {};
 for (const header of values.header ?? []) {
   const colon = header.indexOf(':');

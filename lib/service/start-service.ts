@@ -3,7 +3,9 @@ import { asyncScheduler, Subject, map, takeUntil } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Config } from '../adapters/config/schema.ts';
 import { connectDatabase } from '../adapters/db/connect.ts';
-import type { Database } from '../adapters/db/connect.ts';
+import type { ConnectOptions, Database } from '../adapters/db/connect.ts';
+import { databaseLabel } from '../adapters/db/connection-url.ts';
+import { errorText } from '../adapters/log/error-text.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { nowNs } from '../core/time/ns.ts';
 import { createPolicyStore } from '../adapters/stores/policy-store.ts';
@@ -20,6 +22,7 @@ import type { Membership } from '../adapters/membership/membership.ts';
 import { applyMembershipSchema, createLeaseStore } from '../adapters/membership/lease-store.ts';
 import { createLogCacheAdapter } from './logcache-adapter.ts';
 import { serviceGraph } from '../../pipelines/graph/service-graph.ts';
+import type { ServiceEvent } from '../../pipelines/graph/service-graph.ts';
 import { settingsFromConfig } from './settings-from-config.ts';
 import { createEventReporter } from './report-event.ts';
 import { attachLiveStream } from './live-stream.ts';
@@ -46,15 +49,41 @@ export interface StartServiceOptions {
   readonly host?: string | undefined;
   /** On Cloud Foundry, the app's guid: `explain` names the `X-Cf-App-Instance` value of an app's owner. */
   readonly cfAppGuid?: string | undefined;
+  /** How the start-up line names this instance (CF: index and instance GUID). */
+  readonly instanceName?: string | undefined;
 }
 
 export interface RunningService {
   readonly ports: HttpServers['ports'];
   /** Resolves when the service has stopped by itself (a fatal stream error) or after stop(). */
   readonly done: Promise<void>;
-  /** Graceful shutdown: stop polling, finish calls under way, flush every app metric, close. */
-  stop(graceMs?: number): Promise<{ readonly flushed: boolean }>;
+  /**
+   * Graceful shutdown within `boundMs` whatever the peers and the database do: stop polling, finish
+   * calls under way, flush the app metrics (as many as the bound allows), close.
+   */
+  stop(boundMs?: number): Promise<{ readonly flushed: boolean; readonly unsaved: number }>;
 }
+
+/** A database that cannot be opened at start, named without credentials. */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError' as const;
+  constructor(key: string, url: string, cause: unknown) {
+    super(`cannot open the database of ${key} (${databaseLabel(url)}): ${errorText(cause)}`, { cause });
+  }
+}
+
+const open = async (key: string, options: ConnectOptions): Promise<Database> => {
+  try {
+    return await connectDatabase(options);
+  } catch (err) {
+    throw new DatabaseUnavailableError(key, options.url ?? 'embedded', err);
+  }
+};
+
+const hostOf = (url: string): string => {
+  const parsed = URL.parse(url);
+  return parsed ? parsed.host : url.replace(/^[^@]*@/, '');
+};
 
 const sameDatabase = (config: Config) => config.db.policy_db.url === config.db.appmetrics_db.url;
 
@@ -65,13 +94,13 @@ const openDatabases = async (config: Config): Promise<{ appDb: Database; policyD
     maxLifetimeSecs: db.connection_max_lifetime > 0 ? db.connection_max_lifetime / 1000 : undefined,
   });
   // The service's own table is created when missing; tables that exist are never altered.
-  const appDb = await connectDatabase({
+  const appDb = await open('db.appmetrics_db.url', {
     url: config.db.appmetrics_db.url || undefined,
     applySchema: true,
     ...poolOf(config.db.appmetrics_db),
   });
   if (sameDatabase(config)) return { appDb, policyDb: appDb };
-  const policyDb = await connectDatabase({
+  const policyDb = await open('db.policy_db.url', {
     url: config.db.policy_db.url || undefined,
     applySchema: true,
     ...poolOf(config.db.policy_db),
@@ -208,9 +237,20 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
 
   const report = createEventReporter(logger, metrics);
   let subscription: Subscription | undefined;
+  // App metrics produced but not (yet) written, rejected or dropped: what a cut-short shutdown loses.
+  let unsaved = 0;
+  const tally = (event: ServiceEvent) => {
+    if (event.source === 'decision' && event.event.kind === 'metric') unsaved += 1;
+    else if (event.source === 'persist') {
+      const e = event.event;
+      if (e.kind === 'saved' || e.kind === 'dropped') unsaved -= e.count;
+      else if (e.kind === 'rejected') unsaved -= 1;
+    }
+  };
   const done = new Promise<void>((resolve) => {
     subscription = graph.event$.subscribe({
       next: (event) => {
+        tally(event);
         try {
           report(event);
         } catch (err) {
@@ -224,32 +264,68 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       complete: () => resolve(),
     });
   });
+  const databases = appDb.embedded
+    ? 'embedded'
+    : [...new Set([databaseLabel(appDb.url), databaseLabel(policyDb.url)])].join(', ');
+  const peers = {
+    logCache: hostOf(config.metricCollector.metric_collector_url),
+    scalingEngine: hostOf(config.scalingEngine.scaling_engine_url),
+    databases,
+  };
+  const instance = options.instanceName ?? `${config.pool.instance_index}`;
+  const sharing =
+    config.membership.mode === 'lease'
+      ? 'apps shared by leases in the policy database'
+      : `static shard ${config.pool.instance_index} of ${config.pool.total_instances}`;
   logger.info(
-    { ports: http.ports, membership: config.membership.mode, embeddedDatabase: appDb.embedded },
-    'eventgenerator started',
+    {
+      ports: http.ports,
+      instance,
+      membership: config.membership.mode,
+      ...peers,
+      embeddedDatabase: appDb.embedded,
+    },
+    `eventgenerator started: instance ${instance}, ${sharing}; log-cache ${peers.logCache}, scaling engine ${peers.scalingEngine}, database ${databases}`,
   );
 
-  let stopping: Promise<{ flushed: boolean }> | undefined;
-  const stop = (graceMs = 20_000) =>
+  let stopping: Promise<{ flushed: boolean; unsaved: number }> | undefined;
+  const stop = (boundMs = 8_000) =>
     (stopping ??= (async () => {
-      logger.info('stopping: no new polls; finishing calls under way and flushing app metrics');
+      const deadline = Date.now() + boundMs;
+      // What is left after the flush closes connections; a database that does not answer is abandoned.
+      const closingMs = Math.min(1_500, boundMs / 4);
+      logger.info({ boundMs }, 'stopping: no new polls; finishing calls under way and flushing app metrics');
       stop$.next();
       stop$.complete();
-      let timer: NodeJS.Timeout | undefined;
-      const flushed = await Promise.race([
+      const within = <T>(work: Promise<T>, ms: number, late: T): Promise<T> => {
+        let timer: NodeJS.Timeout | undefined;
+        return Promise.race([
+          work,
+          new Promise<T>((resolve) => (timer = setTimeout(() => resolve(late), Math.max(0, ms)))),
+        ]).finally(() => clearTimeout(timer));
+      };
+      const flushed = await within(
         done.then(() => true),
-        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
-      ]);
-      clearTimeout(timer);
-      if (!flushed) logger.error({ graceMs }, 'shutdown bound reached before every app metric was written');
+        deadline - Date.now() - closingMs,
+        false,
+      );
+      const lost = Math.max(0, unsaved);
+      if (!flushed)
+        logger.error(
+          { unsaved: lost, boundMs },
+          `${lost} app metric(s) could not be written before the shutdown bound of ${boundMs} ms`,
+        );
       subscription?.unsubscribe();
       viewSubscription.unsubscribe();
-      await Promise.allSettled([membership.stop(), live.close(), http.close()]);
-      await Promise.allSettled([logCache.close(), scalingEngine.close()]);
-      await appDb.close();
-      if (policyDb !== appDb) await policyDb.close();
-      logger.info({ flushed }, 'eventgenerator stopped');
-      return { flushed };
+      const closed = (async () => {
+        await Promise.allSettled([membership.stop(), live.close(), http.close()]);
+        await Promise.allSettled([logCache.close(), scalingEngine.close()]);
+        await Promise.allSettled([appDb.close(), policyDb === appDb ? undefined : policyDb.close()]);
+        return true;
+      })();
+      const tidy = await within(closed, deadline - Date.now() - 200, false);
+      logger.info({ flushed, unsaved: lost, closed: tidy }, 'eventgenerator stopped');
+      return { flushed, unsaved: lost };
     })());
 
   return { ports: http.ports, done, stop };

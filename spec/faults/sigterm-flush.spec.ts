@@ -54,7 +54,7 @@ const quietPolicy = JSON.stringify({
  * `APPS` apps with one cpu metric a second each, saved only every 30 s (and in batches of 5000),
  * so that everything produced in the first seconds is still buffered when the test stops it.
  */
-const startRun = (prefix: string) =>
+const startRun = (prefix: string, extra: Record<string, string> = {}) =>
   loudHook('setup', async (context: Context) => {
     context.db = await bounded('opening the test database', 30_000, openTestDatabase());
     context.proxy = await startTcpProxy(targetOf(context.db.url));
@@ -72,6 +72,7 @@ const startRun = (prefix: string) =>
       }),
       {
         aggregator: '{ aggregator_execute_interval: 1s, policy_poller_interval: 1s, save_interval: 30s }',
+        ...extra,
       },
     );
     context.service = spawnService(['-c', writeConfig(yaml)]);
@@ -163,7 +164,8 @@ producing.run();
 // ---
 const outage = suite<Context>('SIGTERM while the database is unreachable');
 
-outage.before(startRun('flush-c'));
+// A longer bound than the 8 s default, so that the database can come back within it.
+outage.before(startRun('flush-c', { shutdown: '{ timeout: 20s }' }));
 outage.after(stopRun);
 
 outage(
@@ -197,3 +199,34 @@ outage(
 );
 
 outage.run();
+
+// ---
+const gone = suite<Context>('SIGTERM while the database stays unreachable');
+
+gone.before(startRun('flush-d'));
+gone.after(stopRun);
+
+gone(
+  'exits 0 within 8 s, the default bound, saying how many app metrics were not written',
+  async ({ db, proxy, service }) => {
+    // given: a backlog nothing has written, and a database that will not answer again
+    await backlogOf(service!, APPS * 2);
+    const produced = await stopProduction(db!, service!);
+    await proxy!.cut();
+    // when
+    const signalled = Date.now();
+    const code = await service!.stop('SIGTERM', 15_000);
+    const elapsed = Date.now() - signalled;
+    // then
+    assert.is(code, 0, logTail(service!.logs));
+    assert.ok(elapsed < 8_000, `exited ${elapsed} ms after SIGTERM`);
+    const lost = service!.logs.find((l) =>
+      /app metric\(s\) could not be written before the shutdown bound/.test(l.msg),
+    );
+    assert.ok(lost, logTail(service!.logs));
+    assert.is(lost!.msg, `${produced} app metric(s) could not be written before the shutdown bound of 8000 ms`);
+    assert.is(stoppedFlushed(service!), false);
+  },
+);
+
+gone.run();

@@ -109,10 +109,13 @@ test('exits 1 and says why when the server refuses the credentials', async (ctx)
 });
 
 test('exits 2 with usage on bad arguments', async () => {
-  for (const args of [[], ['--url', 'http://x/v1/decisions'], ['--url', 'ws://x', '--header', 'nocolon']]) {
+  for (const args of [
+    ['--url', 'http://x/v1/decisions'],
+    ['--url', 'ws://x', '--header', 'nocolon'],
+  ]) {
     const t = run(args);
     assert.is(await t.exit, 2, args.join(' '));
-    assert.match(t.out.stderr, /usage: node scripts\/tail\.ts/);
+    assert.match(t.out.stderr, /Usage: node scripts\/tail\.ts/);
   }
 });
 

@@ -25,7 +25,7 @@ export interface ServiceProcess {
 }
 
 const root = join(import.meta.dirname, '..', '..');
-const isStartedLine = (line: LogLine) => line.msg === 'eventgenerator started';
+const isStartedLine = (line: LogLine) => line.msg.startsWith('eventgenerator started:');
 const START_BOUND_MS = 30_000;
 
 /** A config file for the service under test, written to a fresh temp dir. */

@@ -62,3 +62,13 @@ export const resolveConnectionUrl = (raw: string): ResolvedConnection => {
       throw new Error(`database url: unsupported sslmode '${mode}'`);
   }
 };
+
+/**
+ * How logs and errors name a database: `host:port/dbname`, never the user or password (nor the
+ * query, which may name key files). A URL that does not parse is named by its scheme alone.
+ */
+export const databaseLabel = (url: string): string => {
+  const parsed = URL.parse(url);
+  if (!parsed) return `${url.split(':')[0] ?? 'database'} URL (unparseable)`;
+  return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname || '/'}`;
+};

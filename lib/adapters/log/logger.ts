@@ -47,17 +47,14 @@ const ERROR_LEVEL = 50;
 
 /**
  * Below error level an Error is logged as its one-line text (causes included, no stack): a peer
- * that is down is expected news, and a 3 KB stack every poll hides what matters.
+ * that is down is expected news, and a 3 KB stack every poll hides what matters. (Text rather than
+ * an object, which pino's `err` serializer would turn back into an error with a stack field.)
  */
 const withoutStacks = (obj: unknown): unknown => {
-  if (obj instanceof Error) {
-    const code = (obj as { code?: unknown }).code;
-    return { type: obj.name, message: errorText(obj), ...(code !== undefined ? { code } : {}) };
-  }
+  if (obj instanceof Error) return { err: errorText(obj) };
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return obj;
-  const values = Object.values(obj);
-  if (!values.some((v) => v instanceof Error)) return obj;
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? withoutStacks(v) : v]));
+  if (!Object.values(obj).some((v) => v instanceof Error)) return obj;
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? errorText(v) : v]));
 };
 
 export interface LoggerOptions {
@@ -83,6 +80,28 @@ export const logFormatFor = (
   return stream.isTTY ? 'pretty' : 'json';
 };
 
+// Fields the pretty line's message already says in words; the JSON format keeps them all.
+const SAID_IN_MESSAGE = [
+  'pid',
+  'hostname',
+  'name',
+  'component',
+  'decision',
+  'at',
+  'rule',
+  'values',
+  'instance',
+  'membership',
+  'logCache',
+  'scalingEngine',
+  'databases',
+  'embeddedDatabase',
+  'history',
+  'explain',
+  'live',
+  'metrics',
+].join(',');
+
 // pino-pretty writes synchronously here, so a line is out before process.exit, as with pino's own stream.
 const prettyStream = (destination: DestinationStream | undefined): DestinationStream => {
   const target = (destination ?? process.stdout) as DestinationStream & { isTTY?: boolean };
@@ -91,7 +110,7 @@ const prettyStream = (destination: DestinationStream | undefined): DestinationSt
     sync: true,
     colorize: Boolean(target.isTTY),
     translateTime: 'SYS:HH:MM:ss',
-    ignore: 'pid,hostname,name',
+    ignore: SAID_IN_MESSAGE,
     singleLine: true,
   });
 };

@@ -7,6 +7,11 @@ import type { Logger } from '../../adapters/log/logger.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
 import { readRecording } from '../recording/read-recording.ts';
 import { msToNs, NS_PER_SECOND } from '../../core/time/ns.ts';
+import { parsePolicy } from '../../core/policy/parse-policy.ts';
+import type { ScalingRule } from '../../core/model/policy.ts';
+import { createAppMetricStore } from '../../adapters/stores/app-metric-store.ts';
+import { demoHistory } from './demo-history.ts';
+import type { HistorySettings } from './demo-history.ts';
 import { createEnvelopeStore } from './logcache-store.ts';
 import { startLogCacheServer } from './logcache-server.ts';
 import { createScalingEngineModel } from './scaling-engine-model.ts';
@@ -21,14 +26,25 @@ export interface DemoEnvironment {
   readonly clientId: string;
   readonly clientSecret: string;
   readonly appIds: readonly string[];
+  /** What the demo expects to happen first, for the announcement; undefined when the sample never breaches. */
+  readonly expected: ExpectedDecision | undefined;
   close(): Promise<void>;
+}
+
+export interface ExpectedDecision {
+  readonly appId: string;
+  readonly rule: ScalingRule;
+  /** The rule's breach duration with the default applied. */
+  readonly breachDurationSecs: number;
 }
 
 export interface DemoOptions {
   /** A sample folder with `recording.ndjson.gz` and `policy.json`. */
   readonly sampleDir: string;
-  /** Recording time that is "now" at start; what lies before it is history log-cache already holds. */
-  readonly startAtSecs: number;
+  /** The service's aggregation settings, with which the history before "now" is made. */
+  readonly settings: HistorySettings;
+  /** Seconds into the recording that are "now" when the sample never breaches. */
+  readonly fallbackStartSecs: number;
   readonly logger: Logger;
 }
 
@@ -54,15 +70,26 @@ const shifted = (e: Envelope, by: bigint): Envelope => ({
  * Everything `npm start` needs without configuration: an embedded database seeded with the
  * sample's policy, and simulated UAA, log-cache and scaling engine on loopback. The log-cache serves
  * the bundled recording moved to the present, so the service sees the load unfold in real time.
+ *
+ * "Now" is placed where the recording's first breach completes: log-cache already holds what came
+ * before (as a real one holds its history), and app_metric holds the app metrics an eventgenerator
+ * would have written for it, so the first scaling decision comes at the service's first evaluation
+ * instead of a whole breach window after start.
  */
 export const startDemoEnvironment = async (options: DemoOptions): Promise<DemoEnvironment> => {
   const { logger } = options;
   const envelopes = await loadEnvelopes(join(options.sampleDir, 'recording.ndjson.gz'), logger);
   const policyText = await readFile(join(options.sampleDir, 'policy.json'), 'utf8');
   const policy = JSON.parse(policyText) as { instance_min_count?: number; instance_max_count?: number };
+  const rulesOf = (appId: string) => {
+    const parsed = parsePolicy(appId, policyText);
+    return parsed.ok ? parsed.policy.rules : [];
+  };
+  const history = demoHistory(envelopes, rulesOf, options.settings);
   // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds; Math.min takes numbers only
   const first = envelopes.reduce((min, e) => (e.timestamp < min ? e.timestamp : min), envelopes[0]!.timestamp);
-  const shift = msToNs(Date.now()) - (first + BigInt(options.startAtSecs) * NS_PER_SECOND);
+  const startNs = history.firstBreach?.atNs ?? first + BigInt(options.fallbackStartSecs) * NS_PER_SECOND;
+  const shift = msToNs(Date.now()) - startNs;
   const store = createEnvelopeStore({ maxPerSource: 1_000_000 });
   store.add(...envelopes.map((e) => shifted(e, shift)));
   const appIds = [...new Set(envelopes.map((e) => e.sourceId))];
@@ -72,6 +99,10 @@ export const startDemoEnvironment = async (options: DemoOptions): Promise<DemoEn
     await database.sql`INSERT INTO policy_json (app_id, policy_json, guid) VALUES (${appId}, CAST(${policyText}::text AS json), ${`${appId}-policy`})
                        ON CONFLICT (app_id) DO UPDATE SET policy_json = EXCLUDED.policy_json`;
   }
+  const past = history.metrics
+    .filter((m) => m.timestamp <= startNs)
+    .map((m) => ({ ...m, timestamp: m.timestamp + shift }));
+  if (past.length > 0) await createAppMetricStore(database.sql, { now: () => msToNs(Date.now()) }).saveBulk(past);
   const uaa = await startUaaServer({
     host: '127.0.0.1',
     clients: [{ id: CLIENT.id, secret: CLIENT.secret, grants: ['client_credentials'], scopes: ['logs.admin'] }],
@@ -89,7 +120,7 @@ export const startDemoEnvironment = async (options: DemoOptions): Promise<DemoEn
         : undefined,
   });
   const scalingEngine = await startScalingEngineServer({ host: '127.0.0.1', model });
-  logger.info(
+  logger.debug(
     { sample: options.sampleDir, apps: appIds, logCache: logCache.url, uaa: uaa.url, scalingEngine: scalingEngine.url },
     'simulated peers started on embedded defaults',
   );
@@ -102,6 +133,14 @@ export const startDemoEnvironment = async (options: DemoOptions): Promise<DemoEn
     clientId: CLIENT.id,
     clientSecret: CLIENT.secret,
     appIds,
+    expected: history.firstBreach && {
+      appId: history.firstBreach.appId,
+      rule: history.firstBreach.rule,
+      breachDurationSecs:
+        history.firstBreach.rule.breachDurationSecs > 0
+          ? history.firstBreach.rule.breachDurationSecs
+          : options.settings.defaultBreachDurationSecs,
+    },
     async close() {
       await Promise.allSettled([logCache.close(), uaa.close(), scalingEngine.close()]);
       await database.close();

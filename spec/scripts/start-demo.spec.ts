@@ -1,0 +1,56 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnService } from '../support/service-process.ts';
+import type { ServiceProcess } from '../support/service-process.ts';
+
+const demo = suite<{ service?: ServiceProcess; spawnedAt: number }>('npm start on embedded defaults');
+
+demo.before((context) => {
+  context.spawnedAt = Date.now();
+  context.service = spawnService([], { PORT: '0' });
+});
+demo.after(async (context) => {
+  await context.service?.stop('SIGKILL');
+});
+
+demo('says up front what will happen and where to look', async ({ service }) => {
+  await service!.started();
+  const text = service!.logs.map((l) => l.msg).join('\n');
+  const { cf } = service!.ports();
+  assert.match(text, /what to expect: app \S+ has had cpu > 70 for 120 s .* within about 15 s/);
+  assert.match(
+    text,
+    new RegExp(`where to look: history http://127\\.0\\.0\\.1:${cf}/v1/apps/\\S+/aggregated_metric_histories/cpu`),
+  );
+  assert.match(text, new RegExp(`where to look: why it decided http://127\\.0\\.0\\.1:${cf}/v1/apps/\\S+/explain`));
+  assert.match(text, new RegExp(`ws://127\\.0\\.0\\.1:${cf}/v1/decisions, or in another terminal: npm run tail`));
+});
+
+demo('shows its first scaling decision within 30 s of start', async ({ service, spawnedAt }) => {
+  const result = await service!.waitForLog(
+    (l) => l.decision === 'scaling-result',
+    30_000 - (Date.now() - spawnedAt),
+    'the first scaling decision',
+  );
+  const elapsed = Date.now() - spawnedAt;
+  assert.ok(elapsed <= 30_000, `${elapsed} ms after start`);
+  assert.match(result.msg, /scaling engine answered 200, instances \+2; cooldown until/);
+  const call = service!.logs.find((l) => l.decision === 'scaling-call');
+  assert.match(String(call?.msg), /rule #0 \(cpu > 70% for 120s, adjustment \+2\) breached/);
+});
+
+demo('serves the history the announcement points at', async ({ service }) => {
+  const url = String(service!.logs.find((l) => typeof l.history === 'string')?.history);
+  const response = await fetch(url);
+  assert.is(response.status, 200);
+  const rows = (await response.json()) as { value: string }[];
+  assert.ok(rows.length >= 10, `${rows.length} app metrics, history included`);
+});
+
+demo('exits 0 on SIGTERM within the shutdown bound', async ({ service }) => {
+  const started = Date.now();
+  assert.is(await service!.stop('SIGTERM', 10_000), 0);
+  assert.ok(Date.now() - started < 8_500, `${Date.now() - started} ms`);
+});
+
+demo.run();
