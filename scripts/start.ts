@@ -79,7 +79,7 @@ const bootLogger = createLogger({
 
 // Short intervals, so that decisions show within seconds rather than minutes.
 const DEMO = {
-  aggregatorMs: 10_000,
+  aggregatorMs: 5_000,
   statWindowSecs: 60,
   breachDurationSecs: 60,
 } as const;
