@@ -145,9 +145,11 @@ faults(
       String(lines[0]?.error),
     );
     assert.ok(
-      linesBetween(linesMatching(context.service!.logs, /log-cache request failed, retrying/), from, to).some(
-        (l) => l.sourceId === ERRORING && l.status === 503,
-      ),
+      linesBetween(
+        linesMatching(context.service!.logs, /log-cache request failed \(status 503\), retry \d+ in \d+ ms/),
+        from,
+        to,
+      ).some((l) => l.sourceId === ERRORING && l.status === 503),
     );
     await noMetricsWhileFailing(context.db, ERRORING, Number(lines[0]!.time), to);
     await assertSteady(context.db, from, to);

@@ -1,24 +1,24 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..');
+/**
+ * Every script: each file in scripts/, and each bench that runs on its own (the others in
+ * scripts/bench are modules or children forked by a bench). A new script is covered on arrival.
+ */
 const scripts = [
-  'start',
-  'migrate',
-  'generate-samples',
-  'replay',
-  'record',
-  'tail',
-  'test',
-  'bench/run-all',
-  'bench/envelope-throughput',
-  'bench/apps-per-instance',
-  'bench/decision-latency',
-  'bench/persistence',
-  'bench/memory',
-  'bench/replay',
+  ...readdirSync(join(root, 'scripts'))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => name.slice(0, -3)),
+  ...readdirSync(join(root, 'scripts', 'bench'))
+    .filter((name) => name.endsWith('.ts'))
+    .filter((name) =>
+      /^(runBench\(|const \{ values \} = parseCli\()/m.test(readFileSync(join(root, 'scripts', 'bench', name), 'utf8')),
+    )
+    .map((name) => `bench/${name.slice(0, -3)}`),
 ];
 const run = (script: string, args: readonly string[]) =>
   spawnSync(process.execPath, [join(root, 'scripts', `${script}.ts`), ...args], {
@@ -45,6 +45,22 @@ for (const script of scripts) {
     assert.is(wrong.stdout, '');
   });
 }
+
+help('covers the scripts and the benches that run on their own', () => {
+  for (const name of [
+    'start',
+    'replay',
+    'record',
+    'tail',
+    'migrate',
+    'generate-samples',
+    'test',
+    'bench/run-all',
+    'bench/memory',
+  ])
+    assert.ok(scripts.includes(name), name);
+  assert.not.ok(scripts.includes('bench/table'), 'a module, not a script');
+});
 
 help('-h is --help', () => {
   const asked = run('record', ['-h']);

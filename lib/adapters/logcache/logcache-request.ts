@@ -6,11 +6,11 @@ import { redactUrl } from '../uaa/token-url.ts';
 import { backoffMs } from '../../core/time/backoff.ts';
 import type { Backoff } from '../../core/time/backoff.ts';
 import { sleep } from './sleep.ts';
+import { errorText } from '../log/error-text.ts';
 import { LogCacheAuthError } from './logcache-auth-error.ts';
 import { LogCacheStatusError } from './logcache-status-error.ts';
 import { LogCacheTransportError } from './logcache-transport-error.ts';
 import type { Semaphore } from './semaphore.ts';
-import { errorText } from '../../core/error-text.ts';
 
 /** Retries for 5xx, network errors and time-outs, with exponential back-off between them. */
 export interface RetryPolicy extends Backoff {
@@ -98,7 +98,7 @@ export const createRequester = (options: RequesterOptions) => {
       const delayMs = backoffMs(retries, options.retry);
       log?.warn(
         { ...why, sourceId: spec.sourceId, path: spec.path, retry: retries, delayMs },
-        'log-cache request failed, retrying',
+        `log-cache request failed (${why['reason'] ?? `status ${why['status']}`}), retry ${retries} in ${delayMs} ms`,
       );
       await sleep(delayMs, spec.signal);
       return true;
@@ -121,7 +121,7 @@ export const createRequester = (options: RequesterOptions) => {
       attempts += 1;
       const result = await attempt(url, authorization, spec.signal);
       if (!result.ok) {
-        const reason = result.timedOut ? 'timeout' : errorText(result.error);
+        const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : errorText(result.error);
         if (await backOff({ reason })) continue;
         throw new LogCacheTransportError({
           ...context,
