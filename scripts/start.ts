@@ -163,15 +163,17 @@ try {
 if (demo) announceDemo(logger, { demo, ports: service.ports, sample: values.sample, env });
 
 const boundMs = config.shutdown.timeout;
+// service.stop keeps the last quarter second to a second of the bound for the exit itself.
+const reserveMs = Math.min(1_000, boundMs / 4);
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, `shutdown requested; exiting within ${boundMs} ms`);
   // A last resort should closing hang somewhere unforeseen: the bound is what the platform relies on.
-  setTimeout(() => process.exit(0), boundMs + 250).unref();
+  setTimeout(() => process.exit(0), boundMs - reserveMs / 2).unref();
   await service.stop(boundMs);
-  await Promise.race([demo?.close(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+  await Promise.race([demo?.close(), new Promise((resolve) => setTimeout(resolve, reserveMs / 4).unref())]);
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown('SIGTERM'));

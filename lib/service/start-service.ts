@@ -291,7 +291,8 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
   let stopping: Promise<{ flushed: boolean; unsaved: number }> | undefined;
   const stop = (boundMs = 8_000) =>
     (stopping ??= (async () => {
-      const deadline = Date.now() + boundMs;
+      // Part of the bound is kept for the process itself to exit, even on a busy machine.
+      const deadline = Date.now() + boundMs - Math.min(1_000, boundMs / 4);
       // What is left after the flush closes connections; a database that does not answer is abandoned.
       const closingMs = Math.min(1_500, boundMs / 4);
       logger.info({ boundMs }, 'stopping: no new polls; finishing calls under way and flushing app metrics');
