@@ -8,6 +8,15 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
+import { parseCli } from '../lib/tools/cli/parse-cli.ts';
+
+const USAGE = `Usage: node scripts/check-layers.ts [root]
+
+Checks that every import under lib/, pipelines/, scripts/ and spec/ keeps the layers (rules in
+scripts/check-layers.ts) and that lib/ and pipelines/ have no import cycle; exit 1 with one line
+per offending import. root defaults to the repository.
+  -h, --help   this text
+`;
 
 export type Layer =
   | 'core'
@@ -224,7 +233,8 @@ export const checkLayers = (root: string): Violation[] => {
 };
 
 if (import.meta.main) {
-  const root = process.argv[2] ?? join(import.meta.dirname, '..');
+  const { positionals } = parseCli({ name: 'check-layers', usage: USAGE, options: {}, allowPositionals: true });
+  const root = positionals[0] ?? join(import.meta.dirname, '..');
   const violations = checkLayers(root);
   for (const v of violations) console.error(`${v.file}:${v.line} ${v.message}`);
   if (violations.length > 0) {
