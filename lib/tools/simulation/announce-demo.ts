@@ -36,7 +36,9 @@ export const announceDemo = (
       `what to expect: app ${expected.appId} has had ${rule.metricType} ${rule.operator} ${rule.threshold} for ${expected.breachDurationSecs} s in the history log-cache and app_metric already hold, so within about 15 s the log shows the rule breach and the scaling call ("scaling engine answered 200, instances ${rule.adjustment}"), then the app is held in cooldown`,
     );
   } else {
-    logger.info(`what to expect: the '${sample}' sample never breaches its rules, so no scaling decision comes`);
+    logger.info(
+      `what to expect: no breach of the '${sample}' sample's rules can be foreseen from its gauges (throughput and response time rules are judged live), so the sample plays from minute 13 and decisions come as it unfolds`,
+    );
   }
   logger.info(urls, `where to look: history ${urls.history}`);
   logger.info(`where to look: why it decided ${urls.explain}`);
