@@ -12,7 +12,7 @@ import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
 import { createLogCacheClient } from '../lib/adapters/logcache/logcache-client.ts';
 import { convertDumps } from '../lib/tools/recording/convert-dump.ts';
 import { recordFromLogCache } from '../lib/tools/recording/record-logcache.ts';
-import { errorText } from '../lib/adapters/log/error-text.ts';
+import { errorTextWithCauses } from '../lib/core/error-text.ts';
 import { exitWithUsage, parseCli } from '../lib/tools/cli/parse-cli.ts';
 import { createRecordingWriter } from '../lib/tools/recording/write-recording.ts';
 import { createClientCredentialsProvider } from '../lib/adapters/uaa/client-credentials-provider.ts';
@@ -73,7 +73,7 @@ const duration = (flag: string, text: string | undefined): number => {
   try {
     return text === undefined ? 0 : parseGoDuration(text);
   } catch (err) {
-    return fail(`--${flag}: ${errorText(err)}`);
+    return fail(`--${flag}: ${errorTextWithCauses(err)}`);
   }
 };
 if (!v.out) fail('--out is required');
@@ -192,6 +192,6 @@ try {
   }
 } catch (err) {
   await writer.abort();
-  process.stderr.write(`record failed: ${errorText(err)}\n`);
+  process.stderr.write(`record failed: ${errorTextWithCauses(err)}\n`);
   process.exit(1);
 }

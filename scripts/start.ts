@@ -12,7 +12,7 @@ import { isCloudFoundry } from '../lib/adapters/config/vcap.ts';
 import { cfAppGuid } from '../lib/adapters/config/cf-app-guid.ts';
 import { withOverrides } from '../lib/adapters/config/with-overrides.ts';
 import type { Config } from '../lib/adapters/config/schema.ts';
-import { errorText } from '../lib/adapters/log/error-text.ts';
+import { errorTextWithCauses } from '../lib/core/error-text.ts';
 import { createLogger, logFormatFor } from '../lib/adapters/log/logger.ts';
 import type { LogFormat } from '../lib/adapters/log/logger.ts';
 import { startService } from '../lib/service/start-service.ts';
@@ -97,7 +97,7 @@ if (embeddedDefaults) {
       logger: bootLogger,
     });
   } catch (err) {
-    fail(`cannot start the embedded defaults with sample '${values.sample}': ${errorText(err)}`);
+    fail(`cannot start the embedded defaults with sample '${values.sample}': ${errorTextWithCauses(err)}`);
   }
   const port = Number(env.PORT ?? 8080);
   config = withOverrides(config, {
@@ -155,7 +155,7 @@ try {
   });
 } catch (err) {
   // An unreachable database is news, not a bug: the reason without a stack trace.
-  logger.fatal(`eventgenerator failed to start: ${errorText(err)}`);
+  logger.fatal(`eventgenerator failed to start: ${errorTextWithCauses(err)}`);
   logger.debug({ err }, 'start-up failure');
   await demo?.close();
   process.exit(1);

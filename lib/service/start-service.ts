@@ -5,7 +5,7 @@ import type { Config } from '../adapters/config/schema.ts';
 import { connectDatabase } from '../adapters/db/connect.ts';
 import type { ConnectOptions, Database } from '../adapters/db/connect.ts';
 import { databaseLabel } from '../adapters/db/connection-url.ts';
-import { errorText } from '../adapters/log/error-text.ts';
+import { errorTextWithCauses } from '../core/error-text.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { nowNs } from '../core/time/ns.ts';
 import { createPolicyStore } from '../adapters/stores/policy-store.ts';
@@ -68,7 +68,7 @@ export interface RunningService {
 export class DatabaseUnavailableError extends Error {
   override readonly name = 'DatabaseUnavailableError' as const;
   constructor(key: string, url: string, cause: unknown) {
-    super(`cannot open the database of ${key} (${databaseLabel(url)}): ${errorText(cause)}`, { cause });
+    super(`cannot open the database of ${key} (${databaseLabel(url)}): ${errorTextWithCauses(cause)}`, { cause });
   }
 }
 

@@ -1,4 +1,4 @@
-import { errorText } from '../log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 import { isConfigError } from './config-error.ts';
 
 /**
@@ -10,7 +10,7 @@ export const describeConfigError = (
   err: unknown,
   context: { readonly path: string; readonly sourceOf?: (key: string) => string },
 ): string => {
-  if (!isConfigError(err)) return `failed to read configuration: ${errorText(err)}`;
+  if (!isConfigError(err)) return `failed to read configuration: ${errorTextWithCauses(err)}`;
   const { key } = err;
   if (err.code === 'CONFIG_INVALID') {
     const source = key && context.sourceOf ? context.sourceOf(key) : undefined;

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import type { Logger, DestinationStream, Level } from 'pino';
 import pretty from 'pino-pretty';
-import { errorText } from './error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 
 export type { Logger };
 
@@ -51,10 +51,10 @@ const ERROR_LEVEL = 50;
  * an object, which pino's `err` serializer would turn back into an error with a stack field.)
  */
 const withoutStacks = (obj: unknown): unknown => {
-  if (obj instanceof Error) return { err: errorText(obj) };
+  if (obj instanceof Error) return { err: errorTextWithCauses(obj) };
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return obj;
   if (!Object.values(obj).some((v) => v instanceof Error)) return obj;
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? errorText(v) : v]));
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, v instanceof Error ? errorTextWithCauses(v) : v]));
 };
 
 export interface LoggerOptions {

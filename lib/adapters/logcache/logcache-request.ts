@@ -6,7 +6,7 @@ import { redactUrl } from '../uaa/token-url.ts';
 import { backoffMs } from '../../core/time/backoff.ts';
 import type { Backoff } from '../../core/time/backoff.ts';
 import { sleep } from './sleep.ts';
-import { errorText } from '../log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 import { LogCacheAuthError } from './logcache-auth-error.ts';
 import { LogCacheStatusError } from './logcache-status-error.ts';
 import { LogCacheTransportError } from './logcache-transport-error.ts';
@@ -110,7 +110,7 @@ export const createRequester = (options: RequesterOptions) => {
         try {
           authorization = await options.auth.token();
         } catch (cause) {
-          const detail = isTokenRequestError(cause) ? cause.detail : errorText(cause);
+          const detail = isTokenRequestError(cause) ? cause.detail : errorTextWithCauses(cause);
           const message =
             rejectedStatus === undefined
               ? `failed to refresh token: ${detail}`
@@ -121,7 +121,7 @@ export const createRequester = (options: RequesterOptions) => {
       attempts += 1;
       const result = await attempt(url, authorization, spec.signal);
       if (!result.ok) {
-        const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : errorText(result.error);
+        const reason = result.timedOut ? `timed out after ${options.timeoutMs} ms` : errorTextWithCauses(result.error);
         if (await backOff({ reason })) continue;
         throw new LogCacheTransportError({
           ...context,

@@ -1,4 +1,4 @@
-import { errorText } from '../log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 
 /** No answer from log-cache: connection failure or time-out, on every attempt. */
 export class LogCacheTransportError extends Error {
@@ -17,7 +17,7 @@ export class LogCacheTransportError extends Error {
     timeoutMs: number;
     cause: unknown;
   }) {
-    const reason = context.timedOut ? `timed out after ${context.timeoutMs} ms` : errorText(context.cause);
+    const reason = context.timedOut ? `timed out after ${context.timeoutMs} ms` : errorTextWithCauses(context.cause);
     super(
       `log-cache GET ${context.url} failed after ${context.attempts} attempt${context.attempts === 1 ? '' : 's'}: ${reason}`,
       { cause: context.cause },
@@ -28,4 +28,3 @@ export class LogCacheTransportError extends Error {
     this.timedOut = context.timedOut;
   }
 }
-

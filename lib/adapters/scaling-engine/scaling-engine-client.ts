@@ -1,5 +1,5 @@
 import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
-import { errorText } from '../log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Trigger } from '../../core/model/policy.ts';
 import { parseScaleReply } from '../../core/scaling/parse-scale-reply.ts';
@@ -34,9 +34,9 @@ export interface ScalingEngineClient {
 const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): string => {
   if (isTimeoutError(err)) return `request timed out after ${timeoutMs}ms`;
   if (signal?.aborted) return 'request aborted';
-  if (isNetworkError(err)) return `request failed: ${errorText(err.cause ?? err)}`;
+  if (isNetworkError(err)) return `request failed: ${errorTextWithCauses(err.cause ?? err)}`;
   if (isHTTPError(err)) return `got ${err.response.status} when sending trigger alarm`;
-  return `request failed: ${errorText(err)}`;
+  return `request failed: ${errorTextWithCauses(err)}`;
 };
 
 /**

@@ -2,7 +2,7 @@ import ky from 'ky';
 import type { FetchLike } from './token-provider.ts';
 import { TokenRequestError } from './token-request-error.ts';
 import { redactUrl } from './token-url.ts';
-import { errorText } from '../log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 
 export interface TokenReply {
   readonly status: number;
@@ -47,7 +47,7 @@ export const postTokenRequest = async (request: {
     }
     return { status: response.status, body: parsed, text };
   } catch (cause) {
-    const reason = errorText(cause);
+    const reason = errorTextWithCauses(cause);
     throw new TokenRequestError(`POST ${redactUrl(request.tokenUrl)} failed: ${reason}`, {
       tokenUrl: redactUrl(request.tokenUrl),
       cause,

@@ -3,7 +3,7 @@ import type { Logger } from '../../adapters/log/logger.ts';
 import type { Envelope } from '../../core/model/envelope.ts';
 import { msToNs } from '../../core/time/ns.ts';
 import { encodeEnvelopeLine } from '../../core/envelope/envelope-json.ts';
-import { errorText } from '../../adapters/log/error-text.ts';
+import { errorTextWithCauses } from '../../core/error-text.ts';
 
 export interface RecordOptions {
   /** One whole window of one source (the log-cache client's `readAll`). */
@@ -126,7 +126,7 @@ export const recordFromLogCache = async (options: RecordOptions): Promise<Record
         lastError = err;
         options.logger.warn(
           { app },
-          `log-cache read failed (${errorText(err)}); the same window is read again next poll`,
+          `log-cache read failed (${errorTextWithCauses(err)}); the same window is read again next poll`,
         );
       }
     }
@@ -138,7 +138,7 @@ export const recordFromLogCache = async (options: RecordOptions): Promise<Record
     if (covered >= options.toNs) return { ...stats, complete: true };
     if (failedPolls >= options.maxFailedPolls)
       throw new RecordGaveUpError(
-        `gave up after ${failedPolls} poll(s) in a row without one successful read: ${errorText(lastError)}`,
+        `gave up after ${failedPolls} poll(s) in a row without one successful read: ${errorTextWithCauses(lastError)}`,
         stats,
         lastError,
       );

@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { Writable } from 'node:stream';
 import { createLogger, logFormatFor } from '../../../../lib/adapters/log/logger.ts';
 import type { LoggerOptions } from '../../../../lib/adapters/log/logger.ts';
-import { errorText } from '../../../../lib/adapters/log/error-text.ts';
 
 const capture = () => {
   const lines: string[] = [];
@@ -64,22 +63,4 @@ format('no stack trace below error level; the cause chain is in the text', () =>
   assert.match(out.lines[2]!, /"stack"/, 'error level keeps the stack');
 });
 
-const text = suite('errorText');
-
-text('names the network cause: code, host and port', () => {
-  assert.is(
-    errorText(refused()),
-    'Request failed due to a network error: GET http://127.0.0.1:9999/x: connect ECONNREFUSED 127.0.0.1:9999',
-  );
-  const lookup = new TypeError('fetch failed', { cause: new Error('getaddrinfo ENOTFOUND uaa.example.com') });
-  assert.is(errorText(lookup), 'getaddrinfo ENOTFOUND uaa.example.com');
-  const both = Object.assign(
-    new AggregateError([new Error('connect ECONNREFUSED ::1:5432'), new Error('connect ECONNREFUSED 127.0.0.1:5432')]),
-    { code: 'ECONNREFUSED' },
-  );
-  assert.is(errorText(both), 'connect ECONNREFUSED ::1:5432; connect ECONNREFUSED 127.0.0.1:5432');
-  assert.is(errorText('plain'), 'plain');
-});
-
 format.run();
-text.run();
