@@ -5,47 +5,39 @@
  * Credentials in the URL (http://user:pass@host/...) are sent as basic auth. Exits 0 when both answers
  * came, 1 when the service refused or failed (the reason is printed), 2 on a usage error.
  */
-import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../lib/adapters/config/go-duration.ts';
 import { errorText } from '../lib/core/error-text.ts';
 import { parse } from '../lib/core/json/bigint-json.ts';
 import { clockTime } from '../lib/core/explain/words.ts';
 import { msToNs } from '../lib/core/time/ns.ts';
+import { exitWithUsage, parseCli } from '../lib/tools/cli/parse-cli.ts';
 import { renderExplanation, renderJournal } from '../lib/tools/explain/render-explanation.ts';
 import type { JournalWireEntry, WireExplanation } from '../lib/tools/explain/render-explanation.ts';
 
-const usage =
-  'usage: node scripts/explain.ts <app-guid> [--url http://host:port] [--since 1h] [--json] [--header "Name: value"]...';
+const USAGE = `Usage: node scripts/explain.ts <app-guid> [--url http://host:port] [--since 1h] [--json] [--header "Name: value"]...
 
-const fail = (message: string): never => {
-  console.error(message);
-  console.error(usage);
-  process.exit(2);
-};
+Prints why an app scaled or not: the explanation and the decision journal of one app.
+  --url <url>               the service (default http://127.0.0.1:8080, the local npm start);
+                            user:password@ in the URL is sent as basic auth
+  --since <d>               how far back the journal goes (1h)
+  --json                    print both answers as JSON
+  --header "Name: value"    an extra request header, e.g. X-Forwarded-Client-Cert (repeatable)
+  -h, --help                this text
+`;
 
-let parsed: ReturnType<typeof parseOptions>;
-function parseOptions() {
-  return parseArgs({
-    allowPositionals: true,
-    options: {
-      url: { type: 'string', default: 'http://127.0.0.1:8080' },
-      since: { type: 'string', default: '1h' },
-      json: { type: 'boolean', default: false },
-      header: { type: 'string', multiple: true },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-}
-try {
-  parsed = parseOptions();
-} catch (err) {
-  fail(errorText(err));
-}
-const { values, positionals } = parsed!;
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const fail = (message: string): never => exitWithUsage('explain', USAGE, message);
+
+const { values, positionals } = parseCli({
+  name: 'explain',
+  usage: USAGE,
+  allowPositionals: true,
+  options: {
+    url: { type: 'string', default: 'http://127.0.0.1:8080' },
+    since: { type: 'string', default: '1h' },
+    json: { type: 'boolean', default: false },
+    header: { type: 'string', multiple: true },
+  },
+});
 if (positionals.length !== 1) fail(positionals.length === 0 ? 'the app guid is missing' : 'one app guid, please');
 const appId = positionals[0]!;
 

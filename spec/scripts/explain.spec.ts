@@ -12,14 +12,14 @@ const test = suite('scripts/explain.ts options');
 test('--help prints the usage and exits 0', () => {
   const r = run('--help');
   assert.is(r.status, 0);
-  assert.match(r.stdout, /^usage: node scripts\/explain\.ts <app-guid> \[--url http:\/\/host:port\] \[--since 1h\]/);
+  assert.match(r.stdout, /^Usage: node scripts\/explain\.ts <app-guid> \[--url http:\/\/host:port\] \[--since 1h\]/);
 });
 
 test('an unknown option prints the usage and exits 2', () => {
   const r = run('some-app', '--bogus');
   assert.is(r.status, 2);
   assert.match(r.stderr, "Unknown option '--bogus'");
-  assert.match(r.stderr, 'usage: node scripts/explain.ts');
+  assert.match(r.stderr, 'Usage: node scripts/explain.ts');
 });
 
 test('a missing app guid, a bad --since or a bad --url exit 2 naming the problem', () => {

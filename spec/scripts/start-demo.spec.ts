@@ -54,12 +54,15 @@ demo('shows its first scaling decision within 30 s of start', async ({ service, 
   assert.match(String(call?.msg), /rule #0 \(cpu > 70% for 120s, adjustment \+2\) breached/);
 });
 
-demo('serves the history the announcement points at', async ({ service }) => {
+demo('serves the history and the explanation the announcement points at', async ({ service }) => {
   const url = String(service!.logs.find((l) => typeof l.history === 'string')?.history);
   const response = await fetch(url);
   assert.is(response.status, 200);
   const rows = (await response.json()) as { value: string }[];
   assert.ok(rows.length >= 10, `${rows.length} app metrics, history included`);
+  const explain = String(service!.logs.find((l) => typeof l.explain === 'string')?.explain);
+  const answer = await fetch(explain);
+  assert.is(answer.status, 200, 'the explain URL answers');
 });
 
 demo('exits 0 on SIGTERM within the shutdown bound', async ({ service }) => {
