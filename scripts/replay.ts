@@ -1,31 +1,24 @@
 /**
- * Replays a recorded envelope stream through the service's pipelines in virtual time, against the
- * embedded database and a simulated scaling engine. See REPLAY_USAGE, or run without arguments.
+ * Replays a recorded envelope stream through the service's pipelines in virtual time, keeping app
+ * metrics in memory (and in a database with --database), against a simulated scaling engine.
+ * See REPLAY_USAGE, or run without arguments.
  */
 import { readFile } from 'node:fs/promises';
-import { connectDatabase } from '../lib/adapters/db/connect.ts';
-import { parseEnvelope } from '../lib/core/envelope/parse-envelope.ts';
-import { stringify } from '../lib/core/json/bigint-json.ts';
 import type { Decision } from '../lib/core/model/decision.ts';
-import { createLogger } from '../lib/adapters/log/logger.ts';
 import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
-import { formatIssues, validateRecording } from '../lib/tools/recording/validate-recording.ts';
-import { formatUtc } from '../lib/tools/report/format-time.ts';
-import { createProgressBar } from '../lib/replay/progress-bar.ts';
-import { parseReplayArgs, REPLAY_USAGE } from '../lib/replay/replay-args.ts';
-import { parsePolicyFile } from '../lib/replay/replay-policies.ts';
-import { replayRows, replaySummary, writeReplayReport } from '../lib/replay/replay-report.ts';
-import { runReplay } from '../lib/replay/run-replay.ts';
+import { DEFAULT_CACHE_DIR, parseReplayArgs, REPLAY_USAGE } from '../lib/replay/replay-args.ts';
+import { startReplayProgress, timingText } from '../lib/replay/replay-progress.ts';
 import { errorText } from '../lib/core/error-text.ts';
-import { runLabCommand } from '../lib/replay/lab-command.ts';
-import { buildCandidates } from '../lib/replay/vary.ts';
-import type { CandidateSet } from '../lib/replay/vary.ts';
 import { answerHelp, exitWithUsage } from '../lib/tools/cli/parse-cli.ts';
 
 answerHelp(REPLAY_USAGE);
+// Only what the first line needs is imported up front: the pipelines, the report and the database
+// client take several tenths of a second to load, and the user should see the replay start first.
 const parsed = parseReplayArgs(process.argv.slice(2));
 if (!parsed.ok) exitWithUsage('replay', REPLAY_USAGE, parsed.error);
 const args = parsed.args;
+const progress = args.check ? undefined : startReplayProgress(process.stderr);
+const { createLogger } = await import('../lib/adapters/log/logger.ts');
 const logger = createLogger({
   name: 'replay',
   level: args.logLevel as LoggerOptions['level'],
@@ -33,6 +26,9 @@ const logger = createLogger({
 });
 
 if (args.check) {
+  const { parseEnvelope } = await import('../lib/core/envelope/parse-envelope.ts');
+  const { formatIssues, validateRecording } = await import('../lib/tools/recording/validate-recording.ts');
+  const { formatUtc } = await import('../lib/tools/report/format-time.ts');
   const summary = await validateRecording(args.recording, { parseEnvelope }).catch((err: Error) => {
     process.stderr.write(`replay: ${err.message}\n`);
     return process.exit(1);
@@ -52,71 +48,122 @@ if (args.check) {
   process.exit(summary.issueCount > 0 ? 1 : 0);
 }
 
+// Loaded together: one after another, they would wait on each other's files.
+const [
+  { parsePolicyFile },
+  { openReplayDatabase },
+  { runReplay },
+  { replayRows, replaySummary, writeReplayReport },
+  { stringify },
+  { runLabCommand },
+  { buildCandidates },
+  { createProgressBar },
+] = await Promise.all([
+  import('../lib/replay/replay-policies.ts'),
+  import('../lib/replay/replay-database.ts'),
+  import('../lib/replay/run-replay.ts'),
+  import('../lib/replay/replay-report.ts'),
+  import('../lib/core/json/bigint-json.ts'),
+  import('../lib/replay/lab-command.ts'),
+  import('../lib/replay/vary.ts'),
+  import('../lib/replay/progress-bar.ts'),
+]);
 const policyFile = parsePolicyFile(await readFile(args.policy, 'utf8'));
 if (!policyFile.ok) {
+  progress?.done();
   process.stderr.write(`replay: policy file ${args.policy}: ${policyFile.reason}\n`);
   process.exit(2);
 }
 // The candidates are checked before anything is read, so a bad --vary costs no replay.
-let candidates: CandidateSet | undefined;
+let candidates: ReturnType<typeof buildCandidates> | undefined;
 try {
   if (args.lab.enabled) candidates = buildCandidates(policyFile.policies, args.lab.variations);
 } catch (err) {
+  progress?.done();
   process.stderr.write(`replay: ${errorText(err)}\n`);
   process.exit(2);
 }
+// Opened while the recording is read: the replay itself never waits for it.
+const database = args.database === undefined ? undefined : openReplayDatabase(args.database, args.name);
 
-// A server database gets a schema of the replay's own, so rows of earlier replays (or of the
-// service) are never read back as history.
-const schema = args.databaseUrl
-  ? `replay_${args.name.replace(/[^a-zA-Z0-9]/g, '_').toLowerCase()}_${Date.now().toString(36)}`
-  : undefined;
-let database;
-try {
-  database = await connectDatabase(args.databaseUrl ? { url: args.databaseUrl, schema, applySchema: true } : {});
-} catch (err) {
-  process.stderr.write(`replay: cannot open the database: ${errorText(err)}\n`);
-  process.exit(1);
-}
-const progress = createProgressBar(process.stderr);
+/** One replay of the recording under the policy file: the table or JSON, the report, the timing. */
+const replayOnce = async (): Promise<void> => {
+  const result = await runReplay({
+    recording: args.recording,
+    policies: policyFile.policies,
+    database: database?.ready,
+    cacheDir: args.cache ? DEFAULT_CACHE_DIR : undefined,
+    settings: args.settings,
+    logger,
+    speed: args.speed,
+    initialInstances: args.initialInstances,
+    strict: args.strict,
+    loadModel: args.lab.loadModel,
+    // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
+    keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
+    onProgress: (p) => progress?.update(p),
+  });
+  progress?.done();
+  if (result.cacheNote) process.stderr.write(`replay: ${result.cacheNote}\n`);
+  const rows = result.database;
+  if (rows)
+    process.stderr.write(
+      `database: ${rows.written} app metric rows written${rows.unconfirmed > 0 ? `, ${rows.unconfirmed} not confirmed in time` : ''}${rows.failedRows > 0 ? `, ${rows.failedRows} lost in ${rows.failures} failed write(s)` : ''}\n`,
+    );
+  if (args.json) {
+    process.stdout.write(
+      `${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`,
+    );
+  } else {
+    process.stdout.write(replaySummary(result, args.name));
+  }
+  if (args.report) {
+    const path = await writeReplayReport(result, args.report, args.name);
+    (args.json ? process.stderr : process.stdout).write(`report: ${path}\n`);
+  }
+  if (args.stats) {
+    const cpu = process.cpuUsage();
+    const main = process.threadCpuUsage();
+    process.stderr.write(
+      `stats: ${JSON.stringify({
+        wallMs: performance.now(),
+        firstEnvelopeMs: result.firstEnvelopeAt,
+        envelopes: result.envelopes,
+        scalingEvents: result.events.filter((e) => e.result.status === 0).length,
+        cache: result.cache,
+        cpuMs: {
+          process: (cpu.user + cpu.system) / 1000,
+          main: (main.user + main.system) / 1000,
+          reader: result.readerCpuMs,
+        },
+        maxRssKiB: process.resourceUsage().maxRSS,
+        rowsWritten: result.database?.written,
+      })}\n`,
+    );
+  }
+  (args.json ? process.stderr : process.stdout).write(
+    `${timingText(performance.now(), result.firstEnvelopeAt)}${result.cache === 'read' ? ' (recording read from its parsed cache)' : ''}\n`,
+  );
+};
+
 try {
   if (candidates) {
-    await runLabCommand({ args, candidates, database, logger, progress });
-  } else {
-    const result = await runReplay({
-      recording: args.recording,
-      policies: policyFile.policies,
-      database,
-      settings: args.settings,
+    // The lab draws its own bar, with a line per candidate evaluated.
+    progress?.done();
+    await runLabCommand({
+      args,
+      candidates,
+      database: database?.ready,
       logger,
-      speed: args.speed,
-      initialInstances: args.initialInstances,
-      strict: args.strict,
-      loadModel: args.lab.loadModel,
-      // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
-      keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
-      onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
+      progress: createProgressBar(process.stderr),
     });
-    progress.done();
-    if (args.json) {
-      process.stdout.write(
-        `${stringify({ recording: args.recording, start: result.startNs, end: result.endNs, envelopes: result.envelopes, issues: result.issues, events: replayRows(result), decisions: result.decisions })}\n`,
-      );
-    } else {
-      process.stdout.write(replaySummary(result, args.name));
-    }
-    if (args.report) {
-      const path = await writeReplayReport(result, args.report, args.name);
-      (args.json ? process.stderr : process.stdout).write(`report: ${path}\n`);
-    }
-  }
+  } else await replayOnce();
 } catch (err) {
-  progress.done();
+  progress?.done();
   process.stderr.write(`replay failed: ${errorText(err)}\n`);
   process.exitCode = 1;
 } finally {
-  if (schema && !args.keepRows)
-    await database.sql`DROP SCHEMA IF EXISTS ${database.sql(schema)} CASCADE`.catch(() => {});
-  else if (schema) process.stderr.write(`app metrics kept in schema ${schema}\n`);
-  await database.close();
+  progress?.done();
+  if (database?.schema && args.keepRows) process.stderr.write(`app metrics kept in schema ${database.schema}\n`);
+  await database?.close(args.keepRows);
 }

@@ -1,4 +1,3 @@
-import type { Database } from '../adapters/db/connect.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { formatUtc } from '../tools/report/format-time.ts';
 import { renderLabJson, renderLabTable } from './lab-output.ts';
@@ -6,13 +5,14 @@ import { writeLabReport } from './lab-report.ts';
 import { runPolicyLab } from './policy-lab.ts';
 import type { ProgressBar } from './progress-bar.ts';
 import type { ReplayArgs } from './replay-args.ts';
+import type { ReplayOptions } from './replay-types.ts';
 import type { CandidateSet } from './vary.ts';
 
 /** `replay --vary ...`: the policy lab from the command line; writes the table or JSON, and the report. */
 export const runLabCommand = async (input: {
   readonly args: ReplayArgs;
   readonly candidates: CandidateSet;
-  readonly database: Database;
+  readonly database?: ReplayOptions['database'];
   readonly logger: Logger;
   readonly progress: ProgressBar;
 }): Promise<void> => {

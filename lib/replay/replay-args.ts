@@ -17,9 +17,12 @@ export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz
   --json                       print the decisions and scaling events as JSON instead of the table
   --check                      only validate the recording: list bad lines and exit
   --strict                     stop at the first bad line instead of skipping it
-  --database-url <url>         PostgreSQL for app_metric rows, in a schema of the replay's own that
-                               is dropped afterwards (default: embedded, in memory)
+  --database embedded|<url>    also write every app metric to a database: the embedded one, or a
+                               PostgreSQL URL (rows go to a schema of the replay's own, dropped
+                               afterwards). Default: none; the replay keeps app metrics in memory
   --keep-rows                  keep that schema and print its name
+  --no-cache                   parse the recording afresh, without reading or writing its cache
+                               (.cache/recordings/, keyed by the file's content)
   --stat-window <secs>         defaultStatWindowSecs (120)
   --breach-duration <secs>     defaultBreachDurationSecs (120)
   --interval <duration>        aggregator_execute_interval (40s)
@@ -28,6 +31,7 @@ export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz
   --cache-size <n>             metric_cache_size_per_app (300)
   --cooldown <secs>            the simulated scaling engine's default cooldown (300)
   --initial-instances <n>      instances before the first scaling (default: the policy minimum)
+  --stats                      print timing, CPU and memory figures as one JSON line on stderr
   --log-level <level>          warn (default), info, debug, error, silent
   --load-model <model>         shared (default): cpu, cpuutil and throughput are the recorded total
                                spread over the simulated instances; recorded: every value as recorded
@@ -43,6 +47,9 @@ Policy lab (compares candidate policies in one pass):
   -h, --help                   this text
 `;
 
+/** Where parsed recordings are kept, under the working directory (ignored by git). */
+export const DEFAULT_CACHE_DIR = join('.cache', 'recordings');
+
 export interface ReplayArgs {
   readonly recording: string;
   readonly policy: string;
@@ -52,7 +59,10 @@ export interface ReplayArgs {
   readonly check: boolean;
   readonly strict: boolean;
   readonly speed: number | undefined;
-  readonly databaseUrl: string | undefined;
+  /** `embedded` or a PostgreSQL URL; no database when undefined. */
+  readonly database: string | undefined;
+  readonly cache: boolean;
+  readonly stats: boolean;
   readonly keepRows: boolean;
   readonly initialInstances: number | undefined;
   readonly logLevel: string;
@@ -104,7 +114,11 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
         json: { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
         strict: { type: 'boolean', default: false },
+        database: { type: 'string' },
+        // The earlier name of --database <url>.
         'database-url': { type: 'string' },
+        'no-cache': { type: 'boolean', default: false },
+        stats: { type: 'boolean', default: false },
         'keep-rows': { type: 'boolean', default: false },
         'stat-window': { type: 'string' },
         'breach-duration': { type: 'string' },
@@ -141,6 +155,12 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
       if (!(speed > 0) || !Number.isFinite(speed))
         return { ok: false, error: `--speed must be a number above 0, got ${JSON.stringify(values.speed)}` };
     }
+    const database = values.database ?? values['database-url'];
+    if (database !== undefined && database !== 'embedded' && !/^postgres(ql)?:\/\//.test(database))
+      return {
+        ok: false,
+        error: `--database must be embedded or a postgres:// URL, got ${JSON.stringify(database)}`,
+      };
     const d = DEFAULT_REPLAY_SETTINGS;
     const name = recordingName(recording);
     const evaluation = values['evaluation-interval'];
@@ -155,7 +175,9 @@ export const parseReplayArgs = (argv: readonly string[]): ParsedReplayArgs => {
         json: values.json,
         check: values.check,
         strict: values.strict,
-        databaseUrl: values['database-url'],
+        database,
+        cache: !values['no-cache'],
+        stats: values.stats,
         keepRows: values['keep-rows'],
         initialInstances:
           values['initial-instances'] === undefined

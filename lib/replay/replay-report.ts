@@ -32,7 +32,7 @@ const replayNotes = (result: ReplayResult): string[] => {
 
 /** The terminal summary: the events table plus the notes. */
 export const replaySummary = (result: ReplayResult, name: string): string => {
-  const head = `${name}: ${result.envelopes} envelopes, ${formatUtc(result.startNs)} to ${formatUtc(result.endNs)} UTC, ${result.policies.size} app(s), replayed in ${(result.wallMs / 1000).toFixed(2)} s`;
+  const head = `${name}: ${result.envelopes} envelopes, ${formatUtc(result.startNs)} to ${formatUtc(result.endNs)} UTC, ${result.policies.size} app(s)`;
   return `${[head, renderSummaryTable(replayRows(result), result.startNs).trimEnd(), ...replayNotes(result)].join('\n')}\n`;
 };
 

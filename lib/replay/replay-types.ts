@@ -8,24 +8,31 @@ import type { MetricSeries } from '../tools/report/metric-series.ts';
 import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 import type { LoadModelName } from './load-model.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
+import type { WriteBehindStats } from './write-behind-store.ts';
+import type { CacheOutcome } from '../tools/recording/read-recording-off-thread.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 
 export interface ReplayProgress {
   readonly fraction: number;
   readonly virtualNs: bigint;
   readonly envelopes: number;
+  /** Scaling events so far: calls the simulated engine acted on. */
+  readonly scalingEvents: number;
 }
 
 export interface ReplayOptions {
   readonly recording: string;
   readonly policies: ReplayPolicies;
-  readonly database: Database;
+  /** Also write every app metric to this database (opened meanwhile); none when absent. */
+  readonly database?: Database | Promise<Database> | undefined;
   readonly settings: ReplaySettings;
   readonly logger: Logger;
   /** Virtual time per wall-clock time (2 = twice real time); as fast as possible when absent. */
   readonly speed?: number | undefined;
   /** Instances of each app before the first scaling; the policy minimum when absent. */
   readonly initialInstances?: number | undefined;
+  /** The directory of parsed-recording caches: read the recording's, or write it; none when absent. */
+  readonly cacheDir?: string | undefined;
   /** Stop at the first bad line instead of skipping it. */
   readonly strict?: boolean;
   /** Which decisions to keep in the result (all by default). */
@@ -55,8 +62,18 @@ export interface ReplayResult {
   readonly events: readonly ScalingEvent[];
   readonly series: readonly MetricSeries[];
   readonly initialInstances: (appId: string) => number;
-  /** Rows written to app_metric, and history reads the cache could not answer. */
-  readonly database: { readonly written: number; readonly reads: number; readonly failures: number };
+  /** History reads the cache could not answer (answered by the in-memory store). */
+  readonly reads: number;
+  /** Whether the recording came from its parsed cache, or the cache was written. */
+  readonly cache?: CacheOutcome | undefined;
+  readonly cacheNote?: string | undefined;
+  /** CPU time of the thread that read (or scanned) the recording. */
+  readonly readerCpuMs?: number | undefined;
+  /** What was written to the database, when one was given. */
+  readonly database: WriteBehindStats | undefined;
+  /** Time of the replay itself (after start-up and the policy file). */
   readonly wallMs: number;
   readonly loadModel: LoadModelName;
+  /** When the first envelope was delivered, in ms since the process started (performance.now()). */
+  readonly firstEnvelopeAt?: number | undefined;
 }

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { errorText } from '../core/error-text.ts';
 import { BehaviorSubject, defer, of, Subject } from 'rxjs';
 import { createMetricCache } from '../core/evaluation/metric-cache.ts';
 import { stringify } from '../core/json/bigint-json.ts';
@@ -6,13 +6,14 @@ import type { Decision } from '../core/model/decision.ts';
 import type { Envelope } from '../core/model/envelope.ts';
 import type { Policy } from '../core/model/policy.ts';
 import { readRecordingOffThread } from '../tools/recording/read-recording-off-thread.ts';
+import type { OffThreadProgress } from '../tools/recording/read-recording-off-thread.ts';
 import { RecordingError } from '../tools/recording/recording-error.ts';
 import type { RecordingIssue } from '../tools/recording/validate-recording.ts';
 import { createSeriesCollector } from '../tools/report/metric-series.ts';
 import { parseScaleReply } from '../core/scaling/parse-scale-reply.ts';
 import { createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
-import { createAppMetricStore } from '../adapters/stores/app-metric-store.ts';
 import { createQueryAppMetrics } from '../adapters/stores/query-app-metrics.ts';
+import type { AppMetric, SaveResult, SortOrder } from '../core/model/app-metric.ts';
 import { msToNs, nowNs, nsToMs } from '../core/time/ns.ts';
 import { createAsyncTracker } from './async-tracker.ts';
 import { createLoadModel } from './load-model.ts';
@@ -22,36 +23,71 @@ import { createReplayApps } from './replay-apps.ts';
 import type { ReplayOptions, ReplayResult } from './replay-types.ts';
 import { createVirtualClock } from './virtual-clock.ts';
 import type { VirtualClock } from './virtual-clock.ts';
+import { createMemoryAppMetricStore } from './memory-app-metric-store.ts';
+import { replayAppMetricStore } from './replay-database.ts';
 import { createWriteBehindStore } from './write-behind-store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { WriteBehindStore } from './write-behind-store.ts';
 
 export type { ReplayOptions, ReplayResult } from './replay-types.ts';
 
 const MAX_ISSUES = 100;
 
 /**
- * Replays a recording through the service's pipelines in virtual time (see replayGraph) against the
- * given database and a simulated scaling engine. Envelopes are streamed from the file and delivered
- * at their own timestamps; the clock then runs one aggregation interval past the last one.
+ * Replays a recording through the service's pipelines in virtual time (see replayGraph) against an
+ * in-memory app-metric store and a simulated scaling engine. Envelopes are streamed from the file
+ * and delivered at their own timestamps; the clock then runs one aggregation interval past the last
+ * one. With a database, every app metric is also written to it in the background.
  */
 export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
   const wallStart = Date.now();
   const { settings, logger } = options;
   const tracker = createAsyncTracker();
   const cache = createMetricCache({ capacityPerApp: settings.metricCacheSizePerApp });
-  const store = createWriteBehindStore({
-    store: createAppMetricStore(options.database.sql, { now: () => (clock ? nowNs(clock.scheduler) : 0n) }),
-    tracker,
-    logger,
+  const virtualNow = () => (clock ? nowNs(clock.scheduler) : 0n);
+  const memory = createMemoryAppMetricStore({ now: virtualNow });
+  const database = options.database === undefined ? undefined : Promise.resolve(options.database);
+  const writer: WriteBehindStore | undefined = database
+    ? createWriteBehindStore({
+        store: database.then((db) => replayAppMetricStore(db.sql, virtualNow)),
+        tracker,
+        logger,
+      })
+    : undefined;
+  let reads = 0;
+  // A database that cannot be opened ends the replay: the user asked for the rows.
+  database?.catch((err: unknown) => {
+    failure ??= { err: new Error(`cannot open the database: ${errorText(err)}`, { cause: err }) };
   });
+  // Saves are acknowledged at once, as a write that never fails; the table's own rule sets aside
+  // the rows it could not hold, so the persist pipeline reports them as the service would.
+  const save = (batch: readonly AppMetric[]) => {
+    const result: SaveResult = memory.saveNow(batch);
+    if (writer) {
+      if (result.rejected.length === 0) writer.save(batch);
+      else {
+        const rejected = new Set(result.rejected.map((r) => r.metric));
+        writer.save(batch.filter((m) => !rejected.has(m)));
+      }
+    }
+    return of(result);
+  };
+  // A read settles after the reads asked before it, and the clock waits for it (tracked), as it
+  // did when reads went to the database: a decision lands at the same virtual instant either way.
+  const retrieve = (appId: string, metricType: string, start: bigint, end: bigint, order: SortOrder) => {
+    reads += 1;
+    return tracker.track(memory.retrieve(appId, metricType, start, end, order));
+  };
   const apps = createReplayApps(options.policies, options.initialInstances);
   const decisions: Decision[] = [];
   const issues: RecordingIssue[] = [];
   const series = createSeriesCollector();
   const keep = options.keep ?? (() => true);
-  const progress = { bytesRead: 0, totalBytes: (await stat(options.recording).catch(() => ({ size: 0 }))).size };
+  const progress: OffThreadProgress = { fraction: 0 };
   let issueCount = 0;
   let envelopes = 0;
+  let scalingEvents = 0;
+  let firstEnvelopeAt: number | undefined;
   let late = 0;
   let clock: VirtualClock | undefined;
   let startMs = 0;
@@ -98,16 +134,20 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     paceStart = Date.now();
     clock = createVirtualClock({ startMs, tracker, beforeInstant: options.speed === undefined ? undefined : pace });
     const scheduler = clock.scheduler;
-    const queryAppMetrics = createQueryAppMetrics({ cache, store, now: () => nowNs(scheduler) });
+    const queryAppMetrics = createQueryAppMetrics({ cache, store: { retrieve }, now: () => nowNs(scheduler) });
     // The reply goes through the service's own reply parser, as a 200 body would.
     const scale = (trigger: Parameters<typeof model.scale>[0]) =>
-      defer(() => of(parseScaleReply(200, stringify(model.scale(trigger)))));
+      defer(() => {
+        const reply = model.scale(trigger);
+        if (reply.status === 0) scalingEvents += 1;
+        return of(parseScaleReply(200, stringify(reply)));
+      });
     replayGraph(
       { envelope$, policy$, stop$ },
       {
         scheduler,
         cache,
-        save: store.save,
+        save,
         queryAppMetrics,
         scale,
         logger,
@@ -129,7 +169,10 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   // Returns a promise only when the clock has to run first, so most envelopes cost no await.
   const deliver = (envelope: Envelope): Promise<void> | undefined => {
     const ms = nsToMs(envelope.timestamp);
-    if (!clock) start(ms);
+    if (!clock) {
+      firstEnvelopeAt = performance.now();
+      start(ms);
+    }
     const c = clock!;
     if (ms > c.now()) {
       if (options.speed !== undefined || !c.skipTo(ms))
@@ -153,16 +196,20 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     envelopes += 1;
     if (options.onProgress && envelopes % 512 === 0) {
       options.onProgress({
-        fraction: progress.totalBytes > 0 ? progress.bytesRead / progress.totalBytes : 0,
+        fraction: progress.fraction,
         virtualNs: msToNs(clock!.now()),
         envelopes,
+        scalingEvents,
       });
     }
   };
 
   // Reading and parsing run on a worker thread; envelopes are rebuilt one at a time, just before
   // delivery, so that a batch is never alive all at once (the collector would move it to the old space).
-  read: for await (const entries of readRecordingOffThread(options.recording, { progress })) {
+  read: for await (const entries of readRecordingOffThread(options.recording, {
+    progress,
+    cacheDir: options.cacheDir,
+  })) {
     for (const entry of entries) {
       if (failure) break read;
       if (!entry.ok) {
@@ -192,7 +239,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       await clock.runUntil(due ?? clock.now(), true);
       await tracker.settle();
     }
-    await store.flush();
+    await writer?.flush();
     await tracker.settle();
     if (failure) throw failure.err;
     if (!completed) logger.warn({}, 'replay pipelines did not complete after the recording ended');
@@ -215,9 +262,14 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       events: model.events(),
       series: series.series(),
       initialInstances: apps.initialInstances,
-      database: { written: store.stats().written, reads: store.stats().reads, failures: store.stats().failures },
+      reads,
+      database: writer?.stats(),
+      cache: progress.cache,
+      cacheNote: progress.cacheNote,
+      readerCpuMs: progress.readerCpuMs,
       wallMs: Date.now() - wallStart,
       loadModel: options.loadModel ?? 'shared',
+      firstEnvelopeAt,
     };
   }
 };

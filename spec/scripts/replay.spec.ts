@@ -33,15 +33,22 @@ cli.after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-cli('replays a sample on embedded defaults, prints the table and writes the report', async () => {
+cli('replays a sample without a database, prints the table, the report and the whole time taken', async () => {
   const report = join(dir, 'spike.html');
-  const { stdout } = await replay([sample('spike'), '--report', report, '--load-model', 'recorded']);
+  const { stdout, stderr } = await replay([sample('spike'), '--report', report, '--load-model', 'recorded']);
+  assert.match(stderr, /^replay: /, 'a progress line comes first');
+  assert.not.match(stderr, /database/);
   assert.match(stdout, /^spike: 3960 envelopes, 2024-11-14 10:00:02 to 2024-11-14 10:55:34 UTC, 1 app\(s\)/);
   assert.match(stdout, /\nload model: recorded \(every metric as recorded/);
   assert.match(stdout, /\n6 scaling events\n/);
   assert.match(stdout, /2024-11-14 10:18:02 +\+18m00s +checkout-web +cpu > 70 for 120s: \+2 +90% +2 -> 4 +10:23:02/);
   assert.match(stdout, /15 calls not acted on: 15 instance count at minimum/);
-  assert.match(stdout, new RegExp(`report: ${report}\\n$`));
+  assert.match(
+    stdout,
+    new RegExp(
+      `report: ${report}\\ndone in \\d+\\.\\d\\d s from start; first envelope after \\d+\\.\\d\\d s( \\(recording read from its parsed cache\\))?\\n$`,
+    ),
+  );
   assert.match(await readFile(report, 'utf8'), /^<!doctype html>/);
 });
 
@@ -146,10 +153,17 @@ cli('refuses a missing policy and a bad policy file with exit code 2', async () 
   assert.match(invalid.stderr, /policy file .*bad-policy\.json: policy_json does not match the policy format/);
 });
 
+cli('also writes every app metric to the embedded database with --database embedded', async () => {
+  const without = await replay([sample('custom-metrics'), '--json', '--no-report']);
+  const withDb = await replay([sample('custom-metrics'), '--json', '--no-report', '--database', 'embedded']);
+  assert.match(withDb.stderr, /\ndatabase: \d+ app metric rows written\n/);
+  assert.is(withDb.stdout, without.stdout, 'the same decisions');
+});
+
 const url = process.env.TEST_DATABASE_URL;
 cli(`uses ${url ? 'the PostgreSQL server' : 'a given database URL'} in a schema of its own`, async () => {
   if (!url) return; // needs a server: TEST_DATABASE_URL=postgres://... node scripts/test.ts replay
-  const { stdout, stderr } = await replay([sample('quiet'), '--database-url', url, '--no-report', '--keep-rows']);
+  const { stdout, stderr } = await replay([sample('quiet'), '--database', url, '--no-report', '--keep-rows']);
   assert.match(stdout, /0 scaling events/);
   const schema = /kept in schema (replay_quiet_\w+)/.exec(stderr)?.[1];
   assert.ok(schema, stderr);

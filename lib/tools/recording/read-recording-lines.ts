@@ -24,7 +24,7 @@ const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const READ_CHUNK = 1024 * 1024;
-const INFLATE_CHUNK = 256 * 1024;
+const INFLATE_CHUNK = 1024 * 1024;
 
 const startsWith = (head: Buffer, magic: readonly number[]) => magic.every((byte, i) => head[i] === byte);
 
@@ -57,14 +57,32 @@ const isCorruption = (err: NodeJS.ErrnoException) =>
   /^ZSTD_/.test(err.code ?? '') ||
   err.message.includes('unexpected end');
 
+/** Consecutive whole lines of a recording, undecoded: line `firstLine + i` is `bytes[starts(i), ends[i])`, its newline (and a `\r` before it) left out. */
+export interface RecordingChunk {
+  readonly firstLine: number;
+  readonly bytes: Buffer;
+  /** Where each line ends (its `\n`, or the end of `bytes` for a last line without one). */
+  readonly ends: readonly number[];
+}
+
+/** Where line `i` of a chunk starts. */
+export const lineStart = (chunk: RecordingChunk, i: number): number => (i === 0 ? 0 : chunk.ends[i - 1]! + 1);
+
+/** Where line `i` of a chunk ends, a `\r` before its newline left out. */
+export const lineEnd = (chunk: RecordingChunk, i: number): number => {
+  const end = chunk.ends[i]!;
+  return end > lineStart(chunk, i) && chunk.bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end;
+};
+
 /**
- * Streams the lines of a plain, gzip or zstd recording without loading it whole, a batch per
- * decompressed chunk. Lines are cut on newline bytes before decoding (UTF-8 never uses that byte
- * inside a character), which is much cheaper than decoding chunks to text and cutting strings.
- * Line endings may be `\n` or `\r\n`; a last line without a newline is still read. A corrupt
- * stream is a RecordingError naming the line reached.
+ * Streams the lines of a plain, gzip or zstd recording without loading it whole, a chunk of whole
+ * lines per decompressed chunk, still as bytes: lines are cut on newline bytes (UTF-8 never uses
+ * that byte inside a character), which is much cheaper than decoding chunks to text and cutting
+ * strings, and a reader that scans bytes need not decode most of them at all. Line endings may be
+ * `\n` or `\r\n`; a last line without a newline is still read. A corrupt stream is a RecordingError
+ * naming the line reached.
  */
-export async function* readRecordingLines(path: string, progress?: ReadProgress): AsyncGenerator<RecordingLines> {
+export async function* readRecordingChunks(path: string, progress?: ReadProgress): AsyncGenerator<RecordingChunk> {
   const compression = await recordingCompression(path);
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
   if (progress) {
@@ -81,12 +99,9 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
   let line = 0;
   // The unfinished line: parts of it, joined only once its newline arrives.
   let pending: Buffer[] = [];
-  const textOf = (bytes: Buffer, start: number, end: number) =>
-    bytes.toString('utf8', start, end > start && bytes[end - 1] === CARRIAGE_RETURN ? end - 1 : end);
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       let bytes = chunk;
-      let start = 0;
       let end = bytes.indexOf(NEWLINE);
       if (end === -1) {
         pending.push(bytes);
@@ -98,15 +113,16 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
         pending = [];
         end = bytes.indexOf(NEWLINE);
       }
-      const firstLine = line + 1;
-      const texts: string[] = [];
+      const ends: number[] = [];
+      let start = 0;
       for (; end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-        texts.push(textOf(bytes, start, end));
+        ends.push(end);
         start = end + 1;
       }
-      line += texts.length;
+      const firstLine = line + 1;
+      line += ends.length;
       if (start < bytes.length) pending.push(bytes.subarray(start));
-      yield { firstLine, texts };
+      yield { firstLine, bytes: start < bytes.length ? bytes.subarray(0, start) : bytes, ends };
     }
   } catch (err) {
     const reason = isCorruption(err as NodeJS.ErrnoException)
@@ -119,6 +135,16 @@ export async function* readRecordingLines(path: string, progress?: ReadProgress)
   }
   if (pending.length > 0) {
     const rest = Buffer.concat(pending);
-    yield { firstLine: line + 1, texts: [textOf(rest, 0, rest.length)] };
+    yield { firstLine: line + 1, bytes: rest, ends: [rest.length] };
+  }
+}
+
+/** The lines of a recording as text (see readRecordingChunks). */
+export async function* readRecordingLines(path: string, progress?: ReadProgress): AsyncGenerator<RecordingLines> {
+  for await (const chunk of readRecordingChunks(path, progress)) {
+    const texts: string[] = [];
+    for (let i = 0; i < chunk.ends.length; i++)
+      texts.push(chunk.bytes.toString('utf8', lineStart(chunk, i), lineEnd(chunk, i)));
+    yield { firstLine: chunk.firstLine, texts };
   }
 }

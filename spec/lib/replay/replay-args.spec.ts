@@ -18,6 +18,19 @@ args('defaults to the policy next to the recording, a report under reports/ and 
   assert.is(parsed.args.report, join('reports', 'spike.html'));
   assert.is(parsed.args.speed, undefined);
   assert.equal(parsed.args.settings, DEFAULT_REPLAY_SETTINGS);
+  assert.is(parsed.args.database, undefined, 'no database unless asked');
+  assert.is(parsed.args.cache, true);
+});
+
+args('takes embedded or a PostgreSQL URL as the database, and --database-url as before', () => {
+  const of = (argv: string[]) => {
+    const parsed = parseReplayArgs([spike, ...argv]);
+    return parsed.ok ? parsed.args.database : parsed.error;
+  };
+  assert.is(of(['--database', 'embedded']), 'embedded');
+  assert.is(of(['--database', 'postgresql://u@h/db']), 'postgresql://u@h/db');
+  assert.is(of(['--database-url', 'postgres://h/db']), 'postgres://h/db');
+  assert.is(of(['--database', 'mysql://h']), '--database must be embedded or a postgres:// URL, got "mysql://h"');
 });
 
 args('reads every knob, with Go durations for intervals', () => {
@@ -43,15 +56,16 @@ args('reads every knob, with Go durations for intervals', () => {
     '60',
     '--initial-instances',
     '3',
-    '--database-url',
+    '--database',
     'postgres://x',
+    '--no-cache',
   ]);
   assert.ok(parsed.ok);
   if (!parsed.ok) return;
   const a = parsed.args;
   assert.equal(
-    [a.speed, a.report, a.json, a.initialInstances, a.databaseUrl],
-    [60, undefined, true, 3, 'postgres://x'],
+    [a.speed, a.report, a.json, a.initialInstances, a.database, a.cache],
+    [60, undefined, true, 3, 'postgres://x', false],
   );
   assert.equal(
     { ...a.settings, breaker: undefined },

@@ -1,0 +1,398 @@
+import type { Envelope, GaugeValue } from '../../core/model/envelope.ts';
+import { parseRecordingLine } from './parse-recording-line.ts';
+import type { EnvelopeParser, RecordingEntry } from './parse-recording-line.ts';
+
+/**
+ * Reads one recording line from its bytes, as parseRecordingLine reads its text (same envelope,
+ * same reason), without decoding most of it: a blank line gives undefined.
+ */
+export interface LineScanner {
+  (bytes: Buffer, start: number, end: number, line: number): RecordingEntry | undefined;
+  /** Lines handed to the full parser so far. */
+  fallbacks(): number;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const CLOSE = 0x7d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'latin1'));
+const TIMESTAMP = bytesOf('{"timestamp":"');
+const SOURCE_ID = bytesOf('","source_id":"');
+const INSTANCE_ID = bytesOf('","instance_id":"');
+const TAGS = bytesOf('","deprecated_tags":{},"tags":');
+const GAUGE = bytesOf(',"gauge":{"metrics":{');
+const TIMER = bytesOf(',"timer":{"name":"');
+const COUNTER = bytesOf(',"counter":{"name":"');
+const UNIT = bytesOf('":{"unit":"');
+const VALUE = bytesOf('","value":');
+const START = bytesOf('","start":"');
+const STOP = bytesOf('","stop":"');
+const DELTA = bytesOf('","delta":"');
+const TOTAL = bytesOf('","total":"');
+const END_GAUGE = bytesOf('}}}');
+const END_QUOTED = bytesOf('"}}');
+const INT64_MAX = bytesOf('9223372036854775807');
+
+/** Exact powers of ten, for decimals read without a string (see `number`). */
+const POWERS = Array.from({ length: 23 }, (_v, i) => 10 ** i);
+
+/** The tags object text of one instance, and the tags the full parser made of it. */
+interface InternedText {
+  readonly bytes: Buffer;
+  readonly text: string;
+}
+const MAX_INTERNED = 65_536;
+const MAX_INTERNED_LENGTH = 256;
+
+interface KnownTags {
+  readonly bytes: Buffer;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** Distinct tags texts remembered; past it they are forgotten and learnt again. */
+const MAX_KNOWN_TAGS = 16_384;
+const TEXTS_PER_INSTANCE = 8;
+
+/** The same keys in the same order with the same values: the tags object is that of its text alone. */
+const sameTags = (parsed: Record<string, unknown>, tags: Readonly<Record<string, string>>): boolean => {
+  const keys = Object.keys(parsed);
+  const other = Object.keys(tags);
+  if (keys.length !== other.length || keys.includes('__proto__')) return false;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== other[i] || parsed[keys[i]!] !== tags[keys[i]!]) return false;
+  return true;
+};
+
+/**
+ * A line scanner (see LineScanner) for the shape every recording of this project has, the form
+ * log-cache serves: `{"timestamp":"…","source_id":"…","instance_id":"…","deprecated_tags":{},
+ * "tags":{…},` then one gauge, timer or counter, keys in that order, no spaces, int64s quoted.
+ * It extracts only what an envelope holds, from the bytes: the tags (most of each line) are
+ * compared, not parsed, with the tags text seen before for the instance; numbers and short
+ * strings are read in place. Anything else (another key order, spaces, escapes, a tags text not
+ * seen before, a log, a bad line) is decoded and handed to parseRecordingLine, whose answer is
+ * the definition the scanner must match; a property test holds it to that.
+ */
+export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner => {
+  // By source and instance: the few tags texts each has (container gauges, custom metrics and each
+  // side of an http timer carry different ones).
+  const known = new Map<string, KnownTags[]>();
+  let knownCount = 0;
+  let last: KnownTags | undefined;
+  let lastStampBytes: Buffer | undefined;
+  let lastStamp = 0n;
+  const names: string[] = [];
+
+  const matches = (b: Buffer, at: number, literal: Uint8Array): boolean => {
+    if (at + literal.length > b.length) return false;
+    for (let i = 0; i < literal.length; i++) if (b[at + i] !== literal[i]) return false;
+    return true;
+  };
+
+  // The hash of the last string stringEnd went over, and whether it had a byte above ASCII.
+  let stringHash = 0;
+  let stringHigh = 0;
+
+  /** The end (closing quote) of a plain string starting at `at`: no escape, no control character. */
+  const stringEnd = (b: Buffer, at: number, limit: number): number => {
+    let hash = 0x811c9dc5;
+    let high = 0;
+    for (let i = at; i < limit; i++) {
+      const c = b[i]!;
+      if (c === QUOTE) {
+        stringHash = hash;
+        stringHigh = high;
+        return i;
+      }
+      if (c === BACKSLASH || c < 0x20) return -1;
+      hash = Math.imul(hash ^ c, 0x01000193);
+      high |= c;
+    }
+    return -1;
+  };
+
+  // Strings met before, by the hash of their bytes: ids, names and units repeat on every line, and
+  // one string object per text is cheaper to make once and to look up later than a copy per line.
+  let interned = new Map<number, InternedText[]>();
+  let internedCount = 0;
+
+  /** The text of a string stringEnd went over, given the hash and high bits it left. */
+  const text = (b: Buffer, from: number, to: number, hash: number, high: number): string => {
+    const length = to - from;
+    const candidates = interned.get(hash);
+    if (candidates !== undefined)
+      for (const candidate of candidates) {
+        const bytes = candidate.bytes;
+        if (bytes.length !== length) continue;
+        let i = 0;
+        while (i < length && bytes[i] === b[from + i]) i++;
+        if (i === length) return candidate.text;
+      }
+    // latin1 is a plain copy, and exact for ASCII.
+    const decoded = high >= 0x80 ? b.toString('utf8', from, to) : b.toString('latin1', from, to);
+    if (length <= MAX_INTERNED_LENGTH) {
+      if (internedCount >= MAX_INTERNED) {
+        interned = new Map();
+        internedCount = 0;
+      }
+      const entry = { bytes: Buffer.from(b.subarray(from, to)), text: decoded };
+      const list = interned.get(hash);
+      if (list === undefined) interned.set(hash, [entry]);
+      else list.push(entry);
+      internedCount += 1;
+    }
+    return decoded;
+  };
+
+  /** The end of a quoted unsigned decimal within int64 (so within uint64 too), no leading zero. */
+  const digitsEnd = (b: Buffer, at: number, limit: number): number => {
+    let i = at;
+    while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
+    const n = i - at;
+    if (n === 0 || n > INT64_MAX.length || (n > 1 && b[at] === ZERO) || b[i] !== QUOTE) return -1;
+    if (n === INT64_MAX.length)
+      for (let j = 0; j < n; j++) {
+        if (b[at + j]! < INT64_MAX[j]!) break;
+        if (b[at + j]! > INT64_MAX[j]!) return -1;
+      }
+    return i;
+  };
+
+  const timestampOf = (b: Buffer, from: number, to: number): bigint => {
+    // The envelopes of one emission share a timestamp: compare, do not convert.
+    if (lastStampBytes !== undefined && to - from === lastStampBytes.length) {
+      let same = true;
+      for (let i = 0; i < lastStampBytes.length; i++)
+        if (b[from + i] !== lastStampBytes[i]) {
+          same = false;
+          break;
+        }
+      if (same) return lastStamp;
+    }
+    lastStampBytes = Buffer.from(b.subarray(from, to));
+    lastStamp = BigInt(b.toString('latin1', from, to));
+    return lastStamp;
+  };
+
+  /** A JSON number at `at`, its end left in `numberEndAt`; undefined when there is none. */
+  let numberEndAt = 0;
+  const number = (b: Buffer, at: number, limit: number): number | undefined => {
+    let i = at;
+    if (b[i] === MINUS) i++;
+    const intStart = i;
+    while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
+    const intDigits = i - intStart;
+    if (intDigits === 0 || (intDigits > 1 && b[intStart] === ZERO)) return undefined;
+    let fracDigits = 0;
+    if (b[i] === DOT) {
+      i++;
+      const fracStart = i;
+      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
+      fracDigits = i - fracStart;
+      if (fracDigits === 0) return undefined;
+    }
+    const c = b[i];
+    if (c === 0x65 || c === 0x45) {
+      // An exponent: rare in recordings; the engine's own conversion reads it.
+      i++;
+      if (b[i] === 0x2b || b[i] === MINUS) i++;
+      const expStart = i;
+      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
+      if (i === expStart) return undefined;
+      numberEndAt = i;
+      return Number(b.toString('latin1', at, i));
+    }
+    numberEndAt = i;
+    if (intDigits + fracDigits > 15) return Number(b.toString('latin1', at, i));
+    // Up to 15 digits are an exact integer, and dividing it by an exact power of ten rounds once,
+    // correctly: the value the engine's own conversion gives.
+    let m = 0;
+    for (let j = intStart; j < i; j++) {
+      const d = b[j]!;
+      if (d !== DOT) m = m * 10 + (d - ZERO);
+    }
+    const value = fracDigits === 0 ? m : m / POWERS[fracDigits]!;
+    return b[at] === MINUS ? -value : value;
+  };
+
+  /** The end of a flat tags object of plain strings starting at `at` (its `{`), or -1. */
+  const tagsEnd = (b: Buffer, at: number, limit: number): number => {
+    if (b[at] !== 0x7b) return -1;
+    let i = at + 1;
+    if (b[i] === CLOSE) return i + 1;
+    for (;;) {
+      if (b[i] !== QUOTE) return -1;
+      const keyEnd = stringEnd(b, i + 1, limit);
+      if (keyEnd === -1 || b[keyEnd + 1] !== 0x3a || b[keyEnd + 2] !== QUOTE) return -1;
+      const valueEnd = stringEnd(b, keyEnd + 3, limit);
+      if (valueEnd === -1) return -1;
+      i = valueEnd + 1;
+      if (b[i] === CLOSE) return i + 1;
+      if (b[i] !== COMMA) return -1;
+      i++;
+    }
+  };
+
+  let fallbacks = 0;
+  const fallback = (b: Buffer, start: number, end: number, line: number): RecordingEntry | undefined => {
+    fallbacks += 1;
+    const lineText = b.toString('utf8', start, end);
+    if (lineText.trim().length === 0) return undefined;
+    return parseRecordingLine(lineText, line, parseEnvelope);
+  };
+
+  /** Parses a line whose tags text is new, and remembers that text with the tags made of it. */
+  const learn = (
+    b: Buffer,
+    start: number,
+    end: number,
+    line: number,
+    tagsAt: number,
+    key: string,
+  ): RecordingEntry | undefined => {
+    const entry = fallback(b, start, end, line);
+    if (!entry?.ok) return entry;
+    const tagsStop = tagsEnd(b, tagsAt, end);
+    // Learnt only when the line's one tags key is this text (a later duplicate key would win).
+    if (
+      tagsStop === -1 ||
+      !(matches(b, tagsStop, GAUGE) || matches(b, tagsStop, TIMER) || matches(b, tagsStop, COUNTER))
+    )
+      return entry;
+    const tagsText = b.toString('utf8', tagsAt, tagsStop);
+    if (!sameTags(JSON.parse(tagsText) as Record<string, unknown>, entry.envelope.tags)) return entry;
+    if (knownCount >= MAX_KNOWN_TAGS) {
+      known.clear();
+      knownCount = 0;
+    }
+    last = { bytes: Buffer.from(b.subarray(tagsAt, tagsStop)), tags: entry.envelope.tags };
+    const texts = known.get(key);
+    if (texts === undefined) known.set(key, [last]);
+    else {
+      if (texts.length >= TEXTS_PER_INSTANCE) texts.shift();
+      texts.push(last);
+    }
+    knownCount += 1;
+    return entry;
+  };
+
+  const sameBytes = (b: Buffer, at: number, limit: number, candidate: KnownTags | undefined): boolean =>
+    candidate !== undefined &&
+    at + candidate.bytes.length <= limit &&
+    b.compare(candidate.bytes, 0, candidate.bytes.length, at, at + candidate.bytes.length) === 0;
+
+  /** The metrics of a gauge line from `at` (after `"metrics":{`) to its end, or a fallback. */
+  const gaugeLine = (
+    b: Buffer,
+    start: number,
+    end: number,
+    line: number,
+    from: number,
+    head: Omit<Envelope, 'gauge'>,
+  ): RecordingEntry | undefined => {
+    let at = from;
+    const gauge: Record<string, GaugeValue> = {};
+    names.length = 0;
+    for (;;) {
+      if (b[at] !== QUOTE) return fallback(b, start, end, line);
+      const nameTo = stringEnd(b, at + 1, end);
+      if (nameTo === -1 || !matches(b, nameTo, UNIT)) return fallback(b, start, end, line);
+      const name = text(b, at + 1, nameTo, stringHash, stringHigh);
+      // A repeated name (the last one wins in JSON) or `__proto__` are the full parser's business.
+      if (name === '__proto__' || names.includes(name)) return fallback(b, start, end, line);
+      names.push(name);
+      const unitFrom = nameTo + UNIT.length;
+      const unitTo = stringEnd(b, unitFrom, end);
+      if (unitTo === -1 || !matches(b, unitTo, VALUE)) return fallback(b, start, end, line);
+      const unit = text(b, unitFrom, unitTo, stringHash, stringHigh);
+      const value = number(b, unitTo + VALUE.length, end);
+      if (value === undefined || b[numberEndAt] !== CLOSE) return fallback(b, start, end, line);
+      gauge[name] = { unit, value };
+      at = numberEndAt + 1;
+      if (b[at] === COMMA) {
+        at++;
+        continue;
+      }
+      if (at + END_GAUGE.length !== end || !matches(b, at, END_GAUGE)) return fallback(b, start, end, line);
+      const envelope: Envelope = { ...head, gauge };
+      return { ok: true, line, envelope };
+    }
+  };
+
+  // The envelopes of one emission differ only after `"metrics":{` (log-cache sends one per
+  // metric): the last gauge line's bytes up to there, and what they said.
+  let prefix: Buffer | undefined;
+  let prefixHead: Omit<Envelope, 'gauge'> | undefined;
+
+  const scan = (b: Buffer, start: number, end: number, line: number): RecordingEntry | undefined => {
+    if (
+      prefix !== undefined &&
+      start + prefix.length < end &&
+      b.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0
+    )
+      return gaugeLine(b, start, end, line, start + prefix.length, prefixHead!);
+    if (!matches(b, start, TIMESTAMP)) return fallback(b, start, end, line);
+    const stampFrom = start + TIMESTAMP.length;
+    const stampTo = digitsEnd(b, stampFrom, end);
+    if (stampTo === -1 || !matches(b, stampTo, SOURCE_ID)) return fallback(b, start, end, line);
+    const sourceFrom = stampTo + SOURCE_ID.length;
+    const sourceTo = stringEnd(b, sourceFrom, end);
+    if (sourceTo <= sourceFrom || !matches(b, sourceTo, INSTANCE_ID)) return fallback(b, start, end, line);
+    const sourceHash = stringHash;
+    const sourceHigh = stringHigh;
+    const instanceFrom = sourceTo + INSTANCE_ID.length;
+    const instanceTo = stringEnd(b, instanceFrom, end);
+    if (instanceTo === -1 || !matches(b, instanceTo, TAGS)) return fallback(b, start, end, line);
+    const tagsAt = instanceTo + TAGS.length;
+
+    const sourceId = text(b, sourceFrom, sourceTo, sourceHash, sourceHigh);
+    const instanceId = text(b, instanceFrom, instanceTo, stringHash, stringHigh);
+    let tagsInfo = last;
+    if (!sameBytes(b, tagsAt, end, tagsInfo)) {
+      const key = `${sourceId}\u0000${instanceId}`;
+      tagsInfo = known.get(key)?.find((candidate) => sameBytes(b, tagsAt, end, candidate));
+      if (tagsInfo === undefined) return learn(b, start, end, line, tagsAt, key);
+      last = tagsInfo;
+    }
+    const tags = tagsInfo!.tags;
+    const at = tagsAt + tagsInfo!.bytes.length;
+    const timestamp = timestampOf(b, stampFrom, stampTo);
+
+    if (matches(b, at, GAUGE)) {
+      const head = { timestamp, sourceId, instanceId, tags };
+      const entry = gaugeLine(b, start, end, line, at + GAUGE.length, head);
+      if (entry?.ok) {
+        prefix = Buffer.from(b.subarray(start, at + GAUGE.length));
+        prefixHead = head;
+      }
+      return entry;
+    }
+    const timer = matches(b, at, TIMER);
+    if (timer || matches(b, at, COUNTER)) {
+      const nameFrom = at + (timer ? TIMER.length : COUNTER.length);
+      const nameTo = stringEnd(b, nameFrom, end);
+      if (nameTo === -1 || !matches(b, nameTo, timer ? START : DELTA)) return fallback(b, start, end, line);
+      const name = text(b, nameFrom, nameTo, stringHash, stringHigh);
+      const firstAt = nameTo + (timer ? START.length : DELTA.length);
+      const firstTo = digitsEnd(b, firstAt, end);
+      if (firstTo === -1 || !matches(b, firstTo, timer ? STOP : TOTAL)) return fallback(b, start, end, line);
+      const secondAt = firstTo + (timer ? STOP.length : TOTAL.length);
+      const secondTo = digitsEnd(b, secondAt, end);
+      if (secondTo === -1 || secondTo + END_QUOTED.length !== end || !matches(b, secondTo, END_QUOTED))
+        return fallback(b, start, end, line);
+      const first = BigInt(b.toString('latin1', firstAt, firstTo));
+      const second = BigInt(b.toString('latin1', secondAt, secondTo));
+      const envelope: Envelope = timer
+        ? { timestamp, sourceId, instanceId, tags, timer: { name, start: first, stop: second } }
+        : { timestamp, sourceId, instanceId, tags, counter: { name, delta: first, total: second } };
+      return { ok: true, line, envelope };
+    }
+    return fallback(b, start, end, line);
+  };
+  return Object.assign(scan, { fallbacks: () => fallbacks });
+};
