@@ -1,5 +1,5 @@
 import type { AppMetric } from '../model/app-metric.ts';
-import { createAppMetricRing } from './app-metric-ring.ts';
+import { createAppMetricRing, createRingStorage } from './app-metric-ring.ts';
 import type { AppMetricRing, RingQueryResult } from './app-metric-ring.ts';
 
 export interface MetricCache {
@@ -28,11 +28,13 @@ export const createMetricCache = (options: MetricCacheOptions): MetricCache => {
   // Fail at construction, not at the first sync, on a bad capacity.
   createAppMetricRing(capacityPerApp);
   let rings = new Map<string, AppMetricRing>();
+  const storage = createRingStorage(capacityPerApp);
 
   return {
     sync(appIds) {
       const next = new Map<string, AppMetricRing>();
-      for (const appId of appIds) next.set(appId, rings.get(appId) ?? createAppMetricRing(capacityPerApp));
+      for (const appId of appIds) next.set(appId, rings.get(appId) ?? createAppMetricRing(capacityPerApp, storage));
+      for (const [appId, ring] of rings) if (!next.has(appId)) ring.release();
       rings = next;
     },
     put(metric) {
