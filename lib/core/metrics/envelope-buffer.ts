@@ -43,29 +43,42 @@ export interface EnvelopeBuffer {
 // Shared by every buffer that has had nothing yet (an app's timer buffer mostly stays so); never written.
 const NO_ROWS = createEnvelopeRows();
 
-export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
-  if (!Number.isInteger(maxSize) || maxSize < 1)
-    throw new RangeError(`envelope buffer size must be a positive integer, got ${maxSize}`);
-  let rows = NO_ROWS;
-  let start = 0; // rows before `start` are dead; dropping the oldest only moves it
-  let live = 0; // envelopes in the live rows
-  let horizon: bigint | undefined;
-  let evicted = 0;
+/**
+ * A class, not a closure: every monitored app has two buffers, and eleven closures each were about
+ * 2.5 KB per app, more than the rows of a stat window. The columns are cut to their length at each
+ * prune: pushed-to arrays keep up to half again of spare room, and they live a whole stat window.
+ */
+class RowBuffer implements EnvelopeBuffer {
+  readonly #maxSize: number;
+  #rows = NO_ROWS;
+  #start = 0; // rows before `start` are dead; dropping the oldest only moves it
+  #live = 0; // envelopes in the live rows
+  #horizon: bigint | undefined;
+  #evicted = 0;
+  // Rows were added since the columns were last cut to their length.
+  #grown = false;
   // The envelopes of one emission share a timestamp: its split is reused.
-  let lastTs: bigint | undefined;
-  let coarse = 0;
-  let fine = 0;
-  const split = (ts: bigint): void => {
-    if (ts === lastTs) return;
-    lastTs = ts;
-    coarse = coarseOf(ts);
-    fine = fineOf(ts, coarse);
-  };
+  #lastTs: bigint | undefined;
+  #coarse = 0;
+  #fine = 0;
+
+  constructor(maxSize: number) {
+    this.#maxSize = maxSize;
+  }
+
+  #split(ts: bigint): void {
+    if (ts === this.#lastTs) return;
+    this.#lastTs = ts;
+    this.#coarse = coarseOf(ts);
+    this.#fine = fineOf(ts, this.#coarse);
+  }
 
   /** First row (absolute) whose timestamp is after the split one, or not before it when `strict` is false. */
-  const searchSplit = (strict: boolean): number => {
-    const { coarse: coarses, fine: fines } = rows;
-    let lo = start;
+  #searchSplit(strict: boolean): number {
+    const { coarse: coarses, fine: fines } = this.#rows;
+    const coarse = this.#coarse;
+    const fine = this.#fine;
+    let lo = this.#start;
     let hi = coarses.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -75,80 +88,97 @@ export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
       else hi = mid;
     }
     return lo;
-  };
-  const search = (ts: bigint, strict: boolean): number => {
-    split(ts);
-    return searchSplit(strict);
-  };
+  }
+
+  #search(ts: bigint, strict: boolean): number {
+    this.#split(ts);
+    return this.#searchSplit(strict);
+  }
 
   /** Whether an identical envelope sits among those with the split timestamp, ending just before row `end`. */
-  const seen = (envelope: Envelope, end: number): boolean => {
-    for (let i = end - 1; i >= start && rows.coarse[i] === coarse && rows.fine[i] === fine; i -= 1) {
+  #seen(envelope: Envelope, end: number): boolean {
+    const rows = this.#rows;
+    for (let i = end - 1; i >= this.#start && rows.coarse[i] === this.#coarse && rows.fine[i] === this.#fine; i -= 1) {
       if (startsEnvelope(rows, i) && sameEnvelopeAt(rows, i, envelope, sameEnvelope)) return true;
     }
     return false;
-  };
+  }
 
   // A dead prefix is dropped once it is as long as the rest: each row is copied at most about once.
-  const compact = (): void => {
-    if (start >= 32 && start * 2 >= rows.key.length) {
-      rows = sliceRows(rows, start);
-      start = 0;
+  #compact(): void {
+    if (this.#start >= 32 && this.#start * 2 >= this.#rows.key.length) {
+      this.#rows = sliceRows(this.#rows, this.#start);
+      this.#start = 0;
     }
-  };
+  }
 
-  return {
-    add(envelope) {
-      if (horizon !== undefined && envelope.timestamp < horizon) return 'too-old';
-      split(envelope.timestamp);
-      const end = rows.key.length;
-      const last = end - 1;
-      const inOrder = end === start || !isBefore(coarse, fine, rows.coarse[last]!, rows.fine[last]!);
-      const at = inOrder ? end : searchSplit(true);
-      if (seen(envelope, at)) return 'duplicate';
-      if (rows === NO_ROWS) rows = createEnvelopeRows();
-      insertEnvelope(rows, at, envelope, coarse, fine);
-      live += 1;
-      if (live > maxSize) {
-        start += rowsOf(rows, start);
-        live -= 1;
-        evicted += 1;
-        compact();
-      }
-      return 'added';
-    },
+  add(envelope: Envelope): AddOutcome {
+    if (this.#horizon !== undefined && envelope.timestamp < this.#horizon) return 'too-old';
+    this.#split(envelope.timestamp);
+    const rows = this.#rows;
+    const end = rows.key.length;
+    const last = end - 1;
+    const inOrder = end === this.#start || !isBefore(this.#coarse, this.#fine, rows.coarse[last]!, rows.fine[last]!);
+    const at = inOrder ? end : this.#searchSplit(true);
+    if (this.#seen(envelope, at)) return 'duplicate';
+    if (rows === NO_ROWS) this.#rows = createEnvelopeRows();
+    insertEnvelope(this.#rows, at, envelope, this.#coarse, this.#fine);
+    this.#grown = true;
+    this.#live += 1;
+    if (this.#live > this.#maxSize) {
+      this.#start += rowsOf(this.#rows, this.#start);
+      this.#live -= 1;
+      this.#evicted += 1;
+      this.#compact();
+    }
+    return 'added';
+  }
 
-    prune(fromNs) {
-      if (horizon === undefined || fromNs > horizon) horizon = fromNs;
-      if (start === rows.key.length) return;
-      const to = search(fromNs, false);
-      for (let i = start; i < to; i += 1) if (startsEnvelope(rows, i)) live -= 1;
-      start = to;
-      if (start === rows.key.length && start > 0) {
-        rows = createEnvelopeRows(rows.interner);
-        start = 0;
-      } else compact();
-    },
+  prune(fromNs: bigint): void {
+    if (this.#horizon === undefined || fromNs > this.#horizon) this.#horizon = fromNs;
+    const rows = this.#rows;
+    if (this.#start === rows.key.length) return;
+    const to = this.#search(fromNs, false);
+    for (let i = this.#start; i < to; i += 1) if (startsEnvelope(rows, i)) this.#live -= 1;
+    this.#start = to;
+    if (this.#start === rows.key.length && this.#start > 0) {
+      this.#rows = createEnvelopeRows(rows.interner);
+      this.#start = 0;
+    } else if (this.#grown) {
+      this.#rows = sliceRows(rows, this.#start);
+      this.#start = 0;
+    } else this.#compact();
+    this.#grown = false;
+  }
 
-    between(fromNs, toExclusiveNs) {
-      const out: Envelope[] = [];
-      for (let i = search(fromNs, false), end = search(toExclusiveNs, false); i < end; i += 1) {
-        if (startsEnvelope(rows, i)) out.push(envelopeAt(rows, i));
-      }
-      return out;
-    },
+  between(fromNs: bigint, toExclusiveNs: bigint): Envelope[] {
+    const out: Envelope[] = [];
+    const rows = this.#rows;
+    for (let i = this.#search(fromNs, false), end = this.#search(toExclusiveNs, false); i < end; i += 1) {
+      if (startsEnvelope(rows, i)) out.push(envelopeAt(rows, i));
+    }
+    return out;
+  }
 
-    rowsBetween(fromNs, toExclusiveNs) {
-      if (start === rows.key.length) return { rows, from: start, to: start };
-      return { rows, from: search(fromNs, false), to: search(toExclusiveNs, false) };
-    },
+  rowsBetween(fromNs: bigint, toExclusiveNs: bigint): RowWindow {
+    const rows = this.#rows;
+    if (this.#start === rows.key.length) return { rows, from: this.#start, to: this.#start };
+    return { rows, from: this.#search(fromNs, false), to: this.#search(toExclusiveNs, false) };
+  }
 
-    takeEvicted() {
-      const n = evicted;
-      evicted = 0;
-      return n;
-    },
+  takeEvicted(): number {
+    const n = this.#evicted;
+    this.#evicted = 0;
+    return n;
+  }
 
-    size: () => live,
-  };
+  size(): number {
+    return this.#live;
+  }
+}
+
+export const createEnvelopeBuffer = (maxSize: number): EnvelopeBuffer => {
+  if (!Number.isInteger(maxSize) || maxSize < 1)
+    throw new RangeError(`envelope buffer size must be a positive integer, got ${maxSize}`);
+  return new RowBuffer(maxSize);
 };
