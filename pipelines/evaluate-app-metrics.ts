@@ -1,4 +1,4 @@
-import { defer, EMPTY, merge } from 'rxjs';
+import { defer, EMPTY, merge, of } from 'rxjs';
 import { filter, map, mergeMap, withLatestFrom } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
@@ -10,8 +10,10 @@ import type { CircuitBreakerOptions } from '../lib/core/scaling/circuit-breaker.
 import { createCooldowns } from '../lib/core/scaling/cooldowns.ts';
 import { evaluateRules } from './evaluate-rules.ts';
 import type { EvaluationJob } from './evaluate-rules.ts';
+import { inSlices } from './in-slices.ts';
+import type { SliceOptions } from './in-slices.ts';
 import { scaleOnBreach } from './scale-on-breach.ts';
-import type { ScalingContext } from './scale-on-breach.ts';
+import type { BreachDecision, ScalingContext } from './scale-on-breach.ts';
 
 export interface EvaluateAppMetricsSources {
   /** Each new app metric, emitted once it is readable through `queryAppMetrics` (i.e. after the cache took it). */
@@ -29,11 +31,26 @@ export interface EvaluateAppMetricsDeps {
   readonly scale: Scale;
   readonly defaultBreachDurationSecs: number;
   readonly breaker: CircuitBreakerOptions;
-  /** Evaluations (query plus scaling call) under way at once, across apps (`evaluator.evaluator_count`). */
+  /** Evaluations (query and judgement) under way at once, across apps (`evaluator.evaluator_count`). */
   readonly evaluationConcurrency?: number | undefined;
+  /**
+   * Scaling calls under way at once, across apps (default 200). A breach no longer holds an
+   * evaluation slot while its call waits for the scaling engine: with 20 slots and a 20 ms engine,
+   * 1,000 apps breaching in one tick were sent over a whole second.
+   */
+  readonly scalingConcurrency?: number | undefined;
+  /**
+   * When given, the evaluations one burst of metrics starts run in slices of about `budgetMs`
+   * (see inSlices), so that one aggregation tick of many apps does not block the event loop.
+   * Without it every evaluation on a cache hit runs at once (virtual time, replays).
+   */
+  readonly slices?: Omit<SliceOptions, 'scheduler'> | undefined;
 }
 
 type Input = { readonly metric: AppMetric } | { readonly tick: true };
+/** What an evaluation hands on: its decisions, and breaches still to be scaled. */
+type Step = Decision | { readonly scale: BreachDecision };
+const toScale = (breach: BreachDecision) => of<Step>({ scale: breach });
 type KeyedJob = EvaluationJob & { readonly key: string };
 
 type IndexedRules = EvaluationJob['rules'];
@@ -115,7 +132,7 @@ export const evaluateAppMetrics = (
       sources.appMetric$.pipe(map((metric): Input => ({ metric }))),
       (sources.tick$ ?? EMPTY).pipe(map((): Input => ({ tick: true }))),
     );
-    return input$.pipe(
+    const job$ = input$.pipe(
       // withLatestFrom: the stream's life follows its inputs, while the latest policy map rides along.
       withLatestFrom(sources.policy$),
       mergeMap(([input, policies]) => jobsFor(input, follow(policies))),
@@ -124,9 +141,16 @@ export const evaluateAppMetrics = (
         waiting.add(job.key);
         return true;
       }),
+    );
+    const sliced$ = deps.slices ? job$.pipe(inSlices({ ...deps.slices, scheduler: deps.scheduler })) : job$;
+    return sliced$.pipe(
       mergeMap((job) => {
         waiting.delete(job.key);
-        return evaluateRules(job, deps, (breach) => scaleOnBreach(breach, ctx));
+        return evaluateRules<Step>(job, deps, toScale);
       }, deps.evaluationConcurrency ?? 20),
+      mergeMap(
+        (step): Observable<Decision> => ('scale' in step ? scaleOnBreach(step.scale, ctx) : of(step)),
+        deps.scalingConcurrency ?? 200,
+      ),
     );
   });

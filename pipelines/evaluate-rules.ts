@@ -40,11 +40,11 @@ type RuleEntry = EvaluationJob['rules'][number];
  * Rules whose history the reader has at hand (`queryAppMetrics.cached`) are judged in one
  * synchronous pass; the first that needs a real read continues as an Observable.
  */
-export const evaluateRules = (
+export const evaluateRules = <T = Decision>(
   job: EvaluationJob,
   deps: EvaluateRulesDeps,
-  onBreach: (breach: BreachDecision) => Observable<Decision>,
-): Observable<Decision> => {
+  onBreach: (breach: BreachDecision) => Observable<T>,
+): Observable<Decision | T> => {
   const { appId } = job;
   const cached = deps.queryAppMetrics.cached;
 
@@ -110,7 +110,7 @@ export const evaluateRules = (
   };
 
   /** Rule k read through the Observable reader, then the rules after it. */
-  const readRule = (k: number): Observable<Decision> =>
+  const readRule = (k: number): Observable<Decision | T> =>
     defer(() => {
       const entry = job.rules[k]!;
       const { rule } = entry;
@@ -121,7 +121,7 @@ export const evaluateRules = (
         map((rows: AppMetric[]) => judge(rows, rule, breachDurationSecs, now)),
         defaultIfEmpty(queryFailed('metrics query failed: it ended without a result')),
         catchError((err: unknown) => of(queryFailedWith(err))),
-        mergeMap((verdict): Observable<Decision> => {
+        mergeMap((verdict): Observable<Decision | T> => {
           const decision = decide(entry, verdict, breachDurationSecs, now);
           return decision.kind === 'breach' ? onBreach(decision) : concat(of(decision), from(k + 1));
         }),
@@ -129,7 +129,7 @@ export const evaluateRules = (
     });
 
   /** Rules from k on: judged at once while their history is at hand. */
-  const from = (k: number): Observable<Decision> =>
+  const from = (k: number): Observable<Decision | T> =>
     defer(() => {
       const out: Decision[] = [];
       for (let i = k; i < job.rules.length; i++) {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import { asyncScheduler, Subject, map, takeUntil } from 'rxjs';
 import type { SchedulerLike, Subscription } from 'rxjs';
@@ -187,6 +188,8 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
         prune: () =>
           fromCall(() => journal.prune(now() - msToNs(config.decisions.retention), config.decisions.max_rows_per_app)),
       },
+      // Slices are measured in real time, so only a real-time scheduler gets them.
+      ...(options.scheduler === undefined ? { monotonicMs: () => performance.now() } : {}),
     },
     settings,
     stop$,

@@ -4,6 +4,7 @@ import type { Observable, SchedulerLike } from 'rxjs';
 import { aggregateMetrics } from '../aggregate-metrics.ts';
 import { cacheMetrics } from '../cache-metrics.ts';
 import { evaluateAppMetrics } from '../evaluate-app-metrics.ts';
+import type { EvaluateAppMetricsDeps } from '../evaluate-app-metrics.ts';
 import { persistMetrics } from '../persist-metrics.ts';
 import type { PersistEvent } from '../persist-metrics.ts';
 import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
@@ -41,7 +42,9 @@ export interface MetricPathDeps {
   readonly maxPendingMetrics: number;
   readonly defaultBreachDurationSecs: number;
   readonly breaker: CircuitBreakerOptions;
-  readonly evaluationConcurrency?: number;
+  readonly evaluationConcurrency?: number | undefined;
+  /** Evaluations of one burst in time slices (service); absent, they run at once (replay). */
+  readonly slices?: EvaluateAppMetricsDeps['slices'];
   readonly logger?: Logger;
   /**
    * What the evaluation sees in place of each aggregated metric (the replay's load model, which
@@ -110,6 +113,7 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
       defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
       breaker: deps.breaker,
       evaluationConcurrency: deps.evaluationConcurrency,
+      slices: deps.slices,
     },
   );
   return { appMetric$, persist$, decision$ };

@@ -45,7 +45,15 @@ export interface ServiceAdapters {
     readonly append: AppendJournal;
     readonly prune: PruneJournal;
   };
+  /**
+   * A monotonic clock in ms (`performance.now`) when the scheduler runs in real time: then the
+   * evaluations one burst of metrics starts run in slices of about 10 ms (see inSlices).
+   */
+  readonly monotonicMs?: () => number;
 }
+
+/** How long evaluations may hold the event loop in one go; a stall past 50 ms delays every timer and socket. */
+const EVALUATION_SLICE_MS = 10;
 
 export type ServiceEvent =
   | { readonly source: 'policies'; readonly event: PolicyPollEvent }
@@ -158,6 +166,7 @@ export const serviceGraph = (
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
       evaluationConcurrency: settings.evaluationConcurrency,
+      ...(adapters.monotonicMs ? { slices: { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs } } : {}),
     },
   );
   const decision$ = merge(
