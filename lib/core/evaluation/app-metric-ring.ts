@@ -1,9 +1,8 @@
 import type { AppMetric } from '../model/app-metric.ts';
-import { coarseOf, fineOf, joinTimestamp } from '../metrics/split-timestamp.ts';
 import { createMetricKinds } from './metric-kinds.ts';
 import type { MetricKinds } from './metric-kinds.ts';
 import { createRingSlotPool } from './ring-slot-pool.ts';
-import type { RingSlotPool } from './ring-slot-pool.ts';
+import type { RingSlotPool, RingSlots } from './ring-slot-pool.ts';
 
 export interface RingQueryResult {
   /** Entries with from <= timestamp < toExclusive of the asked type, ascending. */
@@ -15,8 +14,7 @@ export interface RingQueryResult {
 export interface AppMetricRing {
   /**
    * Inserts in timestamp order (docs/anchor-compatibility.md#metric-cache); false when the entry
-   * was too old to keep, or
-   * its timestamp is beyond ±2^67 ns (no database or wire can hold it).
+   * was too old to keep.
    */
   put(metric: AppMetric): boolean;
   query(from: bigint, toExclusive: bigint, metricType: string): RingQueryResult;
@@ -30,10 +28,15 @@ export interface AppMetricRing {
 
 // A kind index of 0xffff marks an entry kept whole (see `wholes`).
 const WHOLE = 0xffff;
-const NO_COARSE = new Float64Array(0);
-const NO_META = new Int32Array(0);
-// |fine| <= 2^(k-53) for |ts| < 2^k (split-timestamp.ts), so 16 signed bits hold it below 2^67.
-const TS_LIMIT = 2n ** 67n;
+const NS_PER_MS = 1_000_000n;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const NO_SLOTS: RingSlots = {
+  times: new Int32Array(0),
+  values: new Int32Array(0),
+  kinds: new Uint16Array(0),
+  base: -1,
+};
 
 /** The int32 that `value` is the text of, or undefined (the entry is then kept whole). */
 const int32Of = (value: string): number | undefined => {
@@ -41,35 +44,36 @@ const int32Of = (value: string): number | undefined => {
   return value.length > 0 && value.length <= 11 && String(n) === value ? n : undefined;
 };
 
-/** A query bound as a split timestamp; beyond the storable range it is an infinity. */
-const boundOf = (ts: bigint): [number, number] => {
-  if (ts >= TS_LIMIT) return [Number.POSITIVE_INFINITY, 0];
-  if (ts <= -TS_LIMIT) return [Number.NEGATIVE_INFINITY, 0];
-  const coarse = coarseOf(ts);
-  return [coarse, fineOf(ts, coarse)];
-};
+/**
+ * A timestamp as the ring compares it: `ms` whole milliseconds after the ring's base (floor, as a
+ * number, ±Infinity beyond int32) and the `rest` in ns (0 to 999,999), with the exact `ns` beside.
+ */
+interface Instant {
+  readonly ms: number;
+  readonly rest: number;
+  readonly ns: bigint;
+}
 
 /**
- * One app's cached metrics of all types, time-ordered, in packed columns: per entry a double
- * (`coarse` of the split timestamp) and two int32 (the value, and `fine` beside the kind index:
- * name, unit, empty), 16 bytes where an `AppMetric` object with its bigint took about 120. Values
- * are parsed once, on the way in. An entry that does not fit (a value that is not the text of an
- * int32, another app, more kinds than 16 bits name) is kept whole beside the columns, so every
- * entry comes back exactly as it went in. The slots come from a pool shared by the cache's rings
- * (large buffers, no allocation per ring) at the first put, all `capacity` at once, and are reused
- * in a circle: the common put (newer than all others) is one write and no allocation.
- * A class, not a closure: a cache holds one ring per app and they share their methods.
+ * One app's cached metrics of all types, time-ordered, in packed columns of 10 bytes per entry
+ * where an `AppMetric` object with its bigint took about 120: the time as int32 milliseconds after
+ * the ring's first timestamp (metrics are stamped at tick instants, whole milliseconds), the value
+ * parsed once to an int32, and an index into a cache-wide table of (type, unit, empty). An entry
+ * that does not fit (a time off the millisecond grid or over 24 days from the base, a value that is
+ * not the text of an int32, another app, more than 65535 kinds) is kept whole beside the columns
+ * and compared by its exact timestamp, so every entry comes back exactly as it went in. The slots
+ * come from a pool shared by the cache's rings (large buffers, no allocation per ring), all
+ * `capacity` at the first put, and are reused in a circle: the common put (newer than all others)
+ * is one write and no allocation. A class, not a closure: a cache holds one ring per app, and they
+ * share their methods.
  */
 class PackedRing implements AppMetricRing {
   readonly capacity: number;
   readonly #kinds: MetricKinds;
-  #appId: string | undefined;
   readonly #pool: RingSlotPool;
-  #coarse: Float64Array = NO_COARSE;
-  /** Two per slot: the value, then fine << 16 | kind. */
-  #meta: Int32Array = NO_META;
-  /** The first of this ring's `capacity` slots in the pool's columns; -1 before the first put. */
-  #base = -1;
+  #appId: string | undefined;
+  #baseNs = 0n;
+  #slots: RingSlots = NO_SLOTS;
   /** Entries kept whole, by slot - base. */
   #wholes: (AppMetric | undefined)[] | undefined;
   #start = 0;
@@ -87,8 +91,8 @@ class PackedRing implements AppMetricRing {
 
   /** Gives the ring's slots back to its pool; the ring is empty afterwards. */
   release(): void {
-    if (this.#base >= 0) this.#pool.give(this.#coarse, this.#base);
-    this.#base = -1;
+    if (this.#slots !== NO_SLOTS) this.#pool.give(this.#slots);
+    this.#slots = NO_SLOTS;
     this.#start = 0;
     this.#length = 0;
     this.#wholes = undefined;
@@ -97,25 +101,43 @@ class PackedRing implements AppMetricRing {
   /** The slot of logical entry i (an index into the pool's columns). */
   #slot(i: number): number {
     const p = this.#start + i;
-    return this.#base + (p >= this.capacity ? p - this.capacity : p);
+    return this.#slots.base + (p >= this.capacity ? p - this.capacity : p);
   }
 
-  /** Whether logical entry i is before (coarse, fine), or not after it when `orEqual`. */
-  #before(i: number, coarse: number, fine: number, orEqual: boolean): boolean {
+  #instant(ns: bigint): Instant {
+    const offset = ns - this.#baseNs;
+    let ms = offset / NS_PER_MS;
+    let rest = offset % NS_PER_MS;
+    if (rest < 0n) {
+      ms -= 1n;
+      rest += NS_PER_MS;
+    }
+    const n = Number(ms);
+    return {
+      ms: n < INT32_MIN ? Number.NEGATIVE_INFINITY : n > INT32_MAX ? Number.POSITIVE_INFINITY : n,
+      rest: Number(rest),
+      ns,
+    };
+  }
+
+  /** Whether logical entry i is before `at`, or not after it when `orEqual`. */
+  #before(i: number, at: Instant, orEqual: boolean): boolean {
     const p = this.#slot(i);
-    const c = this.#coarse[p]!;
-    if (c !== coarse) return c < coarse;
-    const f = this.#meta[2 * p + 1]! >> 16;
-    return orEqual ? f <= fine : f < fine;
+    if (this.#slots.kinds[p] === WHOLE) {
+      const ts = this.#wholes![p - this.#slots.base]!.timestamp;
+      return orEqual ? ts <= at.ns : ts < at.ns;
+    }
+    const ms = this.#slots.times[p]!;
+    return orEqual ? ms <= at.ms : ms < at.ms || (ms === at.ms && at.rest > 0);
   }
 
-  /** First logical index not before (coarse, fine), or after it when `strict`. */
-  #search(coarse: number, fine: number, strict: boolean): number {
+  /** First logical index not before `at`, or after it when `strict`. */
+  #search(at: Instant, strict: boolean): number {
     let lo = 0;
     let hi = this.#length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#before(mid, coarse, fine, strict)) lo = mid + 1;
+      if (this.#before(mid, at, strict)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -124,85 +146,84 @@ class PackedRing implements AppMetricRing {
   #copy(to: number, from: number): void {
     const p = this.#slot(to);
     const q = this.#slot(from);
-    this.#coarse[p] = this.#coarse[q]!;
-    this.#meta[2 * p] = this.#meta[2 * q]!;
-    this.#meta[2 * p + 1] = this.#meta[2 * q + 1]!;
-    if (this.#wholes !== undefined) this.#wholes[p - this.#base] = this.#wholes[q - this.#base];
+    const { times, values, kinds, base } = this.#slots;
+    times[p] = times[q]!;
+    values[p] = values[q]!;
+    kinds[p] = kinds[q]!;
+    if (this.#wholes !== undefined) this.#wholes[p - base] = this.#wholes[q - base];
   }
 
-  #write(i: number, metric: AppMetric, coarse: number, fine: number): void {
+  #write(i: number, metric: AppMetric, at: Instant): void {
     const p = this.#slot(i);
-    this.#appId ??= metric.appId;
+    const { times, values, kinds, base } = this.#slots;
     const empty = metric.value === '';
     const value = empty ? 0 : int32Of(metric.value);
-    const kind =
-      value === undefined || metric.appId !== this.#appId ? -1 : this.#kinds.indexOf(metric.name, metric.unit, empty);
-    this.#coarse[p] = coarse;
-    this.#meta[2 * p] = kind < 0 ? 0 : value!;
-    this.#meta[2 * p + 1] = (fine << 16) | (kind < 0 ? WHOLE : kind);
+    const packable = value !== undefined && at.rest === 0 && Number.isFinite(at.ms) && metric.appId === this.#appId;
+    const kind = packable ? this.#kinds.indexOf(metric.name, metric.unit, empty) : -1;
+    times[p] = Number.isFinite(at.ms) ? at.ms : 0;
+    values[p] = kind < 0 ? 0 : value!;
+    kinds[p] = kind < 0 ? WHOLE : kind;
     if (kind < 0) {
       this.#wholes ??= new Array<AppMetric | undefined>(this.capacity);
-      this.#wholes[p - this.#base] = metric;
-    } else if (this.#wholes !== undefined) this.#wholes[p - this.#base] = undefined;
+      this.#wholes[p - base] = metric;
+    } else if (this.#wholes !== undefined) this.#wholes[p - base] = undefined;
   }
 
   #read(i: number): AppMetric {
     const p = this.#slot(i);
-    const info = this.#meta[2 * p + 1]!;
-    const kind = info & 0xffff;
-    if (kind === WHOLE) return this.#wholes![p - this.#base]!;
+    const { times, values, kinds, base } = this.#slots;
+    const kind = kinds[p]!;
+    if (kind === WHOLE) return this.#wholes![p - base]!;
     const { name, unit, empty } = this.#kinds.at(kind);
     return {
       appId: this.#appId!,
       name,
       unit,
-      value: empty ? '' : String(this.#meta[2 * p]!),
-      timestamp: joinTimestamp(this.#coarse[p]!, info >> 16),
+      value: empty ? '' : String(values[p]!),
+      timestamp: this.#baseNs + BigInt(times[p]!) * NS_PER_MS,
     };
   }
 
   #nameAt(i: number): string {
     const p = this.#slot(i);
-    const kind = this.#meta[2 * p + 1]! & 0xffff;
-    return kind === WHOLE ? this.#wholes![p - this.#base]!.name : this.#kinds.at(kind).name;
+    const kind = this.#slots.kinds[p]!;
+    return kind === WHOLE ? this.#wholes![p - this.#slots.base]!.name : this.#kinds.at(kind).name;
   }
 
   put(metric: AppMetric): boolean {
-    const ts = metric.timestamp;
-    if (ts >= TS_LIMIT || ts <= -TS_LIMIT) return false;
-    const coarse = coarseOf(ts);
-    const fine = fineOf(ts, coarse);
+    if (this.#slots === NO_SLOTS) {
+      this.#slots = this.#pool.take();
+      // The first metric sets the app and the time base (its millisecond, floored).
+      this.#appId = metric.appId;
+      const ms = metric.timestamp / NS_PER_MS;
+      this.#baseNs = (metric.timestamp < 0n && metric.timestamp % NS_PER_MS !== 0n ? ms - 1n : ms) * NS_PER_MS;
+    }
+    const at = this.#instant(metric.timestamp);
     const length = this.#length;
     const full = length === this.capacity;
-    if (this.#base < 0) {
-      const slots = this.#pool.take();
-      this.#coarse = slots.coarse;
-      this.#meta = slots.meta;
-      this.#base = slots.base;
-    }
-    if (length === 0 || this.#before(length - 1, coarse, fine, true)) {
+    if (length === 0 || this.#before(length - 1, at, true)) {
       // Not older than the newest: appended, or over the oldest slot, which becomes the newest.
       if (full) {
         this.#start = this.#start + 1 === this.capacity ? 0 : this.#start + 1;
-        this.#write(length - 1, metric, coarse, fine);
+        this.#write(length - 1, metric, at);
       } else {
-        this.#write(length, metric, coarse, fine);
+        this.#write(length, metric, at);
         this.#length += 1;
       }
       return true;
     }
     // Older than every entry of a full ring.
-    if (full && !this.#before(0, coarse, fine, true)) return false;
-    const pos = this.#search(coarse, fine, true);
+    if (full && !this.#before(0, at, true)) return false;
+    const pos = this.#search(at, true);
     if (!full) {
       for (let i = length; i > pos; i -= 1) this.#copy(i, i - 1);
-      this.#write(pos, metric, coarse, fine);
+      this.#write(pos, metric, at);
       this.#length += 1;
       return true;
     }
     // Full: evict the oldest by moving the entries before `pos` one step towards it.
     for (let i = 0; i < pos - 1; i += 1) this.#copy(i, i + 1);
-    this.#write(pos - 1, metric, coarse, fine);
+    this.#write(pos - 1, metric, at);
     return true;
   }
 
@@ -210,13 +231,13 @@ class PackedRing implements AppMetricRing {
     const rows: AppMetric[] = [];
     const length = this.#length;
     if (length === 0) return { rows, hit: false };
-    const [fromCoarse, fromFine] = boundOf(from);
-    const [toCoarse, toFine] = boundOf(toExclusive);
-    for (let i = this.#search(fromCoarse, fromFine, false); i < length; i += 1) {
-      if (!this.#before(i, toCoarse, toFine, false)) break;
+    const start = this.#instant(from);
+    const end = this.#instant(toExclusive);
+    for (let i = this.#search(start, false); i < length; i += 1) {
+      if (!this.#before(i, end, false)) break;
       if (this.#nameAt(i) === metricType) rows.push(this.#read(i));
     }
-    return { rows, hit: this.#before(0, fromCoarse, fromFine, true) };
+    return { rows, hit: this.#before(0, start, true) };
   }
 
   entries(): AppMetric[] {

@@ -114,12 +114,20 @@ packed('answers as the object ring across wrap-around, growth and full-ring inse
   );
 });
 
-packed('refuses a timestamp no database can hold, and answers queries with bounds beyond it', () => {
-  const ring = createAppMetricRing(3);
-  assert.not.ok(ring.put({ appId: 'a', name: 't', unit: '', value: '1', timestamp: 2n ** 80n }));
-  assert.ok(ring.put({ appId: 'a', name: 't', unit: '', value: '1', timestamp: 5n }));
-  assert.equal(ring.query(-(2n ** 90n), 2n ** 90n, 't').rows.length, 1);
-  assert.ok(ring.query(2n ** 90n, 2n ** 91n, 't').hit);
+packed('keeps entries off the millisecond grid or far from the first whole, in exact order', () => {
+  const ring = createAppMetricRing(4);
+  const model = createObjectAppMetricRing(4);
+  const m = (timestamp: bigint): AppMetric => ({ appId: 'a', name: 't', unit: '', value: '1', timestamp });
+  for (const ts of [1_000_000n, 2n ** 80n, 1_000_001n, -(2n ** 80n), 999_999n, 1_000_000n])
+    assert.is(ring.put(m(ts)), model.put(m(ts)));
+  assert.equal(ring.entries(), model.entries());
+  for (const [from, to] of [
+    [-(2n ** 90n), 2n ** 90n],
+    [1_000_000n, 1_000_001n],
+    [1_000_001n, 2n ** 80n],
+    [2n ** 90n, 2n ** 91n],
+  ] as const)
+    assert.equal(ring.query(from, to, 't'), model.query(from, to, 't'));
 });
 
 packed('a cache of packed rings keeps each app apart and shares one kind table', () => {
