@@ -236,7 +236,8 @@ runBench(async ({ quick }): Promise<BenchTable> => {
       `a count passes when, after ${ticks.warmUpTicks} warm-up tick(s), ${ticks.steadyTicks} tick(s) in a row read every app (every (app, type) for the anchor) within the interval, without failures; doubling, then bisecting${quick ? '' : ' to 5%'}`,
       `this service: collectMetrics (one incremental read per app, all types) + aggregateMetrics over the log-cache client; anchor model: ${CONCURRENCY} pollers, one ${STAT_WINDOW_SECS} s read per (app, type), default page of 100, same client`,
       `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${ms(anchor.t.meanRequestMs)} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included`,
-      `limits of one instance at concurrency ${DEFAULT_CONCURRENCY}: log-cache round trips allow ${ours.capped ? '>= ' : ''}${count(real(ours.n))} apps; one core of CPU allows about ${count(cpuBound)} apps (40 s / CPU per app refresh); memory: see the memory bench; the smallest of these is the limit, and 100,000 apps need ${count(Math.ceil(100_000 / Math.min(real(ours.n), cpuBound)))} instances by these two`,
+      `capacity by log-cache round trips: ${ours.capped ? '>= ' : ''}${count(real(ours.n))} apps per instance (request_concurrency ${DEFAULT_CONCURRENCY}, ${LATENCY_MS} ms per request)`,
+      `capacity by CPU: ${count(cpuBound)} apps per instance (one core busy with collection and aggregation alone: 40 s / CPU per app refresh at concurrency ${DEFAULT_CONCURRENCY})`,
     ],
     columns: [
       'collector',

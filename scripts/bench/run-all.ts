@@ -121,6 +121,36 @@ const sections = outcomes.flatMap((o) =>
         '',
       ]),
 );
+// What limits one 1500M instance: the smallest of the capacities the benches printed.
+const CAPACITY = /^\s*capacity by ([^:]+?): (>= )?([\d,]+) apps/gm;
+const capacities = outcomes.flatMap((o) =>
+  o.benches.flatMap((b) =>
+    [...b.text.matchAll(CAPACITY)].map((m) => ({
+      by: m[1]!,
+      atLeast: m[2] !== undefined,
+      apps: Number(m[3]!.replace(/,/g, '')),
+    })),
+  ),
+);
+const limit = capacities.reduce<(typeof capacities)[number] | undefined>(
+  (low, c) => (low === undefined || c.apps < low.apps ? c : low),
+  undefined,
+);
+const capacity =
+  limit === undefined
+    ? []
+    : [
+        '## Capacity of one 1500M instance',
+        '',
+        ...capacities.map((c) => `- by ${c.by}: ${c.atLeast ? 'at least ' : ''}${c.apps.toLocaleString('en-US')} apps`),
+        '',
+        limit.atLeast
+          ? `No limit was reached below ${limit.apps.toLocaleString('en-US')} apps (${limit.by} was capped by the bench), so a foundation of 100,000 apps needs at most ${Math.ceil(100_000 / limit.apps)} instance(s) (plus one for redundancy).`
+          : `The limit is ${limit.by}: ${limit.apps.toLocaleString('en-US')} apps per instance, so a foundation of 100,000 apps needs ${Math.ceil(100_000 / limit.apps)} instance(s) (plus one for redundancy).`,
+        '',
+      ];
+if (capacity.length > 0) process.stdout.write(`\n${capacity.join('\n')}\n`);
+
 const doc = [
   '# Performance',
   '',
@@ -133,6 +163,7 @@ const doc = [
   '|---|---|---|',
   ...summary,
   '',
+  ...capacity,
   ...sections,
 ].join('\n');
 

@@ -9,7 +9,7 @@ test('--quick prints each part of the monitored state and both cache sizes, scal
   const { rows } = expectTable(
     run,
     'Memory per 10,000 monitored apps',
-    ['part', 'heap', 'RSS', 'process RSS', 'vs 1500M quota', 'target'],
+    ['part', 'live (heap + buffers)', 'RSS', 'process RSS', 'vs 1500M quota', 'target'],
     7,
   );
   for (const part of [
@@ -32,7 +32,16 @@ test('--quick prints each part of the monitored state and both cache sizes, scal
         .split(/\s{2,}/)[1]!
         .replace(/[, MiB]/g, ''),
     );
-  assert.ok(heapOf('metric cache, 300') > heapOf('metric cache, 100'), 'three times the entries take more heap');
+  assert.ok(heapOf('metric cache, 300') > heapOf('metric cache, 100'), 'three times the entries take more memory');
+  assert.match(run.stdout, /^ {3}per app: [\d.]+ KiB resident at cache size 300/m);
+  assert.match(
+    run.stdout,
+    /^ {3}capacity by memory: [\d,]+ apps per 1500M instance \(cache size 300\); a foundation of 100,000 apps needs [\d,]+ instance\(s\) by memory$/m,
+  );
+  assert.match(
+    run.stdout,
+    /^target: <= 10 KiB resident per monitored app at cache size 300 \(100,000 apps in 1500M\): (PASS|MISS)$/m,
+  );
 });
 
 test.run();
