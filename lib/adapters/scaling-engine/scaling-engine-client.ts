@@ -1,4 +1,4 @@
-import ky, { isHTTPError, isNetworkError, isTimeoutError } from 'ky';
+import { Agent, request } from 'undici';
 import { errorTextWithCauses } from '../../core/error-text.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Trigger } from '../../core/model/policy.ts';
@@ -31,11 +31,10 @@ export interface ScalingEngineClient {
   close(): Promise<void>;
 }
 
-const describeError = (err: unknown, timeoutMs: number, signal?: AbortSignal): string => {
-  if (isTimeoutError(err)) return `request timed out after ${timeoutMs}ms`;
+const describeError = (err: unknown, timeoutMs: number, timedOut: boolean, signal?: AbortSignal): string => {
+  if (timedOut) return `request timed out after ${timeoutMs}ms`;
   if (signal?.aborted) return 'request aborted';
-  if (isNetworkError(err)) return `request failed: ${errorTextWithCauses(err.cause ?? err)}`;
-  if (isHTTPError(err)) return `got ${err.response.status} when sending trigger alarm`;
+  // Connection errors name their cause (connect ECONNREFUSED ..., a TLS verification failure).
   return `request failed: ${errorTextWithCauses(err)}`;
 };
 
@@ -50,35 +49,35 @@ export const createScalingEngineClient = (options: ScalingEngineClientOptions): 
     options.tls && (options.tls.certFile || options.tls.keyFile || options.tls.caFile)
       ? createTlsFetch(options.tls, { now: options.now, logger: options.logger })
       : undefined;
-  const http = ky.create({
-    timeout: options.timeoutMs,
-    // The per-attempt timeout alone would give the body read a second full allowance.
-    totalTimeout: options.timeoutMs,
-    retry: 0,
-    throwHttpErrors: false,
-    headers: { 'content-type': 'application/json' },
-    fetch: tls?.fetch,
-  });
+  // One pool of kept-alive connections; with TLS, the agent of the loaded certificate.
+  const plain = tls ? undefined : new Agent();
+  const headers = { 'content-type': 'application/json' };
 
   return {
     async scale(trigger, signal) {
       const url = `${base}/v1/apps/${encodeURIComponent(trigger.appId)}/scale`;
+      // One budget for the whole call, headers and body together (docs/anchor-compatibility.md#change-scaling).
+      const timeout = AbortSignal.timeout(options.timeoutMs);
       try {
-        const reply = http.post(url, { body: triggerBody(trigger), signal });
-        const response = await reply;
-        // Reading through ky keeps the body read inside the same time budget.
-        const text = await reply.text();
-        if (response.status !== 200)
-          return { ok: false, status: response.status, error: `got ${response.status} when sending trigger alarm` };
-        return parseScaleReply(response.status, text);
+        const { statusCode, body } = await request(url, {
+          method: 'POST',
+          headers,
+          body: triggerBody(trigger),
+          signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+          dispatcher: tls?.dispatcher() ?? plain!,
+        });
+        const text = await body.text();
+        if (statusCode !== 200)
+          return { ok: false, status: statusCode, error: `got ${statusCode} when sending trigger alarm` };
+        return parseScaleReply(statusCode, text);
       } catch (err) {
-        const error = describeError(err, options.timeoutMs, signal);
+        const error = describeError(err, options.timeoutMs, timeout.aborted && !signal?.aborted, signal);
         options.logger?.debug({ err, appId: trigger.appId, url }, 'scaling engine call failed');
         return { ok: false, error };
       }
     },
     close: async () => {
-      await tls?.close();
+      await Promise.all([tls?.close(), plain?.close()]);
     },
   };
 };

@@ -16,6 +16,8 @@ export interface TlsFiles {
 
 export interface TlsFetch {
   readonly fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+  /** The agent of the certificate in force, for undici's own request API (no fetch machinery). */
+  readonly dispatcher: () => Agent;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export const createTlsFetch = (
       });
       return response as unknown as Response;
     },
+    dispatcher: () => fresh().agent,
     close: () => current.agent.close(),
   };
 };
