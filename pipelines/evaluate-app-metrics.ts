@@ -97,8 +97,11 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
  *
  * mergeMap with `evaluationConcurrency` (default 20) bounds the evaluations under way; a job that
  * is already waiting for a slot absorbs identical ones (same app and metric type), because it will
- * read the newer metrics anyway. Query and scaling failures become decisions; the stream ends only
- * when its sources end (`policy$` may stay open).
+ * read the newer metrics anyway. A breach leaves its evaluation slot at once and is scaled by a
+ * second mergeMap bounded by `scalingConcurrency` (default 200), in the order the breaches came.
+ * With `slices`, the jobs of one burst reach the evaluations in time slices (inSlices). Query and
+ * scaling failures become decisions; the stream ends only when its sources end (`policy$` may
+ * stay open).
  *
  * @param deps.scheduler the clock of every decision, cooldown and breaker.
  * @param deps.queryAppMetrics the reader of the query window [now-2bd, now].
