@@ -63,55 +63,69 @@ const keep = <T>(list: T[], item: T, size: number, next: number): number => {
   return (next + 1) % size;
 };
 
-export const createRowInterner = (size = 32): RowInterner => {
-  const identities: RowIdentity[] = [];
-  let nextIdentity = 0;
+export const createRowInterner = (size = 32): RowInterner => new Interner(size);
+
+/** A class, not a closure: every monitored app's buffer has one, and they share their methods. */
+class Interner implements RowInterner {
+  readonly #size: number;
+  readonly #identities: RowIdentity[] = [];
+  #nextIdentity = 0;
   // Consecutive envelopes are mostly of one instance and carry one shared tags object; `lastTags` is
   // the incoming object last found equal to `lastIdentity.tags`.
-  let lastIdentity: RowIdentity | undefined;
-  let lastTags: Tags | undefined;
+  #lastIdentity: RowIdentity | undefined;
+  #lastTags: Tags | undefined;
 
-  const findIdentity = (sourceId: string, instanceId: string, tags: Tags): RowIdentity | undefined => {
-    for (const known of identities)
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  #findIdentity(sourceId: string, instanceId: string, tags: Tags): RowIdentity | undefined {
+    for (const known of this.#identities)
       if (known.tags === tags && known.instanceId === instanceId && known.sourceId === sourceId) return known;
-    for (const known of identities)
+    for (const known of this.#identities)
       if (known.instanceId === instanceId && known.sourceId === sourceId && sameTags(known.tags, tags)) return known;
     return undefined;
-  };
+  }
 
-  return {
-    identity(sourceId, instanceId, tags) {
-      const last = lastIdentity;
-      if (
-        last !== undefined &&
-        (last.tags === tags || lastTags === tags) &&
-        last.instanceId === instanceId &&
-        last.sourceId === sourceId
-      )
-        return last;
-      let found = findIdentity(sourceId, instanceId, tags);
-      if (found === undefined) {
-        found = { sourceId, instanceId, tags, keys: [] };
-        nextIdentity = keep(identities, found, size, nextIdentity);
-      }
-      lastIdentity = found;
-      lastTags = tags;
-      return found;
-    },
-    key(identity, hasMetric, name, unit, info, slotOf) {
-      const { keys } = identity;
-      if (typeof info === 'number') {
-        for (const known of keys)
-          if (known.name === name && known.unit === unit && known.info === info && known.hasMetric === hasMetric)
-            return known;
-      }
-      const made: RowKey = { identity, hasMetric, name, unit, slot: hasMetric ? slotOf(name) : -1, info };
-      if (typeof info === 'number') {
-        // The slot to replace next is not tracked per identity: replacing the first is good enough.
-        if (keys.length < size) keys.push(made);
-        else keys[0] = made;
-      }
-      return made;
-    },
-  };
-};
+  identity(sourceId: string, instanceId: string, tags: Tags): RowIdentity {
+    const last = this.#lastIdentity;
+    if (
+      last !== undefined &&
+      (last.tags === tags || this.#lastTags === tags) &&
+      last.instanceId === instanceId &&
+      last.sourceId === sourceId
+    )
+      return last;
+    let found = this.#findIdentity(sourceId, instanceId, tags);
+    if (found === undefined) {
+      found = { sourceId, instanceId, tags, keys: [] };
+      this.#nextIdentity = keep(this.#identities, found, this.#size, this.#nextIdentity);
+    }
+    this.#lastIdentity = found;
+    this.#lastTags = tags;
+    return found;
+  }
+
+  key(
+    identity: RowIdentity,
+    hasMetric: boolean,
+    name: string,
+    unit: string,
+    info: number | Envelope,
+    slotOf: (name: string) => number,
+  ): RowKey {
+    const { keys } = identity;
+    if (typeof info === 'number') {
+      for (const known of keys)
+        if (known.name === name && known.unit === unit && known.info === info && known.hasMetric === hasMetric)
+          return known;
+    }
+    const made: RowKey = { identity, hasMetric, name, unit, slot: hasMetric ? slotOf(name) : -1, info };
+    if (typeof info === 'number') {
+      // The slot to replace next is not tracked per identity: replacing the first is good enough.
+      if (keys.length < this.#size) keys.push(made);
+      else keys[0] = made;
+    }
+    return made;
+  }
+}
