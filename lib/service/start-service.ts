@@ -189,7 +189,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
           fromCall(() => journal.prune(now() - msToNs(config.decisions.retention), config.decisions.max_rows_per_app)),
       },
       // Slices are measured in real time, so only a real-time scheduler gets them.
-      ...(options.scheduler === undefined ? { monotonicMs: () => performance.now() } : {}),
+      monotonicMs: options.scheduler === undefined ? () => performance.now() : undefined,
     },
     settings,
     stop$,

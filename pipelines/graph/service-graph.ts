@@ -49,7 +49,7 @@ export interface ServiceAdapters {
    * A monotonic clock in ms (`performance.now`) when the scheduler runs in real time: then the
    * evaluations one burst of metrics starts run in slices of about 10 ms (see inSlices).
    */
-  readonly monotonicMs?: () => number;
+  readonly monotonicMs?: (() => number) | undefined;
 }
 
 /** How long evaluations may hold the event loop in one go; a stall past 50 ms delays every timer and socket. */
@@ -166,7 +166,7 @@ export const serviceGraph = (
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
       evaluationConcurrency: settings.evaluationConcurrency,
-      ...(adapters.monotonicMs ? { slices: { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs } } : {}),
+      slices: adapters.monotonicMs ? { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs } : undefined,
     },
   );
   const decision$ = merge(
