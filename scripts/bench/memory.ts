@@ -35,7 +35,8 @@ const measureIn = async (apps: number, cacheSize: number): Promise<ChildReport> 
 };
 
 runBench(async ({ quick }): Promise<BenchTable> => {
-  const apps = quick ? 250 : PER;
+  // Enough apps even when quick that the metric cache fills more than one of its 1 MiB slabs at size 300.
+  const apps = quick ? 1000 : PER;
   const scale = PER / apps;
   const reports = [await measureIn(apps, 300), await measureIn(apps, 100)];
   const step = (report: ChildReport, name: string): MemoryStep => {
