@@ -130,6 +130,12 @@ const createOwnership = async (
   });
 };
 
+/** Runs `work` right after the event loop has handled pending I/O; returns a cancel. */
+const afterIo = (work: () => void): (() => void) => {
+  const immediate = setImmediate(work);
+  return () => clearImmediate(immediate);
+};
+
 /**
  * The composition root: builds every adapter from the configuration, wires the pipelines, starts
  * the listeners and subscribes once. Nothing else in the service subscribes or has side effects.
@@ -190,6 +196,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
       },
       // Slices are measured in real time, so only a real-time scheduler gets them.
       monotonicMs: options.scheduler === undefined ? () => performance.now() : undefined,
+      later: afterIo,
     },
     settings,
     stop$,

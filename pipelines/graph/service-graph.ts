@@ -50,6 +50,8 @@ export interface ServiceAdapters {
    * evaluations one burst of metrics starts run in slices of about 10 ms (see inSlices).
    */
   readonly monotonicMs?: (() => number) | undefined;
+  /** Runs work once pending I/O is handled (`setImmediate`), for the slices; else the scheduler. */
+  readonly later?: ((work: () => void) => () => void) | undefined;
 }
 
 /** How long evaluations may hold the event loop in one go; a stall past 50 ms delays every timer and socket. */
@@ -166,7 +168,9 @@ export const serviceGraph = (
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
       evaluationConcurrency: settings.evaluationConcurrency,
-      slices: adapters.monotonicMs ? { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs } : undefined,
+      slices: adapters.monotonicMs
+        ? { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs, later: adapters.later }
+        : undefined,
     },
   );
   const decision$ = merge(

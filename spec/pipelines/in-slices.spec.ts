@@ -88,4 +88,30 @@ test('an error waits behind the queued values', async () => {
   assert.equal(seen, [1, 2, 'boom']);
 });
 
+test('a value that downstream work makes the source emit queues behind those already waiting', async () => {
+  const { clock, work } = fakeWork(6);
+  const seen: number[] = [];
+  const source = new Subject<number>();
+  source.pipe(inSlices({ scheduler: asyncScheduler, budgetMs: 10, clock })).subscribe((v) => {
+    work();
+    seen.push(v);
+    // Handling 3 feeds 9 back into the source, as an evaluation may lead to another metric.
+    if (v === 3) source.next(9);
+  });
+  for (const v of [1, 2, 3, 4, 5]) source.next(v);
+  await settled();
+  assert.equal(seen, [1, 2, 3, 4, 5, 9]);
+});
+
+test('a burst of 100,000 values is handed on in order, and quickly', async () => {
+  const seen: number[] = [];
+  const source = new Subject<number>();
+  source.pipe(inSlices({ scheduler: asyncScheduler, budgetMs: 1, clock: () => performance.now() })).subscribe((v) => {
+    seen.push(v);
+  });
+  for (let v = 0; v < 100_000; v += 1) source.next(v);
+  while (seen.length < 100_000) await settled();
+  assert.ok(seen.every((v, i) => v === i));
+});
+
 test.run();
