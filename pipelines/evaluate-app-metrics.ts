@@ -34,7 +34,7 @@ export interface EvaluateAppMetricsDeps {
   /** Evaluations (query and judgement) under way at once, across apps (`evaluator.evaluator_count`). */
   readonly evaluationConcurrency?: number | undefined;
   /**
-   * Scaling calls under way at once, across apps (default 200). A breach no longer holds an
+   * Scaling calls under way at once, across apps (default 1000). A breach no longer holds an
    * evaluation slot while its call waits for the scaling engine: with 20 slots and a 20 ms engine,
    * 1,000 apps breaching in one tick were sent over a whole second.
    */
@@ -98,7 +98,7 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
  * mergeMap with `evaluationConcurrency` (default 20) bounds the evaluations under way; a job that
  * is already waiting for a slot absorbs identical ones (same app and metric type), because it will
  * read the newer metrics anyway. A breach leaves its evaluation slot at once and is scaled by a
- * second mergeMap bounded by `scalingConcurrency` (default 200), in the order the breaches came.
+ * second mergeMap bounded by `scalingConcurrency` (default 1000), in the order the breaches came.
  * With `slices`, the jobs of one burst reach the evaluations in time slices (inSlices). Query and
  * scaling failures become decisions; the stream ends only when its sources end (`policy$` may
  * stay open).
@@ -153,7 +153,7 @@ export const evaluateAppMetrics = (
       }, deps.evaluationConcurrency ?? 20),
       mergeMap(
         (step): Observable<Decision> => ('scale' in step ? scaleOnBreach(step.scale, ctx) : of(step)),
-        deps.scalingConcurrency ?? 200,
+        deps.scalingConcurrency ?? 1000,
       ),
     );
   });
