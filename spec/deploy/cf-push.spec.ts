@@ -55,7 +55,8 @@ push('manifest.yml takes its names from vars and maps a route; vars.example.yml 
   const app = (parse(manifest.replace(/\(\(([a-z_]+)\)\)/g, 'x')) as { applications: Record<string, unknown>[] })
     .applications[0]!;
   assert.equal(app.routes, [{ route: 'x' }]);
-  assert.is(app.command, 'node scripts/start.ts');
+  // The heap is sized from the container's memory limit, not left at V8's quarter of it.
+  assert.is(app.command, 'node --max-old-space-size-percentage=60 scripts/start.ts');
   assert.is(app['health-check-http-endpoint'], '/health/liveness');
   assert.is((app.env as Record<string, string>).NODE_ENV, 'production');
 });
