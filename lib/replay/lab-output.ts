@@ -17,6 +17,16 @@ const pad = (cells: readonly string[], widths: readonly number[], right: Readonl
     .trimEnd();
 
 /** The terminal table: one row per candidate, cheapest first; `*` on the front, `>` recommended. */
+/** A candidate's changes and scores as text, in the column order the table and the report share. */
+export const candidateCells = (c: LabResult['candidates'][number]): string[] => [
+  describeChanges(c.candidate.changes),
+  String(c.scores.scaleOuts),
+  String(c.scores.scaleIns),
+  String(c.scores.flaps),
+  c.scores.instanceHours.toFixed(3),
+  formatDuration(c.scores.pressureSecs),
+];
+
 export const renderLabTable = (lab: LabResult, name: string): string => {
   const r = lab.replay;
   const lines = [
@@ -27,17 +37,7 @@ export const renderLabTable = (lab: LabResult, name: string): string => {
   const header = ['', '#', 'candidate', 'out', 'in', 'flaps', 'instance-h', 'pressure'];
   const body = labOrder(lab).map((i) => {
     const c = lab.candidates[i]!;
-    const s = c.scores;
-    return [
-      `${i === lab.recommended ? '>' : ' '}${c.front ? '*' : ' '}`,
-      String(i),
-      describeChanges(c.candidate.changes),
-      String(s.scaleOuts),
-      String(s.scaleIns),
-      String(s.flaps),
-      s.instanceHours.toFixed(3),
-      formatDuration(s.pressureSecs),
-    ];
+    return [`${i === lab.recommended ? '>' : ' '}${c.front ? '*' : ' '}`, String(i), ...candidateCells(c)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const right = new Set([1, 3, 4, 5, 6, 7]);

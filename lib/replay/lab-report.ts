@@ -10,7 +10,7 @@ import { scalingRows } from '../tools/report/scaling-rows.ts';
 import { escapeXml } from '../tools/report/svg.ts';
 import type { CandidateRun } from './evaluate-candidate.ts';
 import { formatDuration } from './format-duration.ts';
-import { labOrder } from './lab-output.ts';
+import { candidateCells, labOrder } from './lab-output.ts';
 import { describeLoadModel } from './load-model.ts';
 import type { LabResult } from './policy-lab.ts';
 import { policyFor } from './replay-policies.ts';
@@ -59,16 +59,10 @@ export const renderLabReport = (lab: LabResult, name: string): string => {
   const rows = labOrder(lab)
     .map((i) => {
       const c = lab.candidates[i]!;
-      const s = c.scores;
       const cells = [
         `${i === lab.recommended ? 'recommended' : ''}${c.front ? `${i === lab.recommended ? ', ' : ''}front` : ''}`,
         `#${i}`,
-        describeChanges(c.candidate.changes),
-        String(s.scaleOuts),
-        String(s.scaleIns),
-        String(s.flaps),
-        s.instanceHours.toFixed(3),
-        formatDuration(s.pressureSecs),
+        ...candidateCells(c),
       ];
       return `<tr${i === lab.recommended ? ' class="recommended"' : ''}>${cells.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`;
     })
