@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { Decision } from '../lib/core/model/decision.ts';
 import type { LoggerOptions } from '../lib/adapters/log/logger.ts';
 import { DEFAULT_CACHE_DIR, parseReplayArgs, REPLAY_USAGE } from '../lib/replay/replay-args.ts';
-import { startReplayProgress, timingText } from '../lib/replay/replay-progress.ts';
+import { labProgressText, startProgressLine, startReplayProgress, timingText } from '../lib/replay/replay-progress.ts';
 import { errorText } from '../lib/core/error-text.ts';
 import { answerHelp, exitWithUsage } from '../lib/tools/cli/parse-cli.ts';
 
@@ -57,7 +57,6 @@ const [
   { stringify },
   { runLabCommand },
   { buildCandidates },
-  { createProgressBar },
 ] = await Promise.all([
   import('../lib/replay/replay-policies.ts'),
   import('../lib/replay/replay-database.ts'),
@@ -66,7 +65,6 @@ const [
   import('../lib/core/json/bigint-json.ts'),
   import('../lib/replay/lab-command.ts'),
   import('../lib/replay/vary.ts'),
-  import('../lib/replay/progress-bar.ts'),
 ]);
 const policyFile = parsePolicyFile(await readFile(args.policy, 'utf8'));
 if (!policyFile.ok) {
@@ -148,14 +146,14 @@ const replayOnce = async (): Promise<void> => {
 
 try {
   if (candidates) {
-    // The lab draws its own bar, with a line per candidate evaluated.
+    // The lab shows its own line: the replay, then each candidate evaluated.
     progress?.done();
     await runLabCommand({
       args,
       candidates,
       database: database?.ready,
       logger,
-      progress: createProgressBar(process.stderr),
+      progress: startProgressLine(process.stderr, labProgressText),
     });
   } else await replayOnce();
 } catch (err) {

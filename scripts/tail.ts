@@ -5,7 +5,7 @@
  * Credentials in the URL (ws://user:pass@host/...) are sent as basic auth. Reconnects with backoff;
  * exits 1 when the server refuses (bad credentials or filter), 0 on Ctrl-C.
  */
-import { createLogger, logFormatFor } from '../lib/adapters/log/logger.ts';
+import { createLogger } from '../lib/adapters/log/logger.ts';
 import { stringify } from '../lib/core/json/bigint-json.ts';
 import { decisionFeed } from '../lib/adapters/live/decision-feed.ts';
 import { formatDecision } from '../lib/adapters/live/format-decision.ts';

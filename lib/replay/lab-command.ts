@@ -3,7 +3,7 @@ import { formatUtc } from '../tools/report/format-time.ts';
 import { renderLabJson, renderLabTable } from './lab-output.ts';
 import { writeLabReport } from './lab-report.ts';
 import { runPolicyLab } from './policy-lab.ts';
-import type { ProgressBar } from './progress-bar.ts';
+import type { LabProgress, ProgressLine } from './replay-progress.ts';
 import type { ReplayArgs } from './replay-args.ts';
 import type { ReplayOptions } from './replay-types.ts';
 import type { CandidateSet } from './vary.ts';
@@ -14,7 +14,7 @@ export const runLabCommand = async (input: {
   readonly candidates: CandidateSet;
   readonly database?: ReplayOptions['database'];
   readonly logger: Logger;
-  readonly progress: ProgressBar;
+  readonly progress: ProgressLine<LabProgress>;
 }): Promise<void> => {
   const { args, progress } = input;
   const lab = await runPolicyLab({
@@ -30,8 +30,8 @@ export const runLabCommand = async (input: {
     pressure: args.lab.pressure,
     maxPressureSecs: args.lab.maxPressureSecs,
     flapWindowSecs: args.lab.flapWindowSecs,
-    onProgress: (p) => progress.update(p.fraction, `${formatUtc(p.virtualNs)} UTC, ${p.envelopes} envelopes`),
-    onCandidate: (done, total) => progress.update(done / total, `candidate ${done} of ${total}`),
+    onProgress: (p) => progress.update({ fraction: p.fraction, label: `virtual time ${formatUtc(p.virtualNs)} UTC` }),
+    onCandidate: (done, total) => progress.update({ fraction: done / total, label: `candidate ${done} of ${total}` }),
   });
   progress.done();
   process.stdout.write(args.json ? renderLabJson(lab, args.recording) : renderLabTable(lab, args.name));

@@ -5,7 +5,6 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { openTestDatabase } from '../support/database.ts';
 import { spawnService, urlWithSchema, writeConfig } from '../support/service-process.ts';
-import type { LogLine } from '../support/service-process.ts';
 
 type Db = Awaited<ReturnType<typeof openTestDatabase>>;
 interface Context {
@@ -17,7 +16,6 @@ const root = join(import.meta.dirname, '..', '..');
 const example = (name: string) => readFileSync(join(root, 'config', name), 'utf8');
 /** Several people run specs on this machine at once: the examples' fixed ports become ephemeral ones. */
 const ephemeralPorts = (yaml: string) => yaml.replace(/^(\s*port:) \d+$/gm, '$1 0');
-const startedLine = (logs: readonly LogLine[]) => logs.find((l) => l.msg.startsWith('eventgenerator started:'));
 
 const closedPort = async (): Promise<number> => {
   const server = createServer();

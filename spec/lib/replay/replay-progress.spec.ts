@@ -1,7 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { progressText, startReplayProgress, timingText } from '../../../lib/replay/replay-progress.ts';
+import {
+  labProgressText,
+  progressText,
+  startProgressLine,
+  startReplayProgress,
+  timingText,
+} from '../../../lib/replay/replay-progress.ts';
 
 const test = suite('replay progress');
 
@@ -35,6 +41,22 @@ test('the closing line gives the whole time and the time to the first envelope',
   assert.is(timingText(1234.5, 310), 'done in 1.23 s from start; first envelope after 0.31 s');
   assert.is(timingText(80, undefined), 'done in 0.08 s from start');
   assert.match(progressText(undefined, 1500), /reading the recording… 1\.5 s$/);
+});
+
+test('the policy lab uses the same line: its stage, then each candidate', async () => {
+  const written: string[] = [];
+  const progress = startProgressLine({ isTTY: false, write: (t: string) => written.push(t) }, labProgressText, {
+    everyMs: 20,
+  });
+  assert.match(written[0]!, /^lab: starting… \d+\.\d s\n$/);
+  progress.update({ fraction: 0.25, label: 'candidate 5 of 20' });
+  await sleep(50);
+  progress.done();
+  progress.done();
+  assert.match(written.at(-1)!, /^lab: \[#{5}\.{15}\] candidate 5 of 20, \d+\.\d s\n$/);
+  const count = written.length;
+  await sleep(50);
+  assert.is(written.length, count, 'nothing after done, and a second done writes nothing');
 });
 
 test.run();
