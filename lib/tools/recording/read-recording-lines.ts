@@ -108,10 +108,19 @@ export async function* readRecordingChunks(path: string, progress?: ReadProgress
         continue;
       }
       if (pending.length > 0) {
-        pending.push(bytes);
-        bytes = Buffer.concat(pending);
+        // The unfinished line, completed, is a chunk of its own: joining it to the whole of the
+        // next chunk would copy every decompressed byte once more.
+        pending.push(bytes.subarray(0, end + 1));
+        const joined = Buffer.concat(pending);
         pending = [];
+        line += 1;
+        yield { firstLine: line, bytes: joined, ends: [joined.length - 1] };
+        bytes = bytes.subarray(end + 1);
         end = bytes.indexOf(NEWLINE);
+        if (end === -1) {
+          if (bytes.length > 0) pending.push(bytes);
+          continue;
+        }
       }
       const ends: number[] = [];
       let start = 0;
