@@ -140,7 +140,7 @@ const replayOnce = async (): Promise<void> => {
     );
   }
   (args.json ? process.stderr : process.stdout).write(
-    `${timingText(performance.now(), result.firstEnvelopeAt)}${result.cache === 'read' ? ' (recording read from its parsed cache)' : ''}\n`,
+    `${timingText(performance.now(), result.firstEnvelopeAt)}${result.cache === 'read' ? ' (recording read from its aggregated cache)' : ''}\n`,
   );
 };
 

@@ -133,6 +133,11 @@ export interface LoadModelOptions {
   readonly instances: (appId: string) => number;
   /** Told every aggregated metric as recorded, with the instances that reported it (0 under `recorded`). */
   readonly capture?: (recorded: AppMetric, reporting: number) => void;
+  /**
+   * The reporting instances as counted where the envelopes were observed (the replay's reader
+   * thread, beside the aggregation); `observe` then does nothing.
+   */
+  readonly reporting?: Pick<ReportingInstances, 'count'>;
 }
 
 export interface LoadModel {
@@ -152,9 +157,10 @@ export const createLoadModel = (options: LoadModelOptions): LoadModel => {
         return metric;
       },
     };
-  const reporting = createReportingInstances(options.settings);
+  const own = createReportingInstances(options.settings);
+  const reporting = options.reporting ?? own;
   return {
-    observe: reporting.observe,
+    observe: options.reporting ? () => {} : own.observe,
     transform(metric) {
       const n = SHARED_METRIC_TYPES.has(metric.name) ? reporting.count(metric) : 0;
       options.capture?.(metric, n);

@@ -11,6 +11,10 @@ export interface ReplayApps {
   readonly unmatched: readonly string[];
   /** Notes the envelope's source; true when it added an app to the policy map. */
   observe(envelope: Envelope): boolean;
+  /** Notes a source seen for the first time (observe's first part); true when it added an app. */
+  observeSource(appId: string): boolean;
+  /** Notes an app's name, kept when it is the first one seen. */
+  observeName(appId: string, name: string): void;
   limits(appId: string): { min: number; max: number } | undefined;
   initialInstances(appId: string): number;
 }
@@ -35,24 +39,32 @@ export const createReplayApps = (source: ReplayPolicies, initial?: number): Repl
     const policy = policies.get(appId);
     return policy ? instanceLimits(policy) : undefined;
   };
+  const observeName = (appId: string, name: string): void => {
+    if (!appNames.has(appId)) appNames.set(appId, name);
+  };
+  const observeSource = (appId: string): boolean => {
+    if (seen.has(appId)) return false;
+    seen.add(appId);
+    if (policies.has(appId)) return false;
+    if (adopt(appId)) return true;
+    unmatched.push(appId);
+    return false;
+  };
   return {
     policies,
     appNames,
     unmatched,
     limits,
+    observeName,
+    observeSource,
     initialInstances(appId) {
       const bounds = limits(appId) ?? { min: 1, max: Number.MAX_SAFE_INTEGER };
       return Math.min(bounds.max, Math.max(bounds.min, initial ?? bounds.min));
     },
     observe(envelope) {
-      const appId = envelope.sourceId;
-      if (!appNames.has(appId) && envelope.tags['app_name']) appNames.set(appId, envelope.tags['app_name']);
-      if (seen.has(appId)) return false;
-      seen.add(appId);
-      if (policies.has(appId)) return false;
-      if (adopt(appId)) return true;
-      unmatched.push(appId);
-      return false;
+      const name = envelope.tags['app_name'];
+      if (name) observeName(envelope.sourceId, name);
+      return observeSource(envelope.sourceId);
     },
   };
 };

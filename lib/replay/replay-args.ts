@@ -21,8 +21,10 @@ export const REPLAY_USAGE = `Usage: node scripts/replay.ts <recording.ndjson[.gz
                                PostgreSQL URL (rows go to a schema of the replay's own, dropped
                                afterwards). Default: none; the replay keeps app metrics in memory
   --keep-rows                  keep that schema and print its name
-  --no-cache                   parse the recording afresh, without reading or writing its cache
-                               (.cache/recordings/, keyed by the file's content)
+  --no-cache                   read and aggregate the recording afresh, without reading or writing
+                               its cache. The cache: .cache/recordings/ under the current directory,
+                               one file per recording content, stat window, interval and metric
+                               types; the 32 most recently used within 512 MiB are kept
   --stat-window <secs>         defaultStatWindowSecs (120)
   --breach-duration <secs>     defaultBreachDurationSecs (120)
   --interval <duration>        aggregator_execute_interval (40s)

@@ -9,7 +9,7 @@ import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 import type { LoadModelName } from './load-model.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
 import type { WriteBehindStats } from './write-behind-store.ts';
-import type { CacheOutcome } from '../tools/recording/read-recording-off-thread.ts';
+import type { CacheOutcome } from './aggregate-off-thread.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
 
 export interface ReplayProgress {
@@ -31,7 +31,7 @@ export interface ReplayOptions {
   readonly speed?: number | undefined;
   /** Instances of each app before the first scaling; the policy minimum when absent. */
   readonly initialInstances?: number | undefined;
-  /** The directory of parsed-recording caches: read the recording's, or write it; none when absent. */
+  /** The directory of aggregated-recording caches (aggregated-cache.ts): read the recording's, or write it; none when absent. */
   readonly cacheDir?: string | undefined;
   /** Stop at the first bad line instead of skipping it. */
   readonly strict?: boolean;
@@ -64,7 +64,7 @@ export interface ReplayResult {
   readonly initialInstances: (appId: string) => number;
   /** History reads the cache could not answer (answered by the in-memory store). */
   readonly reads: number;
-  /** Whether the recording came from its parsed cache, or the cache was written. */
+  /** Whether the recording's aggregation came from its cache, or the cache was written. */
   readonly cache?: CacheOutcome | undefined;
   readonly cacheNote?: string | undefined;
   /** CPU time of the thread that read (or scanned) the recording. */

@@ -3,10 +3,7 @@ import { BehaviorSubject, defer, of, Subject } from 'rxjs';
 import { createMetricCache } from '../core/evaluation/metric-cache.ts';
 import { stringify } from '../core/json/bigint-json.ts';
 import type { Decision } from '../core/model/decision.ts';
-import type { Envelope } from '../core/model/envelope.ts';
 import type { Policy } from '../core/model/policy.ts';
-import { readRecordingOffThread } from '../tools/recording/read-recording-off-thread.ts';
-import type { OffThreadProgress } from '../tools/recording/read-recording-off-thread.ts';
 import { RecordingError } from '../tools/recording/recording-error.ts';
 import type { RecordingIssue } from '../tools/recording/validate-recording.ts';
 import { createSeriesCollector } from '../tools/report/metric-series.ts';
@@ -14,11 +11,15 @@ import { parseScaleReply } from '../core/scaling/parse-scale-reply.ts';
 import { createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
 import { createQueryAppMetrics } from '../adapters/stores/query-app-metrics.ts';
 import type { AppMetric, SaveResult, SortOrder } from '../core/model/app-metric.ts';
-import { msToNs, nowNs, nsToMs } from '../core/time/ns.ts';
+import { msToNs, nowNs } from '../core/time/ns.ts';
 import { createAsyncTracker } from './async-tracker.ts';
 import { createLoadModel } from './load-model.ts';
 import { replayGraph } from '../../pipelines/graph/replay-graph.ts';
 import type { ReplayEvent } from '../../pipelines/graph/replay-graph.ts';
+import type { AggregatedTick } from '../../pipelines/emit-at-ticks.ts';
+import { aggregateOffThread } from './aggregate-off-thread.ts';
+import type { OffThreadProgress } from './aggregate-off-thread.ts';
+import { createFrameDecoder } from './aggregated-frames.ts';
 import { createReplayApps } from './replay-apps.ts';
 import type { ReplayOptions, ReplayResult } from './replay-types.ts';
 import { createVirtualClock } from './virtual-clock.ts';
@@ -35,9 +36,11 @@ const MAX_ISSUES = 100;
 
 /**
  * Replays a recording through the service's pipelines in virtual time (see replayGraph) against an
- * in-memory app-metric store and a simulated scaling engine. Envelopes are streamed from the file
- * and delivered at their own timestamps; the clock then runs one aggregation interval past the last
- * one. With a database, every app metric is also written to it in the background.
+ * in-memory app-metric store and a simulated scaling engine. A reader thread streams the file and
+ * aggregates its envelopes on a virtual clock of its own (aggregateOffThread); this thread's clock
+ * follows the envelopes' timestamps as they were read, adopts each app at its first envelope,
+ * emits each tick's metrics at its instant, and then runs one aggregation interval past the last
+ * envelope. With a database, every app metric is also written to it in the background.
  */
 export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> => {
   const wallStart = Date.now();
@@ -83,7 +86,8 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   const issues: RecordingIssue[] = [];
   const series = createSeriesCollector();
   const keep = options.keep ?? (() => true);
-  const progress: OffThreadProgress = { fraction: 0 };
+  const progress: OffThreadProgress = {};
+  let fraction = 0;
   let issueCount = 0;
   let envelopes = 0;
   let scalingEvents = 0;
@@ -101,14 +105,17 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     defaultCoolDownSecs: settings.defaultCoolDownSecs,
   });
 
+  // Counted on the reader thread as it aggregated; absent, no instance reported the metric.
+  const reportingOf = new WeakMap<AppMetric, number>();
   const loadModel = createLoadModel({
     name: options.loadModel ?? 'shared',
     settings,
     instances: (appId) => model.instances(appId),
+    reporting: { count: (metric) => reportingOf.get(metric) ?? 0 },
     ...(options.capture ? { capture: options.capture } : {}),
   });
 
-  const envelope$ = new Subject<Envelope>();
+  const aggregated$ = new Subject<AggregatedTick>();
   const stop$ = new Subject<void>();
   const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.policies));
   cache.sync(apps.policies.keys());
@@ -143,7 +150,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         return of(parseScaleReply(200, stringify(reply)));
       });
     replayGraph(
-      { envelope$, policy$, stop$ },
+      { aggregated$, policy$, stop$ },
       {
         scheduler,
         cache,
@@ -152,7 +159,6 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         scale,
         logger,
         loadModel: loadModel.transform,
-        ...(options.extraMetricTypes ? { extraMetricTypes: options.extraMetricTypes } : {}),
       },
       settings,
     ).subscribe({
@@ -166,72 +172,83 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     });
   };
 
-  // Returns a promise only when the clock has to run first, so most envelopes cost no await.
-  const deliver = (envelope: Envelope): Promise<void> | undefined => {
-    const ms = nsToMs(envelope.timestamp);
-    if (!clock) {
-      firstEnvelopeAt = performance.now();
-      start(ms);
-    }
+  // Moves the clock to the instant of an envelope read, as its delivery did when envelopes came
+  // here: what is due before it runs first. A promise only when the clock has to run.
+  const advance = (ms: number): Promise<void> | undefined => {
     const c = clock!;
-    if (ms > c.now()) {
-      if (options.speed !== undefined || !c.skipTo(ms))
-        return c
-          .runUntil(ms, false)
-          .then(() => pace(ms))
-          .then(() => push(envelope));
-    } else if (ms < c.now()) late += 1;
-    push(envelope);
+    if (ms > c.now() && (options.speed !== undefined || !c.skipTo(ms)))
+      return c.runUntil(ms, false).then(() => pace(ms));
     return undefined;
   };
 
-  const push = (envelope: Envelope) => {
-    if (apps.observe(envelope)) {
-      // The cache follows the app set before the monitors ask for the new app's metrics.
-      cache.sync(apps.policies.keys());
-      policy$.next(new Map(apps.policies));
-    }
-    loadModel.observe(envelope);
-    envelope$.next(envelope);
-    envelopes += 1;
-    if (options.onProgress && envelopes % 512 === 0) {
-      options.onProgress({
-        fraction: progress.fraction,
-        virtualNs: msToNs(clock!.now()),
-        envelopes,
-        scalingEvents,
-      });
-    }
-  };
-
-  // Reading and parsing run on a worker thread; envelopes are rebuilt one at a time, just before
-  // delivery, so that a batch is never alive all at once (the collector would move it to the old space).
-  read: for await (const entries of readRecordingOffThread(options.recording, {
+  const decoder = createFrameDecoder();
+  const noteReporting = (metric: AppMetric, count: number) => reportingOf.set(metric, count);
+  read: for await (const text of aggregateOffThread(options.recording, {
+    policies: options.policies,
+    settings,
+    extraMetricTypes: options.extraMetricTypes,
+    maxIssues: options.strict ? 1 : MAX_ISSUES,
     progress,
     cacheDir: options.cacheDir,
   })) {
-    for (const entry of entries) {
+    const frame = decoder.frame(text);
+    for (const event of frame.events) {
       if (failure) break read;
-      if (!entry.ok) {
-        if (options.strict)
-          throw new RecordingError(`${options.recording}: line ${entry.line}: ${entry.reason}`, {
-            path: options.recording,
-            line: entry.line,
-          });
-        issueCount += 1;
-        if (issues.length < MAX_ISSUES) issues.push({ line: entry.line, reason: entry.reason });
-        continue;
+      switch (event[0]) {
+        case 'start':
+          firstEnvelopeAt = performance.now();
+          start(event[1]);
+          break;
+        case 'source': {
+          const wait = advance(event[1]);
+          if (wait) await wait;
+          if (apps.observeSource(event[2])) {
+            // The cache follows the app set before the monitors ask for the new app's metrics.
+            cache.sync(apps.policies.keys());
+            policy$.next(new Map(apps.policies));
+          }
+          break;
+        }
+        case 'name':
+          apps.observeName(event[1], event[2]);
+          break;
+        case 'series':
+          decoder.declare(event);
+          break;
+        case 'tick':
+          aggregated$.next({ atMs: event[1], metrics: decoder.metrics(event, noteReporting) });
+          break;
+        case 'issue':
+          if (options.strict)
+            throw new RecordingError(`${options.recording}: line ${event[1]}: ${event[2]}`, {
+              path: options.recording,
+              line: event[1],
+            });
+          issues.push({ line: event[1], reason: event[2] });
+          break;
+        case 'log':
+          logger[event[1]](event[2], event[3] ?? undefined);
+          break;
       }
-      const wait = deliver(entry.envelope);
+    }
+    envelopes = frame.envelopes;
+    late = frame.late;
+    issueCount = frame.issues;
+    fraction = frame.fraction;
+    if (failure) break;
+    if (frame.latestMs !== null && clock) {
+      const wait = advance(frame.latestMs);
       if (wait) await wait;
     }
+    if (options.onProgress && clock)
+      options.onProgress({ fraction, virtualNs: msToNs(clock.now()), envelopes, scalingEvents });
   }
 
   if (clock) {
     // One more aggregation after the last envelope, so its window is evaluated too.
     await clock.runUntil(clock.now() + settings.aggregatorIntervalMs, true);
     const endMs = clock.now();
-    envelope$.complete();
+    aggregated$.complete();
     stop$.next();
     for (let rounds = 0; !completed && !failure && rounds < 10_000; rounds += 1) {
       const due = clock.nextDue();

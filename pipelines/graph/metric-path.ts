@@ -15,17 +15,28 @@ import type { Monitors, Policy } from '../../lib/core/model/policy.ts';
 import type { Logger, QueryAppMetrics, SaveMetrics, Scale } from '../../lib/core/model/ports.ts';
 import type { CircuitBreakerOptions } from '../../lib/core/scaling/circuit-breaker.ts';
 
-export interface MetricPathSources {
+/** Envelopes aggregated here, for the apps and types `monitor$` names. */
+export interface EnvelopeInput {
   readonly envelope$: Observable<Envelope>;
   /** When given, an app is aggregated right after its read (see aggregateMetrics); else on the interval. */
   readonly flush$?: Observable<string>;
   readonly monitor$: Observable<Monitors>;
+  readonly aggregated$?: undefined;
+}
+
+/** App metrics aggregated elsewhere (a replay's reader thread runs aggregateMetrics on a clock of its own). */
+export interface AggregatedInput {
+  readonly aggregated$: Observable<AppMetric>;
+  readonly envelope$?: undefined;
+}
+
+export type MetricPathSources = (EnvelopeInput | AggregatedInput) & {
   readonly policy$: Observable<ReadonlyMap<string, Policy>>;
   /** App metrics made elsewhere (PromQL); they join the stream before the cache. */
   readonly extraMetric$?: Observable<AppMetric>;
   /** Periodic re-evaluation of every rule. */
   readonly tick$?: Observable<unknown> | undefined;
-}
+};
 
 export interface MetricPathDeps {
   readonly scheduler: SchedulerLike;
@@ -62,8 +73,8 @@ export interface MetricPath {
 }
 
 /**
- * The part the service and the replay share, wired once: envelopes → windowed aggregation → the
- * cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
+ * The part the service and the replay share, wired once: envelopes → windowed aggregation (here,
+ * or on a replay's reader thread) → the cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
  * where envelopes and policies come from and in what they do with the three outputs.
  *
  * ```
@@ -78,16 +89,19 @@ export interface MetricPath {
  */
 export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): MetricPath => {
   const { scheduler } = deps;
-  const aggregated$ = aggregateMetrics(
-    { envelope$: sources.envelope$, monitor$: sources.monitor$, flush$: sources.flush$ },
-    {
-      scheduler,
-      statWindowSecs: deps.statWindowSecs,
-      intervalMs: deps.aggregatorIntervalMs,
-      localHttpMetrics: deps.localHttpMetrics,
-      logger: deps.logger?.child({ pipeline: 'aggregate-metrics' }),
-    },
-  );
+  const aggregated$ =
+    sources.envelope$ === undefined
+      ? sources.aggregated$
+      : aggregateMetrics(
+          { envelope$: sources.envelope$, monitor$: sources.monitor$, flush$: sources.flush$ },
+          {
+            scheduler,
+            statWindowSecs: deps.statWindowSecs,
+            intervalMs: deps.aggregatorIntervalMs,
+            localHttpMetrics: deps.localHttpMetrics,
+            logger: deps.logger?.child({ pipeline: 'aggregate-metrics' }),
+          },
+        );
   const metric$ = sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$;
   const appMetric$ = (deps.loadModel ? metric$.pipe(map(deps.loadModel)) : metric$).pipe(
     cacheMetrics(deps.cache),

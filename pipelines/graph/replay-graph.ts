@@ -1,13 +1,13 @@
 import { interval, merge } from 'rxjs';
 import { map, takeUntil } from 'rxjs/operators';
+import { emitAtTicks } from '../emit-at-ticks.ts';
+import type { AggregatedTick } from '../emit-at-ticks.ts';
 import type { Observable } from 'rxjs';
 import type { PersistEvent } from '../persist-metrics.ts';
 import type { AppMetric } from '../../lib/core/model/app-metric.ts';
 import type { Decision } from '../../lib/core/model/decision.ts';
-import type { Envelope } from '../../lib/core/model/envelope.ts';
 import type { Policy } from '../../lib/core/model/policy.ts';
 import type { Logger } from '../../lib/core/model/ports.ts';
-import { monitorsOf } from './monitors.ts';
 import { metricPath } from './metric-path.ts';
 import type { MetricPathDeps } from './metric-path.ts';
 import type { ReplaySettings } from './replay-settings.ts';
@@ -17,15 +17,14 @@ export type ReplayGraphAdapters = Pick<
   'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale' | 'loadModel'
 > & {
   readonly logger: Logger;
-  /** Metric types aggregated for every app besides those its rules need (e.g. to measure pressure). */
-  readonly extraMetricTypes?: readonly string[];
 };
 
 export interface ReplaySources {
-  readonly envelope$: Observable<Envelope>;
+  /** The recording's app metrics, aggregated ahead of the clock (replayAggregation on the reader thread). */
+  readonly aggregated$: Observable<AggregatedTick>;
   /** The policy map; the cache must already follow a map when it is emitted. */
   readonly policy$: Observable<ReadonlyMap<string, Policy>>;
-  /** Ends the evaluation tick (the other streams end when `envelope$` completes). */
+  /** Ends the evaluation tick (the other streams end when `aggregated$` completes). */
   readonly stop$: Observable<unknown>;
 }
 
@@ -34,26 +33,16 @@ export type ReplayEvent =
   | { readonly kind: 'decision'; readonly decision: Decision }
   | { readonly kind: 'persist'; readonly event: PersistEvent };
 
-const withExtraTypes = (
-  monitors: ReadonlyMap<string, readonly string[]>,
-  policies: ReadonlyMap<string, Policy>,
-  extra: readonly string[],
-): ReadonlyMap<string, readonly string[]> => {
-  if (extra.length === 0) return monitors;
-  const all = new Map(monitors);
-  for (const appId of policies.keys()) all.set(appId, [...new Set([...(monitors.get(appId) ?? []), ...extra])]);
-  return all;
-};
-
 /**
- * The service's metric path on recorded envelopes: windowed aggregation (HTTP metrics computed
- * from the recorded timers), the cache, persistence and evaluation, wired as the service graph
- * wires them. Completes once `envelope$` has ended and everything held is saved; with an
- * evaluation interval, also once `stop$` has ended the evaluation tick.
+ * The service's metric path on a recording: the app metrics aggregated from its envelopes
+ * (replayAggregation, run ahead on the reader thread) emitted at their aggregation instants on this
+ * clock (emitAtTicks), then the cache, persistence and evaluation, wired as the service graph wires
+ * them. Completes once `aggregated$` has ended and everything held is saved; with an evaluation
+ * interval, also once `stop$` has ended the evaluation tick.
  *
  * ```
- * policy$     p-----------q-------------   monitors follow each map
- * envelope$   --e--e--e--e--e--|
+ * policy$     p-----------q-------------   evaluation follows each map
+ * aggregated$ -a--b--c--d--|               each tick's metrics, ahead of the clock
  * output      ---(mn)--(mn)-s-(mbc)k-(s|)  m: metric, n/b: decisions, c: scale call, s: saved
  * ```
  */
@@ -63,15 +52,16 @@ export const replayGraph = (
   settings: ReplaySettings,
 ): Observable<ReplayEvent> => {
   const { scheduler } = adapters;
-  const extra = adapters.extraMetricTypes ?? [];
   const tick$ =
     settings.evaluationIntervalMs === undefined
       ? undefined
       : interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(sources.stop$));
   const { appMetric$, persist$, decision$ } = metricPath(
     {
-      envelope$: sources.envelope$,
-      monitor$: sources.policy$.pipe(map((policies) => withExtraTypes(monitorsOf(policies), policies, extra))),
+      aggregated$: emitAtTicks(
+        { aggregated$: sources.aggregated$ },
+        { scheduler, intervalMs: settings.aggregatorIntervalMs },
+      ),
       policy$: sources.policy$,
       tick$,
     },
@@ -83,7 +73,6 @@ export const replayGraph = (
       scale: adapters.scale,
       statWindowSecs: settings.statWindowSecs,
       aggregatorIntervalMs: settings.aggregatorIntervalMs,
-      // throughput and response time come from the recorded http timers
       localHttpMetrics: true,
       saveIntervalMs: settings.saveIntervalMs,
       saveBatchSize: 10_000,

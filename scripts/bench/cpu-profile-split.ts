@@ -19,14 +19,14 @@ export const CPU_PARTS = [
 export type CpuPart = (typeof CPU_PARTS)[number];
 
 const RULES: readonly [CpuPart, RegExp][] = [
-  ['reading', /read-recording-lines|node:zlib|node:fs|internal\/fs|internal\/streams|parsed-recording-cache/],
+  ['reading', /read-recording-lines|node:zlib|node:fs|internal\/fs|internal\/streams|aggregated-cache/],
   [
     'parsing',
-    /line-scanner|parse-envelope|read-common-envelope|tag-cache|wire-values|parse-recording-line|entry-batch|entry-worker|read-recording-off-thread|bigint-json/,
+    /line-scanner|parse-envelope|read-common-envelope|tag-cache|wire-values|parse-recording-line|bigint-json/,
   ],
   [
     'aggregation',
-    /aggregate-metrics|window-app-metrics|cache-metrics|lib\/core\/metrics\/|lib\/core\/evaluation\/|metric-path/,
+    /aggregate-metrics|window-app-metrics|cache-metrics|lib\/core\/metrics\/|lib\/core\/evaluation\/|metric-path|replay-aggregation/,
   ],
   [
     'evaluation',
@@ -36,7 +36,7 @@ const RULES: readonly [CpuPart, RegExp][] = [
     'storage',
     /persist-metrics|memory-app-metric-store|write-behind-store|app-metric-store|app-metric-limits|metric-queue|postgres/,
   ],
-  ['replay plumbing', /lib\/replay\/|rxjs|lib\/tools\/report\/|replay-graph/],
+  ['replay plumbing', /lib\/replay\/|rxjs|lib\/tools\/report\/|replay-graph|emit-at-ticks/],
 ];
 
 interface ProfileNode {
@@ -53,8 +53,8 @@ const partOf = (node: ProfileNode): CpuPart | undefined => {
   const { functionName, url } = node.callFrame;
   if (functionName === '(idle)') return undefined;
   if (functionName === '(garbage collector)') return 'garbage collection';
-  // Structured clone of batches to and from the reader thread.
-  if (functionName === 'postMessage' && url === '') return 'parsing';
+  // Structured clone of frames to and from the reader thread.
+  if (functionName === 'postMessage' && url === '') return 'replay plumbing';
   for (const [part, pattern] of RULES) if (pattern.test(url)) return part;
   return 'start-up and other';
 };

@@ -13,7 +13,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { contentHash, cachePath } from '../../lib/tools/recording/parsed-recording-cache.ts';
+import { cachesOfRecording, contentHash } from '../../lib/replay/aggregated-cache.ts';
 import { CPU_PARTS, cpuSplit } from './cpu-profile-split.ts';
 import type { CpuPart } from './cpu-profile-split.ts';
 import { BENCH_POLICY, INSTANCES, PERIOD_SECS } from './replay-recording.ts';
@@ -191,7 +191,8 @@ const benchShape = async (
 /** `npm run replay` on the bundled spike, from the repository, first without its parsed cache. */
 const benchSpike = async (): Promise<{ first: ChildRun; repeat: ChildRun }> => {
   const recording = join(ROOT, 'recordings', 'spike', 'recording.ndjson.gz');
-  await rm(cachePath(join(ROOT, '.cache', 'recordings'), await contentHash(recording)), { force: true });
+  const hash = await contentHash(recording);
+  for (const cache of cachesOfRecording(join(ROOT, '.cache', 'recordings'), hash)) await rm(cache, { force: true });
   const npm = join(dirname(process.execPath), 'npm');
   const command = existsSync(npm) ? npm : 'npm';
   const first = await runChild(command, ['run', '--silent', 'replay'], ROOT);

@@ -46,7 +46,7 @@ cli('replays a sample without a database, prints the table, the report and the w
   assert.match(
     stdout,
     new RegExp(
-      `report: ${report}\\ndone in \\d+\\.\\d\\d s from start; first envelope after \\d+\\.\\d\\d s( \\(recording read from its parsed cache\\))?\\n$`,
+      `report: ${report}\\ndone in \\d+\\.\\d\\d s from start; first envelope after \\d+\\.\\d\\d s( \\(recording read from its aggregated cache\\))?\\n$`,
     ),
   );
   assert.match(await readFile(report, 'utf8'), /^<!doctype html>/);

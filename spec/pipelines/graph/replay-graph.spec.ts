@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { filter, map, tap } from 'rxjs/operators';
 import type { Observable } from 'rxjs';
+import { replayAggregation } from '../../../pipelines/graph/replay-aggregation.ts';
 import { replayGraph } from '../../../pipelines/graph/replay-graph.ts';
 import type { ReplayEvent, ReplayGraphAdapters } from '../../../pipelines/graph/replay-graph.ts';
 import type { ReplaySettings } from '../../../pipelines/graph/replay-settings.ts';
@@ -9,6 +10,7 @@ import { createMetricCache } from '../../../lib/core/evaluation/metric-cache.ts'
 import type { Envelope } from '../../../lib/core/model/envelope.ts';
 import type { Policy } from '../../../lib/core/model/policy.ts';
 import type { Logger } from '../../../lib/core/model/ports.ts';
+import { nsToMs } from '../../../lib/core/time/ns.ts';
 import { marbles } from '../../support/marbles.ts';
 import { okReply, policies, short } from '../evaluation-fixtures.ts';
 import { breaker, cacheReader, cpu, cpuAbove50, NOT_ENOUGH } from './graph-fixtures.ts';
@@ -46,7 +48,11 @@ const recordingLogger = (lines: string[]): Logger => {
   return logger;
 };
 
-/** The replay graph over a virtual scheduler; the cache follows each policy map before it is emitted. */
+/**
+ * The replay graph over a virtual scheduler, fed by the replay's aggregation on the same scheduler
+ * (as the reader thread runs it on a clock of its own): each metric is handed over as it is made,
+ * before the graph's own tick at that instant. The cache follows each policy map before it is emitted.
+ */
 const build = (
   { cold, scheduler }: Helpers,
   sources: {
@@ -67,7 +73,16 @@ const build = (
     logger: recordingLogger(logs),
   };
   const policy$ = sources.policy$.pipe(tap((map) => cache.sync(map.keys())));
-  return { event$: replayGraph({ ...sources, policy$ }, adapters, { ...settings, ...over }).pipe(map(label)), logs };
+  const all = { ...settings, ...over };
+  const aggregated$ = replayAggregation(
+    { envelope$: sources.envelope$, policy$: sources.policy$ },
+    { scheduler, logger: adapters.logger },
+    all,
+  ).pipe(map((metric) => ({ atMs: nsToMs(metric.timestamp), metrics: [metric] })));
+  return {
+    event$: replayGraph({ aggregated$, policy$, stop$: sources.stop$ }, adapters, all).pipe(map(label)),
+    logs,
+  };
 };
 
 const test = suite('replayGraph');

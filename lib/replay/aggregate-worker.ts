@@ -1,0 +1,233 @@
+/**
+ * The thread behind aggregateOffThread: it reads, decompresses and scans the recording and runs
+ * the replay's aggregation (replayAggregation, the service's own) on a virtual clock of its own,
+ * as the main thread's clock would run it, then sends the metrics of each tick, the sources as
+ * they appear and the counts as frames (aggregated-frames.ts), at most as many frames ahead as
+ * the reader has granted. With a cache, it sends the cached frames instead, or writes them there.
+ */
+import { stat } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import { BehaviorSubject, Subject } from 'rxjs';
+import { parseEnvelope } from '../core/envelope/parse-envelope.ts';
+import { errorText } from '../core/error-text.ts';
+import type { Envelope } from '../core/model/envelope.ts';
+import type { Policy } from '../core/model/policy.ts';
+import type { Logger } from '../core/model/ports.ts';
+import { nsToMs } from '../core/time/ns.ts';
+import { createLineScanner } from '../tools/recording/line-scanner.ts';
+import { lineEnd, lineStart, readRecordingChunks } from '../tools/recording/read-recording-lines.ts';
+import { isRecordingError } from '../tools/recording/recording-error.ts';
+import { replayAggregation } from '../../pipelines/graph/replay-aggregation.ts';
+import { CacheUnusable, createAggregatedCacheWriter, pruneCacheDir, readAggregatedCache } from './aggregated-cache.ts';
+import type { AggregatedCacheWriter } from './aggregated-cache.ts';
+import { createFrameEncoder } from './aggregated-frames.ts';
+import type { FrameEncoder } from './aggregated-frames.ts';
+import type { AggregateWorkerMessage, AggregateWorkerStart, CacheOutcome } from './aggregate-worker-messages.ts';
+import { createReportingInstances, SHARED_METRIC_TYPES } from './load-model.ts';
+import { createReplayApps } from './replay-apps.ts';
+import { createVirtualScheduler } from './virtual-scheduler.ts';
+import type { VirtualScheduler } from './virtual-scheduler.ts';
+import { dirname } from 'node:path';
+
+const port = parentPort!;
+const post = (message: AggregateWorkerMessage) => port.postMessage(message);
+
+let credit = 0;
+let granted: (() => void) | undefined;
+let started: ((start: AggregateWorkerStart) => void) | undefined;
+const start = new Promise<AggregateWorkerStart>((resolve) => {
+  started = resolve;
+});
+port.on('message', (message: number | AggregateWorkerStart) => {
+  if (typeof message !== 'number') return started?.(message);
+  credit += message;
+  granted?.();
+});
+const waitForCredit = async () => {
+  while (credit <= 0)
+    await new Promise<void>((resolve) => {
+      granted = resolve;
+    });
+  granted = undefined;
+  credit -= 1;
+};
+
+let writer: AggregatedCacheWriter | undefined;
+let note: string | undefined;
+
+const send = async (text: string) => {
+  // Written before it is sent; a cache that cannot be written (a full disk) is given up, the replay goes on.
+  try {
+    writer?.add(text);
+  } catch (err) {
+    writer?.abandon();
+    writer = undefined;
+    note = `cache not written: ${errorText(err)}`;
+  }
+  await waitForCredit();
+  post({ kind: 'frame', text });
+};
+
+/** The aggregation's log lines, sent in order with the metrics (and kept in the cache with them). */
+const frameLogger = (encoder: FrameEncoder, bindings: Record<string, unknown> = {}): Logger => ({
+  warn: (fields, message) => encoder.event(['log', 'warn', { ...bindings, ...fields }, message ?? null]),
+  error: (fields, message) => encoder.event(['log', 'error', { ...bindings, ...fields }, message ?? null]),
+  child: (more) => frameLogger(encoder, { ...bindings, ...more }),
+});
+
+/** Frames are cut after a tick, or after this many envelopes without one (for progress). */
+const ENVELOPES_PER_FRAME = 16_384;
+
+const aggregate = async (options: AggregateWorkerStart) => {
+  const { settings } = options;
+  const encoder = createFrameEncoder();
+  const apps = createReplayApps(options.policies);
+  const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.policies));
+  const envelope$ = new Subject<Envelope>();
+  const reporting = createReportingInstances(settings);
+  const sources = new Set<string>();
+  const scan = createLineScanner(parseEnvelope);
+  const progress = { bytesRead: 0, totalBytes: (await stat(options.path).catch(() => ({ size: 0 }))).size };
+  let scheduler: VirtualScheduler | undefined;
+  let failure: { err: unknown } | undefined;
+  let envelopes = 0;
+  let late = 0;
+  let issues = 0;
+  let latestMs: number | null = null;
+  let sinceFrame = 0;
+  let ticked = false;
+
+  const startAt = (ms: number): VirtualScheduler => {
+    const clock = createVirtualScheduler(ms);
+    scheduler = clock;
+    encoder.event(['start', ms]);
+    replayAggregation(
+      { envelope$, policy$ },
+      { scheduler: clock, logger: frameLogger(encoder), extraMetricTypes: options.extraMetricTypes },
+      settings,
+    ).subscribe({
+      next: (metric) =>
+        encoder.metric(clock.now(), metric, SHARED_METRIC_TYPES.has(metric.name) ? reporting.count(metric) : 0),
+      error: (err: unknown) => {
+        failure ??= { err };
+      },
+    });
+    return clock;
+  };
+  // As the main thread's clock runs: every instant before (or at) the limit, one at a time.
+  const runTo = (clock: VirtualScheduler, limitMs: number, inclusive: boolean) => {
+    for (
+      let due = clock.nextDue();
+      due !== undefined && (inclusive ? due <= limitMs : due < limitMs);
+      due = clock.nextDue()
+    ) {
+      clock.runNextInstant();
+      if (encoder.endTick()) ticked = true;
+    }
+  };
+  // The envelopes of one emission share a timestamp: converted once.
+  let lastStamp: bigint | undefined;
+  let lastMs = 0;
+  const deliver = (envelope: Envelope) => {
+    if (envelope.timestamp !== lastStamp) {
+      lastStamp = envelope.timestamp;
+      lastMs = nsToMs(lastStamp);
+    }
+    const ms = lastMs;
+    const clock = scheduler ?? startAt(ms);
+    if (ms > clock.now()) {
+      runTo(clock, ms, false);
+      clock.advanceTo(ms);
+    } else if (ms < clock.now()) late += 1;
+    if (latestMs === null || ms > latestMs) latestMs = ms;
+    const appId = envelope.sourceId;
+    const name = envelope.tags['app_name'];
+    if (name && !apps.appNames.has(appId)) {
+      apps.observeName(appId, name);
+      encoder.event(['name', appId, name]);
+    }
+    if (!sources.has(appId)) {
+      sources.add(appId);
+      encoder.event(['source', ms, appId]);
+      if (apps.observeSource(appId)) policy$.next(new Map(apps.policies));
+    }
+    reporting.observe(envelope);
+    envelope$.next(envelope);
+    envelopes += 1;
+  };
+  const flush = async () => {
+    ticked = false;
+    sinceFrame = 0;
+    const fraction = progress.totalBytes > 0 ? Math.min(1, progress.bytesRead / progress.totalBytes) : 0;
+    await send(encoder.take({ envelopes, late, issues, latestMs, fraction }));
+  };
+
+  for await (const chunk of readRecordingChunks(options.path, progress)) {
+    const { bytes, ends, firstLine } = chunk;
+    for (let i = 0; i < ends.length; i++) {
+      const entry = scan(bytes, lineStart(chunk, i), lineEnd(chunk, i), firstLine + i);
+      if (entry === undefined) continue;
+      if (entry.ok) deliver(entry.envelope);
+      else {
+        issues += 1;
+        if (issues <= options.maxIssues) encoder.event(['issue', entry.line, entry.reason]);
+        // The main thread stops at the first one in strict mode: sent at once.
+        if (issues === 1) ticked = true;
+      }
+      if (failure) throw failure.err;
+      sinceFrame += 1;
+      if (ticked || sinceFrame >= ENVELOPES_PER_FRAME) await flush();
+    }
+  }
+  if (scheduler) {
+    // One more aggregation after the last envelope, as the main thread runs it.
+    runTo(scheduler, scheduler.now() + settings.aggregatorIntervalMs, true);
+  }
+  envelope$.complete();
+  if (failure) throw failure.err;
+  await flush();
+};
+
+const options = await start;
+try {
+  let outcome: CacheOutcome = 'off';
+  let frames: string[] | undefined;
+  if (options.cache) {
+    try {
+      frames = readAggregatedCache(options.cache.path, options.cache.key);
+    } catch (err) {
+      if (!(err instanceof CacheUnusable)) throw err;
+      note = err.message;
+    }
+  }
+  if (frames) {
+    outcome = 'read';
+    for (const frame of frames) {
+      await waitForCredit();
+      post({ kind: 'frame', text: frame });
+    }
+  } else {
+    if (options.cache?.writable) {
+      try {
+        writer = createAggregatedCacheWriter(options.cache.path, options.cache.key);
+      } catch (err) {
+        note = `cache not written: ${errorText(err)}`;
+      }
+    }
+    await aggregate(options);
+    if (writer) {
+      writer.finish();
+      outcome = 'written';
+      try {
+        pruneCacheDir(dirname(options.cache!.path));
+      } catch (err) {
+        note = `cache directory not pruned: ${errorText(err)}`;
+      }
+    } else if (options.cache) outcome = 'not written';
+  }
+  post({ kind: 'end', cache: outcome, note });
+} catch (err) {
+  writer?.abandon();
+  const recording = isRecordingError(err) ? err : undefined;
+  post({ kind: 'failed', message: errorText(err), line: recording?.line, recording: recording !== undefined });
+}
