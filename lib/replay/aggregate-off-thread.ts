@@ -29,6 +29,11 @@ export interface AggregateOffThreadOptions {
 }
 
 const WORKER_ENTRY = new URL('./aggregate-worker.ts', import.meta.url);
+/**
+ * The reader's garbage is almost all short-lived (an envelope per line); V8's default young
+ * generation grew to about 100 MiB more resident memory for no less CPU in a 24 h, 100-app replay.
+ */
+const WORKER_YOUNG_GENERATION_MB = 32;
 
 /**
  * Streams a recording's aggregation as frames of JSON (aggregated-frames.ts): a worker thread reads,
@@ -38,7 +43,7 @@ const WORKER_ENTRY = new URL('./aggregate-worker.ts', import.meta.url);
  */
 export async function* aggregateOffThread(path: string, options: AggregateOffThreadOptions): AsyncGenerator<string> {
   // Started first: it loads while the recording's bytes are hashed.
-  const worker = new Worker(WORKER_ENTRY);
+  const worker = new Worker(WORKER_ENTRY, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const inbox: (AggregateWorkerMessage | { kind: 'crashed'; err: Error })[] = [];
   let wake: (() => void) | undefined;
   const deliver = (message: (typeof inbox)[number]) => {

@@ -125,6 +125,8 @@ const aggregate = async (options: AggregateWorkerStart) => {
       if (encoder.endTick()) ticked = true;
     }
   };
+  // A source seen and named already.
+  let settled: string | undefined;
   // The envelopes of one emission share a timestamp: converted once.
   let lastStamp: bigint | undefined;
   let lastMs = 0;
@@ -141,15 +143,19 @@ const aggregate = async (options: AggregateWorkerStart) => {
     } else if (ms < clock.now()) late += 1;
     if (latestMs === null || ms > latestMs) latestMs = ms;
     const appId = envelope.sourceId;
-    const name = envelope.tags['app_name'];
-    if (name && !apps.appNames.has(appId)) {
-      apps.observeName(appId, name);
-      encoder.event(['name', appId, name]);
-    }
-    if (!sources.has(appId)) {
-      sources.add(appId);
-      encoder.event(['source', ms, appId]);
-      if (apps.observeSource(appId)) policy$.next(new Map(apps.policies));
+    if (appId !== settled) {
+      const name = envelope.tags['app_name'];
+      if (name && !apps.appNames.has(appId)) {
+        apps.observeName(appId, name);
+        encoder.event(['name', appId, name]);
+      }
+      if (!sources.has(appId)) {
+        sources.add(appId);
+        encoder.event(['source', ms, appId]);
+        if (apps.observeSource(appId)) policy$.next(new Map(apps.policies));
+      }
+      // Envelopes come in runs of one source: nothing more to learn from the rest of its run.
+      if (apps.appNames.has(appId)) settled = appId;
     }
     reporting.observe(envelope);
     envelope$.next(envelope);

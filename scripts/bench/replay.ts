@@ -3,7 +3,7 @@
  * to its exit, on 24 h of container gauges for 100 apps (2 instances each, every 30 s), in
  * log-cache's split shape (one metric per envelope) and in the combined shape. In the same run,
  * the yardstick: bare JSON.parse of the same lines on one core (json-parse-lines.ts). Then a repeat
- * replay (the recording from its parsed cache), the CPU split of a profiled replay, the peak
+ * replay (the aggregation from its cache), the CPU split of a profiled replay, the peak
  * resident memory of the replay's processes, and `npm run replay` on the bundled spike.
  * Usage: node scripts/bench/replay.ts [--quick] [--apps N] [--hours H] [--database embedded|postgres://…]
  *   [--profile yes|no]
@@ -155,7 +155,7 @@ const benchShape = async (
   await writeFile(policy, BENCH_POLICY);
   const bareRun = await runChild(process.execPath, [JSON_PARSE, recording.path], options.work);
   const bare = JSON.parse(bareRun.stdout) as ShapeResult['bare'];
-  // A working directory of its own: the replay keeps its parsed cache under it.
+  // A working directory of its own: the replay keeps its cache under it.
   const cwd = await mkdtemp(join(options.work, `${shape}-`));
   const args = [recording.path, '--policy', policy];
   const first = await replay(cwd, args);
@@ -188,7 +188,7 @@ const benchShape = async (
   };
 };
 
-/** `npm run replay` on the bundled spike, from the repository, first without its parsed cache. */
+/** `npm run replay` on the bundled spike, from the repository, first without its cache. */
 const benchSpike = async (): Promise<{ first: ChildRun; repeat: ChildRun }> => {
   const recording = join(ROOT, 'recordings', 'spike', 'recording.ndjson.gz');
   const hash = await contentHash(recording);
@@ -249,7 +249,7 @@ runBench(
           '',
         ],
         ['first replay: CPU', ...both((r) => cpuText(r.first)), '', ''],
-        ['repeat replay (parsed cache): wall', ...both((r) => seconds(r.repeat.wallMs / 1000)), '', ''],
+        ['repeat replay (aggregated cache): wall', ...both((r) => seconds(r.repeat.wallMs / 1000)), '', ''],
         [
           'repeat replay / bare JSON.parse',
           ...both((r) => ratio(repeatRatio(r))),
@@ -309,9 +309,9 @@ runBench(
         notes: [
           `${count(apps)} apps x ${INSTANCES} instances, container gauges every ${PERIOD_SECS} s for ${hours} h, split shape (log-cache: one metric per envelope) and combined shape`,
           'replays: scripts/replay.ts as a child process, timed from spawn to exit (start-up, reading, parsing, aggregation, evaluation); default replay settings, 3 rules per app, no database unless --database',
-          'repeat: the same recording again, read from its parsed cache; bare JSON.parse: the same lines, already decompressed and cut, on one core (json-parse-lines.ts)',
+          'repeat: the same recording again, its aggregation read from the cache; bare JSON.parse: the same lines, already decompressed and cut, on one core (json-parse-lines.ts)',
           'CPU: the whole process, its main thread and its reader thread (the rest: I/O and compiler threads); the split is of sampled CPU (node --cpu-prof, all threads, idle left out)',
-          `peak RSS: the replay's process and its children (an embedded database's too), sampled every 25 ms; npm run replay: the bundled spike, first without its parsed cache`,
+          `peak RSS: the replay's process and its children (an embedded database's too), sampled every 25 ms; npm run replay: the bundled spike, first without its cache`,
         ],
         columns: ['measure', 'split shape', 'combined shape', 'target', 'verdict'],
         rows,

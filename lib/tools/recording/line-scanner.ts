@@ -84,7 +84,9 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
   const known = new Map<string, KnownTags[]>();
   let knownCount = 0;
   let last: KnownTags | undefined;
-  let lastStampBytes: Buffer | undefined;
+  // The last timestamp's digits (at most 19), kept in place: a new one every few lines.
+  const lastStampBytes = new Uint8Array(32);
+  let lastStampLength = -1;
   let lastStamp = 0n;
   const names: string[] = [];
 
@@ -165,16 +167,18 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
 
   const timestampOf = (b: Buffer, from: number, to: number): bigint => {
     // The envelopes of one emission share a timestamp: compare, do not convert.
-    if (lastStampBytes !== undefined && to - from === lastStampBytes.length) {
+    const length = to - from;
+    if (length === lastStampLength) {
       let same = true;
-      for (let i = 0; i < lastStampBytes.length; i++)
+      for (let i = 0; i < length; i++)
         if (b[from + i] !== lastStampBytes[i]) {
           same = false;
           break;
         }
       if (same) return lastStamp;
     }
-    lastStampBytes = Buffer.from(b.subarray(from, to));
+    lastStampLength = length <= lastStampBytes.length ? length : -1;
+    for (let i = 0; i < lastStampLength; i++) lastStampBytes[i] = b[from + i]!;
     lastStamp = BigInt(b.toString('latin1', from, to));
     return lastStamp;
   };
@@ -326,16 +330,18 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
 
   // The envelopes of one emission differ only after `"metrics":{` (log-cache sends one per
   // metric): the last gauge line's bytes up to there, and what they said.
-  let prefix: Buffer | undefined;
+  // Copied into a buffer kept from line to line (one a second, for every instance of every app).
+  let prefix = Buffer.alloc(1024);
+  let prefixLength = -1;
   let prefixHead: Omit<Envelope, 'gauge'> | undefined;
 
   const scan = (b: Buffer, start: number, end: number, line: number): RecordingEntry | undefined => {
     if (
-      prefix !== undefined &&
-      start + prefix.length < end &&
-      b.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0
+      prefixLength >= 0 &&
+      start + prefixLength < end &&
+      b.compare(prefix, 0, prefixLength, start, start + prefixLength) === 0
     )
-      return gaugeLine(b, start, end, line, start + prefix.length, prefixHead!);
+      return gaugeLine(b, start, end, line, start + prefixLength, prefixHead!);
     if (!matches(b, start, TIMESTAMP)) return fallback(b, start, end, line);
     const stampFrom = start + TIMESTAMP.length;
     const stampTo = digitsEnd(b, stampFrom, end);
@@ -367,7 +373,9 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
       const head = { timestamp, sourceId, instanceId, tags };
       const entry = gaugeLine(b, start, end, line, at + GAUGE.length, head);
       if (entry?.ok) {
-        prefix = Buffer.from(b.subarray(start, at + GAUGE.length));
+        prefixLength = at + GAUGE.length - start;
+        if (prefixLength > prefix.length) prefix = Buffer.alloc(Math.max(prefixLength, prefix.length * 2));
+        b.copy(prefix, 0, start, start + prefixLength);
         prefixHead = head;
       }
       return entry;
