@@ -7,7 +7,8 @@
  */
 import { stat } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
-import { BehaviorSubject, Subject } from 'rxjs';
+import { BehaviorSubject, Observable } from 'rxjs';
+import type { Subscriber } from 'rxjs';
 import { parseEnvelope } from '../core/envelope/parse-envelope.ts';
 import { errorText } from '../core/error-text.ts';
 import type { Envelope } from '../core/model/envelope.ts';
@@ -15,7 +16,8 @@ import type { Policy } from '../core/model/policy.ts';
 import type { Logger } from '../core/model/ports.ts';
 import { nsToMs } from '../core/time/ns.ts';
 import { createLineScanner } from '../tools/recording/line-scanner.ts';
-import { lineEnd, lineStart, readRecordingChunks } from '../tools/recording/read-recording-lines.ts';
+import { readRecordingBlocks } from '../tools/recording/read-recording-lines.ts';
+import type { RecordingEntry } from '../tools/recording/parse-recording-line.ts';
 import { isRecordingError } from '../tools/recording/recording-error.ts';
 import { replayAggregation } from '../../pipelines/graph/replay-aggregation.ts';
 import { CacheUnusable, createAggregatedCacheWriter, pruneCacheDir, readAggregatedCache } from './aggregated-cache.ts';
@@ -75,6 +77,9 @@ const frameLogger = (encoder: FrameEncoder, bindings: Record<string, unknown> = 
   child: (more) => frameLogger(encoder, { ...bindings, ...more }),
 });
 
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
 /** Frames are cut after a tick, or after this many envelopes without one (for progress). */
 const ENVELOPES_PER_FRAME = 16_384;
 
@@ -83,7 +88,11 @@ const aggregate = async (options: AggregateWorkerStart) => {
   const encoder = createFrameEncoder();
   const apps = createReplayApps(options.policies);
   const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.policies));
-  const envelope$ = new Subject<Envelope>();
+  // The aggregation's one subscriber, called directly: a Subject wraps every next in a closure.
+  let sink: Subscriber<Envelope> | undefined;
+  const envelope$ = new Observable<Envelope>((subscriber) => {
+    sink = subscriber;
+  });
   const reporting = createReportingInstances(settings);
   const sources = new Set<string>();
   const scan = createLineScanner(parseEnvelope);
@@ -158,7 +167,7 @@ const aggregate = async (options: AggregateWorkerStart) => {
       if (apps.appNames.has(appId)) settled = appId;
     }
     reporting.observe(envelope);
-    envelope$.next(envelope);
+    sink?.next(envelope);
     envelopes += 1;
   };
   const flush = async () => {
@@ -168,10 +177,20 @@ const aggregate = async (options: AggregateWorkerStart) => {
     await send(encoder.take({ envelopes, late, issues, latestMs, fraction }));
   };
 
-  for await (const chunk of readRecordingChunks(options.path, progress)) {
-    const { bytes, ends, firstLine } = chunk;
-    for (let i = 0; i < ends.length; i++) {
-      const entry = scan(bytes, lineStart(chunk, i), lineEnd(chunk, i), firstLine + i);
+  const position = { line: 0 };
+  for await (const block of readRecordingBlocks(options.path, progress, position)) {
+    for (let start = 0; start < block.length; ) {
+      const line = position.line + 1;
+      // Most lines are read on the scanner's fast path, which finds their end itself.
+      let entry: RecordingEntry | null | undefined = scan.probe(block, start, block.length, line);
+      if (entry !== null) start = scan.probedEnd() + 1;
+      else {
+        let end = block.indexOf(NEWLINE, start);
+        if (end === -1) end = block.length;
+        entry = scan(block, start, end > start && block[end - 1] === CARRIAGE_RETURN ? end - 1 : end, line);
+        start = end + 1;
+      }
+      position.line = line;
       if (entry === undefined) continue;
       if (entry.ok) deliver(entry.envelope);
       else {
@@ -189,7 +208,7 @@ const aggregate = async (options: AggregateWorkerStart) => {
     // One more aggregation after the last envelope, as the main thread runs it.
     runTo(scheduler, scheduler.now() + settings.aggregatorIntervalMs, true);
   }
-  envelope$.complete();
+  sink?.complete();
   if (failure) throw failure.err;
   await flush();
 };

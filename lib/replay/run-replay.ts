@@ -105,13 +105,22 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     defaultCoolDownSecs: settings.defaultCoolDownSecs,
   });
 
-  // Counted on the reader thread as it aggregated; absent, no instance reported the metric.
-  const reportingOf = new WeakMap<AppMetric, number>();
+  // Counted on the reader thread as it aggregated, kept until the load model reads it (once, when
+  // the metric is emitted); absent, no instance reported the metric. Only the shared model reads them.
+  const reportingOf = new Map<AppMetric, number>();
+  const keepReporting = (options.loadModel ?? 'shared') === 'shared';
   const loadModel = createLoadModel({
     name: options.loadModel ?? 'shared',
     settings,
     instances: (appId) => model.instances(appId),
-    reporting: { count: (metric) => reportingOf.get(metric) ?? 0 },
+    reporting: {
+      count: (metric) => {
+        const count = reportingOf.get(metric);
+        if (count === undefined) return 0;
+        reportingOf.delete(metric);
+        return count;
+      },
+    },
     ...(options.capture ? { capture: options.capture } : {}),
   });
 
@@ -182,7 +191,11 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
   };
 
   const decoder = createFrameDecoder();
-  const noteReporting = (metric: AppMetric, count: number) => reportingOf.set(metric, count);
+  const noteReporting = keepReporting
+    ? (metric: AppMetric, count: number) => {
+        reportingOf.set(metric, count);
+      }
+    : () => {};
   read: for await (const text of aggregateOffThread(options.recording, {
     policies: options.policies,
     settings,

@@ -75,14 +75,14 @@ export const lineEnd = (chunk: RecordingChunk, i: number): number => {
 };
 
 /**
- * Streams the lines of a plain, gzip or zstd recording without loading it whole, a chunk of whole
- * lines per decompressed chunk, still as bytes: lines are cut on newline bytes (UTF-8 never uses
- * that byte inside a character), which is much cheaper than decoding chunks to text and cutting
- * strings, and a reader that scans bytes need not decode most of them at all. Line endings may be
- * `\n` or `\r\n`; a last line without a newline is still read. A corrupt stream is a RecordingError
- * naming the line reached.
+ * The decompressed bytes of a plain, gzip or zstd recording, as they come. A corrupt stream is a
+ * RecordingError naming the line reached (`lineReached()`).
  */
-export async function* readRecordingChunks(path: string, progress?: ReadProgress): AsyncGenerator<RecordingChunk> {
+async function* readDecompressed(
+  path: string,
+  progress: ReadProgress | undefined,
+  lineReached: () => number,
+): AsyncGenerator<Buffer> {
   const compression = await recordingCompression(path);
   const raw = createReadStream(path, { highWaterMark: READ_CHUNK });
   if (progress) {
@@ -96,44 +96,10 @@ export async function* readRecordingChunks(path: string, progress?: ReadProgress
   const unpack = decompressor(compression);
   const input: Readable = unpack ? raw.pipe(unpack) : raw;
   if (unpack) raw.on('error', (err) => input.destroy(err));
-  let line = 0;
-  // The unfinished line: parts of it, joined only once its newline arrives.
-  let pending: Buffer[] = [];
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) {
-      let bytes = chunk;
-      let end = bytes.indexOf(NEWLINE);
-      if (end === -1) {
-        pending.push(bytes);
-        continue;
-      }
-      if (pending.length > 0) {
-        // The unfinished line, completed, is a chunk of its own: joining it to the whole of the
-        // next chunk would copy every decompressed byte once more.
-        pending.push(bytes.subarray(0, end + 1));
-        const joined = Buffer.concat(pending);
-        pending = [];
-        line += 1;
-        yield { firstLine: line, bytes: joined, ends: [joined.length - 1] };
-        bytes = bytes.subarray(end + 1);
-        end = bytes.indexOf(NEWLINE);
-        if (end === -1) {
-          if (bytes.length > 0) pending.push(bytes);
-          continue;
-        }
-      }
-      const ends: number[] = [];
-      let start = 0;
-      for (; end !== -1; end = bytes.indexOf(NEWLINE, start)) {
-        ends.push(end);
-        start = end + 1;
-      }
-      const firstLine = line + 1;
-      line += ends.length;
-      if (start < bytes.length) pending.push(bytes.subarray(start));
-      yield { firstLine, bytes: start < bytes.length ? bytes.subarray(0, start) : bytes, ends };
-    }
+    yield* input as AsyncIterable<Buffer>;
   } catch (err) {
+    const line = lineReached();
     const reason = isCorruption(err as NodeJS.ErrnoException)
       ? `corrupt ${compression} data after line ${line}`
       : `read failed after line ${line}: ${errorText(err)}`;
@@ -142,10 +108,94 @@ export async function* readRecordingChunks(path: string, progress?: ReadProgress
     raw.destroy();
     unpack?.destroy();
   }
+}
+
+/**
+ * Streams the lines of a plain, gzip or zstd recording without loading it whole, a chunk of whole
+ * lines per decompressed chunk, still as bytes: lines are cut on newline bytes (UTF-8 never uses
+ * that byte inside a character), which is much cheaper than decoding chunks to text and cutting
+ * strings, and a reader that scans bytes need not decode most of them at all. Line endings may be
+ * `\n` or `\r\n`; a last line without a newline is still read. A corrupt stream is a RecordingError
+ * naming the line reached.
+ */
+export async function* readRecordingChunks(path: string, progress?: ReadProgress): AsyncGenerator<RecordingChunk> {
+  let line = 0;
+  // The unfinished line: parts of it, joined only once its newline arrives.
+  let pending: Buffer[] = [];
+  for await (const chunk of readDecompressed(path, progress, () => line)) {
+    let bytes = chunk;
+    let end = bytes.indexOf(NEWLINE);
+    if (end === -1) {
+      pending.push(bytes);
+      continue;
+    }
+    if (pending.length > 0) {
+      // The unfinished line, completed, is a chunk of its own: joining it to the whole of the
+      // next chunk would copy every decompressed byte once more.
+      pending.push(bytes.subarray(0, end + 1));
+      const joined = Buffer.concat(pending);
+      pending = [];
+      line += 1;
+      yield { firstLine: line, bytes: joined, ends: [joined.length - 1] };
+      bytes = bytes.subarray(end + 1);
+      end = bytes.indexOf(NEWLINE);
+      if (end === -1) {
+        if (bytes.length > 0) pending.push(bytes);
+        continue;
+      }
+    }
+    const ends: number[] = [];
+    let start = 0;
+    for (; end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+      ends.push(end);
+      start = end + 1;
+    }
+    const firstLine = line + 1;
+    line += ends.length;
+    if (start < bytes.length) pending.push(bytes.subarray(start));
+    yield { firstLine, bytes: start < bytes.length ? bytes.subarray(0, start) : bytes, ends };
+  }
   if (pending.length > 0) {
     const rest = Buffer.concat(pending);
     yield { firstLine: line + 1, bytes: rest, ends: [rest.length] };
   }
+}
+
+/** Where a reader of blocks has got to: the lines it has taken, kept up to date by the reader. */
+export interface BlockPosition {
+  line: number;
+}
+
+/**
+ * The recording's bytes cut only after their last newline: blocks of whole lines, each ending in a
+ * newline but for a last line of the file without one, for a reader that finds where each line
+ * ends as it reads it (LineScanner.probe) rather than searching every line for its newline first.
+ * The reader keeps `position.line` up to date, so that a corrupt stream's RecordingError names the
+ * line reached.
+ */
+export async function* readRecordingBlocks(
+  path: string,
+  progress: ReadProgress | undefined,
+  position: BlockPosition,
+): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  for await (const chunk of readDecompressed(path, progress, () => position.line)) {
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (last === -1) {
+      pending.push(chunk);
+      continue;
+    }
+    if (pending.length > 0) {
+      // The unfinished line, completed, is a block of its own (no copy of the whole chunk).
+      const first = chunk.indexOf(NEWLINE);
+      pending.push(chunk.subarray(0, first + 1));
+      yield Buffer.concat(pending);
+      pending = [];
+      if (first < last) yield chunk.subarray(first + 1, last + 1);
+    } else yield last + 1 === chunk.length ? chunk : chunk.subarray(0, last + 1);
+    if (last + 1 < chunk.length) pending.push(chunk.subarray(last + 1));
+  }
+  if (pending.length > 0) yield Buffer.concat(pending);
 }
 
 /** The lines of a recording as text (see readRecordingChunks). */

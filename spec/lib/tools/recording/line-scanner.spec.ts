@@ -9,7 +9,12 @@ import { encodeEnvelope, encodeEnvelopeLine } from '../../../../lib/core/envelop
 import { createLineScanner } from '../../../../lib/tools/recording/line-scanner.ts';
 import { parseRecordingLine } from '../../../../lib/tools/recording/parse-recording-line.ts';
 import type { RecordingEntry } from '../../../../lib/tools/recording/parse-recording-line.ts';
-import { lineEnd, lineStart, readRecordingChunks } from '../../../../lib/tools/recording/read-recording-lines.ts';
+import {
+  lineEnd,
+  lineStart,
+  readRecordingBlocks,
+  readRecordingChunks,
+} from '../../../../lib/tools/recording/read-recording-lines.ts';
 
 /** Every detail of an entry, key order, -0 and bigint included, as text. */
 const canonical = (entry: RecordingEntry | undefined): string =>
@@ -166,6 +171,61 @@ scanner('takes the fast path for the lines recordings are made of', () => {
   assert.is(scan.fallbacks(), 1, 'only the first line of the instance, to learn its tags');
 });
 
+scanner('a probe reads a line as scanning it with its end would, and finds that end, or leaves it alone', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        lineArb.filter((l) => !/[\r\n]/.test(l)),
+        { minLength: 1, maxLength: 30 },
+      ),
+      fc.constantFrom('\n', '\r\n'),
+      fc.boolean(),
+      (lines, newline, lastNewline) => {
+        const bytes = Buffer.from(lines.join(newline) + (lastNewline ? newline : ''), 'utf8');
+        const scanned = createLineScanner(parseEnvelope);
+        const probed = createLineScanner(parseEnvelope);
+        let start = 0;
+        lines.forEach((text, i) => {
+          const end = start + Buffer.byteLength(text, 'utf8');
+          const want = canonical(scanned(bytes, start, end, i + 1));
+          let got = probed.probe(bytes, start, bytes.length, i + 1);
+          if (got === null) got = probed(bytes, start, end, i + 1) ?? null;
+          else assert.is(probed.probedEnd(), end + newline.length - 1, `line ${i + 1}: its newline`);
+          assert.is(got === null ? 'blank' : canonical(got), want, `line ${i + 1} ${JSON.stringify(text)}`);
+          start = end + newline.length;
+        });
+        assert.is(probed.fallbacks(), scanned.fallbacks());
+      },
+    ),
+    { numRuns: 400 },
+  );
+});
+
+scanner('a probe reads the lines recordings are made of, and only lines that end in a newline', () => {
+  const e: Envelope = {
+    timestamp: 1731578409753455000n,
+    sourceId: 'app-1',
+    instanceId: '0',
+    tags: { app_name: 'web', index: 'abc' },
+    gauge: { cpu: { unit: 'percentage', value: 19.1224 } },
+  };
+  const lines = Array.from({ length: 20 }, (_v, i) =>
+    encodeEnvelopeLine({ ...e, timestamp: e.timestamp + BigInt(i % 3), gauge: { cpu: { unit: '%', value: i } } }),
+  );
+  const bytes = Buffer.from(lines.join('\n'), 'utf8');
+  const scan = createLineScanner(parseEnvelope);
+  let start = 0;
+  let probed = 0;
+  lines.forEach((text, i) => {
+    const end = start + Buffer.byteLength(text);
+    if (scan.probe(bytes, start, bytes.length, i + 1) !== null) probed += 1;
+    else scan(bytes, start, end, i + 1);
+    start = end + 1;
+  });
+  // The first line teaches the scanner the instance's tags; the last has no newline after it.
+  assert.is(probed, lines.length - 2);
+});
+
 scanner.run();
 
 // ---
@@ -191,6 +251,43 @@ for (const name of readdirSync(recordings).filter((n) => !n.includes('.'))) {
     // Every http request has tags of its own (uri, status): those lines are new text each time.
     const share = name === 'http-throughput' ? 0.6 : 0.05;
     assert.ok(scan.fallbacks() < lines * share, `${scan.fallbacks()} of ${lines} lines needed the full parser`);
+  });
+}
+
+for (const name of readdirSync(recordings).filter((n) => !n.includes('.'))) {
+  bundled(`${name}: blocks read by probing give the lines and entries that chunks give`, async () => {
+    const path = join(recordings, name, 'recording.ndjson.gz');
+    const want: string[] = [];
+    const reference = createLineScanner(parseEnvelope);
+    for await (const chunk of readRecordingChunks(path))
+      for (let i = 0; i < chunk.ends.length; i++)
+        want.push(canonical(reference(chunk.bytes, lineStart(chunk, i), lineEnd(chunk, i), chunk.firstLine + i)));
+    const got: string[] = [];
+    const scan = createLineScanner(parseEnvelope);
+    const position = { line: 0 };
+    let probed = 0;
+    for await (const block of readRecordingBlocks(path, undefined, position)) {
+      assert.ok(block.length > 0);
+      for (let start = 0; start < block.length; ) {
+        const line = position.line + 1;
+        let entry = scan.probe(block, start, block.length, line);
+        if (entry !== null) {
+          probed += 1;
+          start = scan.probedEnd() + 1;
+        } else {
+          const newline = block.indexOf(0x0a, start);
+          const end = newline === -1 ? block.length : newline;
+          entry = scan(block, start, end, line) ?? null;
+          start = end + 1;
+        }
+        got.push(entry === null ? 'blank' : canonical(entry));
+        position.line = line;
+      }
+    }
+    assert.is(got.length, want.length);
+    for (let i = 0; i < want.length; i++)
+      if (got[i] !== want[i]) assert.unreachable(`line ${i + 1}\n  ${got[i]}\n  ${want[i]}`);
+    assert.ok(probed > want.length * 0.3, `${probed} of ${want.length} lines read by probing`);
   });
 }
 

@@ -4,7 +4,7 @@ import { gzipSync, zstdCompressSync } from 'node:zlib';
 import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import { readRecording } from '../../../../lib/tools/recording/read-recording.ts';
 import type { RecordingEntry } from '../../../../lib/tools/recording/parse-recording-line.ts';
-import { readRecordingLines } from '../../../../lib/tools/recording/read-recording-lines.ts';
+import { readRecordingBlocks, readRecordingLines } from '../../../../lib/tools/recording/read-recording-lines.ts';
 import { isRecordingError } from '../../../../lib/tools/recording/recording-error.ts';
 import { formatIssues, validateRecording } from '../../../../lib/tools/recording/validate-recording.ts';
 import { createTempFiles } from '../../../support/temp-files.ts';
@@ -147,6 +147,38 @@ for (const [compression, compress, name] of [
     } catch (err) {
       assert.ok(isRecordingError(err), String(err));
       assert.match((err as Error).message, new RegExp(`corrupt ${compression} data after line \\d+`));
+    }
+  });
+}
+
+read(`blocks: whole lines, each block ending in a newline but the file's last, the file's bytes in order`, async () => {
+  const text = Array.from({ length: 30_000 }, (_, i) =>
+    gauge(String(1731578415000000000n + BigInt(i) * 1000n), i % 100),
+  ).join('\r\n');
+  const path = await temp('blocks.ndjson.zst', zstdCompressSync(Buffer.from(text)));
+  const blocks: Buffer[] = [];
+  for await (const block of readRecordingBlocks(path, undefined, { line: 0 })) blocks.push(block);
+  assert.ok(blocks.length > 2, 'more than one block');
+  for (const b of blocks.slice(0, -1)) assert.is(b[b.length - 1], 0x0a);
+  assert.is(Buffer.concat(blocks).toString(), text);
+});
+
+for (const [compression, compress, name] of [
+  ['gzip', gzipSync, 'bad-blocks.ndjson.gz'],
+  ['zstd', zstdCompressSync, 'bad-blocks.ndjson.zst'],
+] as const) {
+  read(`blocks: a corrupt ${compression} stream names the line its reader reached`, async () => {
+    const good = compress(Buffer.from(`${gauge('1731578415123456000', 2.5)}\n`.repeat(200)));
+    const broken = Buffer.concat([good.subarray(0, good.length - 12), Buffer.from('garbage!garbage!')]);
+    const position = { line: 0 };
+    try {
+      for await (const block of readRecordingBlocks(await temp(name, broken), undefined, position))
+        for (const byte of block) if (byte === 0x0a) position.line += 1;
+      assert.unreachable('should have failed');
+    } catch (err) {
+      assert.ok(isRecordingError(err), String(err));
+      assert.match((err as Error).message, new RegExp(`corrupt ${compression} data after line ${position.line}$`));
+      assert.is((err as { line?: number }).line, position.line);
     }
   });
 }
