@@ -82,7 +82,11 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
       cache,
     };
     worker.postMessage(start);
-    worker.postMessage(options.ahead ?? 64);
+    const ahead = options.ahead ?? 64;
+    // Taken frames are granted back in groups: a message per frame cost more than the frame's own.
+    const grantEvery = Math.max(1, Math.floor(ahead / 4));
+    let taken = 0;
+    worker.postMessage(ahead);
     for (;;) {
       while (inbox.length === 0)
         await new Promise<void>((resolve) => {
@@ -105,7 +109,11 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
         if (message.recording) throw new RecordingError(message.message, { path, line: message.line });
         throw new Error(message.message);
       }
-      worker.postMessage(1);
+      taken += 1;
+      if (taken === grantEvery) {
+        worker.postMessage(taken);
+        taken = 0;
+      }
       yield message.text;
     }
   } finally {
