@@ -80,8 +80,12 @@ const frameLogger = (encoder: FrameEncoder, bindings: Record<string, unknown> = 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
-/** Frames are cut after a tick, or after this many envelopes without one (for progress). */
-const ENVELOPES_PER_FRAME = 16_384;
+/**
+ * Frames are cut after this many ticks, or this many envelopes (for progress), or at once for the
+ * first bad line (a strict replay stops there). A frame per tick cost more in messages than in text.
+ */
+const TICKS_PER_FRAME = 8;
+const ENVELOPES_PER_FRAME = 32_768;
 
 const aggregate = async (options: AggregateWorkerStart) => {
   const { settings } = options;
@@ -104,7 +108,8 @@ const aggregate = async (options: AggregateWorkerStart) => {
   let issues = 0;
   let latestMs: number | null = null;
   let sinceFrame = 0;
-  let ticked = false;
+  let ticks = 0;
+  let urgent = false;
 
   const startAt = (ms: number): VirtualScheduler => {
     const clock = createVirtualScheduler(ms);
@@ -131,7 +136,7 @@ const aggregate = async (options: AggregateWorkerStart) => {
       due = clock.nextDue()
     ) {
       clock.runNextInstant();
-      if (encoder.endTick()) ticked = true;
+      if (encoder.endTick()) ticks += 1;
     }
   };
   // A source seen and named already.
@@ -171,7 +176,8 @@ const aggregate = async (options: AggregateWorkerStart) => {
     envelopes += 1;
   };
   const flush = async () => {
-    ticked = false;
+    ticks = 0;
+    urgent = false;
     sinceFrame = 0;
     const fraction = progress.totalBytes > 0 ? Math.min(1, progress.bytesRead / progress.totalBytes) : 0;
     await send(encoder.take({ envelopes, late, issues, latestMs, fraction }));
@@ -197,11 +203,11 @@ const aggregate = async (options: AggregateWorkerStart) => {
         issues += 1;
         if (issues <= options.maxIssues) encoder.event(['issue', entry.line, entry.reason]);
         // The main thread stops at the first one in strict mode: sent at once.
-        if (issues === 1) ticked = true;
+        if (issues === 1) urgent = true;
       }
       if (failure) throw failure.err;
       sinceFrame += 1;
-      if (ticked || sinceFrame >= ENVELOPES_PER_FRAME) await flush();
+      if (ticks >= TICKS_PER_FRAME || urgent || sinceFrame >= ENVELOPES_PER_FRAME) await flush();
     }
   }
   if (scheduler) {
