@@ -137,12 +137,19 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       logger.warn({ event: event.event }, 'replay persistence trouble');
   };
 
+  const report = () => {
+    if (options.onProgress && clock)
+      options.onProgress({ fraction, virtualNs: msToNs(clock.now()), envelopes, scalingEvents });
+  };
+
   // A paced replay waits until the wall clock has caught up with `ms` at the chosen speed.
   let paceStart = 0;
   const pace = async (ms: number) => {
     if (options.speed === undefined) return;
     const wait = paceStart + (ms - startMs) / options.speed - Date.now();
     if (wait > 0) await sleep(wait);
+    // Frames carry minutes of recording: a paced replay also tells its progress as its clock moves.
+    report();
   };
 
   const start = (firstMs: number) => {
@@ -253,8 +260,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       const wait = advance(frame.latestMs);
       if (wait) await wait;
     }
-    if (options.onProgress && clock)
-      options.onProgress({ fraction, virtualNs: msToNs(clock.now()), envelopes, scalingEvents });
+    report();
   }
 
   if (clock) {
