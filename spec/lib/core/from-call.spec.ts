@@ -68,4 +68,19 @@ test('a value that arrives after unsubscribing is not emitted', async () => {
   assert.equal(seen, []);
 });
 
+test('a call that has settled is not aborted when the subscription ends', async () => {
+  const signals: AbortSignal[] = [];
+  const call = (value: number) =>
+    fromCall((signal) => {
+      signals.push(signal);
+      return value < 0 ? Promise.reject(new Error('refused')) : Promise.resolve(value);
+    });
+  assert.is(await lastValueFrom(call(1)), 1);
+  await lastValueFrom(call(-1)).catch(() => undefined);
+  assert.equal(
+    signals.map((s) => s.aborted),
+    [false, false],
+  );
+});
+
 test.run();
