@@ -1,6 +1,7 @@
 import type { AppMetric } from '../model/app-metric.ts';
+import { appendWindowMetric, createMetricWindow } from '../model/metric-window.ts';
+import type { MetricWindow } from '../model/metric-window.ts';
 import type { Operator } from '../model/policy.ts';
-import { NS_PER_SECOND } from '../time/ns.ts';
 import { satisfies } from './operator.ts';
 
 export interface BreachVerdict {
@@ -34,77 +35,122 @@ const parseInt64 = (s: string): bigint | undefined => {
   return v < INT64_MIN || v > INT64_MAX ? undefined : v;
 };
 
-const age = (now: bigint, ts: bigint): string => {
-  const ms = (now - ts) / 1_000_000n;
-  return ms % 1000n === 0n ? `${ms / 1000n}s ago` : `${Number(ms) / 1000}s ago`;
+/** `value OP threshold` on numbers; exact while `value` is a safe integer, whatever the int64 threshold. */
+const holds = (value: number, op: Operator, threshold: number): boolean => {
+  switch (op) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+  }
+};
+
+/** "12s ago", "1.5s ago": the age truncated to whole milliseconds towards zero, in seconds. */
+const ageText = (window: MetricWindow, i: number): string => {
+  const floorMs = window.ageMs[i]!;
+  const ms = floorMs < 0 && window.ageRestNs[i]! > 0 ? floorMs + 1 : floorMs;
+  return `${ms / 1000}s ago`;
 };
 
 /**
  * The evaluator's verdict for one rule over the rows of its query window [now-2bd, now]
- * (docs/anchor-compatibility.md#evaluation): some row must be strictly older than now-bd, and every
- * row in [now-bd, now] must hold a value satisfying the operator; an empty or non-integer value
- * blocks the breach.
+ * (docs/anchor-compatibility.md#evaluation), aged from now and oldest first: some row must be
+ * strictly older than now-bd, and every row in [now-bd, now] must hold a value satisfying the
+ * operator; an empty or non-integer value blocks the breach. Judged on numbers: ages in whole
+ * milliseconds and the nanoseconds over them, values that are safe integers as numbers (against
+ * the threshold as a number, which decides alike for them); other values are parsed as int64 and
+ * compared as bigint, as before.
  */
-export const judgeBreach = (rows: readonly AppMetric[], rule: JudgedRule, now: bigint): BreachVerdict => {
-  const bd = BigInt(rule.breachDurationSecs) * NS_PER_SECOND;
-  const windowStart = now - bd;
-  const sorted = [...rows].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
-  const oldest = sorted[0];
-  const cond = `${rule.operator} ${rule.threshold}`;
-  if (oldest === undefined) {
+export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdict => {
+  const bdSecs = rule.breachDurationSecs;
+  // A breach duration that is not an integer fails as the bigint judgement did (RangeError).
+  if (!Number.isInteger(bdSecs)) BigInt(bdSecs);
+  // Exact up to 2^53 ms; beyond, it exceeds every age of int64 instants either way.
+  const bdMs = bdSecs * 1000;
+  const n = window.length;
+  const { ageMs, ageRestNs, texts, values } = window;
+  if (n === 0) {
     return {
       breached: false,
-      reason: `the appmetrics are not enough for evaluation: no metrics in the last ${2 * rule.breachDurationSecs}s`,
+      reason: `the appmetrics are not enough for evaluation: no metrics in the last ${2 * bdSecs}s`,
       values: [],
       unit: '',
     };
   }
-  if (oldest.timestamp >= windowStart) {
+  // Rows strictly older than now-bd come first (oldest first is the largest age).
+  const older = (i: number): boolean => ageMs[i]! > bdMs || (ageMs[i] === bdMs && ageRestNs[i]! > 0);
+  if (!older(0)) {
     return {
       breached: false,
-      reason: `the appmetrics are not enough for evaluation: none older than the ${rule.breachDurationSecs}s breach window`,
-      values: sorted.map((m) => m.value),
+      reason: `the appmetrics are not enough for evaluation: none older than the ${bdSecs}s breach window`,
+      values: texts.slice(0, n),
       unit: '',
     };
   }
-  const window = sorted.filter((m) => m.timestamp >= windowStart);
-  const values = window.map((m) => m.value);
-  const newest = window.at(-1);
-  if (newest === undefined) {
-    return { breached: false, reason: `no metrics in the ${rule.breachDurationSecs}s breach window`, values, unit: '' };
+  let start = 1;
+  while (start < n && older(start)) start += 1;
+  const inWindow = texts.slice(start, n);
+  if (start === n) {
+    return { breached: false, reason: `no metrics in the ${bdSecs}s breach window`, values: inWindow, unit: '' };
   }
+  const unit = window.units[n - 1]!;
+  const { operator, threshold } = rule;
+  const thresholdNumber = Number(threshold);
   // Newest first, as the anchor walks the window; the first offending value is the one reported.
-  for (let i = window.length - 1; i >= 0; i--) {
-    const m = window[i]!;
-    if (m.value === '')
+  for (let i = n - 1; i >= start; i--) {
+    const text = texts[i]!;
+    if (text === '')
       return {
         breached: false,
-        reason: `empty value (${age(now, m.timestamp)}) in the breach window`,
-        values,
-        unit: newest.unit,
+        reason: `empty value (${ageText(window, i)}) in the breach window`,
+        values: inWindow,
+        unit,
       };
-    const v = parseInt64(m.value);
-    if (v === undefined) {
-      return {
-        breached: false,
-        reason: `value ${JSON.stringify(m.value)} (${age(now, m.timestamp)}) is not an integer`,
-        values,
-        unit: newest.unit,
-      };
+    const value = values[i]!;
+    let ok: boolean;
+    if (!Number.isNaN(value)) ok = holds(value, operator, thresholdNumber);
+    else {
+      const v = parseInt64(text);
+      if (v === undefined) {
+        return {
+          breached: false,
+          reason: `value ${JSON.stringify(text)} (${ageText(window, i)}) is not an integer`,
+          values: inWindow,
+          unit,
+        };
+      }
+      ok = satisfies(v, operator, threshold);
     }
-    if (!satisfies(v, rule.operator, rule.threshold)) {
+    if (!ok) {
       return {
         breached: false,
-        reason: `value ${m.value} (${age(now, m.timestamp)}) is not ${cond}`,
-        values,
-        unit: newest.unit,
+        reason: `value ${text} (${ageText(window, i)}) is not ${operator} ${threshold}`,
+        values: inWindow,
+        unit,
       };
     }
   }
   return {
     breached: true,
-    reason: `all ${window.length} values of the last ${rule.breachDurationSecs}s are ${cond}`,
-    values,
-    unit: newest.unit,
+    reason: `all ${n - start} values of the last ${bdSecs}s are ${operator} ${threshold}`,
+    values: inWindow,
+    unit,
   };
+};
+
+const byTime = (a: AppMetric, b: AppMetric): number =>
+  a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0;
+
+/**
+ * judgeWindow over app metrics as a reader returns them (any order; equal timestamps keep theirs),
+ * aged from `now`.
+ */
+export const judgeBreach = (rows: readonly AppMetric[], rule: JudgedRule, now: bigint): BreachVerdict => {
+  const window = createMetricWindow();
+  for (const row of [...rows].sort(byTime)) appendWindowMetric(window, row, now);
+  return judgeWindow(window, rule);
 };
