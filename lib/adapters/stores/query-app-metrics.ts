@@ -6,7 +6,7 @@ import type { AppMetricStore } from './app-metric-store.ts';
 import { fromCall } from '../../core/from-call.ts';
 
 export interface QueryAppMetricsDeps {
-  readonly cache: Pick<MetricCache, 'query'>;
+  readonly cache: Pick<MetricCache, 'query' | 'window'>;
   readonly store: Pick<AppMetricStore, 'retrieve'>;
   /** The clock for a negative `end`, in ns. */
   readonly now: () => bigint;
@@ -40,5 +40,7 @@ export const createQueryAppMetrics = (deps: QueryAppMetricsDeps): QueryAppMetric
     });
   const cached: NonNullable<QueryAppMetrics['cached']> = (appId, metricType, start, end, order) =>
     fromCache(appId, metricType, start, upperOf(end), order);
-  return Object.assign(query, { cached });
+  const window: NonNullable<QueryAppMetrics['window']> = (appId, metricType, start, end, into) =>
+    deps.cache.window(appId, start, upperOf(end), metricType, into);
+  return Object.assign(query, { cached, window });
 };

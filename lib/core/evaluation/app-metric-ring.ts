@@ -1,4 +1,6 @@
 import type { AppMetric } from '../model/app-metric.ts';
+import { appendWindowMetric, appendWindowRow } from '../model/metric-window.ts';
+import type { MetricWindow } from '../model/metric-window.ts';
 import { createMetricKinds } from './metric-kinds.ts';
 import type { MetricKinds } from './metric-kinds.ts';
 import { createRingSlotPool } from './ring-slot-pool.ts';
@@ -18,6 +20,12 @@ export interface AppMetricRing {
    */
   put(metric: AppMetric): boolean;
   query(from: bigint, toExclusive: bigint, metricType: string): RingQueryResult;
+  /**
+   * The entries of `query(from, end + 1, metricType)` into `into` (emptied first), aged from `end`,
+   * without making an AppMetric of each; false, and `into` left empty, when the query would not
+   * be a hit.
+   */
+  window(from: bigint, end: bigint, metricType: string, into: MetricWindow): boolean;
   /** Every entry, oldest first. */
   entries(): AppMetric[];
   readonly capacity: number;
@@ -238,6 +246,34 @@ class PackedRing implements AppMetricRing {
       if (this.#nameAt(i) === metricType) rows.push(this.#read(i));
     }
     return { rows, hit: this.#before(0, start, true) };
+  }
+
+  window(from: bigint, end: bigint, metricType: string, into: MetricWindow): boolean {
+    into.length = 0;
+    const length = this.#length;
+    if (length === 0) return false;
+    const start = this.#instant(from);
+    if (!this.#before(0, start, true)) return false;
+    const last = this.#instant(end);
+    // A packed entry's age is end's offset minus its own, while end is within int32 ms of the base.
+    const numeric = Number.isFinite(last.ms);
+    const { times, values, kinds, base } = this.#slots;
+    for (let i = this.#search(start, false); i < length; i += 1) {
+      if (!this.#before(i, last, true)) break;
+      const p = this.#slot(i);
+      const kind = kinds[p]!;
+      if (kind === WHOLE) {
+        const metric = this.#wholes![p - base]!;
+        if (metric.name === metricType) appendWindowMetric(into, metric, end);
+        continue;
+      }
+      const { name, unit, empty } = this.#kinds.at(kind);
+      if (name !== metricType) continue;
+      if (!numeric) appendWindowMetric(into, this.#read(i), end);
+      else if (empty) appendWindowRow(into, last.ms - times[p]!, last.rest, '', Number.NaN, unit);
+      else appendWindowRow(into, last.ms - times[p]!, last.rest, String(values[p]!), values[p]!, unit);
+    }
+    return true;
   }
 
   entries(): AppMetric[] {

@@ -1,4 +1,5 @@
 import type { AppMetric } from '../model/app-metric.ts';
+import type { MetricWindow } from '../model/metric-window.ts';
 import { createAppMetricRing, createRingStorage } from './app-metric-ring.ts';
 import type { AppMetricRing, RingQueryResult } from './app-metric-ring.ts';
 
@@ -12,6 +13,11 @@ export interface MetricCache {
   put(metric: AppMetric): boolean;
   /** Undefined when this instance keeps no cache for the app (the caller then reads the database). */
   query(appId: string, from: bigint, toExclusive: bigint, metricType: string): RingQueryResult | undefined;
+  /**
+   * The hit of `query(appId, from, end + 1, metricType)` as a window aged from `end` (see
+   * AppMetricRing.window); false when this instance keeps no cache for the app or it is no hit.
+   */
+  window(appId: string, from: bigint, end: bigint, metricType: string, into: MetricWindow): boolean;
   /** The entries of one app's cache, oldest first; undefined when it has none. */
   entries(appId: string): AppMetric[] | undefined;
   /** How many apps have a cache. */
@@ -42,6 +48,12 @@ export const createMetricCache = (options: MetricCacheOptions): MetricCache => {
     },
     query(appId, from, toExclusive, metricType) {
       return rings.get(appId)?.query(from, toExclusive, metricType);
+    },
+    window(appId, from, end, metricType, into) {
+      const ring = rings.get(appId);
+      if (ring !== undefined) return ring.window(from, end, metricType, into);
+      into.length = 0;
+      return false;
     },
     entries(appId) {
       return rings.get(appId)?.entries();

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { AppMetric, SaveResult, SortOrder } from './app-metric.ts';
 import type { EnvelopeRead, InstanceSample } from './envelope.ts';
 import type { JournalEntry, PruneResult } from './decision-journal.ts';
+import type { MetricWindow } from './metric-window.ts';
 import type { PolicyRow, Trigger } from './policy.ts';
 import type { ScaleReply } from './scale-reply.ts';
 
@@ -53,6 +54,12 @@ export interface QueryAppMetrics {
     end: bigint,
     order: SortOrder,
   ) => AppMetric[] | undefined;
+  /**
+   * The rows `cached` would give in ascending order, into `into` as a window aged from the upper
+   * bound (now when `end` is negative), without an AppMetric per row; false, and `into` emptied,
+   * when they cannot be had at once. Evaluation judges such a window on numbers.
+   */
+  readonly window?: (appId: string, metricType: string, start: bigint, end: bigint, into: MetricWindow) => boolean;
 }
 
 /** The part of a structured logger the pipelines use; the service's pino logger is one. */

@@ -7,6 +7,7 @@ import { createAppMetricStore } from '../../../../lib/adapters/stores/app-metric
 import type { AppMetricStore } from '../../../../lib/adapters/stores/app-metric-store.ts';
 import { createQueryAppMetrics } from '../../../../lib/adapters/stores/query-app-metrics.ts';
 import type { AppMetric, SortOrder } from '../../../../lib/core/model/app-metric.ts';
+import { createMetricWindow } from '../../../../lib/core/model/metric-window.ts';
 import { openTestDatabase } from '../../../support/database.ts';
 
 type TestDb = Awaited<ReturnType<typeof openTestDatabase>>;
@@ -144,6 +145,28 @@ test('cached answers a hit at once and leaves a miss to the Observable', async (
   assert.equal(stamps(query.cached?.('app', 't', 300n, 500n, 'DESC') ?? []), [400, 300]);
   assert.is(query.cached?.('app', 't', 100n, 200n, 'ASC'), undefined);
   assert.is(ctx.calls.length, 0, 'cached never reads the database');
+});
+
+test('window answers a hit at once, aged from the upper bound or now, and leaves a miss to the Observable', async (ctx) => {
+  const { cache, query } = build(ctx, ['app']);
+  await saveBoth(
+    ctx,
+    cache,
+    [100, 200, 300, 400].map((ts) => metric(ts)),
+  );
+  const window = createMetricWindow();
+  assert.ok(query.window?.('app', 't', 300n, 2_000_400n, window));
+  assert.equal(
+    { length: window.length, ages: window.ageMs.slice(0, 2), rests: window.ageRestNs.slice(0, 2) },
+    { length: 2, ages: [2, 2], rests: [100, 0] },
+  );
+  assert.equal(window.texts.slice(0, 2), ['300', '400']);
+  ctx.clock = 1_000_400n;
+  assert.ok(query.window?.('app', 't', 300n, -1n, window));
+  assert.equal(window.ageMs.slice(0, window.length), [1, 1]);
+  assert.not.ok(query.window?.('app', 't', 100n, 200n, window));
+  assert.is(window.length, 0);
+  assert.is(ctx.calls.length, 0, 'window never reads the database');
 });
 
 test('does nothing until subscribed and reads the clock at subscription', async (ctx) => {
