@@ -1,6 +1,5 @@
-import { defer, EMPTY, merge, of } from 'rxjs';
-import { filter, map, mergeMap, withLatestFrom } from 'rxjs/operators';
-import type { Observable, SchedulerLike } from 'rxjs';
+import { defer, Observable, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { AppMetric } from '../lib/core/model/app-metric.ts';
 import type { Decision } from '../lib/core/model/decision.ts';
 import type { Policy } from '../lib/core/model/policy.ts';
@@ -8,10 +7,11 @@ import type { QueryAppMetrics, Scale } from '../lib/core/model/ports.ts';
 import { createBreakerRegistry } from '../lib/core/scaling/breaker-registry.ts';
 import type { CircuitBreakerOptions } from '../lib/core/scaling/circuit-breaker.ts';
 import { createCooldowns } from '../lib/core/scaling/cooldowns.ts';
-import { evaluateRules } from './evaluate-rules.ts';
+import { createRuleEvaluator } from './evaluate-rules.ts';
 import type { EvaluationJob } from './evaluate-rules.ts';
 import { inSlices } from './in-slices.ts';
 import type { SliceOptions } from './in-slices.ts';
+import { mergeMapEager } from './merge-map-eager.ts';
 import { scaleOnBreach } from './scale-on-breach.ts';
 import type { BreachDecision, ScalingContext } from './scale-on-breach.ts';
 
@@ -47,43 +47,103 @@ export interface EvaluateAppMetricsDeps {
   readonly slices?: Omit<SliceOptions, 'scheduler'> | undefined;
 }
 
-type Input = { readonly metric: AppMetric } | { readonly tick: true };
 /** What an evaluation hands on: its decisions, and breaches still to be scaled. */
 type Step = Decision | { readonly scale: BreachDecision };
-const toScale = (breach: BreachDecision) => of<Step>({ scale: breach });
+const toScale = (breach: BreachDecision): Step => ({ scale: breach });
+/** A job and the key under which identical jobs fold while it waits for a slot. */
 type KeyedJob = EvaluationJob & { readonly key: string };
 
-type IndexedRules = EvaluationJob['rules'];
+interface PolicyJobs {
+  readonly appId: string;
+  /** The job of each metric type the policy has rules for. */
+  readonly byType: ReadonlyMap<string, KeyedJob>;
+  /** Every rule, for the periodic tick; undefined for a policy without rules. */
+  readonly all: KeyedJob | undefined;
+}
 
-// Each policy's rules by metric type, worked out once per policy object instead of per metric.
-const rulesByType = new WeakMap<Policy, ReadonlyMap<string, IndexedRules>>();
-const rulesOf = (policy: Policy, metricType: string): IndexedRules | undefined => {
-  let byType = rulesByType.get(policy);
-  if (byType === undefined) {
-    const grouped = new Map<string, { rule: Policy['rules'][number]; index: number }[]>();
-    policy.rules.forEach((rule, index) => {
-      const list = grouped.get(rule.metricType);
-      if (list) list.push({ rule, index });
-      else grouped.set(rule.metricType, [{ rule, index }]);
-    });
-    byType = grouped;
-    rulesByType.set(policy, byType);
-  }
-  return byType.get(metricType);
+const jobsOf = (appId: string, policy: Policy): PolicyJobs => {
+  const grouped = new Map<string, { rule: Policy['rules'][number]; index: number }[]>();
+  policy.rules.forEach((rule, index) => {
+    const list = grouped.get(rule.metricType);
+    if (list) list.push({ rule, index });
+    else grouped.set(rule.metricType, [{ rule, index }]);
+  });
+  const byType = new Map<string, KeyedJob>();
+  for (const [type, rules] of grouped) byType.set(type, { key: `${appId}\n${type}`, appId, rules });
+  const all =
+    policy.rules.length > 0
+      ? { key: `${appId}\n*`, appId, rules: policy.rules.map((rule, index) => ({ rule, index })) }
+      : undefined;
+  return { appId, byType, all };
 };
 
-const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[] => {
-  if ('metric' in input) {
-    const { appId, name } = input.metric;
-    const policy = policies.get(appId);
-    const rules = policy ? rulesOf(policy, name) : undefined;
-    return rules ? [{ key: `${appId}\n${name}`, appId, rules }] : [];
-  }
-  const indexed = (p: Policy) => p.rules.map((rule, index) => ({ rule, index }));
-  return [...policies]
-    .filter(([, p]) => p.rules.length > 0)
-    .map(([appId, p]) => ({ key: `${appId}\n*`, appId, rules: indexed(p) }));
+// Each policy's jobs, worked out once per policy object instead of per metric: the same job
+// object (and key) every time, so a burst of metrics allocates no job.
+const policyJobs = new WeakMap<Policy, PolicyJobs>();
+const jobsFor = (appId: string, policy: Policy): PolicyJobs => {
+  const known = policyJobs.get(policy);
+  if (known !== undefined && known.appId === appId) return known;
+  const jobs = jobsOf(appId, policy);
+  policyJobs.set(policy, jobs);
+  return jobs;
 };
+
+/**
+ * The jobs the inputs ask for, with the latest policy map: a metric asks for the rules of its app
+ * and type, a tick for every rule of every app. A job already waiting for a slot absorbs identical
+ * ones. Subscribes to `policy$` first, as withLatestFrom does; nothing is asked before its first
+ * map; ends when the metrics and the ticks have ended, or with the first error of any source.
+ */
+const jobRequests = (
+  sources: EvaluateAppMetricsSources,
+  follow: (policies: ReadonlyMap<string, Policy>) => void,
+  waiting: Set<string>,
+): Observable<KeyedJob> =>
+  new Observable<KeyedJob>((subscriber) => {
+    let policies: ReadonlyMap<string, Policy> | undefined;
+    const ask = (job: KeyedJob): void => {
+      if (waiting.has(job.key)) return;
+      waiting.add(job.key);
+      subscriber.next(job);
+    };
+    const onMetric = (metric: AppMetric): void => {
+      if (policies === undefined) return;
+      follow(policies);
+      const policy = policies.get(metric.appId);
+      const job = policy === undefined ? undefined : jobsFor(metric.appId, policy).byType.get(metric.name);
+      if (job !== undefined) ask(job);
+    };
+    const onTick = (): void => {
+      if (policies === undefined) return;
+      follow(policies);
+      const jobs: KeyedJob[] = [];
+      for (const [appId, policy] of policies) {
+        const job = jobsFor(appId, policy).all;
+        if (job !== undefined) jobs.push(job);
+      }
+      for (const job of jobs) ask(job);
+    };
+    let open = sources.tick$ ? 2 : 1;
+    const ended = (): void => {
+      open -= 1;
+      if (open === 0) subscriber.complete();
+    };
+    const error = (err: unknown): void => subscriber.error(err);
+    // One holder for all three: a subscription ends itself when its source completes, and
+    // whatever was added to it would end with it.
+    const subscription = new Subscription();
+    subscription.add(
+      sources.policy$.subscribe({
+        next: (p) => {
+          policies = p;
+        },
+        error,
+      }),
+    );
+    subscription.add(sources.appMetric$.subscribe({ next: onMetric, error, complete: ended }));
+    if (sources.tick$) subscription.add(sources.tick$.subscribe({ next: onTick, error, complete: ended }));
+    return subscription;
+  });
 
 /**
  * Event-driven evaluation: each new app metric evaluates the rules of its app and metric type, in
@@ -95,13 +155,14 @@ const jobsFor = (input: Input, policies: ReadonlyMap<string, Policy>): KeyedJob[
  *   scale              --r|
  *   output      --(bc)-s------(bh)-(bh)-    b breach, c scaling-call, s scaling-result, h cooldown-hold
  *
- * mergeMap with `evaluationConcurrency` (default 20) bounds the evaluations under way; a job that
- * is already waiting for a slot absorbs identical ones (same app and metric type), because it will
- * read the newer metrics anyway. A breach leaves its evaluation slot at once and is scaled by a
- * second mergeMap bounded by `scalingConcurrency` (default 1000), in the order the breaches came.
- * With `slices`, the jobs of one burst reach the evaluations in time slices (inSlices). Query and
- * scaling failures become decisions; the stream ends only when its sources end (`policy$` may
- * stay open).
+ * A mergeMap with `evaluationConcurrency` (default 20) bounds the evaluations under way; a job
+ * that is already waiting for a slot absorbs identical ones (same app and metric type), because it
+ * will read the newer metrics anyway. A breach leaves its evaluation slot at once and is scaled by
+ * a second mergeMap bounded by `scalingConcurrency` (default 1000), in the order the breaches came.
+ * Both are mergeMapEager: a job whose history is at hand is judged at once and its decisions
+ * handed on without an Observable each. With `slices`, the jobs of one burst reach the evaluations
+ * in time slices (inSlices). Query and scaling failures become decisions; the stream ends only
+ * when its sources end (`policy$` may stay open, or end first).
  *
  * @param deps.scheduler the clock of every decision, cooldown and breaker.
  * @param deps.queryAppMetrics the reader of the query window [now-2bd, now].
@@ -127,32 +188,20 @@ export const evaluateAppMetrics = (
     const follow = (policies: ReadonlyMap<string, Policy>) => {
       if (policies !== synced) breakers.sync(policies.keys());
       synced = policies;
-      return policies;
     };
     const waiting = new Set<string>();
+    const evaluate = createRuleEvaluator(deps, toScale);
 
-    const input$: Observable<Input> = merge(
-      sources.appMetric$.pipe(map((metric): Input => ({ metric }))),
-      (sources.tick$ ?? EMPTY).pipe(map((): Input => ({ tick: true }))),
-    );
-    const job$ = input$.pipe(
-      // withLatestFrom: the stream's life follows its inputs, while the latest policy map rides along.
-      withLatestFrom(sources.policy$),
-      mergeMap(([input, policies]) => jobsFor(input, follow(policies))),
-      filter((job) => {
-        if (waiting.has(job.key)) return false;
-        waiting.add(job.key);
-        return true;
-      }),
-    );
+    const job$ = jobRequests(sources, follow, waiting);
     const sliced$ = deps.slices ? job$.pipe(inSlices({ ...deps.slices, scheduler: deps.scheduler })) : job$;
     return sliced$.pipe(
-      mergeMap((job) => {
+      mergeMapEager((job: KeyedJob) => {
         waiting.delete(job.key);
-        return evaluateRules<Step>(job, deps, toScale);
+        return evaluate(job);
       }, deps.evaluationConcurrency ?? 20),
-      mergeMap(
-        (step): Observable<Decision> => ('scale' in step ? scaleOnBreach(step.scale, ctx) : of(step)),
+      mergeMapEager(
+        (step: Step): readonly Decision[] | Observable<Decision> =>
+          'scale' in step ? scaleOnBreach(step.scale, ctx) : [step],
         deps.scalingConcurrency ?? 1000,
       ),
     );
