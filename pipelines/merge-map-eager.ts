@@ -91,7 +91,7 @@ export const mergeMapEager =
           head += 1;
           run(value);
         }
-        if (head === buffer.length) {
+        if (head > 0 && head === buffer.length) {
           buffer = [];
           head = 0;
         }
@@ -132,7 +132,7 @@ export const mergeMapEager =
             }
             run(value);
             // Values that arrived while an array was handed on in the last free slot.
-            drain();
+            if (head < buffer.length) drain();
           },
           () => {
             sourceDone = true;
