@@ -53,37 +53,57 @@ const toScale = (breach: BreachDecision): Step => ({ scale: breach });
 /** A job and the key under which identical jobs fold while it waits for a slot. */
 type KeyedJob = EvaluationJob & { readonly key: string };
 
-interface PolicyJobs {
+type IndexedRule = EvaluationJob['rules'][number];
+
+/**
+ * The jobs of one policy, each worked out on first use and then the same object (and key) every
+ * time, so that a burst of metrics allocates no job. A class, not a closure: an instance keeps
+ * one per app, made again after every policy poll.
+ */
+class PolicyJobs {
   readonly appId: string;
-  /** The job of each metric type the policy has rules for. */
-  readonly byType: ReadonlyMap<string, KeyedJob>;
+  readonly #policy: Policy;
+  #types: string[] = [];
+  #jobs: (KeyedJob | undefined)[] = [];
+  #all: KeyedJob | null | undefined;
+
+  constructor(appId: string, policy: Policy) {
+    this.appId = appId;
+    this.#policy = policy;
+  }
+
+  /** The rules of one metric type, in rule order; undefined when the policy has none. */
+  ofType(metricType: string): KeyedJob | undefined {
+    const types = this.#types;
+    for (let i = 0; i < types.length; i += 1) if (types[i] === metricType) return this.#jobs[i];
+    const rules: IndexedRule[] = [];
+    const all = this.#policy.rules;
+    for (let index = 0; index < all.length; index += 1)
+      if (all[index]!.metricType === metricType) rules.push({ rule: all[index]!, index });
+    const job = rules.length > 0 ? { key: `${this.appId}\n${metricType}`, appId: this.appId, rules } : undefined;
+    types.push(metricType);
+    this.#jobs.push(job);
+    return job;
+  }
+
   /** Every rule, for the periodic tick; undefined for a policy without rules. */
-  readonly all: KeyedJob | undefined;
+  every(): KeyedJob | undefined {
+    if (this.#all === undefined) {
+      const { rules } = this.#policy;
+      this.#all =
+        rules.length > 0
+          ? { key: `${this.appId}\n*`, appId: this.appId, rules: rules.map((rule, index) => ({ rule, index })) }
+          : null;
+    }
+    return this.#all ?? undefined;
+  }
 }
 
-const jobsOf = (appId: string, policy: Policy): PolicyJobs => {
-  const grouped = new Map<string, { rule: Policy['rules'][number]; index: number }[]>();
-  policy.rules.forEach((rule, index) => {
-    const list = grouped.get(rule.metricType);
-    if (list) list.push({ rule, index });
-    else grouped.set(rule.metricType, [{ rule, index }]);
-  });
-  const byType = new Map<string, KeyedJob>();
-  for (const [type, rules] of grouped) byType.set(type, { key: `${appId}\n${type}`, appId, rules });
-  const all =
-    policy.rules.length > 0
-      ? { key: `${appId}\n*`, appId, rules: policy.rules.map((rule, index) => ({ rule, index })) }
-      : undefined;
-  return { appId, byType, all };
-};
-
-// Each policy's jobs, worked out once per policy object instead of per metric: the same job
-// object (and key) every time, so a burst of metrics allocates no job.
 const policyJobs = new WeakMap<Policy, PolicyJobs>();
 const jobsFor = (appId: string, policy: Policy): PolicyJobs => {
   const known = policyJobs.get(policy);
   if (known !== undefined && known.appId === appId) return known;
-  const jobs = jobsOf(appId, policy);
+  const jobs = new PolicyJobs(appId, policy);
   policyJobs.set(policy, jobs);
   return jobs;
 };
@@ -110,7 +130,7 @@ const jobRequests = (
       if (policies === undefined) return;
       follow(policies);
       const policy = policies.get(metric.appId);
-      const job = policy === undefined ? undefined : jobsFor(metric.appId, policy).byType.get(metric.name);
+      const job = policy === undefined ? undefined : jobsFor(metric.appId, policy).ofType(metric.name);
       if (job !== undefined) ask(job);
     };
     const onTick = (): void => {
@@ -118,7 +138,7 @@ const jobRequests = (
       follow(policies);
       const jobs: KeyedJob[] = [];
       for (const [appId, policy] of policies) {
-        const job = jobsFor(appId, policy).all;
+        const job = jobsFor(appId, policy).every();
         if (job !== undefined) jobs.push(job);
       }
       for (const job of jobs) ask(job);
