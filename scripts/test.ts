@@ -75,14 +75,30 @@ const runOne = (file: string): Promise<Outcome> =>
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.on('close', (code) => {
+    let settled = false;
+    const settle = (code: number | null) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
+      clearTimeout(grace);
       const { total, passed, skipped } = counts(output);
       // A crash, a time-out or a non-zero exit with all assertions green still counts as one failure.
       let failed = total - passed - skipped;
       if ((code !== 0 || timedOut || total === 0) && failed === 0) failed = 1;
       resolve({ file, passed, failed, output, code, timedOut });
+    };
+    // 'close' waits for the pipes too, and a process the spec started (an embedded database still
+    // stopping) may hold them after the spec itself has exited: its exit code decides, after a grace
+    // for the last output.
+    let grace: NodeJS.Timeout | undefined;
+    child.on('exit', (code) => {
+      grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        settle(code);
+      }, 3_000);
     });
+    child.on('close', (code) => settle(code));
   });
 
 const started = Date.now();
