@@ -45,3 +45,15 @@ export interface EnvelopeRead {
   /** Envelopes that could not be read, by position in the batch; the rest of the batch is kept. */
   readonly rejected: { readonly index: number; readonly reason: string }[];
 }
+
+/**
+ * What a live envelope stream (the RLP gateway) yields, in order: `open` once the gateway has
+ * accepted it, then batches as they come. `malformed` is stream data that could not be read at all
+ * (the stream goes on); `closing` is the gateway saying it is about to end the stream (its stream
+ * timeout). The stream completes when the gateway ends it.
+ */
+export type StreamItem =
+  | { readonly kind: 'open' }
+  | ({ readonly kind: 'batch' } & EnvelopeRead)
+  | { readonly kind: 'malformed'; readonly reason: string }
+  | { readonly kind: 'closing'; readonly reason: string };

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { AppMetric, SaveResult, SortOrder } from './app-metric.ts';
-import type { EnvelopeRead, InstanceSample } from './envelope.ts';
+import type { EnvelopeRead, InstanceSample, StreamItem } from './envelope.ts';
 import type { JournalEntry, PruneResult } from './decision-journal.ts';
 import type { MetricWindow } from './metric-window.ts';
 import type { PolicyRow, Trigger } from './policy.ts';
@@ -20,6 +20,12 @@ export type ReadEnvelopes = (
   startTime: bigint,
   endTime: bigint,
 ) => Observable<EnvelopeRead>;
+
+/**
+ * A live stream of the gauge envelopes of `sourceIds` (the RLP gateway); errors when it cannot be
+ * opened or breaks, completes when the gateway ends it. Unsubscribing closes it.
+ */
+export type StreamEnvelopes = (sourceIds: readonly string[]) => Observable<StreamItem>;
 
 /** The per-instance samples of one PromQL metric (throughput, responsetime) at `atNs`; emits once. */
 export type QueryPromQl = (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;

@@ -16,9 +16,9 @@ export type PeerHandler = (req: IncomingMessage, res: ServerResponse) => void | 
 /** Starts a node:http server for a simulated peer; a handler failure answers 500 instead of crashing. */
 export const startPeerServer = (
   handler: PeerHandler,
-  options: { port?: number | undefined; host?: string | undefined } = {},
+  options: { port?: number | undefined; host?: string | undefined; maxHeaderSize?: number | undefined } = {},
 ): Promise<PeerServer> => {
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: options.maxHeaderSize }, (req, res) => {
     Promise.resolve()
       .then(() => handler(req, res))
       .catch((err: unknown) => {
