@@ -37,7 +37,21 @@ export interface AggregateMetricsSources {
    * so when both come from one shared source the envelopes of a read are in before its flush.
    */
   readonly flush$?: Observable<string> | undefined;
+  /**
+   * Reads that replace what an app holds before `beforeNs` (a stream's backfill: up to the instant
+   * the stream took over, log-cache's envelopes stand in for whatever the app had). Envelopes at or
+   * after `beforeNs` are kept; those of the read at or after it are ignored.
+   */
+  readonly replace$?: Observable<GaugeReplacement> | undefined;
 }
+
+export interface GaugeReplacement {
+  readonly appId: string;
+  readonly beforeNs: bigint;
+  readonly envelopes: readonly Envelope[];
+}
+
+const LATEST_NS = 2n ** 63n - 1n;
 
 interface AppState extends AppPlan, AppEnvelopes {}
 
@@ -144,6 +158,21 @@ export const aggregateMetrics = (
       }
     };
 
+    const replace = ({ appId, beforeNs, envelopes }: GaugeReplacement): void => {
+      const app = apps.get(appId);
+      if (app === undefined || app.restTypes.length === 0) return;
+      const gauges = createEnvelopeBuffer(maxPerApp);
+      try {
+        for (const envelope of envelopes)
+          if (envelope.gauge !== undefined && envelope.timestamp < beforeNs) gauges.add(envelope);
+        for (const envelope of app.gauges.between(beforeNs, LATEST_NS)) gauges.add(envelope);
+      } catch (err) {
+        deps.logger?.warn({ appId, error: errorText(err) }, 'backfill skipped: its envelopes could not be buffered');
+        return;
+      }
+      apps.set(appId, { ...app, gauges });
+    };
+
     const tick = (): void => {
       const now = nowNs(deps.scheduler);
       for (const [appId, app] of apps) {
@@ -181,6 +210,8 @@ export const aggregateMetrics = (
         complete: () => subscriber.complete(),
       }),
     );
+    if (sources.replace$)
+      subscription.add(sources.replace$.subscribe({ next: replace, error: (err: unknown) => subscriber.error(err) }));
     if (sources.flush$)
       subscription.add(sources.flush$.subscribe({ next: flush, error: (err: unknown) => subscriber.error(err) }));
     else subscription.add(interval(deps.intervalMs, deps.scheduler).subscribe(tick));

@@ -30,7 +30,35 @@ export type CollectEvent =
   /** A PromQL metric (throughput, responsetime), already aggregated. */
   | { readonly kind: 'metric'; readonly metric: AppMetric }
   /** A read (no metricType) or a PromQL query that failed; nothing else is emitted for it this tick. */
-  | { readonly kind: 'failed'; readonly appId: string; readonly metricType?: string; readonly error: string };
+  | { readonly kind: 'failed'; readonly appId: string; readonly metricType?: string; readonly error: string }
+  // Streaming collection (streamMetrics):
+  /** One stream batch, apps mixed, cut down to the gauges their rules read; for the aggregator as they come. */
+  | { readonly kind: 'streamed'; readonly envelopes: Envelope[]; readonly rejected: number }
+  /** The read of an app's stat window when its stream (re)opened: it replaces what the app holds before `beforeNs`. */
+  | {
+      readonly kind: 'backfill';
+      readonly appId: string;
+      readonly beforeNs: bigint;
+      readonly envelopes: Envelope[];
+      readonly rejected: number;
+    }
+  /** Apps whose metrics are due now (the tick, or a late backfill of a tick that found them reconnecting). */
+  | { readonly kind: 'refresh'; readonly appIds: readonly string[] }
+  /** A stream connection opened, ended, failed or sent data that could not be read. */
+  | { readonly kind: 'stream'; readonly event: StreamConnectionEvent };
+
+/** What happened to one stream connection (numbered from 1 in order of opening). */
+export type StreamConnectionEvent =
+  | { readonly kind: 'opened'; readonly connection: number; readonly sourceIds: number }
+  | { readonly kind: 'ended'; readonly connection: number; readonly reason: string; readonly retryInMs: number }
+  | {
+      readonly kind: 'failed';
+      readonly connection: number;
+      readonly error: string;
+      readonly attempt: number;
+      readonly retryInMs: number;
+    }
+  | { readonly kind: 'malformed'; readonly connection: number; readonly reason: string };
 
 export interface CollectSources {
   readonly tick$: Observable<unknown>;

@@ -2,6 +2,7 @@ import type { Config } from '../adapters/config/schema.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import { createLogCacheClient } from '../adapters/logcache/logcache-client.ts';
 import { createMetricSources } from '../adapters/logcache/metric-sources.ts';
+import { createRlpStreamClient } from '../adapters/logcache/rlp-stream-client.ts';
 import { createTlsFetch } from '../adapters/tls/tls-fetch.ts';
 import { createClientCredentialsProvider } from '../adapters/uaa/client-credentials-provider.ts';
 import { createPasswordGrantProvider } from '../adapters/uaa/password-grant-provider.ts';
@@ -9,12 +10,15 @@ import type { TokenProvider } from '../adapters/uaa/token-provider.ts';
 
 /** Per-request bound for log-cache and UAA calls (the anchor's clients use 5 s and 10 s). */
 const LOGCACHE_TIMEOUT_MS = 10_000;
+/** A stream silent this long is broken: the RLP gateway sends a heartbeat every 15 s when it has no data. */
+const STREAM_IDLE_MS = 60_000;
 
 /**
  * The log-cache client as the configuration asks for it
  * (docs/anchor-compatibility.md#log-cache-auth): UAA password or client-credentials grant when
  * `metricCollector.uaa.url` is set (one HTTP client for UAA and log-cache, so skip_ssl_validation
- * covers both), otherwise mTLS with `metricCollector.tls`.
+ * covers both), otherwise mTLS with `metricCollector.tls`. With `logcache.collection: streaming`,
+ * also the RLP gateway stream at `metricCollector.log_stream_url`, with the same token and HTTP client.
  */
 export const createLogCacheAdapter = (
   config: Config,
@@ -64,8 +68,19 @@ export const createLogCacheAdapter = (
     promQlWindowSecs: config.aggregator.aggregator_execute_interval / 1000,
     readLimit: config.aggregator.envelope_read_limit,
   });
+  const stream =
+    config.logcache.collection === 'streaming'
+      ? createRlpStreamClient({
+          url: collector.log_stream_url,
+          auth,
+          fetch: skipSsl?.fetch,
+          connectTimeoutMs: timeoutMs,
+          idleTimeoutMs: STREAM_IDLE_MS,
+        })
+      : undefined;
   return {
     ...sources,
+    streamEnvelopes: stream?.stream,
     async close() {
       await client.close();
       await skipSsl?.close();

@@ -2,6 +2,7 @@ import type { Logger } from '../adapters/log/logger.ts';
 import { logDecision } from '../adapters/log/log-decision.ts';
 import type { MetricsRegistry } from '../adapters/http/metrics-registry.ts';
 import type { ServiceEvent } from '../../pipelines/graph/service-graph.ts';
+import type { StreamConnectionEvent } from '../../pipelines/collect-metrics.ts';
 
 /**
  * The one place where what the service did becomes log lines and Prometheus counters. Logging is a
@@ -13,6 +14,32 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
   const persistLog = logger.child({ component: 'persistence' });
   const decisionLog = logger.child({ component: 'evaluator' });
   const journalLog = logger.child({ component: 'journal' });
+
+  const reportStream = (event: StreamConnectionEvent): void => {
+    const connection = event.connection;
+    if (event.kind === 'opened')
+      collectLog.debug(
+        { connection, sourceIds: event.sourceIds },
+        'log stream opened; backfilling its apps from log-cache',
+      );
+    else if (event.kind === 'ended')
+      collectLog.info(
+        { connection, reason: event.reason, retryInMs: event.retryInMs },
+        `log stream ${connection} ended (${event.reason}); reopening in ${event.retryInMs} ms`,
+      );
+    else if (event.kind === 'failed')
+      collectLog.error(
+        { connection, error: event.error, attempt: event.attempt, retryInMs: event.retryInMs },
+        `log stream ${connection} failed (${event.error}); its apps get no metrics until it reopens, retry ${event.attempt} in ${event.retryInMs} ms`,
+      );
+    else {
+      metrics.envelopesRejected('malformed');
+      collectLog.warn(
+        { connection, reason: event.reason },
+        `log stream data skipped (${event.reason}); the stream goes on`,
+      );
+    }
+  };
 
   return (e: ServiceEvent): void => {
     switch (e.source) {
@@ -46,11 +73,14 @@ export const createEventReporter = (logger: Logger, metrics: MetricsRegistry) =>
             { appId: event.appId, metricType: event.metricType, error: event.error },
             `retrieveMetric Failed (${event.error}): no metric for this app this interval`,
           );
-        } else if (event.kind === 'envelopes') {
+        } else if (event.kind === 'envelopes' || event.kind === 'backfill') {
           metrics.logCacheRequest('ok');
           metrics.envelopesParsed(event.envelopes.length);
           if (event.rejected > 0) metrics.envelopesRejected('malformed', event.rejected);
-        }
+        } else if (event.kind === 'streamed') {
+          metrics.envelopesParsed(event.envelopes.length);
+          if (event.rejected > 0) metrics.envelopesRejected('malformed', event.rejected);
+        } else if (event.kind === 'stream') reportStream(event.event);
         return;
       }
       case 'persist': {

@@ -5,6 +5,8 @@ import type { ServiceSettings } from '../../pipelines/graph/service-settings.ts'
 export const JOURNAL_BATCH_SIZE = 500;
 export const JOURNAL_MAX_PENDING = 20_000;
 export const JOURNAL_PRUNE_INTERVAL_MS = 600_000;
+/** Stream reopen delays after a failure: 1 s doubling to a minute (after `closing` it reopens at once). */
+export const STREAM_RECONNECT = { initialMs: 1_000, maxMs: 60_000 } as const;
 
 /** The pipeline settings carried by a validated configuration. */
 export const settingsFromConfig = (config: Config): ServiceSettings => ({
@@ -20,6 +22,14 @@ export const settingsFromConfig = (config: Config): ServiceSettings => ({
   periodicEvaluation: config.evaluator.periodic_evaluation,
   evaluationConcurrency: config.evaluator.evaluation_concurrency,
   logCacheConcurrency: config.logcache.request_concurrency,
+  collection:
+    config.logcache.collection === 'streaming'
+      ? {
+          mode: 'streaming',
+          sourcesPerConnection: config.logcache.stream_source_ids,
+          reconnect: STREAM_RECONNECT,
+        }
+      : { mode: 'polling' },
   breaker: {
     initialMs: config.circuitBreaker.back_off_initial_interval,
     maxMs: config.circuitBreaker.back_off_max_interval,

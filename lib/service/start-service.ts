@@ -183,6 +183,7 @@ export const startService = async (options: StartServiceOptions): Promise<Runnin
         takeUntil(stop$),
       ),
       readEnvelopes: logCache.readEnvelopes,
+      streamEnvelopes: logCache.streamEnvelopes,
       queryPromQl: logCache.queryPromQl,
       saveMetrics: (batch) => fromCall(() => appMetricStore.saveBulk(batch)),
       queryAppMetrics,

@@ -2,6 +2,7 @@ import { merge } from 'rxjs';
 import { map, share } from 'rxjs/operators';
 import type { Observable, SchedulerLike } from 'rxjs';
 import { aggregateMetrics } from '../aggregate-metrics.ts';
+import type { GaugeReplacement } from '../aggregate-metrics.ts';
 import { cacheMetrics } from '../cache-metrics.ts';
 import { evaluateAppMetrics } from '../evaluate-app-metrics.ts';
 import type { EvaluateAppMetricsDeps } from '../evaluate-app-metrics.ts';
@@ -20,6 +21,8 @@ export interface EnvelopeInput {
   readonly envelope$: Observable<Envelope>;
   /** When given, an app is aggregated right after its read (see aggregateMetrics); else on the interval. */
   readonly flush$?: Observable<string>;
+  /** Backfills that replace an app's envelopes before an instant (streaming collection). */
+  readonly replace$?: Observable<GaugeReplacement>;
   readonly monitor$: Observable<Monitors>;
   readonly aggregated$?: undefined;
 }
@@ -93,7 +96,12 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
     sources.envelope$ === undefined
       ? sources.aggregated$
       : aggregateMetrics(
-          { envelope$: sources.envelope$, monitor$: sources.monitor$, flush$: sources.flush$ },
+          {
+            envelope$: sources.envelope$,
+            monitor$: sources.monitor$,
+            flush$: sources.flush$,
+            replace$: sources.replace$,
+          },
           {
             scheduler,
             statWindowSecs: deps.statWindowSecs,

@@ -12,7 +12,12 @@ import type {
   RetrievePolicies,
   SaveMetrics,
   Scale,
+  StreamEnvelopes,
 } from '../../lib/core/model/ports.ts';
+import type { Monitors } from '../../lib/core/model/policy.ts';
+import { isPromQlMetric } from '../../lib/core/metrics/metric-types.ts';
+import { streamMetrics } from '../stream-metrics.ts';
+import type { GaugeReplacement } from '../aggregate-metrics.ts';
 import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
 import { pollPolicies } from '../poll-policies.ts';
 import type { PolicyPollEvent } from '../poll-policies.ts';
@@ -34,6 +39,8 @@ export interface ServiceAdapters {
   readonly policyChange$: Observable<unknown>;
   readonly owns$: Observable<(appId: string) => boolean>;
   readonly readEnvelopes: ReadEnvelopes;
+  /** The RLP gateway stream; required when `settings.collection.mode` is `streaming`. */
+  readonly streamEnvelopes?: StreamEnvelopes | undefined;
   readonly queryPromQl: QueryPromQl;
   readonly saveMetrics: SaveMetrics;
   readonly queryAppMetrics: QueryAppMetrics;
@@ -53,6 +60,16 @@ export interface ServiceAdapters {
   /** Runs work once pending I/O is handled (`setImmediate`), for the slices; else the scheduler. */
   readonly later?: ((work: () => void) => () => void) | undefined;
 }
+
+/** The monitors of PromQL types alone: what the per-tick queries serve beside the streams. */
+const promQlOnly = (monitors: Monitors): Monitors => {
+  const out = new Map<string, readonly string[]>();
+  for (const [appId, types] of monitors) {
+    const promQl = types.filter(isPromQlMetric);
+    if (promQl.length > 0) out.set(appId, promQl);
+  }
+  return out;
+};
 
 /** How long evaluations may hold the event loop in one go; a stall past 50 ms delays every timer and socket. */
 const EVALUATION_SLICE_MS = 10;
@@ -119,19 +136,43 @@ export const serviceGraph = (
   );
   const monitor$ = policy$.pipe(map(monitorsOf), shareReplay({ bufferSize: 1, refCount: true }));
 
-  const collectTick$ = interval(settings.aggregatorIntervalMs, scheduler).pipe(takeUntil(stop$));
-  const collect$ = collectMetrics(
-    { tick$: collectTick$, monitor$ },
-    {
-      scheduler,
-      readEnvelopes: adapters.readEnvelopes,
-      queryPromQl: adapters.queryPromQl,
-      statWindowSecs: settings.statWindowSecs,
-      concurrency: settings.logCacheConcurrency,
-    },
-  ).pipe(share());
+  const collectTick$ = interval(settings.aggregatorIntervalMs, scheduler).pipe(takeUntil(stop$), share());
+  const collectDeps = {
+    scheduler,
+    readEnvelopes: adapters.readEnvelopes,
+    queryPromQl: adapters.queryPromQl,
+    statWindowSecs: settings.statWindowSecs,
+    concurrency: settings.logCacheConcurrency,
+  };
+  const collection = settings.collection;
+  let collected$: Observable<CollectEvent>;
+  if (collection.mode === 'streaming') {
+    if (adapters.streamEnvelopes === undefined)
+      throw new TypeError('serviceGraph: streaming collection needs the streamEnvelopes adapter');
+    // Gauges come from the streams; throughput and responsetime stay on PromQL, queried each tick.
+    collected$ = merge(
+      streamMetrics(
+        { tick$: collectTick$, monitor$ },
+        {
+          ...collectDeps,
+          streamEnvelopes: adapters.streamEnvelopes,
+          sourcesPerConnection: collection.sourcesPerConnection,
+          reconnect: collection.reconnect,
+        },
+      ),
+      collectMetrics({ tick$: collectTick$, monitor$: monitor$.pipe(map(promQlOnly)) }, collectDeps),
+    );
+  } else collected$ = collectMetrics({ tick$: collectTick$, monitor$ }, collectDeps);
+  const collect$ = collected$.pipe(share());
 
   const read$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'envelopes' }> => e.kind === 'envelopes'));
+  const streamed$ = collect$.pipe(
+    filter((e): e is Extract<CollectEvent, { kind: 'streamed' }> => e.kind === 'streamed'),
+  );
+  const refresh$ = collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: 'refresh' }> => e.kind === 'refresh'));
+  const replace$: Observable<GaugeReplacement> = collect$.pipe(
+    filter((e): e is Extract<CollectEvent, { kind: 'backfill' }> => e.kind === 'backfill'),
+  );
   const evaluationTick$ = settings.periodicEvaluation
     ? interval(settings.evaluationIntervalMs, scheduler).pipe(takeUntil(stop$))
     : undefined;
@@ -143,8 +184,9 @@ export const serviceGraph = (
     decision$: evaluated$,
   } = metricPath(
     {
-      envelope$: read$.pipe(mergeMap((e) => e.envelopes)),
-      flush$: read$.pipe(map((e) => e.appId)),
+      envelope$: merge(read$, streamed$).pipe(mergeMap((e) => e.envelopes)),
+      flush$: merge(read$.pipe(map((e) => e.appId)), refresh$.pipe(mergeMap((e) => e.appIds))),
+      replace$,
       monitor$,
       policy$,
       extraMetric$: collect$.pipe(

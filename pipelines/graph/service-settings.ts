@@ -5,6 +5,18 @@ export interface JournalSettings {
   readonly pruneIntervalMs: number;
 }
 
+/**
+ * How app gauges reach the aggregator: `polling` reads each app from log-cache every interval (the
+ * anchor's way); `streaming` holds RLP gateway streams and reads log-cache only to backfill.
+ */
+export type CollectionSettings =
+  | { readonly mode: 'polling' }
+  | {
+      readonly mode: 'streaming';
+      readonly sourcesPerConnection: number;
+      readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+    };
+
 /** The timing and sizing knobs the pipelines need, in the units they use (ms, seconds, counts). */
 export interface ServiceSettings {
   readonly aggregatorIntervalMs: number;
@@ -19,6 +31,7 @@ export interface ServiceSettings {
   readonly periodicEvaluation: boolean;
   readonly evaluationConcurrency: number;
   readonly logCacheConcurrency: number;
+  readonly collection: CollectionSettings;
   readonly breaker: { readonly initialMs: number; readonly maxMs: number; readonly failureThreshold: number };
   /** The decision journal's batching and pruning. */
   readonly journal: JournalSettings;

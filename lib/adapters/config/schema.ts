@@ -77,6 +77,8 @@ export const configSchema = {
   scalingEngine: { scaling_engine_url: text(), tls: tls() },
   metricCollector: {
     metric_collector_url: text(),
+    // The RLP gateway (the CC root's `log_stream` link), for logcache.collection: streaming.
+    log_stream_url: text(),
     tls: tls(),
     uaa: {
       url: text(),
@@ -104,7 +106,11 @@ export const configSchema = {
   },
   live: { max_buffered_events: int(1000) },
   policy_notifications: { install_trigger: bool(false) },
-  logcache: { request_concurrency: int(100) },
+  logcache: {
+    request_concurrency: int(100),
+    collection: choice(['polling', 'streaming'], 'polling'),
+    stream_source_ids: int(200),
+  },
   decisions: { retention: duration('168h'), max_rows_per_app: int(1000) },
   // Cloud Foundry kills an app 10 s after SIGTERM: 8 s leaves room for the process to exit.
   shutdown: { timeout: duration('8s') },

@@ -113,6 +113,8 @@ const anchorChecks: readonly Check[] = [
 ];
 
 const LOG_LEVELS = ['debug', 'info', 'error', 'fatal'];
+/** About 47 characters each: 1000 keep the stream request under 48 KB. */
+const MAX_STREAM_SOURCE_IDS = 1000;
 const portKeys = [
   ['server.port', (c: Config) => c.server.port],
   ['cf_server.port', (c: Config) => c.cf_server.port],
@@ -183,6 +185,29 @@ const ownChecks: readonly Check[] = [
   ],
   positive('live.max_buffered_events', (c) => c.live.max_buffered_events),
   positive('logcache.request_concurrency', (c) => c.logcache.request_concurrency),
+  positive('logcache.stream_source_ids', (c) => c.logcache.stream_source_ids),
+  [
+    'logcache.stream_source_ids',
+    (c) => c.logcache.stream_source_ids > MAX_STREAM_SOURCE_IDS,
+    `Configuration error: logcache.stream_source_ids must be ${MAX_STREAM_SOURCE_IDS} or less (each source id lengthens the stream request's URL)`,
+  ],
+  [
+    'metricCollector.log_stream_url',
+    (c) => c.logcache.collection === 'streaming' && c.metricCollector.log_stream_url === '',
+    'Configuration error: metricCollector.log_stream_url is empty; logcache.collection streaming needs the RLP gateway URL (the log_stream link of the Cloud Controller root, e.g. https://log-stream.sys.example.com)',
+  ],
+  [
+    'metricCollector.log_stream_url',
+    (c) =>
+      c.metricCollector.log_stream_url !== '' &&
+      !/^https?:$/.test(URL.parse(c.metricCollector.log_stream_url)?.protocol ?? ''),
+    'Configuration error: metricCollector.log_stream_url is not an http(s) URL',
+  ],
+  [
+    'metricCollector.uaa.url',
+    (c) => c.logcache.collection === 'streaming' && c.metricCollector.uaa.url === '',
+    'Configuration error: logcache.collection streaming needs metricCollector.uaa.url: the RLP gateway accepts UAA tokens only, not client certificates',
+  ],
   positive('decisions.retention', (c) => c.decisions.retention),
   positive('decisions.max_rows_per_app', (c) => c.decisions.max_rows_per_app),
   positive('shutdown.timeout', (c) => c.shutdown.timeout),

@@ -83,3 +83,17 @@ export const combinedNameFilter = (types: readonly string[]): string | undefined
   }
   return names.size === 0 ? undefined : [...names].join('|');
 };
+
+/**
+ * The gauge names an app's REST-read types read, exactly (no regex): what a stream of every gauge
+ * of the app is cut down to, as the combined name filter cuts a read down. Empty when no type needs
+ * gauges.
+ */
+export const gaugeNamesOf = (types: readonly string[]): ReadonlySet<string> => {
+  const names = new Set<string>();
+  for (const type of types) {
+    if (isPromQlMetric(type) || type === '') continue;
+    for (const gauge of CONTAINER_GAUGES_BY_TYPE[type] ?? [type]) names.add(gauge);
+  }
+  return names;
+};

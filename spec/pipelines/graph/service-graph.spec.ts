@@ -31,6 +31,7 @@ const settings: ServiceSettings = {
   periodicEvaluation: false,
   evaluationConcurrency: 1,
   logCacheConcurrency: 4,
+  collection: { mode: 'polling' },
   breaker,
   journal: { flushIntervalMs: 2000, maxBatchSize: 100, maxPending: 1000, pruneIntervalMs: 600_000 },
 };

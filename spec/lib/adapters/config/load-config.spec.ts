@@ -235,6 +235,9 @@ file$('rejects wrong types for booleans, sections and choices', () => {
   const choice = failure(() => loadConfig({ env: {}, path: file('membership:\n  mode: zookeeper\n') }));
   assert.is(choice.key, 'membership.mode');
   assert.match(choice.message, 'one of static, lease');
+  const collection = failure(() => loadConfig({ env: {}, path: file('logcache:\n  collection: websocket\n') }));
+  assert.is(collection.key, 'logcache.collection');
+  assert.match(collection.message, 'one of polling, streaming');
 });
 
 file$('keeps the source text of non-string scalars given for string keys', () => {

@@ -57,6 +57,9 @@ defaults('holds the code defaults with durations in milliseconds', () => {
   assert.equal(config.pool, { total_instances: 1, instance_index: 0 });
   assert.is(config.live.max_buffered_events, 1000);
   assert.is(config.logcache.request_concurrency, 100);
+  assert.is(config.logcache.collection, 'polling');
+  assert.is(config.logcache.stream_source_ids, 200);
+  assert.is(config.metricCollector.log_stream_url, '');
   assert.is(config.decisions.retention, 7 * 24 * 3_600_000);
   assert.is(config.decisions.max_rows_per_app, 1000);
 });

@@ -235,6 +235,9 @@ own('rejects non-positive breaker settings and own knobs', () => {
     [{ membership: { heartbeat_interval: 15_000 } }, 'membership.heartbeat_interval'],
     [{ live: { max_buffered_events: 0 } }, 'live.max_buffered_events'],
     [{ logcache: { request_concurrency: 0 } }, 'logcache.request_concurrency'],
+    [{ logcache: { stream_source_ids: 0 } }, 'logcache.stream_source_ids'],
+    [{ logcache: { stream_source_ids: 1001 } }, 'logcache.stream_source_ids'],
+    [{ metricCollector: { log_stream_url: 'log-stream.example' } }, 'metricCollector.log_stream_url'],
     [{ decisions: { retention: 0 } }, 'decisions.retention'],
     [{ decisions: { max_rows_per_app: 0 } }, 'decisions.max_rows_per_app'],
   ];
@@ -243,6 +246,26 @@ own('rejects non-positive breaker settings and own knobs', () => {
     assert.is(result?.key, key, JSON.stringify(patch));
     assert.match(result?.message ?? '', /^Configuration error: /);
   }
+});
+
+own('streaming collection names the RLP gateway and needs a UAA token', () => {
+  const streaming = { logcache: { collection: 'streaming' } };
+  assert.is(
+    messageOf(streaming, { metricCollector: { uaa: { url: 'https://uaa.example' } } }),
+    'Configuration error: metricCollector.log_stream_url is empty; logcache.collection streaming needs the RLP gateway URL (the log_stream link of the Cloud Controller root, e.g. https://log-stream.sys.example.com)',
+  );
+  assert.is(
+    messageOf(streaming, { metricCollector: { log_stream_url: 'https://log-stream.example' } }),
+    'Configuration error: logcache.collection streaming needs metricCollector.uaa.url: the RLP gateway accepts UAA tokens only, not client certificates',
+  );
+  assert.is(
+    messageOf(streaming, {
+      metricCollector: { log_stream_url: 'https://log-stream.example', uaa: { url: 'https://uaa.example' } },
+    }),
+    undefined,
+  );
+  // Polling (the default) does not need the gateway.
+  assert.is(messageOf({ metricCollector: { uaa: { url: 'https://uaa.example' } } }), undefined);
 });
 
 own('runs after every anchor check', () => {

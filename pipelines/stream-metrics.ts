@@ -1,0 +1,379 @@
+import { catchError, map, mergeMap, Observable, of, Subject, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { errorText } from '../lib/core/error-text.ts';
+import { combinedNameFilter, gaugeNamesOf } from '../lib/core/metrics/metric-types.ts';
+import type { Envelope, GaugeValue } from '../lib/core/model/envelope.ts';
+import type { Monitors } from '../lib/core/model/policy.ts';
+import type { ReadEnvelopes, StreamEnvelopes } from '../lib/core/model/ports.ts';
+import type { Backoff } from '../lib/core/time/backoff.ts';
+import { backoffMs } from '../lib/core/time/backoff.ts';
+import { nowNs, secondsToNs } from '../lib/core/time/ns.ts';
+import type { CollectEvent } from './collect-metrics.ts';
+
+export interface StreamMetricsSources {
+  readonly tick$: Observable<unknown>;
+  /** Latest app id → metric types; apps whose types need no gauge (PromQL only) are not streamed. */
+  readonly monitor$: Observable<Monitors>;
+}
+
+export interface StreamMetricsDeps {
+  readonly scheduler: SchedulerLike;
+  /** The RLP gateway stream of some source ids' gauges. */
+  readonly streamEnvelopes: StreamEnvelopes;
+  /** The log-cache read, for the backfill of an app's stat window when its stream (re)opens. */
+  readonly readEnvelopes: ReadEnvelopes;
+  readonly statWindowSecs: number;
+  /** Source ids per stream connection at most. */
+  readonly sourcesPerConnection: number;
+  /** Backfill reads in flight at once, over all connections. */
+  readonly concurrency: number;
+  /** Reconnect delays after a failure or an end without `closing` (attempt 1 = the first retry). */
+  readonly reconnect: Backoff;
+}
+
+interface Connection {
+  readonly id: number;
+  readonly sourceIds: readonly string[];
+  /** Set when the gateway accepted the stream: envelopes from then on come from it, older ones from the backfill. */
+  cutoff: bigint | undefined;
+  subscription: Subscription | undefined;
+  retry: Subscription | undefined;
+  /** Why it is down, while it is. */
+  down: string | undefined;
+  /** Down after a failure (waiting for its retry), not merely opening. */
+  failed: boolean;
+  closing: boolean;
+  failures: number;
+}
+
+interface AppState {
+  connection: Connection;
+  names: ReadonlySet<string>;
+  nameFilter: string;
+  /** The cutoff the app's window was last backfilled up to; ready when it is its connection's. */
+  backfilledTo: bigint | undefined;
+  backfilling: boolean;
+  /** A tick found the app between a (re)connect and its backfill: refresh it when the backfill lands. */
+  due: boolean;
+}
+
+/** An envelope cut down to the gauges `names` holds; undefined when none is left (log-cache's name filter does the same). */
+const neededPart = (envelope: Envelope, names: ReadonlySet<string>): Envelope | undefined => {
+  const gauge = envelope.gauge;
+  if (gauge === undefined) return undefined;
+  let kept = 0;
+  let total = 0;
+  for (const name in gauge) {
+    total += 1;
+    if (names.has(name)) kept += 1;
+  }
+  if (kept === 0) return undefined;
+  if (kept === total) return envelope;
+  const cut: Record<string, GaugeValue> = {};
+  for (const name in gauge) if (names.has(name)) cut[name] = gauge[name]!;
+  return { ...envelope, gauge: cut };
+};
+
+// The connection of an app between its arrival and its connection's creation (the same call).
+const UNASSIGNED: Connection = {
+  id: 0,
+  sourceIds: [],
+  cutoff: undefined,
+  subscription: undefined,
+  retry: undefined,
+  down: 'not assigned',
+  failed: true,
+  closing: false,
+  failures: 0,
+};
+
+/** The microsecond at or before `ns`: log-cache keeps microseconds, so a cutoff there splits both shapes alike. */
+const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
+
+/**
+ * Collects the gauges of the monitored apps from a few long-lived RLP gateway streams instead of one
+ * log-cache read per app per tick (docs/anchor-compatibility.md#change-streaming). The apps are
+ * split over connections of at most `sourcesPerConnection` source ids; each stream's batches go to
+ * the aggregator as they come (`streamed`), and each tick names the apps whose metrics are due
+ * (`refresh`), so the same windows and formulas apply as with reads.
+ *
+ * ```
+ * monitor$  m---------------------------      a, b on one connection
+ * stream    -o--s---s---s----c(o)--s----      o: open, s: batch, c: closing
+ * backfill   -(BaBb)              -(BaBb)    the stat window of each app, up to the open
+ * tick$     ------t-------t-------t------
+ * output    -(o)--S-r-S---(Sr)----Eo-(BB)r   r: refresh a, b; E: ended; B: backfill
+ * ```
+ *
+ * Nothing in the window is missed or counted twice: when a stream opens, its envelopes from that
+ * instant (the cutoff, a whole microsecond) on are taken from it, and one read per app brings the
+ * window up to the cutoff from log-cache, replacing whatever the app held before it (a `backfill`
+ * event: the aggregator swaps them in). The two shapes (unsplit gauges with nanoseconds on the
+ * stream, split ones with microseconds in log-cache) therefore never overlap. A tick that finds an
+ * app between a reopen and its backfill refreshes it when the backfill lands; a tick that finds its
+ * connection down reports the app `failed`, as a failed read does. A stream that ends after
+ * `closing` reopens at once; any other end or failure reopens after the back-off, reset by the next
+ * successful open. New apps go to the newest connection while it has room (it is reopened with
+ * them) and to new connections after that; an app that leaves stays on its stream (the aggregator
+ * drops what no one monitors) until its connection reopens, and a connection left with no app is
+ * closed. Stream envelopes are cut down to the gauges the app's rules read, as the name filter of a
+ * read is.
+ *
+ * @param deps.scheduler clock of the cutoffs and the reconnect delays
+ */
+export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetricsDeps): Observable<CollectEvent> =>
+  new Observable<CollectEvent>((subscriber) => {
+    const perConnection = Math.max(1, Math.trunc(deps.sourcesPerConnection));
+    const apps = new Map<string, AppState>();
+    const connections = new Set<Connection>();
+    let nextId = 1;
+    let tail: Connection | undefined;
+    const backfills = new Subject<Observable<CollectEvent>>();
+    const subscription = new Subscription();
+    const emit = (event: CollectEvent): void => {
+      if (!subscriber.closed) subscriber.next(event);
+    };
+
+    const backfill = (appId: string, app: AppState, cutoff: bigint): void => {
+      app.backfilling = true;
+      backfills.next(
+        new Observable<CollectEvent>((inner) => {
+          // The app may have left, or its stream reopened, while the read waited for a slot.
+          if (apps.get(appId) !== app || app.connection.cutoff !== cutoff) {
+            if (apps.get(appId) === app) app.backfilling = false;
+            inner.complete();
+            return;
+          }
+          const start = cutoff - secondsToNs(deps.statWindowSecs);
+          return deps
+            .readEnvelopes(appId, app.nameFilter, start, cutoff)
+            .pipe(
+              map((read): CollectEvent => {
+                app.backfilling = false;
+                if (app.connection.cutoff === cutoff) app.backfilledTo = cutoff;
+                return {
+                  kind: 'backfill',
+                  appId,
+                  beforeNs: cutoff,
+                  envelopes: read.envelopes,
+                  rejected: read.rejected.length,
+                };
+              }),
+              catchError((err: unknown) => {
+                app.backfilling = false;
+                return of<CollectEvent>({ kind: 'failed', appId, error: `backfill read failed: ${errorText(err)}` });
+              }),
+            )
+            .subscribe(inner);
+        }),
+      );
+    };
+
+    const afterBackfill = (event: CollectEvent): void => {
+      emit(event);
+      if (event.kind !== 'backfill') return;
+      const app = apps.get(event.appId);
+      if (app?.due && app.backfilledTo === app.connection.cutoff) {
+        app.due = false;
+        emit({ kind: 'refresh', appIds: [event.appId] });
+      }
+    };
+
+    const scheduleReopen = (connection: Connection, delayMs: number): void => {
+      connection.retry?.unsubscribe();
+      connection.retry = deps.scheduler.schedule(() => {
+        connection.retry = undefined;
+        if (connections.has(connection)) open(connection);
+      }, delayMs);
+    };
+
+    const onBatch = (connection: Connection, envelopes: readonly Envelope[], rejected: number): void => {
+      const cutoff = connection.cutoff;
+      const kept: Envelope[] = [];
+      for (const envelope of envelopes) {
+        // Older envelopes belong to the backfill; apps the connection no longer serves are dropped.
+        if (cutoff === undefined || envelope.timestamp < cutoff) continue;
+        const app = apps.get(envelope.sourceId);
+        if (app === undefined || app.connection !== connection) continue;
+        const part = neededPart(envelope, app.names);
+        if (part !== undefined) kept.push(part);
+      }
+      if (kept.length > 0 || rejected > 0) emit({ kind: 'streamed', envelopes: kept, rejected });
+    };
+
+    const open = (connection: Connection): void => {
+      connection.subscription?.unsubscribe();
+      connection.cutoff = undefined;
+      connection.closing = false;
+      connection.down = 'stream opening';
+      connection.subscription = deps.streamEnvelopes(connection.sourceIds).subscribe({
+        next: (item) => {
+          if (item.kind === 'open') {
+            connection.cutoff = floorToMicros(nowNs(deps.scheduler));
+            connection.down = undefined;
+            connection.failed = false;
+            connection.failures = 0;
+            emit({
+              kind: 'stream',
+              event: { kind: 'opened', connection: connection.id, sourceIds: connection.sourceIds.length },
+            });
+            for (const appId of connection.sourceIds) {
+              const app = apps.get(appId);
+              if (app !== undefined && app.connection === connection) backfill(appId, app, connection.cutoff);
+            }
+          } else if (item.kind === 'batch') onBatch(connection, item.envelopes, item.rejected.length);
+          else if (item.kind === 'malformed')
+            emit({ kind: 'stream', event: { kind: 'malformed', connection: connection.id, reason: item.reason } });
+          else connection.closing = true;
+        },
+        error: (err: unknown) => {
+          connection.failures += 1;
+          connection.failed = true;
+          connection.down = errorText(err);
+          connection.cutoff = undefined;
+          const retryInMs = backoffMs(connection.failures, deps.reconnect);
+          emit({
+            kind: 'stream',
+            event: {
+              kind: 'failed',
+              connection: connection.id,
+              error: connection.down,
+              attempt: connection.failures,
+              retryInMs,
+            },
+          });
+          scheduleReopen(connection, retryInMs);
+        },
+        complete: () => {
+          const reason = connection.closing ? 'closing: the stream timeout' : 'ended without closing';
+          // After `closing` the gateway expects the client back at once; an unannounced end may be a failing gateway.
+          if (!connection.closing) {
+            connection.failures += 1;
+            connection.failed = true;
+          }
+          connection.down = `stream ${reason}`;
+          connection.cutoff = undefined;
+          const retryInMs = connection.closing ? 0 : backoffMs(connection.failures, deps.reconnect);
+          emit({ kind: 'stream', event: { kind: 'ended', connection: connection.id, reason, retryInMs } });
+          scheduleReopen(connection, retryInMs);
+        },
+      });
+    };
+
+    const close = (connection: Connection): void => {
+      connections.delete(connection);
+      connection.subscription?.unsubscribe();
+      connection.retry?.unsubscribe();
+      if (tail === connection) tail = undefined;
+    };
+
+    const connect = (sourceIds: string[]): Connection => {
+      const connection: Connection = {
+        id: nextId++,
+        sourceIds,
+        cutoff: undefined,
+        subscription: undefined,
+        retry: undefined,
+        down: 'stream opening',
+        failed: false,
+        closing: false,
+        failures: 0,
+      };
+      connections.add(connection);
+      for (const appId of sourceIds) {
+        const app = apps.get(appId);
+        if (app !== undefined) {
+          app.connection = connection;
+          app.backfilledTo = undefined;
+        }
+      }
+      return connection;
+    };
+
+    const onMonitor = (monitors: Monitors): void => {
+      const added: string[] = [];
+      for (const [appId, types] of monitors) {
+        const nameFilter = combinedNameFilter(types);
+        if (nameFilter === undefined) continue;
+        const app = apps.get(appId);
+        if (app !== undefined) {
+          app.names = gaugeNamesOf(types);
+          app.nameFilter = nameFilter;
+        } else added.push(appId);
+      }
+      const emptied = new Set<Connection>();
+      for (const [appId, app] of apps) {
+        const types = monitors.get(appId);
+        if (types !== undefined && combinedNameFilter(types) !== undefined) continue;
+        apps.delete(appId);
+        emptied.add(app.connection);
+      }
+      for (const connection of emptied) {
+        if (!connection.sourceIds.some((id) => apps.get(id)?.connection === connection)) close(connection);
+      }
+      if (added.length === 0) return;
+      for (const appId of added) {
+        const types = monitors.get(appId) ?? [];
+        apps.set(appId, {
+          connection: UNASSIGNED,
+          names: gaugeNamesOf(types),
+          nameFilter: combinedNameFilter(types) ?? '',
+          backfilledTo: undefined,
+          backfilling: false,
+          due: false,
+        });
+      }
+      // The newest connection takes new apps while it has room: it is reopened with them.
+      let queue = added;
+      if (tail !== undefined && connections.has(tail)) {
+        const old = tail;
+        const staying = old.sourceIds.filter((id) => apps.get(id)?.connection === old);
+        const room = perConnection - staying.length;
+        if (room > 0) {
+          close(old);
+          const next = connect([...staying, ...queue.slice(0, room)]);
+          queue = queue.slice(room);
+          tail = next;
+          open(next);
+        }
+      }
+      for (let i = 0; i < queue.length; i += perConnection) {
+        const next = connect(queue.slice(i, i + perConnection));
+        tail = next;
+        open(next);
+      }
+    };
+
+    const onTick = (): void => {
+      const due: string[] = [];
+      for (const [appId, app] of apps) {
+        const connection = app.connection;
+        if (connection.cutoff !== undefined && app.backfilledTo === connection.cutoff) due.push(appId);
+        else if (!connection.failed) {
+          // Opening or backfilling: the refresh follows the backfill; a backfill that failed is tried again.
+          app.due = true;
+          if (connection.cutoff !== undefined && !app.backfilling) backfill(appId, app, connection.cutoff);
+        } else {
+          app.due = false;
+          emit({ kind: 'failed', appId, error: `no log stream: ${connection.down ?? 'not open'}` });
+        }
+      }
+      if (due.length > 0) emit({ kind: 'refresh', appIds: due });
+    };
+
+    subscription.add(
+      backfills.pipe(mergeMap((read$) => read$, Math.max(1, Math.trunc(deps.concurrency)))).subscribe(afterBackfill),
+    );
+    subscription.add(sources.monitor$.subscribe({ next: onMonitor, error: (err: unknown) => subscriber.error(err) }));
+    subscription.add(
+      sources.tick$.subscribe({
+        next: onTick,
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      }),
+    );
+    subscription.add(() => {
+      for (const connection of [...connections]) close(connection);
+    });
+    return subscription;
+  });
