@@ -1,7 +1,9 @@
 /**
- * The two collectors apps-per-instance.ts compares, driven on the real clock against one log-cache:
- * this service's collection pipeline and a small faithful model of the anchor's pollers. Both note
- * each finished read in a TickLog, keyed by the tick it belongs to.
+ * The collectors apps-per-instance.ts compares, driven on the real clock against one log-cache:
+ * this service's collection pipeline (polling, or streaming from the RLP gateway with log-cache
+ * backfills) and a small faithful model of the anchor's pollers. Polling collectors note each
+ * finished read in a TickLog, keyed by the tick it belongs to; the streaming one notes each tick's
+ * refresh in a StreamLog.
  */
 import { performance } from 'node:perf_hooks';
 import { asyncScheduler, BehaviorSubject, interval, merge, Subscription, take } from 'rxjs';
@@ -16,6 +18,8 @@ import type { Monitors } from '../../lib/core/model/policy.ts';
 import { msToNs, nsToMs } from '../../lib/core/time/ns.ts';
 import { aggregateMetrics } from '../../pipelines/aggregate-metrics.ts';
 import { collectMetrics } from '../../pipelines/collect-metrics.ts';
+import { streamMetrics } from '../../pipelines/stream-metrics.ts';
+import { createRlpStreamClient } from '../../lib/adapters/logcache/rlp-stream-client.ts';
 import type { CollectEvent } from '../../pipelines/collect-metrics.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -160,6 +164,131 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
       }),
     );
   }
+  await client.close();
+  return failures;
+};
+
+/** Per tick of a streaming run: apps refreshed, metrics made, how long after the tick the last came. */
+export const createStreamLog = (warmUpTicks: number) => {
+  const ticks: { metrics: number; lastMs: number }[] = [];
+  let worstDeliveryLagMs = 0;
+  let requests = 0;
+  return {
+    tick: (startedMs: number, metricsBefore: () => number) => {
+      const entry = { metrics: 0, lastMs: 0 };
+      ticks.push(entry);
+      const from = metricsBefore();
+      // The refresh runs in the tick's own call; once pending I/O has run, its metrics are all out.
+      setImmediate(() => {
+        entry.metrics = metricsBefore() - from;
+        entry.lastMs = wallMs() - startedMs;
+      });
+    },
+    /** A stream batch arrived: how far behind the newest envelope's emission it is. */
+    delivered: (newestNs: bigint) => {
+      if (ticks.length <= warmUpTicks) return;
+      worstDeliveryLagMs = Math.max(worstDeliveryLagMs, wallMs() - nsToMs(newestNs));
+    },
+    request: () => {
+      requests += 1;
+    },
+    steady: () => ticks.slice(warmUpTicks),
+    worstDeliveryLagMs: () => worstDeliveryLagMs,
+    requests: () => requests,
+  };
+};
+
+export type StreamLog = ReturnType<typeof createStreamLog>;
+
+/**
+ * This service in streaming mode: streamMetrics over the RLP stream client (one connection per
+ * `sourcesPerConnection` apps) with log-cache backfills, feeding aggregateMetrics as the service
+ * graph does; resolves to the failures (stream failures and failed backfills).
+ */
+export const runStreaming = async (
+  { url, ids, types, c, ticks, concurrency }: Omit<CollectionRun, 'log'>,
+  streamUrl: string,
+  log: StreamLog,
+  sourcesPerConnection: number,
+): Promise<number> => {
+  const client = clientFor(url, concurrency);
+  const sources = createMetricSources(client, { promQlWindowSecs: c.intervalMs / 1000, readLimit: 1000 });
+  const rlp = createRlpStreamClient({ url: streamUrl, connectTimeoutMs: 10_000, idleTimeoutMs: 60_000 });
+  const monitor$ = new BehaviorSubject<Monitors>(new Map(ids.map((id) => [id, types])));
+  let failures = 0;
+  let metrics = 0;
+  const tick$ = interval(c.intervalMs, asyncScheduler).pipe(
+    take(ticks),
+    tap(() => log.tick(wallMs(), () => metrics)),
+  );
+  const collect$ = streamMetrics(
+    { tick$, monitor$ },
+    {
+      scheduler: asyncScheduler,
+      statWindowSecs: c.windowSecs,
+      sourcesPerConnection,
+      concurrency,
+      reconnect: { initialMs: 100, maxMs: 1000 },
+      streamEnvelopes: (sourceIds) => {
+        log.request();
+        return rlp.stream(sourceIds).pipe(
+          tap((item) => {
+            if (item.kind !== 'batch') return;
+            let newest = 0n;
+            for (const e of item.envelopes) if (e.timestamp > newest) newest = e.timestamp;
+            if (newest > 0n) log.delivered(newest);
+          }),
+        );
+      },
+      readEnvelopes: (appId, nameFilter, start, end) => {
+        log.request();
+        return sources.readEnvelopes(appId, nameFilter, start, end);
+      },
+    },
+  ).pipe(share());
+  const only = <K extends CollectEvent['kind']>(kind: K) =>
+    collect$.pipe(filter((e): e is Extract<CollectEvent, { kind: K }> => e.kind === kind));
+  const subscription = new Subscription();
+  const finished = new Promise<void>((resolve) => {
+    subscription.add(
+      merge(
+        collect$.pipe(
+          tap((e) => {
+            if (e.kind === 'failed' || (e.kind === 'stream' && e.event.kind === 'failed')) failures += 1;
+          }),
+        ),
+        aggregateMetrics(
+          {
+            envelope$: only('streamed').pipe(mergeMap((e) => e.envelopes)),
+            flush$: only('refresh').pipe(mergeMap((e) => e.appIds)),
+            replace$: only('backfill'),
+            monitor$,
+          },
+          {
+            scheduler: asyncScheduler,
+            statWindowSecs: c.windowSecs,
+            intervalMs: c.intervalMs,
+            localHttpMetrics: false,
+          },
+        ).pipe(
+          tap(() => {
+            metrics += 1;
+          }),
+        ),
+      ).subscribe({
+        complete: resolve,
+        error: (err: unknown) => {
+          failures += 1;
+          process.stderr.write(`streaming run stopped: ${String(err)}\n`);
+          resolve();
+        },
+      }),
+    );
+  });
+  await Promise.race([finished, sleep((ticks + 1) * c.intervalMs)]);
+  // The last tick's metrics are counted after pending I/O.
+  await new Promise((resolve) => setImmediate(resolve));
+  subscription.unsubscribe();
   await client.close();
   return failures;
 };

@@ -72,17 +72,17 @@ export const containerEmission = (
 };
 
 /**
- * Every emission of every instance with a timestamp in [fromNs, toNs), in time order: each
- * instance emits once per `periodSecs`, instances spread over the period.
+ * The emission instants of every instance with a timestamp in [fromNs, toNs), in time order: each
+ * instance emits once per `periodSecs`, instances spread over the period (whole microseconds, so
+ * the split and the combined shape share one timestamp).
  */
-export const appEnvelopes = (
+export const emissionTimes = (
   app: BenchApp,
   fromNs: bigint,
   toNs: bigint,
   periodSecs: number,
-  shape: 'split' | 'combined',
-): Envelope[] => {
-  const out: Envelope[] = [];
+): { readonly instance: number; readonly timestampNs: bigint }[] => {
+  const out: { instance: number; timestampNs: bigint }[] = [];
   // Fractional periods are allowed: time-compressed benches emit as often as they shorten the interval.
   const periodNs = BigInt(Math.round(periodSecs * 1e9));
   const instances = app.instanceGuids.length;
@@ -93,8 +93,20 @@ export const appEnvelopes = (
   for (let base = firstPeriod; base < toNs; base += periodNs) {
     for (let i = 0; i < instances; i++) {
       const ts = base + offsets[i]!;
-      if (ts >= fromNs && ts < toNs) out.push(...containerEmission(app, i, ts, shape));
+      if (ts >= fromNs && ts < toNs) out.push({ instance: i, timestampNs: ts });
     }
   }
-  return out.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
+  return out.sort((a, b) => (a.timestampNs < b.timestampNs ? -1 : a.timestampNs > b.timestampNs ? 1 : 0));
 };
+
+/** Every emission of every instance with a timestamp in [fromNs, toNs), in time order (see emissionTimes). */
+export const appEnvelopes = (
+  app: BenchApp,
+  fromNs: bigint,
+  toNs: bigint,
+  periodSecs: number,
+  shape: 'split' | 'combined',
+): Envelope[] =>
+  emissionTimes(app, fromNs, toNs, periodSecs).flatMap(({ instance, timestampNs }) =>
+    containerEmission(app, instance, timestampNs, shape),
+  );

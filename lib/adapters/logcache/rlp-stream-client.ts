@@ -61,14 +61,25 @@ export const createRlpStreamClient = (options: RlpStreamClientOptions): { readon
       }
       const headers: Record<string, string> = { accept: 'text/event-stream', 'cache-control': 'no-cache' };
       if (authorization !== undefined) headers['authorization'] = authorization.replace(/^bearer\s+/i, 'bearer ');
-      const connect = AbortSignal.timeout(options.connectTimeoutMs);
+      // The bound covers the answer's headers only: the signal given to fetch also ends the body.
+      const connect = new AbortController();
+      const connectTimer = setTimeout(() => connect.abort(), options.connectTimeoutMs);
       let response: Response;
       try {
-        response = await doFetch(url, { headers, signal: AbortSignal.any([signal, connect]) });
+        response = await doFetch(url, { headers, signal: AbortSignal.any([signal, connect.signal]) });
       } catch (cause) {
         if (signal.aborted) return;
-        const detail = connect.aborted ? `gave no answer within ${options.connectTimeoutMs} ms` : 'failed';
-        throw new RlpStreamError('transport', target, detail, { cause: connect.aborted ? undefined : cause });
+        const late = connect.signal.aborted;
+        throw new RlpStreamError(
+          'transport',
+          target,
+          late ? `gave no answer within ${options.connectTimeoutMs} ms` : 'failed',
+          {
+            cause: late ? undefined : cause,
+          },
+        );
+      } finally {
+        clearTimeout(connectTimer);
       }
       if (response.status === 404 && authorization !== undefined && options.auth && refreshedAfter === undefined) {
         await response.body?.cancel().catch(() => undefined);

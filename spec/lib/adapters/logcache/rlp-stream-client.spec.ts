@@ -192,6 +192,22 @@ stream('fails on 503 and 400 with the gateway error, and on a connection refused
   assert.match(refused.message, /ECONNREFUSED/);
 });
 
+stream('bounds the wait for the answer, not the life of the stream', async () => {
+  const { gw, stream: open } = await setup({ heartbeatMs: 40 }, { connectTimeoutMs: 100 });
+  const s = collect(open([APP]));
+  await until('the stream to open', 2000, () => (gw.streams().length === 1 ? true : undefined), 10);
+  await new Promise((r) => setTimeout(r, 300));
+  gw.publish([gauge(APP, T0, 1)]);
+  await until('a batch', 2000, () => (batches(s.items).length === 1 ? true : undefined), 10);
+  assert.is(s.error(), undefined);
+  const hanging = await startPeerServer(() => new Promise<void>(() => undefined));
+  closers.push(hanging);
+  const client = createRlpStreamClient({ url: hanging.url, connectTimeoutMs: 100, idleTimeoutMs: 5000 });
+  const err = await rejection(lastValueFrom(client.stream([APP])));
+  assert.is(err['failure'], 'transport');
+  assert.match(err.message, /\(1 source id\) gave no answer within 100 ms$/);
+});
+
 stream('fails a stream that goes silent past the idle bound', async () => {
   const { gw, stream: open } = await setup({ heartbeatMs: 60_000 }, { idleTimeoutMs: 150 });
   const s = collect(open([APP]));
