@@ -33,7 +33,8 @@ export interface StreamMetricsDeps {
 
 interface Connection {
   readonly id: number;
-  readonly sourceIds: readonly string[];
+  /** The source ids it is opened with; apps that left are dropped at its next reopen. */
+  sourceIds: readonly string[];
   /** Set when the gateway accepted the stream: envelopes from then on come from it, older ones from the backfill. */
   cutoff: bigint | undefined;
   subscription: Subscription | undefined;
@@ -98,11 +99,11 @@ const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
  * (`refresh`), so the same windows and formulas apply as with reads.
  *
  * ```
- * monitor$  m---------------------------      a, b on one connection
- * stream    -o--s---s---s----c(o)--s----      o: open, s: batch, c: closing
- * backfill   -(BaBb)              -(BaBb)    the stat window of each app, up to the open
- * tick$     ------t-------t-------t------
- * output    -(o)--S-r-S---(Sr)----Eo-(BB)r   r: refresh a, b; E: ended; B: backfill
+ * monitor$  m-----------------------------------   apps a, b: one connection
+ * stream    o--s---s---c|o--s-----------s-------   o: accepted, s: a batch, c: closing, |: the end
+ * tick$     ------t-----------------t-----------
+ * output    (oBB)s-r-s-E(oBB)s------r---s-------   o: opened, B: backfill of a and of b up to o,
+ *                                                  s: streamed, r: refresh a,b, E: ended (reopen at once)
  * ```
  *
  * Nothing in the window is missed or counted twice: when a stream opens, its envelopes from that
@@ -114,9 +115,8 @@ const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
  * connection down reports the app `failed`, as a failed read does. A stream that ends after
  * `closing` reopens at once; any other end or failure reopens after the back-off, reset by the next
  * successful open. New apps go to the newest connection while it has room (it is reopened with
- * them) and to new connections after that; an app that leaves stays on its stream (the aggregator
- * drops what no one monitors) until its connection reopens, and a connection left with no app is
- * closed. Stream envelopes are cut down to the gauges the app's rules read, as the name filter of a
+ * them) and to new connections after that; an app that leaves stays on its stream (its envelopes
+ * are dropped here) until its connection reopens, and a connection left with no app is closed. Stream envelopes are cut down to the gauges the app's rules read, as the name filter of a
  * read is.
  *
  * @param deps.scheduler clock of the cutoffs and the reconnect delays
@@ -183,7 +183,9 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       connection.retry?.unsubscribe();
       connection.retry = deps.scheduler.schedule(() => {
         connection.retry = undefined;
-        if (connections.has(connection)) open(connection);
+        if (!connections.has(connection)) return;
+        connection.sourceIds = connection.sourceIds.filter((id) => apps.get(id)?.connection === connection);
+        open(connection);
       }, delayMs);
     };
 

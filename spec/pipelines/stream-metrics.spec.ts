@@ -256,6 +256,21 @@ membership('new apps fill the newest connection (reopened), then new ones; a con
   assert.not.ok(events.some((e) => / t\b/.test(e)));
 });
 
+membership('a stream reopened after closing leaves out the apps that left', () => {
+  const monitor$ = new BehaviorSubject(monitors({ a: ['cpu'], b: ['cpu'] }));
+  const { streams } = run({ monitor$, ticks: 2 }, (at, opened) => {
+    at(300, () => monitor$.next(monitors({ a: ['cpu'] })));
+    at(600, () => {
+      opened[0]?.items.next({ kind: 'closing', reason: 'closing due to stream timeout' });
+      opened[0]?.items.complete();
+    });
+  });
+  assert.equal(
+    streams.map((s) => s.sourceIds),
+    [['a', 'b'], ['a']],
+  );
+});
+
 basics.run();
 reconnects.run();
 membership.run();
