@@ -203,6 +203,10 @@ export const aggregateMetrics = (
         error: (err: unknown) => subscriber.error(err),
       }),
     );
+    // Before envelope$: when both come from one shared source, a replacement emitted as it is
+    // subscribed must not be missed.
+    if (sources.replace$)
+      subscription.add(sources.replace$.subscribe({ next: replace, error: (err: unknown) => subscriber.error(err) }));
     subscription.add(
       sources.envelope$.subscribe({
         next: ingest,
@@ -210,8 +214,6 @@ export const aggregateMetrics = (
         complete: () => subscriber.complete(),
       }),
     );
-    if (sources.replace$)
-      subscription.add(sources.replace$.subscribe({ next: replace, error: (err: unknown) => subscriber.error(err) }));
     if (sources.flush$)
       subscription.add(sources.flush$.subscribe({ next: flush, error: (err: unknown) => subscriber.error(err) }));
     else subscription.add(interval(deps.intervalMs, deps.scheduler).subscribe(tick));

@@ -65,6 +65,10 @@ const world = (): World => {
   const store = createEnvelopeStore();
   const open = new Set<{ ids: ReadonlySet<string>; items: Subject<StreamItem> }>();
   let opened = 0;
+  // History from before the start is only in log-cache: the first backfill must bring it.
+  for (let at = -2_950; at < 0; at += 300)
+    for (const appId of ['a', 'b'])
+      for (const instance of [0, 1]) store.add(...split(emission(appId, instance, at + instance * 37)));
   for (let at = 50; at < 12_000; at += 300) {
     for (const appId of ['a', 'b']) {
       for (const instance of [0, 1]) {
