@@ -6,8 +6,8 @@
  * refresh in a StreamLog.
  */
 import { performance } from 'node:perf_hooks';
-import { asyncScheduler, BehaviorSubject, interval, merge, Subscription, take } from 'rxjs';
-import { filter, mergeMap, share, tap } from 'rxjs/operators';
+import { asyncScheduler, BehaviorSubject, interval, merge, Subject, Subscription, take } from 'rxjs';
+import { filter, mergeMap, share, switchMap, tap } from 'rxjs/operators';
 import { createLogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
 import type { LogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
 import { createMetricSources } from '../../lib/adapters/logcache/metric-sources.ts';
@@ -168,6 +168,9 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
   return failures;
 };
 
+/** How long a streaming run waits for the first backfill of every app before it counts them failed. */
+const STREAM_READY_MS = 120_000;
+
 /** Per tick of a streaming run: apps refreshed, metrics made, how long after the tick the last came. */
 export const createStreamLog = (warmUpTicks: number) => {
   const ticks: { metrics: number; lastMs: number }[] = [];
@@ -217,7 +220,14 @@ export const runStreaming = async (
   const monitor$ = new BehaviorSubject<Monitors>(new Map(ids.map((id) => [id, types])));
   let failures = 0;
   let metrics = 0;
-  const tick$ = interval(c.intervalMs, asyncScheduler).pipe(
+  // Ticks start once every app's first backfill is in: a one-off at start (about a minute for 50,000
+  // apps at concurrency 20) that the compressed interval would otherwise stretch over 20 times as
+  // many intervals. Its CPU and requests still count.
+  const backfilled = new Set<string>();
+  const ready$ = new Subject<void>();
+  const tick$ = ready$.pipe(
+    take(1),
+    switchMap(() => interval(c.intervalMs, asyncScheduler)),
     take(ticks),
     tap(() => log.tick(wallMs(), () => metrics)),
   );
@@ -255,6 +265,10 @@ export const runStreaming = async (
         collect$.pipe(
           tap((e) => {
             if (e.kind === 'failed' || (e.kind === 'stream' && e.event.kind === 'failed')) failures += 1;
+            if (e.kind === 'backfill' && backfilled.size < ids.length) {
+              backfilled.add(e.appId);
+              if (backfilled.size === ids.length) ready$.next();
+            }
           }),
         ),
         aggregateMetrics(
@@ -285,7 +299,15 @@ export const runStreaming = async (
       }),
     );
   });
-  await Promise.race([finished, sleep((ticks + 1) * c.intervalMs)]);
+  const started = wallMs();
+  await Promise.race([
+    finished,
+    (async () => {
+      while (backfilled.size < ids.length && wallMs() - started < STREAM_READY_MS) await sleep(50);
+      await sleep((ticks + 1) * c.intervalMs);
+    })(),
+  ]);
+  if (backfilled.size < ids.length) failures += ids.length - backfilled.size;
   // The last tick's metrics are counted after pending I/O.
   await new Promise((resolve) => setImmediate(resolve));
   subscription.unsubscribe();
