@@ -223,7 +223,7 @@ export const runStreaming = async (
   // Ticks start once every app's first backfill is in: a one-off at start (about a minute for 50,000
   // apps at concurrency 20) that the compressed interval would otherwise stretch over 20 times as
   // many intervals. Its CPU and requests still count.
-  const backfilled = new Set<string>();
+  const settled = new Set<string>();
   const ready$ = new Subject<void>();
   const tick$ = ready$.pipe(
     take(1),
@@ -265,9 +265,10 @@ export const runStreaming = async (
         collect$.pipe(
           tap((e) => {
             if (e.kind === 'failed' || (e.kind === 'stream' && e.event.kind === 'failed')) failures += 1;
-            if (e.kind === 'backfill' && backfilled.size < ids.length) {
-              backfilled.add(e.appId);
-              if (backfilled.size === ids.length) ready$.next();
+            // A failed first backfill is only tried again on a tick: it ends the wait too (and fails the trial).
+            if ((e.kind === 'backfill' || e.kind === 'failed') && settled.size < ids.length) {
+              settled.add(e.appId);
+              if (settled.size === ids.length) ready$.next();
             }
           }),
         ),
@@ -303,11 +304,11 @@ export const runStreaming = async (
   await Promise.race([
     finished,
     (async () => {
-      while (backfilled.size < ids.length && wallMs() - started < STREAM_READY_MS) await sleep(50);
+      while (settled.size < ids.length && wallMs() - started < STREAM_READY_MS) await sleep(50);
       await sleep((ticks + 1) * c.intervalMs);
     })(),
   ]);
-  if (backfilled.size < ids.length) failures += ids.length - backfilled.size;
+  if (settled.size < ids.length) failures += ids.length - settled.size;
   // The last tick's metrics are counted after pending I/O.
   await new Promise((resolve) => setImmediate(resolve));
   subscription.unsubscribe();
