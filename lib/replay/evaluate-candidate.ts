@@ -1,16 +1,14 @@
 import { BehaviorSubject, defer, interval, of, Subject } from 'rxjs';
 import { takeUntil } from 'rxjs/operators';
-import { stringify } from '../core/json/bigint-json.ts';
 import type { AppMetric, SortOrder } from '../core/model/app-metric.ts';
 import type { Decision } from '../core/model/decision.ts';
 import type { Policy, Trigger } from '../core/model/policy.ts';
 import type { QueryAppMetrics } from '../core/model/ports.ts';
 import { isOperator } from '../core/policy/operator.ts';
-import { parseScaleReply } from '../core/scaling/parse-scale-reply.ts';
 import { nowNs, nsToMs } from '../core/time/ns.ts';
 import { createSeriesCollector } from '../tools/report/metric-series.ts';
 import type { MetricSeries } from '../tools/report/metric-series.ts';
-import { applyAdjustment, createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
+import { applyAdjustment, createScalingEngineModel, replyOfResult } from '../tools/simulation/scaling-engine-model.ts';
 import type { ScalingEvent } from '../tools/simulation/scaling-engine-model.ts';
 import { candidateGraph } from '../../pipelines/graph/candidate-graph.ts';
 import type { ReplaySettings } from '../../pipelines/graph/replay-settings.ts';
@@ -214,7 +212,7 @@ export const evaluateCandidate = (input: CandidateRunInput): CandidateRun => {
         counts[a] = model.instances(trigger.appId);
         if (result.cool_down_expired_at !== 0n) cooldownMs[a] = nsToMs(result.cool_down_expired_at);
       }
-      return of(parseScaleReply(200, stringify(result)));
+      return of(replyOfResult(result));
     });
 
   const lineOf = (operator: string, threshold: bigint, adjustment: string): Line => ({

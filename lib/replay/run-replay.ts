@@ -1,14 +1,12 @@
 import { errorText } from '../core/error-text.ts';
 import { BehaviorSubject, defer, of, Subject } from 'rxjs';
 import { createMetricCache } from '../core/evaluation/metric-cache.ts';
-import { stringify } from '../core/json/bigint-json.ts';
 import type { Decision } from '../core/model/decision.ts';
 import type { Policy } from '../core/model/policy.ts';
 import { RecordingError } from '../tools/recording/recording-error.ts';
 import type { RecordingIssue } from '../tools/recording/validate-recording.ts';
 import { createSeriesCollector } from '../tools/report/metric-series.ts';
-import { parseScaleReply } from '../core/scaling/parse-scale-reply.ts';
-import { createScalingEngineModel } from '../tools/simulation/scaling-engine-model.ts';
+import { createScalingEngineModel, replyOfResult } from '../tools/simulation/scaling-engine-model.ts';
 import { createQueryAppMetrics } from '../adapters/stores/query-app-metrics.ts';
 import type { AppMetric, SaveResult, SortOrder } from '../core/model/app-metric.ts';
 import { msToNs, nowNs } from '../core/time/ns.ts';
@@ -158,12 +156,12 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     clock = createVirtualClock({ startMs, tracker, beforeInstant: options.speed === undefined ? undefined : pace });
     const scheduler = clock.scheduler;
     const queryAppMetrics = createQueryAppMetrics({ cache, store: { retrieve }, now: () => nowNs(scheduler) });
-    // The reply goes through the service's own reply parser, as a 200 body would.
+    // The reply as the service's reply parser reads a 200 body (replyOfResult).
     const scale = (trigger: Parameters<typeof model.scale>[0]) =>
       defer(() => {
-        const reply = model.scale(trigger);
-        if (reply.status === 0) scalingEvents += 1;
-        return of(parseScaleReply(200, stringify(reply)));
+        const result = model.scale(trigger);
+        if (result.status === 0) scalingEvents += 1;
+        return of(replyOfResult(result));
       });
     replayGraph(
       { aggregated$, policy$, stop$ },

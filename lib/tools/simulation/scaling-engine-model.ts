@@ -1,4 +1,5 @@
 import type { Trigger } from '../../core/model/policy.ts';
+import type { ScaleReply } from '../../core/model/scale-reply.ts';
 import { NS_PER_SECOND } from '../../core/time/ns.ts';
 
 /**
@@ -145,3 +146,16 @@ export const createScalingEngineModel = (options: ScalingEngineModelOptions): Sc
     },
   };
 };
+
+/**
+ * The reply a scaling call gets when the engine answers 200 with `result`, as the service's reply
+ * parser reads that body (parseScaleReply), without writing and parsing the JSON: a replay asks
+ * the model tens of thousands of times. A spec holds it equal to the parser's reading.
+ */
+export const replyOfResult = (result: ScalingResult): ScaleReply => ({
+  ok: true,
+  status: 200,
+  cooldownExpiredAt: result.cool_down_expired_at,
+  adjustment: result.adjustment,
+  scalingStatus: result.status,
+});

@@ -1,6 +1,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { applyAdjustment, createScalingEngineModel } from '../../../../lib/tools/simulation/scaling-engine-model.ts';
+import fc from 'fast-check';
+import { stringify } from '../../../../lib/core/json/bigint-json.ts';
+import { parseScaleReply } from '../../../../lib/core/scaling/parse-scale-reply.ts';
+import {
+  applyAdjustment,
+  createScalingEngineModel,
+  replyOfResult,
+} from '../../../../lib/tools/simulation/scaling-engine-model.ts';
+import type { ScalingResult } from '../../../../lib/tools/simulation/scaling-engine-model.ts';
 import type { ScalingEngineModelOptions } from '../../../../lib/tools/simulation/scaling-engine-model.ts';
 import type { Trigger } from '../../../../lib/core/model/policy.ts';
 
@@ -148,3 +156,37 @@ function createScalingEngineModelForTwo() {
 
 adjustment.run();
 model.run();
+
+const reply = suite('replyOfResult');
+
+reply('equals what the reply parser reads from the JSON body of the same result', () => {
+  const result = fc.record({
+    app_id: fc.string(),
+    status: fc.constantFrom(0 as const, 1 as const, 2 as const),
+    adjustment: fc.integer({ min: -1000, max: 1000 }),
+    cool_down_expired_at: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+  });
+  fc.assert(
+    fc.property(result, (r: ScalingResult) => {
+      assert.equal(replyOfResult(r), parseScaleReply(200, stringify(r)));
+    }),
+  );
+});
+
+reply("equals the parser's reading of every answer the model gives in a run", () => {
+  const { clock, model } = setup();
+  const answers = [
+    trigger('+1'),
+    trigger('+1'),
+    trigger('-10'),
+    trigger('bogus'),
+    trigger('+1', 300, 'no-such-app'),
+  ].map((t) => {
+    clock.now += 100n * S;
+    return model.scale(t);
+  });
+  assert.equal(new Set(answers.map((a) => a.status)).size, 3);
+  for (const a of answers) assert.equal(replyOfResult(a), parseScaleReply(200, stringify(a)));
+});
+
+reply.run();
