@@ -30,6 +30,8 @@ export interface EvaluateAppMetricsDeps {
   /** One reply per call; unsubscribing should abort it. */
   readonly scale: Scale;
   readonly defaultBreachDurationSecs: number;
+  /** False: `no-breach` decisions of the rules are not made (see EvaluateRulesDeps). */
+  readonly noBreachDecisions?: boolean | undefined;
   readonly breaker: CircuitBreakerOptions;
   /** Evaluations (query and judgement) under way at once, across apps (`evaluator.evaluator_count`). */
   readonly evaluationConcurrency?: number | undefined;

@@ -23,6 +23,11 @@ export interface EvaluateRulesDeps {
   readonly scheduler: SchedulerLike;
   readonly queryAppMetrics: QueryAppMetrics;
   readonly defaultBreachDurationSecs: number;
+  /**
+   * False when nobody keeps `no-breach` decisions (a replay's summary): they are then neither
+   * explained nor handed on. Breaches, skipped rules and everything after them are unchanged.
+   */
+  readonly noBreachDecisions?: boolean | undefined;
 }
 
 /** What evaluating a job gives: the decisions at once when every rule could be judged at once. */
@@ -54,6 +59,7 @@ export const createRuleEvaluator = <T>(
   const { queryAppMetrics, scheduler } = deps;
   const { cached, window: windowOf } = queryAppMetrics;
   const window = createMetricWindow();
+  const explain = deps.noBreachDecisions ?? true;
   // The scheduler's clock in ns, converted once per millisecond rather than once per rule.
   let lastMs = Number.NaN;
   let lastNs = 0n;
@@ -93,7 +99,7 @@ export const createRuleEvaluator = <T>(
     if (windowOf !== undefined) {
       if (!windowOf(appId, rule.metricType, start, now, window)) return undefined;
       try {
-        return judgeWindow(window, judged(rule, breachDurationSecs));
+        return judgeWindow(window, judged(rule, breachDurationSecs), explain);
       } catch (err) {
         return queryFailedWith(err);
       }
@@ -168,12 +174,9 @@ export const createRuleEvaluator = <T>(
           catchError((err: unknown) => of(queryFailedWith(err))),
           mergeMap((verdict): Observable<Decision | T> => {
             const decision = decide(entry, verdict, breachDurationSecs, now);
-            return decision.kind === 'breach'
-              ? of(onBreach(decision))
-              : concat(
-                  of(decision),
-                  defer(() => observed(from(k + 1))),
-                );
+            if (decision.kind === 'breach') return of(onBreach(decision));
+            const rest = defer(() => observed(from(k + 1)));
+            return explain ? concat(of(decision), rest) : rest;
           }),
         );
       });
@@ -197,7 +200,7 @@ export const createRuleEvaluator = <T>(
           out.push(onBreach(decision));
           return out;
         }
-        out.push(decision);
+        if (explain) out.push(decision);
       }
       return out;
     };

@@ -14,7 +14,8 @@ import { describeChanges } from './vary.ts';
 import type { Candidate, CandidateSet } from './vary.ts';
 import { formatDuration } from './format-duration.ts';
 
-export interface LabOptions extends Omit<ReplayOptions, 'capture' | 'extraMetricTypes' | 'keep' | 'policies'> {
+export interface LabOptions
+  extends Omit<ReplayOptions, 'capture' | 'extraMetricTypes' | 'keep' | 'noBreachDecisions' | 'policies'> {
   /** From buildCandidates; the first is the base policy. */
   readonly candidates: CandidateSet;
   /** The yardsticks for every app; the base policy's scale-out rules of each app when absent. */
@@ -81,6 +82,7 @@ export const runPolicyLab = async (options: LabOptions): Promise<LabResult> => {
     ...options,
     policies: base.policies,
     keep: (d) => d.kind !== 'no-breach',
+    noBreachDecisions: false,
     ...(extra.length > 0 ? { extraMetricTypes: extra } : {}),
     capture: (metric, reporting) => {
       timeline.metrics.push(metric);

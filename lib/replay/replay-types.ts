@@ -37,6 +37,11 @@ export interface ReplayOptions {
   readonly strict?: boolean;
   /** Which decisions to keep in the result (all by default). */
   readonly keep?: ((decision: Decision) => boolean) | undefined;
+  /**
+   * False: the rules' `no-breach` decisions are not made at all, for a caller whose `keep` drops
+   * them anyway (most decisions of a replay are no-breach, and explaining each costs). True when absent.
+   */
+  readonly noBreachDecisions?: boolean | undefined;
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** How recorded load meets simulated instances (see load-model.ts); `shared` when absent. */
   readonly loadModel?: LoadModelName;

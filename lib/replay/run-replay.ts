@@ -173,6 +173,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         scale,
         logger,
         loadModel: loadModel.transform,
+        noBreachDecisions: options.noBreachDecisions ?? true,
       },
       settings,
     ).subscribe({

@@ -55,6 +55,8 @@ export interface MetricPathDeps {
   readonly saveBatchSize: number;
   readonly maxPendingMetrics: number;
   readonly defaultBreachDurationSecs: number;
+  /** False when nobody keeps `no-breach` decisions (see evaluateAppMetrics); true when absent. */
+  readonly noBreachDecisions?: boolean | undefined;
   readonly breaker: CircuitBreakerOptions;
   readonly evaluationConcurrency?: number | undefined;
   /** Evaluations of one burst in time slices (service); absent, they run at once (replay). */
@@ -133,6 +135,7 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
       queryAppMetrics: deps.queryAppMetrics,
       scale: deps.scale,
       defaultBreachDurationSecs: deps.defaultBreachDurationSecs,
+      noBreachDecisions: deps.noBreachDecisions,
       breaker: deps.breaker,
       evaluationConcurrency: deps.evaluationConcurrency,
       slices: deps.slices,

@@ -14,7 +14,7 @@ import type { ReplaySettings } from './replay-settings.ts';
 
 export type ReplayGraphAdapters = Pick<
   MetricPathDeps,
-  'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale' | 'loadModel'
+  'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale' | 'loadModel' | 'noBreachDecisions'
 > & {
   readonly logger: Logger;
 };
@@ -78,6 +78,7 @@ export const replayGraph = (
       saveBatchSize: 10_000,
       maxPendingMetrics: 1_000_000,
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
+      noBreachDecisions: adapters.noBreachDecisions,
       breaker: settings.breaker,
       logger: adapters.logger,
       ...(adapters.loadModel ? { loadModel: adapters.loadModel } : {}),

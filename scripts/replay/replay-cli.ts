@@ -111,6 +111,7 @@ const replayOnce = async (): Promise<void> => {
     loadModel: args.lab.loadModel,
     // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
     keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
+    noBreachDecisions: args.json,
     onProgress: (p) => progress?.update(p),
   });
   progress?.done();

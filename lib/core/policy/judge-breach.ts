@@ -24,6 +24,14 @@ export interface JudgedRule {
   readonly breachDurationSecs: number;
 }
 
+/** The verdict judgeWindow gives, unexplained, on a window that does not breach. */
+export const NOT_BREACHED: BreachVerdict = Object.freeze({
+  breached: false,
+  reason: 'not breached',
+  values: Object.freeze([]) as unknown as string[],
+  unit: '',
+});
+
 const INT64 = /^[+-]?\d+$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -63,9 +71,10 @@ const ageText = (window: MetricWindow, i: number): string => {
  * operator; an empty or non-integer value blocks the breach. Judged on numbers: ages in whole
  * milliseconds and the nanoseconds over them, values that are safe integers as numbers (against
  * the threshold as a number, which decides alike for them); other values are parsed as int64 and
- * compared as bigint, as before.
+ * compared as bigint, as before. With `explain` false, a verdict that is no breach is NOT_BREACHED,
+ * without its reason and values, for a caller that only acts on breaches.
  */
-export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdict => {
+export const judgeWindow = (window: MetricWindow, rule: JudgedRule, explain = true): BreachVerdict => {
   const bdSecs = rule.breachDurationSecs;
   // A breach duration that is not an integer fails as the bigint judgement did (RangeError).
   if (!Number.isInteger(bdSecs)) BigInt(bdSecs);
@@ -74,6 +83,7 @@ export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdi
   const n = window.length;
   const { ageMs, ageRestNs, texts, values } = window;
   if (n === 0) {
+    if (!explain) return NOT_BREACHED;
     return {
       breached: false,
       reason: `the appmetrics are not enough for evaluation: no metrics in the last ${2 * bdSecs}s`,
@@ -84,6 +94,7 @@ export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdi
   // Rows strictly older than now-bd come first (oldest first is the largest age).
   const older = (i: number): boolean => ageMs[i]! > bdMs || (ageMs[i] === bdMs && ageRestNs[i]! > 0);
   if (!older(0)) {
+    if (!explain) return NOT_BREACHED;
     return {
       breached: false,
       reason: `the appmetrics are not enough for evaluation: none older than the ${bdSecs}s breach window`,
@@ -93,9 +104,9 @@ export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdi
   }
   let start = 1;
   while (start < n && older(start)) start += 1;
-  const inWindow = texts.slice(start, n);
   if (start === n) {
-    return { breached: false, reason: `no metrics in the ${bdSecs}s breach window`, values: inWindow, unit: '' };
+    if (!explain) return NOT_BREACHED;
+    return { breached: false, reason: `no metrics in the ${bdSecs}s breach window`, values: [], unit: '' };
   }
   const unit = window.units[n - 1]!;
   const { operator, threshold } = rule;
@@ -103,33 +114,37 @@ export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdi
   // Newest first, as the anchor walks the window; the first offending value is the one reported.
   for (let i = n - 1; i >= start; i--) {
     const text = texts[i]!;
-    if (text === '')
+    if (text === '') {
+      if (!explain) return NOT_BREACHED;
       return {
         breached: false,
         reason: `empty value (${ageText(window, i)}) in the breach window`,
-        values: inWindow,
+        values: texts.slice(start, n),
         unit,
       };
+    }
     const value = values[i]!;
     let ok: boolean;
     if (!Number.isNaN(value)) ok = holds(value, operator, thresholdNumber);
     else {
       const v = parseInt64(text);
       if (v === undefined) {
+        if (!explain) return NOT_BREACHED;
         return {
           breached: false,
           reason: `value ${JSON.stringify(text)} (${ageText(window, i)}) is not an integer`,
-          values: inWindow,
+          values: texts.slice(start, n),
           unit,
         };
       }
       ok = satisfies(v, operator, threshold);
     }
     if (!ok) {
+      if (!explain) return NOT_BREACHED;
       return {
         breached: false,
         reason: `value ${text} (${ageText(window, i)}) is not ${operator} ${threshold}`,
-        values: inWindow,
+        values: texts.slice(start, n),
         unit,
       };
     }
@@ -137,7 +152,7 @@ export const judgeWindow = (window: MetricWindow, rule: JudgedRule): BreachVerdi
   return {
     breached: true,
     reason: `all ${n - start} values of the last ${bdSecs}s are ${operator} ${threshold}`,
-    values: inWindow,
+    values: texts.slice(start, n),
     unit,
   };
 };

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from '../../../lib/core/json/bigint-json.ts';
+import type { Decision } from '../../../lib/core/model/decision.ts';
 import { silentLogger } from '../../../lib/adapters/log/logger.ts';
 import { replayRows } from '../../../lib/replay/replay-report.ts';
 import { parsePolicyFile } from '../../../lib/replay/replay-policies.ts';
@@ -69,8 +70,10 @@ decisions.after(async () => {
   await rm(cacheDir, { recursive: true, force: true });
 });
 
-const replay = async (name: string, options: { database?: boolean; cacheDir?: string }) =>
+const replay = async (name: string, options: { database?: boolean; cacheDir?: string; summary?: boolean }) =>
   runReplay({
+    // The terminal summary's replay (the CLI without --json): no-breach decisions neither made nor kept.
+    ...(options.summary ? { keep: (d: Decision) => d.kind !== 'no-breach', noBreachDecisions: false } : {}),
     recording: join(recordings, name, 'recording.ndjson.gz'),
     policies: await policiesOf(name),
     ...(options.database ? { database: db } : {}),
@@ -96,6 +99,13 @@ for (const name of SAMPLES) {
     assert.ok((repeat.database?.written ?? 0) > 0, 'the rows were written too');
     const parsedWithDatabase = await replay(name, { database: true });
     assertSame(linesOf(parsedWithDatabase), expected, `${name} parsed, with the ${databaseKind()} database`);
+    const kept = expected.filter((line) => !line.startsWith('{"decision":{"kind":"no-breach"'));
+    assert.ok(kept.length < expected.length, 'the list holds no-breach decisions to leave out');
+    const summary = await replay(name, { cacheDir, summary: true });
+    assert.is(summary.cache, 'read');
+    assertSame(linesOf(summary), kept, `${name} from the cache, without no-breach decisions`);
+    const summaryParsed = await replay(name, { summary: true });
+    assertSame(linesOf(summaryParsed), kept, `${name} parsed, without no-breach decisions`);
   });
 }
 

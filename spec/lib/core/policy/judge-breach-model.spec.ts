@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { judgeBreach } from '../../../../lib/core/policy/judge-breach.ts';
+import { judgeBreach, judgeWindow, NOT_BREACHED } from '../../../../lib/core/policy/judge-breach.ts';
+import { appendWindowMetric, createMetricWindow } from '../../../../lib/core/model/metric-window.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 import type { Operator } from '../../../../lib/core/model/policy.ts';
 import { judgeBreachReference } from './reference/judge-breach-bigint.ts';
@@ -150,6 +151,29 @@ test('a breach duration that is not an integer fails alike', () => {
     outcome(() => judgeBreachReference([], rule, 0n)),
   );
   assert.match(String((outcome(() => judgeBreach([], rule, 0n)) as { threw: string }).threw), /RangeError/);
+});
+
+test('unexplained: the same breaches, and NOT_BREACHED for every window that does not breach', () => {
+  let breaches = 0;
+  let others = 0;
+  fc.assert(
+    fc.property(scenario, ({ now, rule, rows }) => {
+      const window = createMetricWindow();
+      for (const row of [...rows].sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0)))
+        appendWindowMetric(window, row, now);
+      const explained = outcome(() => judgeWindow(window, rule));
+      const unexplained = outcome(() => judgeWindow(window, rule, false));
+      if ((explained as { breached?: boolean }).breached === false) {
+        others += 1;
+        assert.is(unexplained, NOT_BREACHED);
+      } else {
+        if ((explained as { breached?: boolean }).breached) breaches += 1;
+        assert.equal(unexplained, explained);
+      }
+    }),
+    { numRuns: 5_000 },
+  );
+  assert.ok(breaches > 0 && others > 0, `both kinds seen: ${breaches} breaches, ${others} others`);
 });
 
 test.run();
