@@ -31,10 +31,16 @@ export const scalingRows = (
   decisions: Iterable<Decision>,
   appNames: ReadonlyMap<string, string>,
 ): ScalingRow[] => {
-  const breaches = new Map<string, Breach>();
-  for (const d of decisions) if (d.kind === 'breach') breaches.set(`${d.appId} ${d.at}`, d);
+  // By app, then by instant: no key text made per decision and per event (a day's replay has tens of thousands).
+  const breaches = new Map<string, Map<bigint, Breach>>();
+  for (const d of decisions)
+    if (d.kind === 'breach') {
+      let byAt = breaches.get(d.appId);
+      if (byAt === undefined) breaches.set(d.appId, (byAt = new Map()));
+      byAt.set(d.at, d);
+    }
   return events.map((e) => {
-    const breach = breaches.get(`${e.trigger.appId} ${e.at}`);
+    const breach = breaches.get(e.trigger.appId)?.get(e.at);
     // Breach values are oldest first.
     const newest = breach?.values.at(-1);
     return {
