@@ -1,5 +1,5 @@
 import type { AppMetric, RejectedMetric, SaveResult, SortOrder } from '../core/model/app-metric.ts';
-import { unstorableReason } from '../adapters/stores/app-metric-limits.ts';
+import { rowFits, unstorableReason } from '../adapters/stores/app-metric-limits.ts';
 import type { AppMetricStore } from '../adapters/stores/app-metric-store.ts';
 
 export interface MemoryAppMetricStoreOptions {
@@ -72,25 +72,23 @@ export const createMemoryAppMetricStore = (options: MemoryAppMetricStoreOptions)
   const byApp = new Map<string, Map<string, Series>>();
   let size = 0;
 
-  const save = (metric: AppMetric) => {
-    let byType = byApp.get(metric.appId);
-    if (!byType) byApp.set(metric.appId, (byType = new Map()));
-    let series = byType.get(metric.name);
-    if (!series) byType.set(metric.name, (series = newSeries()));
-    insert(series, metric);
-    size += 1;
-  };
-
+  // A series exists only for a key that fitted the table, so its rows need only the row's own checks.
   const saveNow = (metrics: readonly AppMetric[]): SaveResult => {
     const rejected: RejectedMetric[] = [];
     let saved = 0;
     for (const metric of metrics) {
-      const reason = unstorableReason(metric);
-      if (reason) rejected.push({ metric, reason });
-      else {
-        save(metric);
-        saved += 1;
+      let byType = byApp.get(metric.appId);
+      let series = byType?.get(metric.name);
+      const reason = series !== undefined && rowFits(metric) ? undefined : unstorableReason(metric);
+      if (reason) {
+        rejected.push({ metric, reason });
+        continue;
       }
+      if (!byType) byApp.set(metric.appId, (byType = new Map()));
+      if (!series) byType.set(metric.name, (series = newSeries()));
+      insert(series, metric);
+      size += 1;
+      saved += 1;
     }
     return { saved, rejected };
   };

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { createAppMetricStore } from '../../../lib/adapters/stores/app-metric-store.ts';
+import { rowFits, unstorableReason } from '../../../lib/adapters/stores/app-metric-limits.ts';
 import type { AppMetric, SortOrder } from '../../../lib/core/model/app-metric.ts';
 import { createMemoryAppMetricStore } from '../../../lib/replay/memory-app-metric-store.ts';
 import { databaseKind, openTestDatabase } from '../../support/database.ts';
@@ -56,6 +57,42 @@ memory('a negative end means now; rows the table cannot hold are rejected with i
     ['2'],
   );
   assert.is(store.size(), 2);
+});
+
+memory('a row of a key already held is checked as closely as the first: the same reasons as the table', async () => {
+  const store = createMemoryAppMetricStore({ now: () => NOW });
+  await store.saveBulk([metric(T0, '1')]);
+  const bad = [
+    metric(T0 + 1n, '0', { unit: 'u'.repeat(21) }),
+    metric(T0 + 2n, 'a\u0000b'),
+    metric(T0 + 3n, '0', { unit: '%\u0000' }),
+    metric(2n ** 63n, '0'),
+    metric(-(2n ** 63n) - 1n, '0'),
+  ];
+  const result = store.saveNow([...bad, metric(T0 + 4n, '4')]);
+  assert.is(result.saved, 1);
+  assert.equal(
+    result.rejected.map((r) => r.reason),
+    bad.map((m) => unstorableReason(m)),
+  );
+  assert.ok(result.rejected.every((r) => r.reason !== undefined));
+  assert.is(store.size(), 2);
+});
+
+memory('rowFits: for a key that fits, a row fits exactly when the table holds it', () => {
+  const text = fc.oneof(fc.string({ maxLength: 24 }), fc.constantFrom('%', 'a\u0000', 'x'.repeat(21)));
+  fc.assert(
+    fc.property(
+      text,
+      text,
+      fc.bigInt({ min: -(2n ** 64n), max: 2n ** 64n }),
+      (unit: string, value: string, timestamp: bigint) => {
+        const m = metric(timestamp, value, { unit });
+        assert.is(rowFits(m), unstorableReason(m) === undefined);
+      },
+    ),
+    { numRuns: 5_000 },
+  );
 });
 
 memory('prunes rows at or before the bound', async () => {
