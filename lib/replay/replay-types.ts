@@ -42,6 +42,8 @@ export interface ReplayOptions {
    * them anyway (most decisions of a replay are no-breach, and explaining each costs). True when absent.
    */
   readonly noBreachDecisions?: boolean | undefined;
+  /** False: the result's metric series stay empty (nobody charts them); true when absent. */
+  readonly series?: boolean | undefined;
   readonly onProgress?: (progress: ReplayProgress) => void;
   /** How recorded load meets simulated instances (see load-model.ts); `shared` when absent. */
   readonly loadModel?: LoadModelName;

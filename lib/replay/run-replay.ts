@@ -174,6 +174,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
         logger,
         loadModel: loadModel.transform,
         noBreachDecisions: options.noBreachDecisions ?? true,
+        metricEvents: options.series ?? true,
       },
       settings,
     ).subscribe({

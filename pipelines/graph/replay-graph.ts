@@ -17,6 +17,8 @@ export type ReplayGraphAdapters = Pick<
   'scheduler' | 'cache' | 'save' | 'queryAppMetrics' | 'scale' | 'loadModel' | 'noBreachDecisions'
 > & {
   readonly logger: Logger;
+  /** False when nobody reads the metrics (no report to chart them): no `metric` events. True when absent. */
+  readonly metricEvents?: boolean | undefined;
 };
 
 export interface ReplaySources {
@@ -84,10 +86,11 @@ export const replayGraph = (
       ...(adapters.loadModel ? { loadModel: adapters.loadModel } : {}),
     },
   );
-  return merge(
-    // Subscribed first, so each metric is recorded before it is evaluated.
-    appMetric$.pipe(map((metric): ReplayEvent => ({ kind: 'metric', metric }))),
+  const rest = [
     persist$.pipe(map((event): ReplayEvent => ({ kind: 'persist', event }))),
     decision$.pipe(map((decision): ReplayEvent => ({ kind: 'decision', decision }))),
-  );
+  ];
+  if (adapters.metricEvents === false) return merge(...rest);
+  // Subscribed first, so each metric is recorded before it is evaluated.
+  return merge(appMetric$.pipe(map((metric): ReplayEvent => ({ kind: 'metric', metric }))), ...rest);
 };

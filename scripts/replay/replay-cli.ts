@@ -112,6 +112,8 @@ const replayOnce = async (): Promise<void> => {
     // The table and the report need breaches and scaling calls; per-metric "no breach" lines only --json shows.
     keep: args.json ? undefined : (d: Decision) => d.kind !== 'no-breach',
     noBreachDecisions: args.json,
+    // The metric series only chart the HTML report.
+    series: args.report !== undefined,
     onProgress: (p) => progress?.update(p),
   });
   progress?.done();

@@ -72,8 +72,11 @@ decisions.after(async () => {
 
 const replay = async (name: string, options: { database?: boolean; cacheDir?: string; summary?: boolean }) =>
   runReplay({
-    // The terminal summary's replay (the CLI without --json): no-breach decisions neither made nor kept.
-    ...(options.summary ? { keep: (d: Decision) => d.kind !== 'no-breach', noBreachDecisions: false } : {}),
+    // The terminal summary's replay (the CLI without --json or a report): no-breach decisions
+    // neither made nor kept, no metric series.
+    ...(options.summary
+      ? { keep: (d: Decision) => d.kind !== 'no-breach', noBreachDecisions: false, series: false }
+      : {}),
     recording: join(recordings, name, 'recording.ndjson.gz'),
     policies: await policiesOf(name),
     ...(options.database ? { database: db } : {}),
@@ -104,6 +107,8 @@ for (const name of SAMPLES) {
     const summary = await replay(name, { cacheDir, summary: true });
     assert.is(summary.cache, 'read');
     assertSame(linesOf(summary), kept, `${name} from the cache, without no-breach decisions`);
+    assert.equal(summary.series, [], 'no metric series were kept');
+    assert.ok(first.series.length > 0, 'a replay keeps its metric series by default');
     const summaryParsed = await replay(name, { summary: true });
     assertSame(linesOf(summaryParsed), kept, `${name} parsed, without no-breach decisions`);
   });
