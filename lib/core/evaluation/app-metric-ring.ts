@@ -30,6 +30,8 @@ export interface AppMetricRing {
   entries(): AppMetric[];
   readonly capacity: number;
   size(): number;
+  /** How many entries are kept whole beside the packed columns, an object each (see `PackedRing`). */
+  keptWhole(): number;
   /** Hands the ring's storage back for reuse by other rings; the ring is empty afterwards. */
   release(): void;
 }
@@ -44,6 +46,15 @@ const NO_SLOTS: RingSlots = {
   values: new Int32Array(0),
   kinds: new Uint16Array(0),
   base: -1,
+};
+
+/** The span of int32 milliseconds, in ns. */
+const INT32_SPAN_NS = BigInt(INT32_MAX) * NS_PER_MS;
+
+/** `ns` floored to its millisecond. */
+const floorToMs = (ns: bigint): bigint => {
+  const ms = ns / NS_PER_MS;
+  return (ns < 0n && ns % NS_PER_MS !== 0n ? ms - 1n : ms) * NS_PER_MS;
 };
 
 /** The int32 that `value` is the text of, or undefined (the entry is then kept whole). */
@@ -65,9 +76,10 @@ interface Instant {
 /**
  * One app's cached metrics of all types, time-ordered, in packed columns of 10 bytes per entry
  * where an `AppMetric` object with its bigint took about 120: the time as int32 milliseconds after
- * the ring's first timestamp (metrics are stamped at tick instants, whole milliseconds), the value
- * parsed once to an int32, and an index into a cache-wide table of (type, unit, empty). An entry
- * that does not fit (a time off the millisecond grid or over 24 days from the base, a value that is
+ * the ring's base (its first timestamp, moved up when a new entry is over 24 days after it, see
+ * `#rebase`; metrics are stamped at tick instants, whole milliseconds), the value parsed once to an
+ * int32, and an index into a cache-wide table of (type, unit, empty). An entry that does not fit
+ * (a time off the millisecond grid or over 24 days from the base, a value that is
  * not the text of an int32, another app, more than 65535 kinds) is kept whole beside the columns
  * and compared by its exact timestamp, so every entry comes back exactly as it went in. The slots
  * come from a pool shared by the cache's rings (large buffers, no allocation per ring), all
@@ -95,6 +107,12 @@ class PackedRing implements AppMetricRing {
 
   size(): number {
     return this.#length;
+  }
+
+  keptWhole(): number {
+    let whole = 0;
+    for (let i = 0; i < this.#length; i += 1) if (this.#slots.kinds[this.#slot(i)] === WHOLE) whole += 1;
+    return whole;
   }
 
   /** Gives the ring's slots back to its pool; the ring is empty afterwards. */
@@ -198,15 +216,35 @@ class PackedRing implements AppMetricRing {
     return kind === WHOLE ? this.#wholes![p - this.#slots.base]!.name : this.#kinds.at(kind).name;
   }
 
+  /**
+   * Moves the time base up to `newest` (int32 milliseconds reach back as far as forward), or as
+   * far as the oldest entry can stay packed but at least half the span below `newest`, and writes
+   * every entry again: without it, a ring running for over 24 days kept every new entry whole.
+   * Entries that fit the new base are packed (again), those that do not are kept whole; the next
+   * move is at least 12 days away.
+   */
+  #rebase(newest: bigint): void {
+    const kept = this.entries();
+    const oldest = kept[0]!.timestamp;
+    const keepOldest = oldest + INT32_SPAN_NS < newest ? oldest + INT32_SPAN_NS : newest;
+    const headroom = newest - INT32_SPAN_NS / 2n;
+    this.#baseNs = floorToMs(keepOldest > headroom ? keepOldest : headroom);
+    this.#wholes = undefined;
+    for (let i = 0; i < kept.length; i += 1) this.#write(i, kept[i]!, this.#instant(kept[i]!.timestamp));
+  }
+
   put(metric: AppMetric): boolean {
     if (this.#slots === NO_SLOTS) {
       this.#slots = this.#pool.take();
       // The first metric sets the app and the time base (its millisecond, floored).
       this.#appId = metric.appId;
-      const ms = metric.timestamp / NS_PER_MS;
-      this.#baseNs = (metric.timestamp < 0n && metric.timestamp % NS_PER_MS !== 0n ? ms - 1n : ms) * NS_PER_MS;
+      this.#baseNs = floorToMs(metric.timestamp);
     }
-    const at = this.#instant(metric.timestamp);
+    let at = this.#instant(metric.timestamp);
+    if (at.ms === Number.POSITIVE_INFINITY && this.#length > 0) {
+      this.#rebase(metric.timestamp);
+      at = this.#instant(metric.timestamp);
+    }
     const length = this.#length;
     const full = length === this.capacity;
     if (length === 0 || this.#before(length - 1, at, true)) {
