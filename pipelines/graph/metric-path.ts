@@ -59,7 +59,10 @@ export interface MetricPathDeps {
   readonly noBreachDecisions?: boolean | undefined;
   readonly breaker: CircuitBreakerOptions;
   readonly evaluationConcurrency?: number | undefined;
-  /** Evaluations of one burst in time slices (service); absent, they run at once (replay). */
+  /**
+   * The intake of one burst into the cache, and the evaluations it starts, in time slices
+   * (service); absent, they run at once (replay).
+   */
   readonly slices?: EvaluateAppMetricsDeps['slices'];
   readonly logger?: Logger;
   /**
@@ -114,7 +117,7 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
         );
   const metric$ = sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$;
   const appMetric$ = (deps.loadModel ? metric$.pipe(map(deps.loadModel)) : metric$).pipe(
-    cacheMetrics(deps.cache),
+    cacheMetrics(deps.cache, deps.slices ? { ...deps.slices, scheduler } : undefined),
     share(),
   );
   const persist$ = persistMetrics(
