@@ -1,6 +1,5 @@
-import { concat, defer, from, of } from 'rxjs';
-import { catchError, defaultIfEmpty, finalize, mergeMap, take } from 'rxjs/operators';
-import type { Observable, SchedulerLike } from 'rxjs';
+import { defer, from, Observable } from 'rxjs';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { Decision } from '../lib/core/model/decision.ts';
 import type { Trigger } from '../lib/core/model/policy.ts';
 import type { BreakerRegistry } from '../lib/core/scaling/breaker-registry.ts';
@@ -85,30 +84,71 @@ export const scaleOnBreach = (breach: BreachDecision, ctx: ScalingContext): Obse
         values,
       });
     }
+    return scalingCall(breach, at, breaker, before, ctx);
+  });
 
+/**
+ * The breach, its breaker transition and `scaling-call` at once, then the first reply of `scale`
+ * settled (none: NO_REPLY; an error: a failed reply), as concat, take(1), defaultIfEmpty,
+ * catchError and finalize would do it, without their five subscribers per call: a burst of 1,000
+ * breaches settled 1,000 of these chains. The app is in flight from the subscription to its
+ * teardown (the reply settled, or unsubscribed before it).
+ */
+const scalingCall = (
+  breach: BreachDecision,
+  at: bigint,
+  breaker: CircuitBreaker | undefined,
+  before: string | undefined,
+  ctx: ScalingContext,
+): Observable<Decision> =>
+  new Observable<Decision>((subscriber) => {
+    const { appId, trigger } = breach;
     ctx.inFlight.add(appId);
-    const result$ = defer(() => ctx.scale(trigger)).pipe(
-      take(1),
-      defaultIfEmpty(NO_REPLY),
-      catchError((err: unknown) =>
-        of<[ScaleReply]>({
-          ok: false,
-          error: `scaling call failed: ${errorText(err)}`,
-        }),
-      ),
-      mergeMap((reply) => settle(reply, trigger, breaker, ctx)),
-    );
-    return concat(
-      emit(breach, ...transition(breaker, before, at, appId), {
-        kind: 'scaling-call',
-        at,
-        appId,
-        trigger,
-        ruleIndex: breach.ruleIndex,
-        values: breach.values,
-      }),
-      result$,
-    ).pipe(finalize(() => ctx.inFlight.delete(appId)));
+    const opened = [
+      breach,
+      ...transition(breaker, before, at, appId),
+      { kind: 'scaling-call', at, appId, trigger, ruleIndex: breach.ruleIndex, values: breach.values } as Decision,
+    ];
+    for (const d of opened) {
+      if (subscriber.closed) break;
+      subscriber.next(d);
+    }
+    let replied = false;
+    const deliver = (reply: ScaleReply): void => {
+      if (replied) return;
+      replied = true;
+      call?.unsubscribe();
+      let settled: Decision[];
+      try {
+        settled = settle(reply, trigger, breaker, ctx);
+      } catch (err) {
+        subscriber.error(err);
+        return;
+      }
+      for (const d of settled) {
+        if (subscriber.closed) return;
+        subscriber.next(d);
+      }
+      subscriber.complete();
+    };
+    let call: Subscription | undefined;
+    if (!subscriber.closed) {
+      try {
+        call = ctx.scale(trigger).subscribe({
+          next: deliver,
+          error: (err: unknown) => deliver({ ok: false, error: `scaling call failed: ${errorText(err)}` }),
+          complete: () => deliver(NO_REPLY),
+        });
+      } catch (err) {
+        deliver({ ok: false, error: `scaling call failed: ${errorText(err)}` });
+      }
+      // A reply that came at once arrived before `call` was known.
+      if (replied) call?.unsubscribe();
+    }
+    return () => {
+      call?.unsubscribe();
+      ctx.inFlight.delete(appId);
+    };
   });
 
 /** Books a reply into the breaker and the cooldowns, and says what happened. */
