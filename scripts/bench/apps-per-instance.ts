@@ -239,7 +239,7 @@ runBench(async ({ quick }): Promise<BenchTable> => {
   const precision = quick ? 1 : 0.05;
   const search = (mode: Mode, concurrency: number) => {
     const anchorModel = mode === 'anchor';
-    const cap = quick ? (anchorModel ? 10 : 20) : mode === 'stream' ? 8_000 : 16_000;
+    const cap = quick ? (anchorModel ? 10 : 20) : 16_000;
     return largest(
       { mode, concurrency, ...ticks },
       c,
