@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { concat, from, NEVER, Observable, of, Subject, throwError, timer } from 'rxjs';
+import { concat, from, NEVER, type Observable, of, Subject, throwError, timer } from 'rxjs';
 import { finalize, map, mergeMap, mergeWith, take } from 'rxjs/operators';
 import type { OperatorFunction } from 'rxjs';
 import { mergeMapEager } from '../../pipelines/merge-map-eager.ts';

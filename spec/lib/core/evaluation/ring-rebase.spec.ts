@@ -2,9 +2,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createAppMetricRing } from '../../../../lib/core/evaluation/app-metric-ring.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
-import { createMetricWindow, safeIntegerOf } from '../../../../lib/core/model/metric-window.ts';
-import type { MetricWindow } from '../../../../lib/core/model/metric-window.ts';
+import { createMetricWindow } from '../../../../lib/core/model/metric-window.ts';
 import { createObjectAppMetricRing } from './reference/object-app-metric-ring.ts';
+import { expectedRows, rowsOf } from './reference/window-rows.ts';
 
 const MS = 1_000_000n;
 const SECOND = 1_000n * MS;
@@ -12,29 +12,6 @@ const DAY = 86_400n * SECOND;
 /** The time base of a packed entry reaches int32 milliseconds after it: about 24.8 days. */
 const HORIZON = 2_147_483_647n * MS;
 const START = 1_700_000_000_000_000_000n;
-
-const rowsOf = (w: MetricWindow) =>
-  Array.from({ length: w.length }, (_v, i) => ({
-    ageMs: w.ageMs[i],
-    ageRestNs: w.ageRestNs[i],
-    text: w.texts[i],
-    value: w.values[i],
-    unit: w.units[i],
-  }));
-
-/** What the window must hold for query rows aged from `end`, worked out with bigint. */
-const expectedRows = (rows: readonly AppMetric[], end: bigint) =>
-  rows.map((m) => {
-    const age = end - m.timestamp;
-    const floor = age >= 0n || age % MS === 0n ? age / MS : age / MS - 1n;
-    return {
-      ageMs: Number(floor),
-      ageRestNs: Number(age - floor * MS),
-      text: m.value,
-      value: safeIntegerOf(m.value),
-      unit: m.unit,
-    };
-  });
 
 const rebase = suite('app-metric-ring time base');
 

@@ -4,40 +4,16 @@ import fc from 'fast-check';
 import { createAppMetricRing, createRingStorage } from '../../../../lib/core/evaluation/app-metric-ring.ts';
 import { createMetricCache } from '../../../../lib/core/evaluation/metric-cache.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
-import { createMetricWindow, safeIntegerOf } from '../../../../lib/core/model/metric-window.ts';
-import type { MetricWindow } from '../../../../lib/core/model/metric-window.ts';
+import { createMetricWindow } from '../../../../lib/core/model/metric-window.ts';
 import type { Operator } from '../../../../lib/core/model/policy.ts';
 import { judgeWindow } from '../../../../lib/core/policy/judge-breach.ts';
 import { judgeBreachReference } from '../policy/reference/judge-breach-bigint.ts';
 import { createObjectAppMetricRing } from './reference/object-app-metric-ring.ts';
+import { expectedRows, rowsOf } from './reference/window-rows.ts';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 const MS = 1_000_000n;
-
-/** The window's columns as plain rows, to compare with the reference ring's query rows. */
-const rowsOf = (w: MetricWindow) =>
-  Array.from({ length: w.length }, (_v, i) => ({
-    ageMs: w.ageMs[i],
-    ageRestNs: w.ageRestNs[i],
-    text: w.texts[i],
-    value: w.values[i],
-    unit: w.units[i],
-  }));
-
-/** What the window must hold for query rows aged from `end`, worked out with bigint. */
-const expectedRows = (rows: readonly AppMetric[], end: bigint) =>
-  rows.map((m) => {
-    const age = end - m.timestamp;
-    const floor = age >= 0n || age % MS === 0n ? age / MS : age / MS - 1n;
-    return {
-      ageMs: Number(floor),
-      ageRestNs: Number(age - floor * MS),
-      text: m.value,
-      value: safeIntegerOf(m.value),
-      unit: m.unit,
-    };
-  });
 
 const value = fc.oneof(
   fc.integer({ min: -1000, max: 1000 }).map(String),
