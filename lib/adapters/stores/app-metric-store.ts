@@ -1,7 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { AppMetric, RejectedMetric, SaveResult, SortOrder } from '../../core/model/app-metric.ts';
 import { unstorableReason } from './app-metric-limits.ts';
-import { withDeadline } from '../db/with-deadline.ts';
+import { withDeadline, writeWithDeadline } from '../db/with-deadline.ts';
 import { errorText } from '../../core/error-text.ts';
 
 export interface AppMetricStore {
@@ -18,7 +18,7 @@ export interface AppMetricStoreOptions {
   readonly now: () => bigint;
   /**
    * Deadline of one insert (5 s, docs/anchor-compatibility.md#app-metric-writes); past it the
-   * insert is reported failed (and retried by the caller).
+   * insert is reported failed (and retried by the caller), and rolled back should it finish later.
    */
   readonly saveDeadlineMs?: number;
   /** Deadline of one history read. */
@@ -47,11 +47,7 @@ export const createAppMetricStore = (sql: Sql, options: AppMetricStoreOptions): 
   // Bisects a batch the database refused for a row-level reason, so one bad row costs only itself.
   const saveIsolating = async (rows: readonly AppMetric[], rejected: RejectedMetric[]): Promise<number> => {
     try {
-      await withDeadline(
-        sql.begin((tx) => insert(tx, rows)),
-        saveDeadlineMs,
-        `saving ${rows.length} app metrics`,
-      );
+      await writeWithDeadline(sql, (tx) => insert(tx, rows), saveDeadlineMs, `saving ${rows.length} app metrics`);
       return rows.length;
     } catch (err) {
       if (!isRowError(err)) throw err;

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import { parse, stringify } from '../../core/json/bigint-json.ts';
 import type { DecisionJournal, JournalDetail, JournalEntry, JournalEvent } from '../../core/model/decision-journal.ts';
-import { withDeadline } from '../db/with-deadline.ts';
+import { withDeadline, writeWithDeadline } from '../db/with-deadline.ts';
 
 export const JOURNAL_TABLE = 'eventgenerator_decisions';
 
@@ -88,8 +88,11 @@ export const createDecisionJournalStore = (sql: Sql, options: DecisionJournalSto
     async append(entries) {
       if (entries.length === 0) return 0;
       // unnest keeps the statement at eight parameters however large the batch is.
-      await withDeadline(
-        sql`INSERT INTO eventgenerator_decisions (app_id, "timestamp", event, rule_index, metric_type, "values", reason, detail)
+      await writeWithDeadline(
+        sql,
+        (
+          tx,
+        ) => tx`INSERT INTO eventgenerator_decisions (app_id, "timestamp", event, rule_index, metric_type, "values", reason, detail)
             SELECT * FROM unnest(
               ${sql.array(entries.map((e) => e.appId))}::varchar[],
               ${sql.array(entries.map((e) => e.at.toString()))}::bigint[],

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { withDeadline } from '../../../../lib/adapters/db/with-deadline.ts';
+import { withDeadline, writeWithDeadline } from '../../../../lib/adapters/db/with-deadline.ts';
 import { isQueryDeadlineError } from '../../../../lib/adapters/db/query-deadline-error.ts';
 import { createConnection } from 'node:net';
 import type { Socket } from 'node:net';
@@ -97,3 +97,80 @@ reset(
 );
 
 reset.run();
+
+// ---
+const write = suite<{ db: Db; sql: postgres.Sql }>('writeWithDeadline: a write reported failed never lands');
+
+write.before(async (context) => {
+  context.db = await bounded('opening the test database', 30_000, openTestDatabase());
+  // One connection: a statement queued behind a write runs only once its transaction has ended.
+  context.sql = postgres(urlWithSchema(context.db.url, context.db.schema), { max: 1, onnotice: () => {} });
+  await context.sql`CREATE TABLE deadline_probe (id integer)`;
+  await context.sql`CREATE TABLE slow_commit_probe (id integer)`;
+  // A deferred constraint trigger runs at COMMIT: it makes the commit itself slow.
+  await context.sql.unsafe(`CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_sleep(NEW.id / 1000.0); RETURN NULL; END $$`);
+  await context.sql.unsafe(`CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON slow_commit_probe
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()`);
+});
+write.after(async (context) => {
+  await context.sql?.end({ timeout: 1 });
+  await bounded('closing the test database', 15_000, context.db?.close() ?? Promise.resolve());
+});
+
+const rowsOf = async (sql: postgres.Sql, table: string) =>
+  Number((await sql`SELECT count(*)::int AS n FROM ${sql(table)}`)[0]!.n);
+
+write('commits a write that finishes in time', async ({ sql }) => {
+  const result = await writeWithDeadline(sql, (tx) => tx`INSERT INTO deadline_probe VALUES (1)`, 2_000, 'probing');
+  assert.is(result.count, 1);
+  assert.is(await rowsOf(sql, 'deadline_probe'), 1);
+  await sql`DELETE FROM deadline_probe`;
+});
+
+write('rolls back a write whose statement finishes after the deadline', async ({ sql }) => {
+  let error: unknown;
+  try {
+    await writeWithDeadline(
+      sql,
+      async (tx) => {
+        await tx`INSERT INTO deadline_probe VALUES (2)`;
+        return tx`SELECT pg_sleep(0.4)`;
+      },
+      100,
+      'saving a slow probe',
+    );
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(isQueryDeadlineError(error), `expected a deadline error, got ${String(error)}`);
+  // Queued behind the transaction on the one connection: counted once it has ended.
+  assert.is(await rowsOf(sql, 'deadline_probe'), 0);
+});
+
+write('lets a commit on its way at the deadline decide, within a second deadline', async ({ sql }) => {
+  // The row's id is the commit's delay in ms: 700 ms against a deadline of 500 ms.
+  const result = await writeWithDeadline(
+    sql,
+    (tx) => tx`INSERT INTO slow_commit_probe VALUES (700)`,
+    500,
+    'saving with a slow commit',
+  );
+  assert.is(result.count, 1);
+  assert.is(await rowsOf(sql, 'slow_commit_probe'), 1);
+  await sql`DELETE FROM slow_commit_probe`;
+});
+
+write('reports a commit that outlasts the second deadline as failed', async ({ sql }) => {
+  const started = Date.now();
+  let error: unknown;
+  try {
+    await writeWithDeadline(sql, (tx) => tx`INSERT INTO slow_commit_probe VALUES (3000)`, 200, 'saving a stuck commit');
+  } catch (err) {
+    error = err;
+  }
+  assert.ok(isQueryDeadlineError(error), `expected a deadline error, got ${String(error)}`);
+  assert.ok(Date.now() - started < 2_000, `reported after ${Date.now() - started} ms`);
+});
+
+write.run();
