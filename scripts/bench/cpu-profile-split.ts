@@ -34,7 +34,7 @@ const RULES: readonly [CpuPart, RegExp][] = [
   ],
   [
     'storage',
-    /persist-metrics|memory-app-metric-store|write-behind-store|app-metric-store|app-metric-limits|metric-queue|postgres/,
+    /persist-metrics|memory-app-metric-store|write-behind-store|app-metric-store|app-metric-limits|write-queue|write-in-batches|postgres/,
   ],
   ['replay plumbing', /lib\/replay\/|rxjs|lib\/tools\/report\/|replay-graph|emit-at-ticks/],
 ];

@@ -80,10 +80,6 @@ outage.after(async (context) => {
   await context.proxy?.close();
   await context.peers?.close();
   await bounded('closing the test database', 15_000, context.db?.close() ?? Promise.resolve());
-  // Every peer is closed by now, yet on some runs a handle this hook could not name kept the process
-  // alive until the runner's bound (the assertions had all passed). uvu prints its totals and sets
-  // the exit code right after this hook; an unref'd timer ends a process that would otherwise hang.
-  setTimeout(() => process.exit(), 5_000).unref();
 });
 
 outage('scaling calls go on at their pace while the database is away', ({ peers, cutAt, restoredAt }) => {

@@ -238,7 +238,7 @@ test('treats a save that completes without a result, or throws, as a failed writ
       '-----x--y----(s|)',
       {
         x: { kind: 'retrying', attempt: 1, delayMs: 2, error: 'bad statement', pending: 1 },
-        y: { kind: 'retrying', attempt: 2, delayMs: 4, error: 'save completed without a result', pending: 1 },
+        y: { kind: 'retrying', attempt: 2, delayMs: 4, error: 'the write ended without a result', pending: 1 },
         s: saved(1),
       },
     );

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { createMetricQueue } from '../../../../lib/core/persistence/metric-queue.ts';
+import { createWriteQueue } from '../../../../lib/core/persistence/write-queue.ts';
 import type { AppMetric } from '../../../../lib/core/model/app-metric.ts';
 
 const metric = (i: number): AppMetric => ({
@@ -13,10 +13,10 @@ const metric = (i: number): AppMetric => ({
 });
 const values = (ms: readonly AppMetric[]): number[] => ms.map((m) => Number(m.value));
 
-const test = suite('metric-queue');
+const test = suite('write-queue');
 
 test('keeps arrival order and drops from the front', () => {
-  const q = createMetricQueue();
+  const q = createWriteQueue<AppMetric>();
   for (let i = 0; i < 5; i += 1) q.push(metric(i));
   assert.equal(values(q.head(3)), [0, 1, 2]);
   q.dropHead(2);
@@ -25,7 +25,7 @@ test('keeps arrival order and drops from the front', () => {
 });
 
 test('drops the metrics after the kept front, which stays first', () => {
-  const q = createMetricQueue();
+  const q = createWriteQueue<AppMetric>();
   for (let i = 0; i < 6; i += 1) q.push(metric(i));
   q.dropAfter(2, 3);
   assert.equal(values(q.head(10)), [0, 1, 5]);
@@ -39,7 +39,7 @@ test('behaves like a plain array under any sequence of operations', () => {
   );
   fc.assert(
     fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
-      const q = createMetricQueue();
+      const q = createWriteQueue<AppMetric>();
       let model: number[] = [];
       let next = 0;
       for (const o of ops) {

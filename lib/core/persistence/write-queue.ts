@@ -1,22 +1,20 @@
-import type { AppMetric } from '../model/app-metric.ts';
-
 /**
- * A FIFO of metrics waiting to be written. Removing from the front moves an offset instead of
+ * A FIFO of rows waiting to be written. Removing from the front moves an offset instead of
  * shifting the array, so draining a long backlog stays linear.
  */
-export interface MetricQueue {
+export interface WriteQueue<T> {
   readonly length: number;
-  push(metric: AppMetric): void;
-  /** A copy of the first `n` metrics (fewer when the queue is shorter). */
-  head(n: number): AppMetric[];
-  /** Removes the first `n` metrics. */
+  push(item: T): void;
+  /** A copy of the first `n` items (fewer when the queue is shorter). */
+  head(n: number): T[];
+  /** Removes the first `n` items. */
   dropHead(n: number): void;
-  /** Removes `n` metrics that follow the first `keep`, which stay first. */
+  /** Removes `n` items that follow the first `keep`, which stay first. */
   dropAfter(keep: number, n: number): void;
 }
 
-export const createMetricQueue = (): MetricQueue => {
-  let items: AppMetric[] = [];
+export const createWriteQueue = <T>(): WriteQueue<T> => {
+  let items: T[] = [];
   let start = 0;
 
   const compact = (): void => {
@@ -31,8 +29,8 @@ export const createMetricQueue = (): MetricQueue => {
     get length() {
       return items.length - start;
     },
-    push(metric) {
-      items.push(metric);
+    push(item) {
+      items.push(item);
     },
     head(n) {
       return items.slice(start, start + n);
