@@ -5,7 +5,7 @@ import { createAppMetricStore } from '../adapters/stores/app-metric-store.ts';
 import type { AppMetricStore } from '../adapters/stores/app-metric-store.ts';
 
 /**
- * How long a replay's background write of app metrics may take before it is counted unconfirmed.
+ * How long a replay's background write of app metrics may take before it is rolled back and tried again.
  * The service's 5 s suits a live insert of a few rows; a replay writes 20,000 at a time while its
  * own thread is busy replaying, and a late timer there says nothing about the database.
  */

@@ -43,12 +43,22 @@ export interface WriteBehindOptions {
  * opened. The virtual clock waits (through the tracker) only when the database has fallen far
  * behind, and only for the oldest write.
  *
- * A write counts as written only when the database confirms it. A write that outlives its
- * deadline is counted apart: the statement is not cancelled and usually lands. (Counting those
- * as failures is how a day's replay once reported 412,000 rows written while the table held all
- * 432,000: its main thread, busy for longer than the 5 s deadline, read the timer before it read
- * the database's answer.)
+ * A write counts as written only when the database confirms it. A write that missed its deadline
+ * and is known not to have landed (it rolls back) is tried again, up to DEADLINE_ATTEMPTS times in
+ * all; one whose commit outlived even its second deadline is counted apart, as unconfirmed.
  */
+const DEADLINE_ATTEMPTS = 3;
+
+const saveRetryingDeadlines = async (store: AppMetricStore, rows: readonly AppMetric[]) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await store.saveBulk(rows);
+    } catch (err) {
+      if (!(isQueryDeadlineError(err) && !err.mayHaveLanded && attempt < DEADLINE_ATTEMPTS)) throw err;
+    }
+  }
+};
+
 export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehindStore => {
   const chunkSize = options.chunkSize ?? 20_000;
   const maxWritesBehind = options.maxWritesBehind ?? 16;
@@ -65,7 +75,7 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
   const write = async (rows: AppMetric[]): Promise<void> => {
     try {
       const store = await options.store;
-      const result = await store.saveBulk(rows);
+      const result = await saveRetryingDeadlines(store, rows);
       written += result.saved;
       rejectedCount += result.rejected.length;
       for (const r of result.rejected)
@@ -74,7 +84,7 @@ export const createWriteBehindStore = (options: WriteBehindOptions): WriteBehind
           'metric not stored',
         );
     } catch (err) {
-      if (isQueryDeadlineError(err)) {
+      if (isQueryDeadlineError(err) && err.mayHaveLanded) {
         unconfirmed += rows.length;
         options.logger.warn({ err, rows: rows.length }, 'the database did not confirm a write of app metrics in time');
       } else {

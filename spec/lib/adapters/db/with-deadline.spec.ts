@@ -99,7 +99,9 @@ reset(
 reset.run();
 
 // ---
-const write = suite<{ db: Db; sql: postgres.Sql }>('writeWithDeadline: a write reported failed never lands');
+const write = suite<{ db: Db; sql: postgres.Sql }>(
+  'deadlines against the database; a write reported failed never lands',
+);
 
 write.before(async (context) => {
   context.db = await bounded('opening the test database', 30_000, openTestDatabase());
@@ -120,6 +122,21 @@ write.after(async (context) => {
 
 const rowsOf = async (sql: postgres.Sql, table: string) =>
   Number((await sql`SELECT count(*)::int AS n FROM ${sql(table)}`)[0]!.n);
+
+write(
+  'withDeadline counts an answer that came while the thread was busy past the deadline as in time',
+  async ({ sql }) => {
+    const ask = () => sql`SELECT 'pong' AS answer, pg_sleep(0.05)`;
+    await ask(); // prepared: the next one is a single round trip, answered 50 ms after it is sent
+    const bounded = withDeadline(ask(), 20, 'asking the database');
+    await new Promise((resolve) => setTimeout(resolve, 5)); // postgres.js has sent it
+    // Busy in the check phase: the next loop turn starts with the (due) deadline timer.
+    await new Promise((resolve) => setImmediate(resolve));
+    const until = Date.now() + 300;
+    while (Date.now() < until); // the answer comes in meanwhile
+    assert.is((await bounded)[0]!.answer, 'pong');
+  },
+);
 
 write('commits a write that finishes in time', async ({ sql }) => {
   const result = await writeWithDeadline(sql, (tx) => tx`INSERT INTO deadline_probe VALUES (1)`, 2_000, 'probing');
@@ -144,6 +161,7 @@ write('rolls back a write whose statement finishes after the deadline', async ({
     error = err;
   }
   assert.ok(isQueryDeadlineError(error), `expected a deadline error, got ${String(error)}`);
+  assert.is((error as { mayHaveLanded?: boolean }).mayHaveLanded, false);
   // Queued behind the transaction on the one connection: counted once it has ended.
   assert.is(await rowsOf(sql, 'deadline_probe'), 0);
 });
@@ -170,6 +188,7 @@ write('reports a commit that outlasts the second deadline as failed', async ({ s
     error = err;
   }
   assert.ok(isQueryDeadlineError(error), `expected a deadline error, got ${String(error)}`);
+  assert.is((error as { mayHaveLanded?: boolean }).mayHaveLanded, true);
   assert.ok(Date.now() - started < 2_000, `reported after ${Date.now() - started} ms`);
 });
 
