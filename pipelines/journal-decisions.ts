@@ -5,16 +5,11 @@ import type { AppendJournal, PruneJournal } from '../lib/core/model/ports.ts';
 import { errorText } from '../lib/core/error-text.ts';
 import type { Backoff } from '../lib/core/time/backoff.ts';
 import { writeInBatches } from './write-in-batches.ts';
+import type { RetryingEvent } from './write-in-batches.ts';
 
 export type JournalWriteEvent =
   | { readonly kind: 'written'; readonly count: number }
-  | {
-      readonly kind: 'retrying';
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly error: string;
-      readonly pending: number;
-    }
+  | RetryingEvent
   /** Rows that will never be (or are no longer) in the journal, by why. */
   | { readonly kind: 'dropped'; readonly count: number; readonly reason: JournalDropReason }
   | { readonly kind: 'prune-failed'; readonly error: string };

@@ -5,17 +5,12 @@ import type { SaveMetrics } from '../lib/core/model/ports.ts';
 import { checkBatchSettings } from './batch-settings.ts';
 import type { BatchSettings } from './batch-settings.ts';
 import { writeInBatches } from './write-in-batches.ts';
+import type { RetryingEvent } from './write-in-batches.ts';
 
 export type PersistEvent =
   | { readonly kind: 'saved'; readonly count: number }
   | { readonly kind: 'rejected'; readonly metric: AppMetric; readonly reason: string }
-  | {
-      readonly kind: 'retrying';
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly error: string;
-      readonly pending: number;
-    }
+  | RetryingEvent
   | { readonly kind: 'dropped'; readonly count: number; readonly reason: string };
 
 export interface PersistMetricsDeps extends BatchSettings {

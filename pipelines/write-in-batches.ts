@@ -5,15 +5,18 @@ import { backoffMs } from '../lib/core/time/backoff.ts';
 import { errorText } from '../lib/core/error-text.ts';
 import type { BatchSettings } from './batch-settings.ts';
 
+/** A write failed; its batch is kept and tried again after `delayMs`. */
+export interface RetryingEvent {
+  readonly kind: 'retrying';
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly error: string;
+  readonly pending: number;
+}
+
 export type BatchWriteEvent<T, R> =
   | { readonly kind: 'written'; readonly batch: readonly T[]; readonly result: R }
-  | {
-      readonly kind: 'retrying';
-      readonly attempt: number;
-      readonly delayMs: number;
-      readonly error: string;
-      readonly pending: number;
-    }
+  | RetryingEvent
   /** Rows dropped unwritten: past `maxPending` (`overflow`), or at the end after `finalAttempts`. */
   | { readonly kind: 'dropped'; readonly count: number; readonly reason: 'overflow' | 'final-attempts' };
 
