@@ -1,10 +1,7 @@
 import { suite } from 'uvu';
-import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { parseReadResponse } from '../../lib/core/envelope/parse-read-response.ts';
 import { isReadResponseError } from '../../lib/core/envelope/read-response-error.ts';
-import { parseEnvelopes } from '../../lib/core/envelope/parse-envelopes.ts';
 import { encodeReadResponse } from '../../lib/core/envelope/envelope-json.ts';
 import { createLogCacheClient } from '../../lib/adapters/logcache/logcache-client.ts';
 import { parse, stringify } from '../../lib/core/json/bigint-json.ts';
@@ -206,31 +203,6 @@ response('fails a body that is not a read response only with ReadResponseError, 
 });
 
 response.run();
-
-// ---
-const stream = suite('parseEnvelopes on a long-lived stream');
-
-stream(
-  'passes every good envelope of thousands of mixed items, reports each bad one, and survives a throwing reporter',
-  async () => {
-    const items = fc.sample(fc.oneof(goodItem, badItem), { numRuns: 5_000 });
-    const reported: string[] = [];
-    const out = await lastValueFrom(
-      from(items.map((i) => i.wire)).pipe(
-        parseEnvelopes((reason) => {
-          reported.push(reason);
-          if (reported.length % 7 === 0) throw new Error('reporter failed');
-        }),
-        toArray(),
-      ),
-    );
-    assert.ok(same(out, goods(items)), 'the good envelopes, in order');
-    assert.is(reported.length, badPositions(items).length);
-    assert.ok(reported.every((r) => r.trim().length > 0));
-  },
-);
-
-stream.run();
 
 // ---
 interface Http {
