@@ -1,8 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { RecordingError } from '../tools/recording/recording-error.ts';
 import type { ReplayAggregationSettings } from '../../pipelines/graph/replay-aggregation.ts';
 import { aggregatedCachePath, aggregationKey, contentHash, ensureCacheDir } from './aggregated-cache.ts';
-import type { AggregateWorkerMessage, AggregateWorkerStart, CacheOutcome } from './aggregate-worker-messages.ts';
+import type {
+  AggregateWorkerMessage,
+  AggregateWorkerStart,
+  CacheOutcome,
+  ScanWorkerData,
+} from './aggregate-worker-messages.ts';
 import type { ReplayPolicies } from './replay-policies.ts';
 
 export type { CacheOutcome } from './aggregate-worker-messages.ts';
@@ -12,8 +18,9 @@ export interface OffThreadProgress {
   /** Why a cache was not read or not written, when that is worth telling. */
   cacheNote?: string;
   cache?: CacheOutcome;
-  /** CPU time of the reader thread, once done. */
+  /** CPU time of the aggregation thread and of the scanning thread, once done. */
   readerCpuMs?: number;
+  scannerCpuMs?: number;
 }
 
 export interface AggregateOffThreadOptions {
@@ -29,6 +36,7 @@ export interface AggregateOffThreadOptions {
 }
 
 const WORKER_ENTRY = new URL('./aggregate-worker.ts', import.meta.url);
+const SCANNER_ENTRY = new URL('./scan-worker.ts', import.meta.url);
 /**
  * The reader's garbage is almost all short-lived (an envelope per line); V8's default young
  * generation grew to about 100 MiB more resident memory for no less CPU in a 24 h, 100-app replay.
@@ -36,13 +44,22 @@ const WORKER_ENTRY = new URL('./aggregate-worker.ts', import.meta.url);
 const WORKER_YOUNG_GENERATION_MB = 32;
 
 /**
- * Streams a recording's aggregation as frames of JSON (aggregated-frames.ts): a worker thread reads,
- * decompresses and scans the recording and runs the replay's aggregation on it (or reads the
- * frames from the cache of the same recording and settings), so that the caller's thread only
- * evaluates. The worker stays a bounded number of frames ahead and ends when the caller stops early.
+ * Streams a recording's aggregation as frames of JSON (aggregated-frames.ts): a worker thread
+ * (scan-worker.ts) reads, decompresses and scans the recording, another (aggregate-worker.ts) runs
+ * the replay's aggregation on what it scanned (or reads the frames from the cache of the same
+ * recording and settings), so that the caller's thread only evaluates. The scanner starts at once,
+ * while the recording is hashed for its cache, and waits after a few batches unless they are
+ * taken. The aggregation stays a bounded number of frames ahead; both end when the caller stops early.
  */
 export async function* aggregateOffThread(path: string, options: AggregateOffThreadOptions): AsyncGenerator<string> {
-  // Started first: it loads while the recording's bytes are hashed.
+  // Started first: they load (and the scanner starts) while the recording's bytes are hashed.
+  const channel = new MessageChannel();
+  const scanData: ScanWorkerData & { port: MessagePort } = { path, maxIssues: options.maxIssues, port: channel.port1 };
+  const scanner = new Worker(SCANNER_ENTRY, {
+    workerData: scanData,
+    transferList: [channel.port1],
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+  });
   const worker = new Worker(WORKER_ENTRY, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
   const inbox: (AggregateWorkerMessage | { kind: 'crashed'; err: Error })[] = [];
   let wake: (() => void) | undefined;
@@ -53,7 +70,11 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
   worker.on('message', deliver);
   worker.on('error', (err) => deliver({ kind: 'crashed', err }));
   worker.on('exit', (code) =>
-    deliver({ kind: 'crashed', err: new Error(`the recording reader thread exited (code ${code})`) }),
+    deliver({ kind: 'crashed', err: new Error(`the recording aggregation thread exited (code ${code})`) }),
+  );
+  scanner.on('error', (err) => deliver({ kind: 'crashed', err }));
+  scanner.on('exit', (code) =>
+    deliver({ kind: 'crashed', err: new Error(`the recording scanner thread exited (code ${code})`) }),
   );
   try {
     const extraMetricTypes = options.extraMetricTypes ?? [];
@@ -79,9 +100,10 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
       },
       extraMetricTypes,
       maxIssues: options.maxIssues,
+      scanned: channel.port2,
       cache,
     };
-    worker.postMessage(start);
+    worker.postMessage(start, [channel.port2]);
     const ahead = options.ahead ?? 64;
     // Taken frames are granted back in groups: a message per frame cost more than the frame's own.
     const grantEvery = Math.max(1, Math.floor(ahead / 4));
@@ -98,8 +120,9 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
         if (options.progress) {
           options.progress.cache = message.cache;
           if (message.note !== undefined) options.progress.cacheNote = message.note;
-          const used = await worker.cpuUsage().catch(() => undefined);
+          const [used, scanning] = await Promise.all([worker, scanner].map((w) => w.cpuUsage().catch(() => undefined)));
           if (used) options.progress.readerCpuMs = (used.user + used.system) / 1000;
+          if (scanning) options.progress.scannerCpuMs = (scanning.user + scanning.system) / 1000;
         }
         return;
       }
@@ -117,6 +140,6 @@ export async function* aggregateOffThread(path: string, options: AggregateOffThr
       yield message.text;
     }
   } finally {
-    await worker.terminate();
+    await Promise.all([worker.terminate(), scanner.terminate()]);
   }
 }

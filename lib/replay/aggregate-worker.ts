@@ -1,30 +1,35 @@
 /**
- * The thread behind aggregateOffThread: it reads, decompresses and scans the recording and runs
- * the replay's aggregation (replayAggregation, the service's own) on a virtual clock of its own,
+ * The aggregation thread behind aggregateOffThread: it takes the envelopes and bad lines the
+ * scanning thread (scan-worker.ts) read from the recording, in batches, and runs the replay's
+ * aggregation (replayAggregation, the service's own) on them on a virtual clock of its own,
  * as the main thread's clock would run it, then sends the metrics of each tick, the sources as
  * they appear and the counts as frames (aggregated-frames.ts), at most as many frames ahead as
  * the reader has granted. With a cache, it sends the cached frames instead, or writes them there.
  */
 import { stat } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
 import { BehaviorSubject, Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
-import { parseEnvelope } from '../core/envelope/parse-envelope.ts';
 import { errorText } from '../core/error-text.ts';
 import type { Envelope } from '../core/model/envelope.ts';
 import type { Policy } from '../core/model/policy.ts';
 import type { Logger } from '../core/model/ports.ts';
 import { nsToMs } from '../core/time/ns.ts';
-import { createLineScanner } from '../tools/recording/line-scanner.ts';
-import { readRecordingBlocks } from '../tools/recording/read-recording-lines.ts';
-import type { RecordingEntry } from '../tools/recording/parse-recording-line.ts';
-import { isRecordingError } from '../tools/recording/recording-error.ts';
+import { isRecordingError, RecordingError } from '../tools/recording/recording-error.ts';
 import { replayAggregation } from '../../pipelines/graph/replay-aggregation.ts';
 import { CacheUnusable, createAggregatedCacheWriter, pruneCacheDir, readAggregatedCache } from './aggregated-cache.ts';
 import type { AggregatedCacheWriter } from './aggregated-cache.ts';
 import { createFrameEncoder } from './aggregated-frames.ts';
+import { createBatchDecoder } from './envelope-batches.ts';
+import type { BatchDecoder, BatchSink } from './envelope-batches.ts';
 import type { FrameEncoder } from './aggregated-frames.ts';
-import type { AggregateWorkerMessage, AggregateWorkerStart, CacheOutcome } from './aggregate-worker-messages.ts';
+import type {
+  AggregateWorkerMessage,
+  AggregateWorkerStart,
+  CacheOutcome,
+  ScanWorkerMessage,
+} from './aggregate-worker-messages.ts';
 import { createReportingInstances, SHARED_METRIC_TYPES } from './load-model.ts';
 import { createReplayApps } from './replay-apps.ts';
 import { createVirtualScheduler } from './virtual-scheduler.ts';
@@ -70,15 +75,34 @@ const send = async (text: string) => {
   post({ kind: 'frame', text });
 };
 
+/** The scanning thread's messages, as they come. */
+async function* scanned(from: MessagePort): AsyncGenerator<ScanWorkerMessage> {
+  const inbox: ScanWorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  from.on('message', (message: ScanWorkerMessage) => {
+    inbox.push(message);
+    wake?.();
+  });
+  try {
+    for (;;) {
+      while (inbox.length === 0)
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      wake = undefined;
+      yield inbox.shift()!;
+    }
+  } finally {
+    from.removeAllListeners('message');
+  }
+}
+
 /** The aggregation's log lines, sent in order with the metrics (and kept in the cache with them). */
 const frameLogger = (encoder: FrameEncoder, bindings: Record<string, unknown> = {}): Logger => ({
   warn: (fields, message) => encoder.event(['log', 'warn', { ...bindings, ...fields }, message ?? null]),
   error: (fields, message) => encoder.event(['log', 'error', { ...bindings, ...fields }, message ?? null]),
   child: (more) => frameLogger(encoder, { ...bindings, ...more }),
 });
-
-const NEWLINE = 0x0a;
-const CARRIAGE_RETURN = 0x0d;
 
 /**
  * Frames are cut after this many ticks, or this many envelopes (for progress), or at once for the
@@ -93,13 +117,12 @@ const aggregate = async (options: AggregateWorkerStart) => {
   const apps = createReplayApps(options.policies);
   const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.policies));
   // The aggregation's one subscriber, called directly: a Subject wraps every next in a closure.
-  let sink: Subscriber<Envelope> | undefined;
+  let envelopeSink: Subscriber<Envelope> | undefined;
   const envelope$ = new Observable<Envelope>((subscriber) => {
-    sink = subscriber;
+    envelopeSink = subscriber;
   });
   const reporting = createReportingInstances(settings);
   const sources = new Set<string>();
-  const scan = createLineScanner(parseEnvelope);
   const progress = { bytesRead: 0, totalBytes: (await stat(options.path).catch(() => ({ size: 0 }))).size };
   let scheduler: VirtualScheduler | undefined;
   let failure: { err: unknown } | undefined;
@@ -172,51 +195,62 @@ const aggregate = async (options: AggregateWorkerStart) => {
       if (apps.appNames.has(appId)) settled = appId;
     }
     reporting.observe(envelope);
-    sink?.next(envelope);
+    envelopeSink?.next(envelope);
     envelopes += 1;
   };
-  const flush = async () => {
+  const takeFrame = (): string => {
     ticks = 0;
     urgent = false;
     sinceFrame = 0;
     const fraction = progress.totalBytes > 0 ? Math.min(1, progress.bytesRead / progress.totalBytes) : 0;
-    await send(encoder.take({ envelopes, late, issues, latestMs, fraction }));
+    return encoder.take({ envelopes, late, issues, latestMs, fraction });
   };
 
-  const position = { line: 0 };
-  for await (const block of readRecordingBlocks(options.path, progress, position)) {
-    for (let start = 0; start < block.length; ) {
-      const line = position.line + 1;
-      // Most lines are read on the scanner's fast path, which finds their end itself.
-      let entry: RecordingEntry | null | undefined = scan.probe(block, start, block.length, line);
-      if (entry !== null) start = scan.probedEnd() + 1;
-      else {
-        let end = block.indexOf(NEWLINE, start);
-        if (end === -1) end = block.length;
-        entry = scan(block, start, end > start && block[end - 1] === CARRIAGE_RETURN ? end - 1 : end, line);
-        start = end + 1;
-      }
-      position.line = line;
-      if (entry === undefined) continue;
-      if (entry.ok) deliver(entry.envelope);
-      else {
-        issues += 1;
-        if (issues <= options.maxIssues) encoder.event(['issue', entry.line, entry.reason]);
-        // The main thread stops at the first one in strict mode: sent at once.
-        if (issues === 1) urgent = true;
-      }
-      if (failure) throw failure.err;
-      sinceFrame += 1;
-      if (ticks >= TICKS_PER_FRAME || urgent || sinceFrame >= ENVELOPES_PER_FRAME) await flush();
+  // The scanning thread's batches, in order; each batch's buffers go back to it once aggregated.
+  let decoder: BatchDecoder | undefined;
+  const sink: BatchSink = {
+    envelope(envelope) {
+      deliver(envelope);
+      after();
+    },
+    issue(line, reason) {
+      issues += 1;
+      if (reason !== undefined && issues <= options.maxIssues) encoder.event(['issue', line, reason]);
+      // The main thread stops at the first one in strict mode: sent at once.
+      if (issues === 1) urgent = true;
+      after();
+    },
+  };
+  // Frames are cut between lines, as they come, and sent after the batch (sending waits for credit).
+  const pending: string[] = [];
+  const after = () => {
+    if (failure) throw failure.err;
+    sinceFrame += 1;
+    if (ticks >= TICKS_PER_FRAME || urgent || sinceFrame >= ENVELOPES_PER_FRAME) pending.push(takeFrame());
+  };
+  for await (const message of scanned(options.scanned)) {
+    if (message.kind === 'failed') {
+      if (message.recording) throw new RecordingError(message.message, { path: options.path, line: message.line });
+      throw new Error(message.message);
     }
+    if (message.kind === 'end') break;
+    if (message.kind === 'buffers') {
+      decoder = createBatchDecoder(message.sets);
+      continue;
+    }
+    progress.bytesRead = message.bytesRead;
+    decoder!.decode(message, sink);
+    options.scanned.postMessage(message.buffers);
+    for (const text of pending) await send(text);
+    pending.length = 0;
   }
   if (scheduler) {
     // One more aggregation after the last envelope, as the main thread runs it.
     runTo(scheduler, scheduler.now() + settings.aggregatorIntervalMs, true);
   }
-  sink?.complete();
+  envelopeSink?.complete();
   if (failure) throw failure.err;
-  await flush();
+  await send(takeFrame());
 };
 
 const options = await start;

@@ -74,8 +74,9 @@ export interface ReplayResult {
   /** Whether the recording's aggregation came from its cache, or the cache was written. */
   readonly cache?: CacheOutcome | undefined;
   readonly cacheNote?: string | undefined;
-  /** CPU time of the thread that read (or scanned) the recording. */
+  /** CPU time of the thread that aggregated the recording (or read its cache), and of the one that scanned it. */
   readonly readerCpuMs?: number | undefined;
+  readonly scannerCpuMs?: number | undefined;
   /** What was written to the database, when one was given. */
   readonly database: WriteBehindStats | undefined;
   /** Time of the replay itself (after start-up and the policy file). */

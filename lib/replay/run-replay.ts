@@ -303,6 +303,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
       cache: progress.cache,
       cacheNote: progress.cacheNote,
       readerCpuMs: progress.readerCpuMs,
+      scannerCpuMs: progress.scannerCpuMs,
       wallMs: Date.now() - wallStart,
       loadModel: options.loadModel ?? 'shared',
       firstEnvelopeAt,

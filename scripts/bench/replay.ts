@@ -37,7 +37,12 @@ interface ReplayStats {
   readonly scalingEvents: number;
   readonly cache?: string;
   readonly firstEnvelopeMs?: number;
-  readonly cpuMs: { readonly process: number; readonly main: number; readonly reader?: number };
+  readonly cpuMs: {
+    readonly process: number;
+    readonly main: number;
+    readonly reader?: number;
+    readonly scanner?: number;
+  };
   readonly maxRssKiB: number;
   readonly rowsWritten?: number;
 }
@@ -131,7 +136,7 @@ const replay = async (cwd: string, args: readonly string[], nodeFlags: readonly 
 
 const peakMib = (r: Replay) => Math.max(r.peakTreeRssBytes, r.stats.maxRssKiB * 1024);
 const cpuText = (r: Replay) =>
-  `${seconds(r.stats.cpuMs.process / 1000)} (main ${seconds(r.stats.cpuMs.main / 1000)}, reader ${seconds((r.stats.cpuMs.reader ?? 0) / 1000)})`;
+  `${seconds(r.stats.cpuMs.process / 1000)} (main ${seconds(r.stats.cpuMs.main / 1000)}, aggregation ${seconds((r.stats.cpuMs.reader ?? 0) / 1000)}, scanner ${seconds((r.stats.cpuMs.scanner ?? 0) / 1000)})`;
 
 interface ShapeResult {
   readonly lines: number;

@@ -148,6 +148,7 @@ const replayOnce = async (): Promise<void> => {
           process: (cpu.user + cpu.system) / 1000,
           main: (main.user + main.system) / 1000,
           reader: result.readerCpuMs,
+          scanner: result.scannerCpuMs,
         },
         maxRssKiB: process.resourceUsage().maxRSS,
         rowsWritten: result.database?.written,

@@ -33,7 +33,7 @@ test('--quick replays both shapes, first and from the cache, and judges every ta
   assert.match(row('first replay / bare JSON.parse'), /\d[\d,.]*x\s+\d[\d,.]*x\s+<= 1\.00x \(split\)\s+(PASS|MISS)$/);
   assert.match(row('repeat replay / bare JSON.parse'), /<= 0\.25x \(split\)\s+(PASS|MISS)$/);
   assert.match(row('peak RSS of the replay'), /MiB\s+<= 500 MiB \(split\)\s+(PASS|MISS)$/);
-  assert.match(row('first replay: CPU'), /s \(main [\d.]+ s, reader [\d.]+ s\)/);
+  assert.match(row('first replay: CPU'), /s \(main [\d.]+ s, aggregation [\d.]+ s, scanner [\d.]+ s\)/);
   for (const part of ['reading', 'parsing', 'aggregation', 'evaluation', 'storage'])
     assert.match(row(`CPU split of a profiled first replay: ${part}`), /\d+\.\d %$/);
   assert.match(row('npm run replay (spike): first output'), /s\s+<= 1\.00 s\s+(PASS|MISS)$/);

@@ -1,0 +1,87 @@
+/**
+ * The scanning half of a replay's first reading (see aggregateOffThread): this thread reads,
+ * decompresses and scans the recording and sends its envelopes and bad lines, in order, as
+ * batches of columns (envelope-batches.ts) to the aggregation thread (aggregate-worker.ts), which
+ * aggregates them meanwhile on the other core. It starts at once, before the aggregation thread
+ * knows whether its cache will serve; it stays at most a few batches ahead, as many as there are
+ * buffers, which the aggregation thread hands back as it finishes each batch.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
+import { parseEnvelope } from '../core/envelope/parse-envelope.ts';
+import { errorText } from '../core/error-text.ts';
+import { createLineScanner } from '../tools/recording/line-scanner.ts';
+import type { RecordingEntry } from '../tools/recording/parse-recording-line.ts';
+import { readRecordingBlocks } from '../tools/recording/read-recording-lines.ts';
+import { isRecordingError } from '../tools/recording/recording-error.ts';
+import { createBatchBuffers, createBatchEncoder } from './envelope-batches.ts';
+import type { ScanWorkerData, ScanWorkerMessage } from './aggregate-worker-messages.ts';
+
+const { path, maxIssues, port } = workerData as ScanWorkerData & { port: MessagePort };
+
+/** Batches in flight or being filled: enough to keep both threads busy, few enough to bound memory. */
+const BUFFER_SETS = 4;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
+const sets = Array.from({ length: BUFFER_SETS }, createBatchBuffers);
+// The first is filled first.
+const free: number[] = sets.map((_s, i) => i).slice(1);
+let returned: (() => void) | undefined;
+port.on('message', (handedBack: number) => {
+  free.push(handedBack);
+  returned?.();
+});
+const nextBuffers = async (): Promise<number> => {
+  while (free.length === 0)
+    await new Promise<void>((resolve) => {
+      returned = resolve;
+    });
+  returned = undefined;
+  return free.pop()!;
+};
+
+const post = (message: ScanWorkerMessage) => port.postMessage(message);
+post({ kind: 'buffers', sets });
+
+const encoder = createBatchEncoder(sets, 0);
+const progress = { bytesRead: 0, totalBytes: 0 };
+const send = async (last: boolean) => {
+  post(encoder.take(progress.bytesRead, last ? undefined : await nextBuffers()));
+};
+
+const scan = createLineScanner(parseEnvelope);
+const position = { line: 0 };
+let issues = 0;
+try {
+  for await (const block of readRecordingBlocks(path, progress, position)) {
+    for (let start = 0; start < block.length; ) {
+      const line = position.line + 1;
+      // Most lines are read on the scanner's fast path, which finds their end itself.
+      let entry: RecordingEntry | null | undefined = scan.probe(block, start, block.length, line);
+      if (entry !== null) start = scan.probedEnd() + 1;
+      else {
+        let end = block.indexOf(NEWLINE, start);
+        if (end === -1) end = block.length;
+        entry = scan(block, start, end > start && block[end - 1] === CARRIAGE_RETURN ? end - 1 : end, line);
+        start = end + 1;
+      }
+      position.line = line;
+      if (entry === undefined) continue;
+      if (entry.ok) encoder.envelope(entry.envelope);
+      else {
+        issues += 1;
+        // Past the ones shown, only counted.
+        encoder.issue(entry.line, issues <= maxIssues ? entry.reason : undefined);
+      }
+      if (encoder.full()) await send(false);
+    }
+  }
+  await send(true);
+  post({ kind: 'end' });
+} catch (err) {
+  // What was read before the failure is aggregated first.
+  if (encoder.records() > 0) await send(true);
+  const recording = isRecordingError(err) ? err : undefined;
+  post({ kind: 'failed', message: errorText(err), line: recording?.line, recording: recording !== undefined });
+}
