@@ -9,7 +9,7 @@ export interface AggregatedTick {
 }
 
 export interface EmitAtTicksSources {
-  /** Ticks aggregated ahead of this clock (by a reader thread running aggregateMetrics on a clock of its own). */
+  /** Ticks aggregated ahead of this clock (by an aggregation thread running aggregateMetrics on a clock of its own). */
   readonly aggregated$: Observable<AggregatedTick>;
 }
 

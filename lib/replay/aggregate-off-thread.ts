@@ -31,14 +31,14 @@ export interface AggregateOffThreadOptions {
   readonly progress?: OffThreadProgress;
   /** The directory of aggregated-recording caches (see aggregated-cache.ts); none when absent. */
   readonly cacheDir?: string | undefined;
-  /** Frames the worker may have sent and the reader not yet taken. */
+  /** Frames the aggregation thread may have sent and this one not yet taken. */
   readonly ahead?: number;
 }
 
 const WORKER_ENTRY = new URL('./aggregate-worker.ts', import.meta.url);
 const SCANNER_ENTRY = new URL('./scan-worker.ts', import.meta.url);
 /**
- * The reader's garbage is almost all short-lived (an envelope per line); V8's default young
+ * The workers' garbage is almost all short-lived (an envelope per line); V8's default young
  * generation grew to about 100 MiB more resident memory for no less CPU in a 24 h, 100-app replay.
  */
 const WORKER_YOUNG_GENERATION_MB = 32;

@@ -4,7 +4,7 @@
  * aggregation (replayAggregation, the service's own) on them on a virtual clock of its own,
  * as the main thread's clock would run it, then sends the metrics of each tick, the sources as
  * they appear and the counts as frames (aggregated-frames.ts), at most as many frames ahead as
- * the reader has granted. With a cache, it sends the cached frames instead, or writes them there.
+ * the main thread has granted. With a cache, it sends the cached frames instead, or writes them there.
  */
 import { stat } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';

@@ -20,7 +20,7 @@ import type { ReplayPolicies } from './replay-policies.ts';
 
 /**
  * A replay's aggregation of a recording, kept so that a replay of the same recording need not read
- * it again: the frames the reader thread sent (aggregated-frames.ts), one JSON line each, in a file
+ * it again: the frames the aggregation thread sent (aggregated-frames.ts), one JSON line each, in a file
  * named by the SHA-256 of its key. The key holds the recording's content hash and everything that
  * shapes the aggregation (the format, the stat window, the aggregation interval, the metric types
  * monitored per app); a change of any of them names another file, so a cache never answers for

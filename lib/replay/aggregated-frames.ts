@@ -2,7 +2,7 @@ import type { AppMetric } from '../core/model/app-metric.ts';
 import { msToNs } from '../core/time/ns.ts';
 
 /**
- * What the replay's reader thread tells the main thread, in recording order, as JSON lines (the
+ * What the replay's aggregation thread tells the main thread, in recording order, as JSON lines (the
  * same lines make the aggregated cache):
  * - `start`: the first envelope's instant (ms), where the virtual clock starts;
  * - `source`: an app's first envelope and its instant (the main thread adopts its policy then);

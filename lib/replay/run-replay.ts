@@ -34,8 +34,8 @@ const MAX_ISSUES = 100;
 
 /**
  * Replays a recording through the service's pipelines in virtual time (see replayGraph) against an
- * in-memory app-metric store and a simulated scaling engine. A reader thread streams the file and
- * aggregates its envelopes on a virtual clock of its own (aggregateOffThread); this thread's clock
+ * in-memory app-metric store and a simulated scaling engine. Worker threads stream and scan the
+ * file and aggregate its envelopes on a virtual clock of their own (aggregateOffThread); this thread's clock
  * follows the envelopes' timestamps as they were read, adopts each app at its first envelope,
  * emits each tick's metrics at its instant, and then runs one aggregation interval past the last
  * envelope. With a database, every app metric is also written to it in the background.
@@ -103,7 +103,7 @@ export const runReplay = async (options: ReplayOptions): Promise<ReplayResult> =
     defaultCoolDownSecs: settings.defaultCoolDownSecs,
   });
 
-  // Counted on the reader thread as it aggregated, kept until the load model reads it (once, when
+  // Counted on the aggregation thread as it aggregated, kept until the load model reads it (once, when
   // the metric is emitted); absent, no instance reported the metric. Only the shared model reads them.
   const reportingOf = new Map<AppMetric, number>();
   const keepReporting = (options.loadModel ?? 'shared') === 'shared';

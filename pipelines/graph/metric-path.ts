@@ -27,7 +27,7 @@ export interface EnvelopeInput {
   readonly aggregated$?: undefined;
 }
 
-/** App metrics aggregated elsewhere (a replay's reader thread runs aggregateMetrics on a clock of its own). */
+/** App metrics aggregated elsewhere (a replay's aggregation thread runs aggregateMetrics on a clock of its own). */
 export interface AggregatedInput {
   readonly aggregated$: Observable<AppMetric>;
   readonly envelope$?: undefined;
@@ -82,7 +82,7 @@ export interface MetricPath {
 
 /**
  * The part the service and the replay share, wired once: envelopes → windowed aggregation (here,
- * or on a replay's reader thread) → the cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
+ * or on a replay's aggregation thread) → the cache → one shared app-metric stream → persistence and evaluation. The callers differ only in
  * where envelopes and policies come from and in what they do with the three outputs.
  *
  * ```

@@ -36,7 +36,7 @@ export const replayMonitors = (policies: ReadonlyMap<string, Policy>, extra: rea
 /**
  * The aggregation a replay runs on recorded envelopes: the service's windowed aggregation with
  * HTTP metrics computed from the recorded timers, for the metric types the policies' rules need.
- * A replay runs it on its reader thread, on a virtual clock of its own that starts with the
+ * A replay runs it on its aggregation thread, on a virtual clock of its own that starts with the
  * recording, and hands the metrics to replayGraph (see emitAtTicks).
  *
  * ```

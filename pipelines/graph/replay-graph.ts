@@ -22,7 +22,7 @@ export type ReplayGraphAdapters = Pick<
 };
 
 export interface ReplaySources {
-  /** The recording's app metrics, aggregated ahead of the clock (replayAggregation on the reader thread). */
+  /** The recording's app metrics, aggregated ahead of the clock (replayAggregation on the aggregation thread). */
   readonly aggregated$: Observable<AggregatedTick>;
   /** The policy map; the cache must already follow a map when it is emitted. */
   readonly policy$: Observable<ReadonlyMap<string, Policy>>;
@@ -37,7 +37,7 @@ export type ReplayEvent =
 
 /**
  * The service's metric path on a recording: the app metrics aggregated from its envelopes
- * (replayAggregation, run ahead on the reader thread) emitted at their aggregation instants on this
+ * (replayAggregation, run ahead on the aggregation thread) emitted at their aggregation instants on this
  * clock (emitAtTicks), then the cache, persistence and evaluation, wired as the service graph wires
  * them. Completes once `aggregated$` has ended and everything held is saved; with an evaluation
  * interval, also once `stop$` has ended the evaluation tick.

@@ -53,7 +53,7 @@ const partOf = (node: ProfileNode): CpuPart | undefined => {
   const { functionName, url } = node.callFrame;
   if (functionName === '(idle)') return undefined;
   if (functionName === '(garbage collector)') return 'garbage collection';
-  // Structured clone of frames to and from the reader thread.
+  // Structured clone of frames to and from the worker threads.
   if (functionName === 'postMessage' && url === '') return 'replay plumbing';
   for (const [part, pattern] of RULES) if (pattern.test(url)) return part;
   return 'start-up and other';

@@ -315,7 +315,7 @@ runBench(
           `${count(apps)} apps x ${INSTANCES} instances, container gauges every ${PERIOD_SECS} s for ${hours} h, split shape (log-cache: one metric per envelope) and combined shape`,
           'replays: scripts/replay.ts as a child process, timed from spawn to exit (start-up, reading, parsing, aggregation, evaluation); default replay settings, 3 rules per app, no database unless --database',
           'repeat: the same recording again, its aggregation read from the cache; bare JSON.parse: the same lines, already decompressed and cut, on one core (json-parse-lines.ts)',
-          'CPU: the whole process, its main thread and its reader thread (the rest: I/O and compiler threads); the split is of sampled CPU (node --cpu-prof, all threads, idle left out)',
+          'CPU: the whole process, its main thread, its aggregation thread and its scanner thread (the rest: decompression, GC and compiler threads); the split is of sampled CPU (node --cpu-prof, all threads, idle left out)',
           `peak RSS: the replay's process and its children (an embedded database's too), sampled every 25 ms; npm run replay: the bundled spike, first without its cache`,
         ],
         columns: ['measure', 'split shape', 'combined shape', 'target', 'verdict'],
