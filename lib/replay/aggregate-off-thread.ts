@@ -48,8 +48,9 @@ const WORKER_YOUNG_GENERATION_MB = 32;
  * (scan-worker.ts) reads, decompresses and scans the recording, another (aggregate-worker.ts) runs
  * the replay's aggregation on what it scanned (or reads the frames from the cache of the same
  * recording and settings), so that the caller's thread only evaluates. The scanner starts at once,
- * while the recording is hashed for its cache, and waits after a few batches unless they are
- * taken. The aggregation stays a bounded number of frames ahead; both end when the caller stops early.
+ * while the recording is hashed for its cache, and waits after one small batch until the
+ * aggregation takes its batches. The aggregation stays a bounded number of frames ahead; both end
+ * when the caller stops early.
  */
 export async function* aggregateOffThread(path: string, options: AggregateOffThreadOptions): AsyncGenerator<string> {
   // Started first: they load (and the scanner starts) while the recording's bytes are hashed.

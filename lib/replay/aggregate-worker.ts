@@ -236,6 +236,8 @@ const aggregate = async (options: AggregateWorkerStart) => {
     if (message.kind === 'end') break;
     if (message.kind === 'buffers') {
       decoder = createBatchDecoder(message.sets);
+      // The first is being filled; the others let the scanner go on (see scan-worker.ts).
+      options.scanned.postMessage(message.sets.map((_s, i) => i).slice(1));
       continue;
     }
     progress.bytesRead = message.bytesRead;

@@ -83,8 +83,8 @@ export interface BatchEncoder {
   /** A bad line; its reason only when it is to be shown. */
   issue(line: number, reason: string | undefined): void;
   records(): number;
-  /** Whether the batch under way has no room for another record. */
-  full(): boolean;
+  /** Whether the batch under way has no room for another record, or has `records` already. */
+  full(records?: number): boolean;
   /** The batch so far (its buffers then belong to its reader until handed back); the next one goes on buffers `next`. */
   take(bytesRead: number, next: number | undefined): EnvelopeBatch;
 }
@@ -161,7 +161,7 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
   };
 
   return {
-    full: () => records >= BATCH_RECORDS || metrics >= BATCH_METRICS,
+    full: (limit = BATCH_RECORDS) => records >= limit || metrics >= BATCH_METRICS,
     envelope(envelope) {
       const { gauge, timer, counter } = envelope;
       if (!inInt64(envelope.timestamp)) return whole(envelope);

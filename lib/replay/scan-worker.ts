@@ -3,8 +3,10 @@
  * decompresses and scans the recording and sends its envelopes and bad lines, in order, as
  * batches of columns (envelope-batches.ts) to the aggregation thread (aggregate-worker.ts), which
  * aggregates them meanwhile on the other core. It starts at once, before the aggregation thread
- * knows whether its cache will serve; it stays at most a few batches ahead, as many as there are
- * buffers, which the aggregation thread hands back as it finishes each batch.
+ * knows whether its cache will serve, with a small first batch; the other buffers are given it
+ * once the aggregation thread takes its batches (a repeat replay reads the cache instead, and the
+ * scanner has done little). Then it stays at most as many batches ahead as there are buffers,
+ * which the aggregation thread hands back as it finishes each batch.
  */
 import type { MessagePort } from 'node:worker_threads';
 import { workerData } from 'node:worker_threads';
@@ -14,22 +16,25 @@ import { createLineScanner } from '../tools/recording/line-scanner.ts';
 import type { RecordingEntry } from '../tools/recording/parse-recording-line.ts';
 import { readRecordingBlocks } from '../tools/recording/read-recording-lines.ts';
 import { isRecordingError } from '../tools/recording/recording-error.ts';
-import { createBatchBuffers, createBatchEncoder } from './envelope-batches.ts';
+import { BATCH_RECORDS, createBatchBuffers, createBatchEncoder } from './envelope-batches.ts';
 import type { ScanWorkerData, ScanWorkerMessage } from './aggregate-worker-messages.ts';
 
 const { path, maxIssues, port } = workerData as ScanWorkerData & { port: MessagePort };
 
 /** Batches in flight or being filled: enough to keep both threads busy, few enough to bound memory. */
 const BUFFER_SETS = 4;
+/** The first batch's records: the aggregation, and the first output, start sooner. */
+const FIRST_BATCH = 4096;
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 const sets = Array.from({ length: BUFFER_SETS }, createBatchBuffers);
-// The first is filled first.
-const free: number[] = sets.map((_s, i) => i).slice(1);
+// The first is filled first; the aggregation thread hands over the others when it starts.
+const free: number[] = [];
 let returned: (() => void) | undefined;
-port.on('message', (handedBack: number) => {
-  free.push(handedBack);
+port.on('message', (handedOver: number | readonly number[]) => {
+  if (typeof handedOver === 'number') free.push(handedOver);
+  else free.push(...handedOver);
   returned?.();
 });
 const nextBuffers = async (): Promise<number> => {
@@ -46,7 +51,9 @@ post({ kind: 'buffers', sets });
 
 const encoder = createBatchEncoder(sets, 0);
 const progress = { bytesRead: 0, totalBytes: 0 };
+let batches = 0;
 const send = async (last: boolean) => {
+  batches += 1;
   post(encoder.take(progress.bytesRead, last ? undefined : await nextBuffers()));
 };
 
@@ -74,7 +81,7 @@ try {
         // Past the ones shown, only counted.
         encoder.issue(entry.line, issues <= maxIssues ? entry.reason : undefined);
       }
-      if (encoder.full()) await send(false);
+      if (encoder.full(batches === 0 ? FIRST_BATCH : BATCH_RECORDS)) await send(false);
     }
   }
   await send(true);
