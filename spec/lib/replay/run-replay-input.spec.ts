@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { silentLogger } from '../../../lib/adapters/log/logger.ts';
 import type { Envelope } from '../../../lib/core/model/envelope.ts';
 import { encodeEnvelopeLine } from '../../../lib/core/envelope/envelope-json.ts';
@@ -104,6 +105,28 @@ input('stops at the first bad line in strict mode', async () => {
   } catch (err) {
     assert.ok(isRecordingError(err));
     assert.match((err as Error).message, /line 11: expected one envelope object per line, got an array$/);
+  }
+});
+
+input('fails on a corrupt compressed recording, naming the line reached, and on a missing one', async () => {
+  const text = `${steady(['app-corrupt'], 50).join('\n')}\n`;
+  const zipped = gzipSync(text);
+  const path = join(dir, 'corrupt.ndjson.gz');
+  // Cut short: the lines before the cut inflate, then the stream ends too soon.
+  await writeFile(path, zipped.subarray(0, Math.floor(zipped.length * 0.6)));
+  for (const [file, reason] of [
+    [path, /corrupt gzip data after line (\d+)$/],
+    [join(dir, 'absent.ndjson'), /cannot open recording .*absent\.ndjson: ENOENT$/],
+  ] as const) {
+    try {
+      await replay(file, policy);
+      assert.unreachable('should have failed');
+    } catch (err) {
+      assert.ok(isRecordingError(err), String(err));
+      const match = reason.exec((err as Error).message);
+      assert.ok(match, (err as Error).message);
+      if (match[1] !== undefined) assert.is((err as { line?: number }).line, Number(match[1]));
+    }
   }
 });
 
