@@ -98,6 +98,8 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
   let pairCount = 0;
   let lastStamp: bigint | undefined;
   const strings = new Map<string, number>();
+  // A metric name comes with the same unit almost always: both numbers found with one lookup.
+  const metricIds = new Map<string, { readonly nameId: number; readonly unit: string; readonly unitId: number }>();
   const tagsIds = new Map<object, number>();
   let newStrings: string[] = [];
   let newTags: Readonly<Record<string, string>>[] = [];
@@ -173,8 +175,13 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
             return whole(envelope);
           }
           const { unit, value } = gauge[name]!;
-          b.names[metrics * 2] = stringId(name);
-          b.names[metrics * 2 + 1] = stringId(unit);
+          let metric = metricIds.get(name);
+          if (metric === undefined || metric.unit !== unit) {
+            metric = { nameId: stringId(name), unit, unitId: stringId(unit) };
+            metricIds.set(name, metric);
+          }
+          b.names[metrics * 2] = metric.nameId;
+          b.names[metrics * 2 + 1] = metric.unitId;
           b.values[metrics++] = value;
         }
         head(envelope);
@@ -230,6 +237,7 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
       // Bounded however many distinct strings or tags objects a recording has.
       if (strings.size > MAX_DICTIONARY || tagsIds.size > MAX_DICTIONARY) {
         strings.clear();
+        metricIds.clear();
         tagsIds.clear();
         lastSource = undefined;
         lastInstance = undefined;
