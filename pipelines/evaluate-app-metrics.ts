@@ -10,7 +10,8 @@ import { createCooldowns } from '../lib/core/scaling/cooldowns.ts';
 import { createRuleEvaluator } from './evaluate-rules.ts';
 import type { EvaluationJob } from './evaluate-rules.ts';
 import { inSlices } from './in-slices.ts';
-import type { SliceOptions } from './in-slices.ts';
+import { createSliceBudget } from './slice-budget.ts';
+import type { SliceBudget, SliceOptions } from './slice-budget.ts';
 import { mergeMapEager } from './merge-map-eager.ts';
 import { scaleOnBreach } from './scale-on-breach.ts';
 import type { BreachDecision, ScalingContext } from './scale-on-breach.ts';
@@ -42,11 +43,12 @@ export interface EvaluateAppMetricsDeps {
    */
   readonly scalingConcurrency?: number | undefined;
   /**
-   * When given, the evaluations one burst of metrics starts run in slices of about `budgetMs`
-   * (see inSlices), so that one aggregation tick of many apps does not block the event loop.
-   * Without it every evaluation on a cache hit runs at once (virtual time, replays).
+   * When given, the evaluations one burst of metrics starts run in slices (see inSlices), so that
+   * one aggregation tick of many apps does not block the event loop: the slices of a budget shared
+   * with the cache intake (see createSliceBudget), or of about `budgetMs` of their own. Without it
+   * every evaluation on a cache hit runs at once (virtual time, replays).
    */
-  readonly slices?: Omit<SliceOptions, 'scheduler'> | undefined;
+  readonly slices?: SliceBudget | Omit<SliceOptions, 'scheduler'> | undefined;
 }
 
 /** What an evaluation hands on: its decisions, and breaches still to be scaled. */
@@ -215,7 +217,10 @@ export const evaluateAppMetrics = (
     const evaluate = createRuleEvaluator(deps, toScale);
 
     const job$ = jobRequests(sources, follow, waiting);
-    const sliced$ = deps.slices ? job$.pipe(inSlices({ ...deps.slices, scheduler: deps.scheduler })) : job$;
+    const { slices } = deps;
+    const budget =
+      slices === undefined || 'spent' in slices ? slices : createSliceBudget({ ...slices, scheduler: deps.scheduler });
+    const sliced$ = budget ? job$.pipe(inSlices(budget)) : job$;
     return sliced$.pipe(
       mergeMapEager((job: KeyedJob) => {
         waiting.delete(job.key);

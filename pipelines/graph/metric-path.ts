@@ -5,7 +5,7 @@ import { aggregateMetrics } from '../aggregate-metrics.ts';
 import type { GaugeReplacement } from '../aggregate-metrics.ts';
 import { cacheMetrics } from '../cache-metrics.ts';
 import { evaluateAppMetrics } from '../evaluate-app-metrics.ts';
-import type { EvaluateAppMetricsDeps } from '../evaluate-app-metrics.ts';
+import type { SliceBudget } from '../slice-budget.ts';
 import { persistMetrics } from '../persist-metrics.ts';
 import type { PersistEvent } from '../persist-metrics.ts';
 import type { MetricCache } from '../../lib/core/evaluation/metric-cache.ts';
@@ -60,10 +60,10 @@ export interface MetricPathDeps {
   readonly breaker: CircuitBreakerOptions;
   readonly evaluationConcurrency?: number | undefined;
   /**
-   * The intake of one burst into the cache, and the evaluations it starts, in time slices
-   * (service); absent, they run at once (replay).
+   * The intake of one burst into the cache, and the evaluations it starts, in time slices of this
+   * one budget, which the two share (service); absent, they run at once (replay).
    */
-  readonly slices?: EvaluateAppMetricsDeps['slices'];
+  readonly slices?: SliceBudget | undefined;
   readonly logger?: Logger;
   /**
    * What the evaluation sees in place of each aggregated metric (the replay's load model, which
@@ -117,7 +117,7 @@ export const metricPath = (sources: MetricPathSources, deps: MetricPathDeps): Me
         );
   const metric$ = sources.extraMetric$ ? merge(aggregated$, sources.extraMetric$) : aggregated$;
   const appMetric$ = (deps.loadModel ? metric$.pipe(map(deps.loadModel)) : metric$).pipe(
-    cacheMetrics(deps.cache, deps.slices ? { ...deps.slices, scheduler } : undefined),
+    cacheMetrics(deps.cache, deps.slices),
     share(),
   );
   const persist$ = persistMetrics(

@@ -28,6 +28,7 @@ import type { JournalWriteEvent } from '../journal-decisions.ts';
 import type { DecisionWatcher } from '../../lib/core/explain/decision-watcher.ts';
 import { journalPath } from './journal-path.ts';
 import { metricPath } from './metric-path.ts';
+import { createSliceBudget } from '../slice-budget.ts';
 import { monitorsOf } from './monitors.ts';
 import type { ServiceSettings } from './service-settings.ts';
 
@@ -210,8 +211,15 @@ export const serviceGraph = (
       defaultBreachDurationSecs: settings.defaultBreachDurationSecs,
       breaker: settings.breaker,
       evaluationConcurrency: settings.evaluationConcurrency,
+      // One budget for the cache intake and the evaluation: a slice of each in the same turn held
+      // the event loop twice as long.
       slices: adapters.monotonicMs
-        ? { budgetMs: EVALUATION_SLICE_MS, clock: adapters.monotonicMs, later: adapters.later }
+        ? createSliceBudget({
+            scheduler,
+            budgetMs: EVALUATION_SLICE_MS,
+            clock: adapters.monotonicMs,
+            later: adapters.later,
+          })
         : undefined,
     },
   );

@@ -30,6 +30,7 @@ import { createQueryAppMetrics } from '../../lib/adapters/stores/query-app-metri
 import { nowNs, secondsToNs } from '../../lib/core/time/ns.ts';
 import { cacheMetrics } from '../../pipelines/cache-metrics.ts';
 import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
+import { createSliceBudget } from '../../pipelines/slice-budget.ts';
 import type { EngineReport } from './scaling-engine-peer.ts';
 import { benchApp } from './synthetic-apps.ts';
 import { count, duration, ratio, runBench, verdict } from './table.ts';
@@ -204,20 +205,21 @@ const runScenario = async (
     const policy$ = new BehaviorSubject<ReadonlyMap<string, Policy>>(new Map(apps.map((id) => [id, policyOf(id)])));
     const pushed = new Map<string, number>();
     const problems: string[] = [];
+    // As the service's metric path: the cache intake and the evaluation share one budget per slice,
+    // and a slice continues right after pending I/O (setImmediate).
     const slices =
       sliceMs === undefined
         ? undefined
-        : {
+        : createSliceBudget({
+            scheduler: asyncScheduler,
             budgetMs: sliceMs,
             clock: () => performance.now(),
-            // As the service continues a slice: right after pending I/O (setImmediate).
             later: (work: () => void) => {
               const immediate = setImmediate(work);
               return () => clearImmediate(immediate);
             },
-          };
-    // The cache takes a burst in slices too, as in the service's metric path.
-    const cached$ = appMetric$.pipe(cacheMetrics(cache, slices && { ...slices, scheduler: asyncScheduler }));
+          });
+    const cached$ = appMetric$.pipe(cacheMetrics(cache, slices));
     const decision$ = evaluateAppMetrics(
       { appMetric$: cached$, policy$ },
       {

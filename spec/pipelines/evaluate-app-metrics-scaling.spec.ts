@@ -4,6 +4,7 @@ import type { SchedulerLike } from 'rxjs';
 import { evaluateAppMetrics } from '../../pipelines/evaluate-app-metrics.ts';
 import type { EvaluateAppMetricsDeps } from '../../pipelines/evaluate-app-metrics.ts';
 import { marbles } from '../support/marbles.ts';
+import { createSliceBudget } from '../../pipelines/slice-budget.ts';
 import { alwaysBreaching, metric, okReply, policies, timeline } from './evaluation-fixtures.ts';
 
 const breaker = { initialMs: 300_000, maxMs: 7_200_000, failureThreshold: 3 };
@@ -51,7 +52,7 @@ test('scalingConcurrency bounds the calls under way, in the order the breaches c
 });
 
 /** The decisions of three breaching apps, with the downstream work moving a clock 6 ms per decision. */
-const decisions = (slices: boolean): string[] => {
+const decisions = (slices: 'none' | 'own' | 'shared'): string[] => {
   let clockMs = 0;
   let lines: string[] = [];
   marbles(({ hot, cold, scheduler, flush }) => {
@@ -70,7 +71,10 @@ const decisions = (slices: boolean): string[] => {
         breaker,
         queryAppMetrics: alwaysBreaching,
         scale: () => cold('(r|)', { r: okReply() }),
-        ...(slices ? { slices: { budgetMs: 10, clock: () => clockMs } } : {}),
+        ...(slices === 'own' ? { slices: { budgetMs: 10, clock: () => clockMs } } : {}),
+        ...(slices === 'shared'
+          ? { slices: createSliceBudget({ scheduler, budgetMs: 10, clock: () => clockMs }) }
+          : {}),
       },
     );
     lines = timeline(out$, scheduler as SchedulerLike, (d) => {
@@ -83,14 +87,18 @@ const decisions = (slices: boolean): string[] => {
 };
 
 test('evaluation in slices makes the same decisions at the same instants, later apps in a later slice', () => {
-  const atOnce = decisions(false);
-  const sliced = decisions(true);
+  const atOnce = decisions('none');
+  const sliced = decisions('own');
   assert.is(atOnce.length, 9, 'breach, call and result for each of three apps');
   assert.equal([...sliced].sort(), [...atOnce].sort());
   // At once, every breach is decided before the first reply; in slices, the first app's reply
   // comes before the next app's breach, which waited for the next slice.
   assert.equal(atOnce.slice(0, 4), ['1s breach #0 >500', '1s call +1', '1s breach #0 >500', '1s call +1']);
   assert.equal(sliced.slice(0, 4), ['1s breach #0 >500', '1s call +1', '1s ok cooldown 301s', '1s breach #0 >500']);
+});
+
+test('a shared slice budget slices the evaluation as a budget of its own does', () => {
+  assert.equal(decisions('shared'), decisions('own'));
 });
 
 test.run();
