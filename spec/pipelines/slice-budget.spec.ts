@@ -141,6 +141,27 @@ test('a synchronous run opens a slice on the first ask, and a microtask closes i
   assert.not.ok(budget.spent(), 'the next run has a budget of its own');
 });
 
+test('a continuation counts the time since the last slice handed over against its budget, up to three quarters', async () => {
+  const loop = virtualLoop();
+  const source = new Subject<number>();
+  const seen: number[] = [];
+  source.pipe(inSlices<number>(createSliceBudget(loop.options))).subscribe((v) => {
+    loop.work(1);
+    seen.push(v);
+  });
+  for (let v = 1; v <= 40; v += 1) source.next(v);
+  assert.is(seen.length, 11, 'the first slice: 11 ms of work');
+  // The rest of the synchronous run, or I/O callbacks, hold the loop for 6 ms before the slice.
+  loop.work(6);
+  await loop.turn();
+  assert.is(seen.length, 11 + 5, 'what is left of the budget: 4 ms, and the value that goes past it');
+  loop.work(50);
+  await loop.turn();
+  assert.is(seen.length, 16 + 3, 'never less than a quarter of it: 2.5 ms, and the value past it');
+  await loop.turn();
+  assert.is(seen.length, 19 + 11, 'a slice right after the last one has the whole budget');
+});
+
 test('cancelled work does not run; with nothing left waiting, no slice is asked for', async () => {
   const loop = virtualLoop();
   const budget = createSliceBudget(loop.options);
