@@ -37,6 +37,8 @@ export interface SliceBudget {
 
 /** The share of a slice's budget that the time since the last slice may use up, so that every slice gets on. */
 const MAX_CHARGE = 0.75;
+/** Done entries kept at the head of the waiting list before it is copied without them. */
+const COMPACT_AFTER = 256;
 
 /**
  * ```
@@ -94,19 +96,31 @@ export const createSliceBudget = (options: SliceOptions): SliceBudget => {
     start -= Math.min(start - handedOver, options.budgetMs * MAX_CHARGE);
     // At least one piece of work per slice, so that every slice gets on.
     let ran = false;
-    while (head < waiting.length && !(ran && spent())) {
-      const entry = waiting[head]!;
-      head += 1;
-      const { work } = entry;
-      if (work === undefined) continue;
-      entry.work = undefined;
-      live -= 1;
-      ran = true;
-      work();
+    try {
+      while (head < waiting.length && !(ran && spent())) {
+        const entry = waiting[head]!;
+        head += 1;
+        const { work } = entry;
+        if (work === undefined) continue;
+        entry.work = undefined;
+        live -= 1;
+        ran = true;
+        work();
+      }
+    } finally {
+      // Also when a piece of work threw: the rest still gets its slices.
+      handOver();
     }
+  };
+  const handOver = (): void => {
     if (live > 0) {
       handedOver = options.clock();
       cancelTurn ??= schedule(turn);
+      // A burst that never quite ends must not keep every entry it ever made.
+      if (head > COMPACT_AFTER) {
+        waiting = waiting.slice(head);
+        head = 0;
+      }
     } else {
       // Work run in this slice may have asked for another, and did all it needed meanwhile.
       stopTurn();

@@ -162,6 +162,23 @@ test('a continuation counts the time since the last slice handed over against it
   assert.is(seen.length, 19 + 11, 'a slice right after the last one has the whole budget');
 });
 
+test('work that throws does not strand the work waiting behind it', async () => {
+  const loop = virtualLoop();
+  const budget = createSliceBudget(loop.options);
+  const ran: string[] = [];
+  budget.later(() => {
+    loop.work(20);
+    throw new Error('boom');
+  });
+  budget.later(() => ran.push('next'));
+  await loop.turn().then(
+    () => assert.unreachable('the error reaches the macrotask'),
+    (err: Error) => assert.is(err.message, 'boom'),
+  );
+  await loop.turn();
+  assert.equal(ran, ['next']);
+});
+
 test('cancelled work does not run; with nothing left waiting, no slice is asked for', async () => {
   const loop = virtualLoop();
   const budget = createSliceBudget(loop.options);
