@@ -7,7 +7,11 @@
  * compressed: interval, stat window and emission period are all divided by the same factor, so
  * every read carries what it would carry at 40 s and the streams carry the envelopes per second a
  * real foundation of the multiplied app count emits; the app count found is multiplied back.
- * Usage: node scripts/bench/apps-per-instance.ts [--quick]
+ * Usage: node scripts/bench/apps-per-instance.ts [--quick] [--rows <list>] [--apps <n>]
+ *   --rows  comma list of the rows to run, each `<mode>-<concurrency>` with mode polling, streaming or
+ *           anchor and concurrency 20 or 100 (e.g. `streaming-100,anchor-100`); default all six
+ *   --apps  one trial at this many apps (as in the table, multiplied by 20) instead of the search:
+ *           CPU per app refresh at a fixed count, to compare a change before and after
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -227,111 +231,165 @@ const largest = async (plan: Plan, c: Compression, from: number, cap: number, pr
   return { ...lo, capped: hi > cap };
 };
 
-runBench(async ({ quick }): Promise<BenchTable> => {
-  const factor = 20;
-  const c: Compression = {
-    factor,
-    intervalMs: (INTERVAL_SECS * 1000) / factor,
-    windowSecs: STAT_WINDOW_SECS / factor,
-    periodSecs: EMISSION_PERIOD_SECS / factor,
-  };
-  const ticks = quick ? { warmUpTicks: 1, steadyTicks: 1 } : { warmUpTicks: 3, steadyTicks: 3 };
-  const precision = quick ? 1 : 0.05;
-  const search = (mode: Mode, concurrency: number) => {
-    const anchorModel = mode === 'anchor';
-    const cap = quick ? (anchorModel ? 10 : 20) : 16_000;
-    return largest(
-      { mode, concurrency, ...ticks },
-      c,
-      quick ? (anchorModel ? 5 : 10) : anchorModel ? 50 : 100,
-      cap,
-      precision,
-    );
-  };
-  const ours = await search('ours', DEFAULT_CONCURRENCY);
-  const equal = await search('ours', CONCURRENCY);
-  const streamed = await search('stream', CONCURRENCY);
-  const streamedWide = await search('stream', DEFAULT_CONCURRENCY);
-  const anchor = await search('anchor', CONCURRENCY);
-  const anchorWide = await search('anchor', DEFAULT_CONCURRENCY);
-  const real = (n: number) => n * factor;
-  const formula = (CONCURRENCY * ((INTERVAL_SECS * 1000) / anchor.t.meanRequestMs)) / TYPES.length;
-  type Found = Awaited<ReturnType<typeof search>>;
-  const passAt = (times: number, cpu: number) => times >= 5 && cpu <= 0.2;
-  const judged = (found: Found, versus: Found) => ({
-    times: found.n / versus.n,
-    cpu: found.t.cpuMsPerRefresh / versus.t.cpuMsPerRefresh,
-  });
-  // Judged at equal request concurrency (the anchor's 20, and 100 for both), each time with the
-  // better of this service's two modes: more apps, or as many at less CPU.
-  const best = (polling: Found, streaming: Found): { found: Found; mode: string } =>
-    streaming.n > polling.n || (streaming.n === polling.n && streaming.t.cpuMsPerRefresh < polling.t.cpuMsPerRefresh)
-      ? { found: streaming, mode: 'streaming' }
-      : { found: polling, mode: 'polling' };
-  const at20 = best(equal, streamed);
-  const at100 = best(ours, streamedWide);
-  const verdictAt = (found: Found, versus: Found) => {
-    const j = judged(found, versus);
-    return passAt(j.times, j.cpu);
-  };
-  const pass = verdictAt(at20.found, anchor) && verdictAt(at100.found, anchorWide);
-  const row = (label: string, found: Found | undefined, versus: Found | undefined, n = 0): string[] => {
-    const t = found?.t;
-    const apps = found ? real(found.n) : n;
-    return [
-      label,
-      `${found?.capped ? '>= ' : ''}${count(apps)} apps`,
-      t ? (Number.isNaN(t.meanRequestMs) ? 'stream' : ms(t.meanRequestMs)) : '',
-      t ? `${Math.round(t.ownCpu * 100)}% / ${Math.round(t.peerCpu * 100)}%` : '',
-      t ? `${t.cpuMsPerRefresh.toFixed(3)} ms` : '',
-      t ? t.requestsPerRefresh.toFixed(2) : '',
-      found && versus ? ratio(judged(found, versus).times) : '',
-      found && versus ? ratio(judged(found, versus).cpu) : '',
-      found && versus ? verdict(verdictAt(found, versus)) : '',
-    ];
-  };
-  // What limits one instance: the apps it refreshes in time with the better mode at the default
-  // concurrency (round trips or streams, and CPU) against the apps that fit in memory (memory bench).
-  const cpuBound = Math.floor((INTERVAL_SECS * 1000) / at100.found.t.cpuMsPerRefresh);
-  const collectionBy =
-    at100.mode === 'streaming'
-      ? `log-cache collection (streaming, ${SOURCES_PER_CONNECTION} apps per stream)`
-      : `log-cache round trips (polling, request_concurrency ${DEFAULT_CONCURRENCY}, ${LATENCY_MS} ms per request)`;
-  return {
-    title: 'Apps per instance (every metric refreshed each 40 s)',
-    notes: [
-      `simulated log-cache and RLP gateway in their own process, ${LATENCY_MS} ms latency per request, ${INSTANCES} instances per app, gauges every ${EMISSION_PERIOD_SECS} s (split in log-cache, unsplit on the stream); ${TYPES.length} metric types per app (${TYPES.join(', ')})`,
-      `time compressed ${factor}x: a ${c.intervalMs / 1000} s interval, ${c.windowSecs} s stat window and ${c.periodSecs} s emission period, so each read carries what it carries at 40 s and a stream carries the envelopes per second of the real app count; app counts multiplied by ${factor}`,
-      `a count passes when, after ${ticks.warmUpTicks} warm-up tick(s), ${ticks.steadyTicks} tick(s) in a row refresh every app (every (app, type) for the anchor) within the interval, without failures (streaming: ticks start once every app's first backfill is in, a one-off at start that the compressed interval would stretch 20-fold, its requests counted and its CPU spread as below; then every metric of every app made each tick, and no stream batch later than an interval after its newest envelope); doubling, then bisecting${quick ? '' : ' to 5%'}`,
-      `this service, polling: collectMetrics (one incremental read per app, all types) + aggregateMetrics over the log-cache client; streaming: streamMetrics (${SOURCES_PER_CONNECTION} apps per RLP stream, one backfill read per app when its stream opens) + aggregateMetrics; anchor model: ${CONCURRENCY} pollers, one ${STAT_WINDOW_SECS} s read per (app, type), default page of 100, same client`,
-      `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${ms(anchor.t.meanRequestMs)} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks) plus the first backfill's CPU spread over the ${STREAM_LIFE_TICKS} intervals of one stream's life (the gateway ends a stream after 14 min and it is backfilled anew); requests per app refresh count stream connections and backfill reads`,
-      `the target takes the better mode at each concurrency: ${at20.mode} at ${CONCURRENCY}, ${at100.mode} at ${DEFAULT_CONCURRENCY}`,
-      `capacity by ${collectionBy}: ${at100.found.capped ? '>= ' : ''}${count(real(at100.found.n))} apps per instance`,
-      `capacity by CPU: ${count(cpuBound)} apps per instance (one core busy with collection and aggregation alone: 40 s / CPU per app refresh, ${at100.mode} at concurrency ${DEFAULT_CONCURRENCY})`,
-    ],
-    columns: [
-      'collector',
-      'largest refreshed',
-      'mean request',
-      'CPU own / peer',
-      'CPU per app refresh',
-      'requests per app refresh',
-      'apps vs anchor',
-      'CPU vs anchor',
-      'target',
-    ],
-    rows: [
-      row(`this service, polling, concurrency ${CONCURRENCY} (the anchor's pollers)`, equal, anchor),
-      row(`this service, streaming, concurrency ${CONCURRENCY}`, streamed, anchor),
-      row(`anchor model, ${CONCURRENCY} pollers (measured)`, anchor, undefined),
-      row(`this service, polling, concurrency ${DEFAULT_CONCURRENCY} (default)`, ours, anchorWide),
-      row(`this service, streaming, concurrency ${DEFAULT_CONCURRENCY}`, streamedWide, anchorWide),
-      row(`anchor model, ${DEFAULT_CONCURRENCY} pollers (measured)`, anchorWide, undefined),
-      row('anchor formula (computed)', undefined, undefined, formula),
-    ],
-    target: {
-      text: `at equal concurrency (${CONCURRENCY} and ${DEFAULT_CONCURRENCY}) this service, in its better mode, refreshes >= 5x the anchor model's apps at <= 0.2x its CPU per app refresh`,
-      pass,
-    },
-  };
-});
+const MODE_OF_ROW: Readonly<Record<string, Mode>> = { polling: 'ours', streaming: 'stream', anchor: 'anchor' };
+
+/** The rows `--rows` asks for, as `<mode>-<concurrency>` keys; all when absent. */
+const rowsOption = (value: string | boolean | undefined): ReadonlySet<string> | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const rows = value.split(',').filter((r) => r !== '');
+  for (const r of rows) {
+    const [mode = '', concurrency] = r.split('-');
+    if (!(mode in MODE_OF_ROW) || (concurrency !== String(CONCURRENCY) && concurrency !== String(DEFAULT_CONCURRENCY)))
+      throw new Error(
+        `--rows: ${JSON.stringify(r)} is not <mode>-<concurrency> with mode polling, streaming or anchor and concurrency ${CONCURRENCY} or ${DEFAULT_CONCURRENCY}`,
+      );
+  }
+  return new Set(rows.map((r) => r.replace(/^(\w+)-/, (_m, mode: string) => `${MODE_OF_ROW[mode]}-`)));
+};
+
+runBench(
+  async ({ quick, values }): Promise<BenchTable> => {
+    const factor = 20;
+    const c: Compression = {
+      factor,
+      intervalMs: (INTERVAL_SECS * 1000) / factor,
+      windowSecs: STAT_WINDOW_SECS / factor,
+      periodSecs: EMISSION_PERIOD_SECS / factor,
+    };
+    const ticks = quick ? { warmUpTicks: 1, steadyTicks: 1 } : { warmUpTicks: 3, steadyTicks: 3 };
+    const precision = quick ? 1 : 0.05;
+    const rows = rowsOption(values['rows']);
+    const fixedApps = values['apps'] === undefined ? undefined : Number(values['apps']) / factor;
+    if (fixedApps !== undefined && !(Number.isInteger(fixedApps) && fixedApps > 0))
+      throw new Error(`--apps: ${String(values['apps'])} is not a positive multiple of ${factor}`);
+    const search = async (mode: Mode, concurrency: number) => {
+      if (rows !== undefined && !rows.has(`${mode}-${concurrency}`)) return undefined;
+      if (fixedApps !== undefined) {
+        const t = await trial({ mode, concurrency, ...ticks }, fixedApps, c);
+        process.stderr.write(
+          `${mode} (concurrency ${concurrency}) ${fixedApps} apps: ${t.pass ? 'ok' : 'too many'} (interval ${c.intervalMs} ms; ${t.detail}; CPU per app refresh ${t.cpuMsPerRefresh.toFixed(3)} ms)\n`,
+        );
+        return { n: fixedApps, t, capped: false };
+      }
+      const anchorModel = mode === 'anchor';
+      const cap = quick ? (anchorModel ? 10 : 20) : 16_000;
+      return largest(
+        { mode, concurrency, ...ticks },
+        c,
+        quick ? (anchorModel ? 5 : 10) : anchorModel ? 50 : 100,
+        cap,
+        precision,
+      );
+    };
+    const ours = await search('ours', DEFAULT_CONCURRENCY);
+    const equal = await search('ours', CONCURRENCY);
+    const streamed = await search('stream', CONCURRENCY);
+    const streamedWide = await search('stream', DEFAULT_CONCURRENCY);
+    const anchor = await search('anchor', CONCURRENCY);
+    const anchorWide = await search('anchor', DEFAULT_CONCURRENCY);
+    const real = (n: number) => n * factor;
+    const formula =
+      anchor === undefined
+        ? undefined
+        : (CONCURRENCY * ((INTERVAL_SECS * 1000) / anchor.t.meanRequestMs)) / TYPES.length;
+    type Found = NonNullable<Awaited<ReturnType<typeof search>>>;
+    const passAt = (times: number, cpu: number) => times >= 5 && cpu <= 0.2;
+    const judged = (found: Found, versus: Found) => ({
+      times: found.n / versus.n,
+      cpu: found.t.cpuMsPerRefresh / versus.t.cpuMsPerRefresh,
+    });
+    // Judged at equal request concurrency (the anchor's 20, and 100 for both), each time with the
+    // better of this service's two modes: more apps, or as many at less CPU.
+    const best = (
+      polling: Found | undefined,
+      streaming: Found | undefined,
+    ): { found: Found; mode: string } | undefined =>
+      streaming !== undefined &&
+      (polling === undefined ||
+        streaming.n > polling.n ||
+        (streaming.n === polling.n && streaming.t.cpuMsPerRefresh < polling.t.cpuMsPerRefresh))
+        ? { found: streaming, mode: 'streaming' }
+        : polling === undefined
+          ? undefined
+          : { found: polling, mode: 'polling' };
+    const at20 = best(equal, streamed);
+    const at100 = best(ours, streamedWide);
+    const verdictAt = (found: Found | undefined, versus: Found | undefined) => {
+      if (found === undefined || versus === undefined) return false;
+      const j = judged(found, versus);
+      return passAt(j.times, j.cpu);
+    };
+    const pass = verdictAt(at20?.found, anchor) && verdictAt(at100?.found, anchorWide);
+    const row = (label: string, found: Found | undefined, versus: Found | undefined, n = 0): string[] => {
+      const t = found?.t;
+      const apps = found ? real(found.n) : n;
+      return [
+        label,
+        found === undefined && n === 0 ? 'not run' : `${found?.capped ? '>= ' : ''}${count(apps)} apps`,
+        t ? (Number.isNaN(t.meanRequestMs) ? 'stream' : ms(t.meanRequestMs)) : '',
+        t ? `${Math.round(t.ownCpu * 100)}% / ${Math.round(t.peerCpu * 100)}%` : '',
+        t ? `${t.cpuMsPerRefresh.toFixed(3)} ms` : '',
+        t ? t.requestsPerRefresh.toFixed(2) : '',
+        found && versus ? ratio(judged(found, versus).times) : '',
+        found && versus ? ratio(judged(found, versus).cpu) : '',
+        found && versus ? verdict(verdictAt(found, versus)) : '',
+      ];
+    };
+    // What limits one instance: the apps it refreshes in time with the better mode at the default
+    // concurrency (round trips or streams, and CPU) against the apps that fit in memory (memory bench).
+    const capacity = (found: { found: Found; mode: string }): string[] => {
+      const cpuBound = Math.floor((INTERVAL_SECS * 1000) / found.found.t.cpuMsPerRefresh);
+      const collectionBy =
+        found.mode === 'streaming'
+          ? `log-cache collection (streaming, ${SOURCES_PER_CONNECTION} apps per stream)`
+          : `log-cache round trips (polling, request_concurrency ${DEFAULT_CONCURRENCY}, ${LATENCY_MS} ms per request)`;
+      return [
+        `capacity by ${collectionBy}: ${found.found.capped ? '>= ' : ''}${count(real(found.found.n))} apps per instance`,
+        `capacity by CPU: ${count(cpuBound)} apps per instance (one core busy with collection and aggregation alone: 40 s / CPU per app refresh, ${found.mode} at concurrency ${DEFAULT_CONCURRENCY})`,
+      ];
+    };
+    const partial = rows !== undefined || fixedApps !== undefined;
+    return {
+      title: 'Apps per instance (every metric refreshed each 40 s)',
+      notes: [
+        `simulated log-cache and RLP gateway in their own process, ${LATENCY_MS} ms latency per request, ${INSTANCES} instances per app, gauges every ${EMISSION_PERIOD_SECS} s (split in log-cache, unsplit on the stream); ${TYPES.length} metric types per app (${TYPES.join(', ')})`,
+        `time compressed ${factor}x: a ${c.intervalMs / 1000} s interval, ${c.windowSecs} s stat window and ${c.periodSecs} s emission period, so each read carries what it carries at 40 s and a stream carries the envelopes per second of the real app count; app counts multiplied by ${factor}`,
+        `a count passes when, after ${ticks.warmUpTicks} warm-up tick(s), ${ticks.steadyTicks} tick(s) in a row refresh every app (every (app, type) for the anchor) within the interval, without failures (streaming: ticks start once every app's first backfill is in, a one-off at start that the compressed interval would stretch 20-fold, its requests counted and its CPU spread as below; then every metric of every app made each tick, and no stream batch later than an interval after its newest envelope); doubling, then bisecting${quick ? '' : ' to 5%'}`,
+        `this service, polling: collectMetrics (one incremental read per app, all types) + aggregateMetrics over the log-cache client; streaming: streamMetrics (${SOURCES_PER_CONNECTION} apps per RLP stream, one backfill read per app when its stream opens) + aggregateMetrics; anchor model: ${CONCURRENCY} pollers, one ${STAT_WINDOW_SECS} s read per (app, type), default page of 100, same client`,
+        `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${anchor ? ms(anchor.t.meanRequestMs) : 'the mean'} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks) plus the first backfill's CPU spread over the ${STREAM_LIFE_TICKS} intervals of one stream's life (the gateway ends a stream after 14 min and it is backfilled anew); requests per app refresh count stream connections and backfill reads`,
+        `the target takes the better mode at each concurrency: ${at20?.mode ?? 'none run'} at ${CONCURRENCY}, ${at100?.mode ?? 'none run'} at ${DEFAULT_CONCURRENCY}`,
+        ...(at100 === undefined ? [] : capacity(at100)),
+        ...(partial
+          ? [
+              `a partial run (${[rows ? `rows ${String(values['rows'])}` : '', fixedApps ? `one trial at ${count(real(fixedApps))} apps, no search` : ''].filter((p) => p !== '').join('; ')}): a count that passes is not the largest, and the target needs every row`,
+            ]
+          : []),
+      ],
+      columns: [
+        'collector',
+        'largest refreshed',
+        'mean request',
+        'CPU own / peer',
+        'CPU per app refresh',
+        'requests per app refresh',
+        'apps vs anchor',
+        'CPU vs anchor',
+        'target',
+      ],
+      rows: [
+        row(`this service, polling, concurrency ${CONCURRENCY} (the anchor's pollers)`, equal, anchor),
+        row(`this service, streaming, concurrency ${CONCURRENCY}`, streamed, anchor),
+        row(`anchor model, ${CONCURRENCY} pollers (measured)`, anchor, undefined),
+        row(`this service, polling, concurrency ${DEFAULT_CONCURRENCY} (default)`, ours, anchorWide),
+        row(`this service, streaming, concurrency ${DEFAULT_CONCURRENCY}`, streamedWide, anchorWide),
+        row(`anchor model, ${DEFAULT_CONCURRENCY} pollers (measured)`, anchorWide, undefined),
+        row('anchor formula (computed)', undefined, undefined, formula ?? 0),
+      ],
+      target: {
+        text: `at equal concurrency (${CONCURRENCY} and ${DEFAULT_CONCURRENCY}) this service, in its better mode, refreshes >= 5x the anchor model's apps at <= 0.2x its CPU per app refresh`,
+        pass,
+      },
+    };
+  },
+  ['rows', 'apps'],
+);
