@@ -116,8 +116,9 @@ const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
  * `closing` reopens at once; any other end or failure reopens after the back-off, reset by the next
  * successful open. New apps go to the newest connection while it has room (it is reopened with
  * them) and to new connections after that; an app that leaves stays on its stream (its envelopes
- * are dropped here) until its connection reopens, and a connection left with no app is closed. Stream envelopes are cut down to the gauges the app's rules read, as the name filter of a
- * read is.
+ * are dropped here) until its connection reopens, and a connection left with no app is closed.
+ * Stream envelopes are cut down to the gauges the app's rules read, as the name filter of a read
+ * is; the streams leave out, before building them, envelopes with no gauge any app reads.
  *
  * @param deps.scheduler clock of the cutoffs and the reconnect delays
  */
@@ -129,6 +130,9 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
     let nextId = 1;
     let tail: Connection | undefined;
     const backfills = new Subject<Observable<CollectEvent>>();
+    // Every gauge name some app reads, kept current for the streams: they leave out envelopes with
+    // none of them before building them (most of an instance's gauges serve no rule).
+    const gaugeNames = new Set<string>();
     const subscription = new Subscription();
     const emit = (event: CollectEvent): void => {
       if (!subscriber.closed) subscriber.next(event);
@@ -208,7 +212,7 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       connection.cutoff = undefined;
       connection.closing = false;
       connection.down = 'stream opening';
-      connection.subscription = deps.streamEnvelopes(connection.sourceIds).subscribe({
+      connection.subscription = deps.streamEnvelopes(connection.sourceIds, { gaugeNames }).subscribe({
         next: (item) => {
           if (item.kind === 'open') {
             connection.cutoff = floorToMicros(nowNs(deps.scheduler));
@@ -313,7 +317,6 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       for (const connection of emptied) {
         if (!connection.sourceIds.some((id) => apps.get(id)?.connection === connection)) close(connection);
       }
-      if (added.length === 0) return;
       for (const appId of added) {
         const types = monitors.get(appId) ?? [];
         apps.set(appId, {
@@ -325,6 +328,9 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
           due: false,
         });
       }
+      gaugeNames.clear();
+      for (const app of apps.values()) for (const name of app.names) gaugeNames.add(name);
+      if (added.length === 0) return;
       // The newest connection takes new apps while it has room: it is reopened with them.
       let queue = added;
       if (tail !== undefined && connections.has(tail)) {

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import type { Subscriber } from 'rxjs';
-import { parseStreamBatch } from '../../core/envelope/parse-stream-batch.ts';
+import { createStreamBatchReader } from '../../core/envelope/stream-batch-reader.ts';
 import { createSseParser } from '../../core/envelope/sse-events.ts';
 import type { SseEvent } from '../../core/envelope/sse-events.ts';
 import type { StreamItem } from '../../core/model/envelope.ts';
@@ -34,8 +34,9 @@ const UNSUBSCRIBED = 'RLP stream closed: unsubscribed';
  * `GET /v2/read?source_id=…&source_id=…&gauge`, `Authorization: bearer <token>` with the scheme in
  * lowercase (the gateway strips only that spelling), read as Server-Sent Events. Heartbeats only
  * keep the idle bound from firing; `closing` is passed on; each data event's batch is parsed
- * envelope by envelope. A 404 may be an expired token (the gateway says `not_found` for any token
- * it refuses): the token is refreshed once and the request repeated. Every other non-200 answer,
+ * envelope by envelope, leaving out gauge envelopes with none of the `gaugeNames` asked for. A 404
+ * may be an expired token (the gateway says `not_found` for any token it refuses): the token is
+ * refreshed once and the request repeated. Every other non-200 answer,
  * a network failure or a silent stream errors the Observable with an RlpStreamError; reconnecting
  * is the caller's choice.
  */
@@ -44,7 +45,12 @@ export const createRlpStreamClient = (options: RlpStreamClientOptions): { readon
   const doFetch = options.fetch ?? fetch;
   const types = options.types ?? ['gauge'];
 
-  const open = async (sourceIds: readonly string[], signal: AbortSignal, out: Subscriber<StreamItem>) => {
+  const open = async (
+    sourceIds: readonly string[],
+    gaugeNames: ReadonlySet<string> | undefined,
+    signal: AbortSignal,
+    out: Subscriber<StreamItem>,
+  ) => {
     const query = [...sourceIds.map((id) => `source_id=${encodeURIComponent(id)}`), ...types].join('&');
     const url = `${base}/v2/read?${query}`;
     const target = `GET ${redactUrl(`${base}/v2/read`)} (${sourceIds.length} source id${sourceIds.length === 1 ? '' : 's'})`;
@@ -104,18 +110,21 @@ export const createRlpStreamClient = (options: RlpStreamClientOptions): { readon
         );
       }
       out.next({ kind: 'open' });
-      await readEvents(response.body, signal, target, out);
+      await readEvents(response.body, gaugeNames, signal, target, out);
       return;
     }
   };
 
   const readEvents = async (
     body: ReadableStream<Uint8Array>,
+    gaugeNames: ReadonlySet<string> | undefined,
     signal: AbortSignal,
     target: string,
     out: Subscriber<StreamItem>,
   ): Promise<void> => {
     const parser = createSseParser({ maxEventChars: options.maxEventChars });
+    // One per stream: what it shares (ids, tag sets) is that of the stream's own sources.
+    const readBatch = createStreamBatchReader();
     const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     let idle: NodeJS.Timeout | undefined;
     let silent = false;
@@ -130,7 +139,7 @@ export const createRlpStreamClient = (options: RlpStreamClientOptions): { readon
     signal.addEventListener('abort', onAbort, { once: true });
     const dispatch = (event: SseEvent): void => {
       if (event.event === 'message') {
-        const batch = parseStreamBatch(event.data);
+        const batch = readBatch(event.data, gaugeNames);
         out.next(typeof batch === 'string' ? { kind: 'malformed', reason: batch } : { kind: 'batch', ...batch });
       } else if (event.event === 'closing') out.next({ kind: 'closing', reason: event.data });
       // heartbeat and names the gateway does not send: nothing to do beyond re-arming the idle bound.
@@ -168,10 +177,10 @@ export const createRlpStreamClient = (options: RlpStreamClientOptions): { readon
   };
 
   return {
-    stream: (sourceIds) =>
+    stream: (sourceIds, streamOptions) =>
       new Observable<StreamItem>((subscriber) => {
         const controller = new AbortController();
-        open(sourceIds, controller.signal, subscriber).then(
+        open(sourceIds, streamOptions?.gaugeNames, controller.signal, subscriber).then(
           () => subscriber.complete(),
           (err: unknown) => subscriber.error(err),
         );

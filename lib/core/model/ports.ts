@@ -23,9 +23,14 @@ export type ReadEnvelopes = (
 
 /**
  * A live stream of the gauge envelopes of `sourceIds` (the RLP gateway); errors when it cannot be
- * opened or breaks, completes when the gateway ends it. Unsubscribing closes it.
+ * opened or breaks, completes when the gateway ends it. Unsubscribing closes it. With `gaugeNames`
+ * (read as each batch comes, so the caller may change it) a gauge envelope with none of those
+ * metrics may be left out of the batches, before it is built.
  */
-export type StreamEnvelopes = (sourceIds: readonly string[]) => Observable<StreamItem>;
+export type StreamEnvelopes = (
+  sourceIds: readonly string[],
+  options?: { readonly gaugeNames?: ReadonlySet<string> },
+) => Observable<StreamItem>;
 
 /** The per-instance samples of one PromQL metric (throughput, responsetime) at `atNs`; emits once. */
 export type QueryPromQl = (appId: string, metricType: string, atNs: bigint) => Observable<InstanceSample[]>;
