@@ -1,5 +1,7 @@
 import type { Counter, Envelope, GaugeValue, Timer } from '../model/envelope.ts';
 import { createCommonEnvelopeReader } from './read-common-envelope.ts';
+import { createTagCache } from './tag-cache.ts';
+import type { TagCache } from './tag-cache.ts';
 import { field, isWireObject, readDouble, readInt64, readUint64 } from './wire-values.ts';
 import type { Wire } from './wire-values.ts';
 import { errorText } from '../error-text.ts';
@@ -45,7 +47,12 @@ export const envelopeOrReason = (raw: unknown): Envelope | string => {
   }
 };
 
-const readCommonEnvelope = createCommonEnvelopeReader();
+/**
+ * The tag sets of every envelope read: a stream's and a read's envelopes of one instance share one
+ * tags object, which the aggregation buffers compare by identity first.
+ */
+export const sharedTags: TagCache = createTagCache(32_768, 8);
+const readCommonEnvelope = createCommonEnvelopeReader(sharedTags);
 const MESSAGE_KINDS = ['log', 'counter', 'gauge', 'timer', 'event'] as const;
 
 class Rejection extends Error {

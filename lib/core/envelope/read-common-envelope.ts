@@ -1,5 +1,6 @@
 import type { Envelope, GaugeValue } from '../model/envelope.ts';
 import { createTagCache } from './tag-cache.ts';
+import type { TagCache } from './tag-cache.ts';
 import { isDecimalInteger, isPlainObject, readUint64 } from './wire-values.ts';
 
 const INT64_MIN = -(2n ** 63n);
@@ -63,9 +64,10 @@ const readName = (value: unknown): string | undefined =>
  * (`parse-envelope.ts`) then decides and names the problem. What it accepts, it reads exactly as the
  * general reader would.
  */
-export const createCommonEnvelopeReader = (): ((raw: unknown) => Envelope | undefined) => {
+export const createCommonEnvelopeReader = (
   // Bounded: at most this many tag sets, mostly the ones live buffers hold anyway.
-  const tagCache = createTagCache(32_768, 8);
+  tagCache: TagCache = createTagCache(32_768, 8),
+): ((raw: unknown) => Envelope | undefined) => {
   const shareUnit = createUnitShelf();
   let lastTimestampText = '';
   let lastTimestamp = 0n;

@@ -1,6 +1,6 @@
 import type { Envelope, EnvelopeRead, GaugeValue } from '../model/envelope.ts';
 import { parse } from '../json/bigint-json.ts';
-import { envelopeOrReason } from './parse-envelope.ts';
+import { envelopeOrReason, sharedTags } from './parse-envelope.ts';
 import { parseStreamBatch } from './parse-stream-batch.ts';
 
 /**
@@ -132,10 +132,9 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     return -1;
   };
 
-  /** The text of the string stringEnd last went over (b[from, to)): one string object per text. */
-  const text = (b: Buffer, from: number, to: number): string => {
+  /** The text of the string b[from, to) stringEnd went over, given the hash and high bits it left: one string object per text. */
+  const text = (b: Buffer, from: number, to: number, hash = stringHash, high = stringHigh): string => {
     const length = to - from;
-    const hash = stringHash;
     const candidates = interned.get(hash);
     if (candidates !== undefined)
       for (const candidate of candidates) {
@@ -146,7 +145,7 @@ export const createStreamBatchReader = (): StreamBatchReader => {
         if (i === length) return candidate.text;
       }
     // latin1 is a plain copy, and exact for ASCII.
-    const decoded = stringHigh >= 0x80 ? b.toString('utf8', from, to) : b.toString('latin1', from, to);
+    const decoded = high >= 0x80 ? b.toString('utf8', from, to) : b.toString('latin1', from, to);
     if (length <= MAX_STRING_LENGTH) {
       if (internedCount >= MAX_STRINGS) {
         interned = new Map();
@@ -211,14 +210,17 @@ export const createStreamBatchReader = (): StreamBatchReader => {
         )
           return entry;
     const parsed = JSON.parse(b.toString('utf8', from, to)) as Record<string, unknown>;
-    const tags: Record<string, string> = {};
-    for (const key in parsed) {
-      const value = parsed[key];
-      // Repeated or `__proto__` keys are the general reader's business.
-      if (typeof value !== 'string' || key === '__proto__') return undefined;
-      tags[key] = value;
-    }
-    const entry: TagsEntry = { instanceId, length, hash: tagsHash, hash2: tagsHash2, tags };
+    // `__proto__` is the general reader's business; the slot is the one reads of the instance get.
+    if (Object.hasOwn(parsed, '__proto__')) return undefined;
+    const slot = sharedTags.share(sourceId, instanceId, parsed);
+    if (slot === undefined) return undefined;
+    const entry: TagsEntry = {
+      instanceId: slot.instanceId,
+      length,
+      hash: tagsHash,
+      hash2: tagsHash2,
+      tags: slot.tags,
+    };
     if (tagSetCount >= MAX_TAG_SETS) {
       tagSets = new Map();
       tagSetCount = 0;
@@ -322,11 +324,13 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     const sourceFrom = stampTo + SOURCE_ID.length;
     const sourceTo = stringEnd(b, sourceFrom, end);
     if (sourceTo <= sourceFrom || !matches(b, sourceTo, INSTANCE_ID)) return DECLINED;
-    const sourceId = text(b, sourceFrom, sourceTo);
+    const sourceHash = stringHash;
+    const sourceHigh = stringHigh;
     const instanceFrom = sourceTo + INSTANCE_ID.length;
     const instanceTo = stringEnd(b, instanceFrom, end);
     if (instanceTo === -1) return DECLINED;
-    let instanceId = text(b, instanceFrom, instanceTo);
+    const instanceHash = stringHash;
+    const instanceHigh = stringHigh;
     let i = instanceTo + 1;
     if (matches(b, instanceTo, DEPRECATED_TAGS)) i = instanceTo + DEPRECATED_TAGS.length;
     let tagsFrom = -1;
@@ -378,6 +382,8 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     fastEnd = i + END_GAUGE.length;
     if (!kept) return SKIPPED;
 
+    const sourceId = text(b, sourceFrom, sourceTo, sourceHash, sourceHigh);
+    let instanceId = text(b, instanceFrom, instanceTo, instanceHash, instanceHigh);
     let tags: Tags = {};
     if (tagsFrom !== -1) {
       const entry = tagsOf(b, sourceId, instanceId, tagsFrom, tagsTo);
