@@ -271,6 +271,38 @@ membership('a stream reopened after closing leaves out the apps that left', () =
   );
 });
 
+membership('the streams are given the gauge names some app reads, kept current as the apps change', () => {
+  const monitor$ = new BehaviorSubject(monitors({ a: ['cpu'], b: ['memoryutil'] }));
+  const given: ReadonlySet<string>[] = [];
+  const seen: string[][] = [];
+  const scheduler = new VirtualTimeScheduler(undefined, 10_000);
+  streamMetrics(
+    { tick$: timer(5000, scheduler), monitor$ },
+    {
+      scheduler,
+      statWindowSecs: 2,
+      sourcesPerConnection: 10,
+      concurrency: 10,
+      reconnect: { initialMs: 100, maxMs: 400 },
+      streamEnvelopes: (_ids, options) => {
+        if (options?.gaugeNames !== undefined) given.push(options.gaugeNames);
+        return of<StreamItem>({ kind: 'open' });
+      },
+      readEnvelopes: () => of({ envelopes: [], rejected: [] }),
+    },
+  ).subscribe();
+  scheduler.schedule(() => {
+    seen.push([...given[0]!].sort());
+    monitor$.next(monitors({ a: ['cpu', 'cpuutil', 'throughput'] }));
+    seen.push([...given[0]!].sort());
+  }, 1000);
+  scheduler.flush();
+  assert.equal(seen, [
+    ['cpu', 'memory', 'memory_quota'],
+    ['cpu', 'cpu_entitlement'],
+  ]);
+});
+
 basics.run();
 reconnects.run();
 membership.run();
