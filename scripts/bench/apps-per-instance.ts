@@ -136,7 +136,7 @@ const streamTrial = async (plan: Plan, apps: number, c: Compression): Promise<Tr
     const detail = steady.map((t) => `${t.metrics} metrics, last ${Math.round(t.lastMs)} ms`).join('; ');
     return {
       pass,
-      detail: `${detail}; stream lag at most ${Math.round(deliveryLagMs)} ms; ${failures} failed; CPU ${Math.round(((own.user + own.system) / 1000 / elapsed) * 100)}%`,
+      detail: `${detail}; stream lag at most ${Math.round(deliveryLagMs)} ms; ${failures} failed; CPU ${Math.round(((own.user + own.system) / 1000 / elapsed) * 100)}%; CPU per app refresh ${((ownMs - startMs) / (apps * ticks)).toFixed(3)} ms in ticks + ${(startMs / (apps * STREAM_LIFE_TICKS)).toFixed(3)} ms of the start`,
       worstLagMs,
       requests: log.requests(),
       meanRequestMs: Number.NaN,
