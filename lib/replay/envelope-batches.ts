@@ -1,4 +1,5 @@
 import type { Envelope, GaugeValue } from '../core/model/envelope.ts';
+import type { EnvelopeColumns } from '../tools/recording/line-scanner.ts';
 
 /**
  * A recording's lines, scanned on one thread and aggregated on another, cross between them as
@@ -6,8 +7,10 @@ import type { Envelope, GaugeValue } from '../core/model/envelope.ts';
  * envelope object per line cost more than scanning it, and transferring the buffers of each batch
  * cost a good part of that again. Strings and tags objects go once each, in a dictionary sent along with the
  * batch that first names them, and are then referred to by number; timestamps and int64s stay
- * exact (BigInt64Array). What the columns do not hold (a log or event envelope, a uint64 beyond
- * int64, a gauge named `__proto__`) travels as the envelope itself, in order.
+ * exact (BigInt64Array). The scanner writes most envelopes into the columns field by field as it
+ * reads them (EnvelopeColumns), making no object per line. What the columns do not hold (a log or
+ * event envelope, a uint64 beyond int64, a gauge named `__proto__`) travels as the envelope
+ * itself, in order.
  */
 
 /** Where a batch's entries go, in recording order. */
@@ -78,7 +81,8 @@ export const createBatchBuffers = (): BatchBuffers => ({
 
 const inInt64 = (n: bigint): boolean => n >= INT64_MIN && n <= INT64_MAX;
 
-export interface BatchEncoder {
+/** Envelopes go into a batch whole (`envelope`) or field by field, as the scanner reads them. */
+export interface BatchEncoder extends EnvelopeColumns {
   envelope(envelope: Envelope): void;
   /** A bad line; its reason only when it is to be shown. */
   issue(line: number, reason: string | undefined): void;
@@ -138,9 +142,8 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
   let lastInstanceId = 0;
   let lastTags: object | undefined;
   let lastTagsId = 0;
-  const head = (envelope: Envelope): void => {
+  const head = (sourceId: string, instanceId: string, tags: Envelope['tags']): void => {
     const at = records * 3;
-    const { sourceId, instanceId, tags } = envelope;
     if (sourceId !== lastSource) {
       lastSource = sourceId;
       lastSourceId = stringId(sourceId);
@@ -157,6 +160,40 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
     b.ids[at + 1] = lastInstanceId;
     b.ids[at + 2] = lastTagsId;
   };
+  /** The numbers of the name and unit of the gauge metric at `metrics`. */
+  const metricAt = (name: string, unit: string): void => {
+    let metric = metricIds.get(name);
+    if (metric === undefined || metric.unit !== unit) {
+      metric = { nameId: stringId(name), unit, unitId: stringId(unit) };
+      metricIds.set(name, metric);
+    }
+    b.names[metrics * 2] = metric.nameId;
+    b.names[metrics * 2 + 1] = metric.unitId;
+  };
+  const pairRecord = (
+    kind: number,
+    timestamp: bigint,
+    sourceId: string,
+    instanceId: string,
+    tags: Envelope['tags'],
+    name: string,
+    first: bigint,
+    second: bigint,
+  ): true => {
+    head(sourceId, instanceId, tags);
+    b.counts[records] = stringId(name);
+    b.pairs[pairCount++] = first;
+    b.pairs[pairCount++] = second;
+    b.kinds[records] = stamp(kind, timestamp);
+    records += 1;
+    return true;
+  };
+  // The gauge being written field by field (see gaugeStart).
+  let gaugeFrom = 0;
+  let gaugeStamp = 0n;
+  let gaugeSource = '';
+  let gaugeInstance = '';
+  let gaugeTags: Envelope['tags'] = {};
   const whole = (envelope: Envelope): void => {
     b.kinds[records++] = WHOLE;
     extras.push(envelope);
@@ -175,16 +212,10 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
             return whole(envelope);
           }
           const { unit, value } = gauge[name]!;
-          let metric = metricIds.get(name);
-          if (metric === undefined || metric.unit !== unit) {
-            metric = { nameId: stringId(name), unit, unitId: stringId(unit) };
-            metricIds.set(name, metric);
-          }
-          b.names[metrics * 2] = metric.nameId;
-          b.names[metrics * 2 + 1] = metric.unitId;
+          metricAt(name, unit);
           b.values[metrics++] = value;
         }
-        head(envelope);
+        head(envelope.sourceId, envelope.instanceId, envelope.tags);
         b.counts[records] = metrics - from;
         b.kinds[records] = stamp(GAUGE, envelope.timestamp);
         records += 1;
@@ -197,13 +228,54 @@ export const createBatchEncoder = (sets: readonly BatchBuffers[], first: number)
             ? ([COUNTER, counter.name, counter.delta, counter.total] as const)
             : undefined;
       if (pair === undefined || !inInt64(pair[2]) || !inInt64(pair[3])) return whole(envelope);
-      head(envelope);
-      b.counts[records] = stringId(pair[1]);
-      b.pairs[pairCount++] = pair[2];
-      b.pairs[pairCount++] = pair[3];
-      b.kinds[records] = stamp(pair[0], envelope.timestamp);
+      pairRecord(
+        pair[0],
+        envelope.timestamp,
+        envelope.sourceId,
+        envelope.instanceId,
+        envelope.tags,
+        pair[1],
+        pair[2],
+        pair[3],
+      );
+    },
+    gaugeStart(timestamp, sourceId, instanceId, tags) {
+      if (!inInt64(timestamp)) return false;
+      gaugeFrom = metrics;
+      gaugeStamp = timestamp;
+      gaugeSource = sourceId;
+      gaugeInstance = instanceId;
+      gaugeTags = tags;
+      return true;
+    },
+    metric(name, unit, value) {
+      if (name === '__proto__' || metrics >= BATCH_METRICS) {
+        metrics = gaugeFrom;
+        return false;
+      }
+      metricAt(name, unit);
+      b.values[metrics++] = value;
+      return true;
+    },
+    gaugeEnd() {
+      head(gaugeSource, gaugeInstance, gaugeTags);
+      b.counts[records] = metrics - gaugeFrom;
+      b.kinds[records] = stamp(GAUGE, gaugeStamp);
       records += 1;
     },
+    gaugeDropped() {
+      metrics = gaugeFrom;
+    },
+    timer: (timestamp, sourceId, instanceId, tags, name, start, stop) =>
+      inInt64(timestamp) &&
+      inInt64(start) &&
+      inInt64(stop) &&
+      pairRecord(TIMER, timestamp, sourceId, instanceId, tags, name, start, stop),
+    counter: (timestamp, sourceId, instanceId, tags, name, delta, total) =>
+      inInt64(timestamp) &&
+      inInt64(delta) &&
+      inInt64(total) &&
+      pairRecord(COUNTER, timestamp, sourceId, instanceId, tags, name, delta, total),
     issue(line, reason) {
       b.kinds[records++] = ISSUE;
       extras.push([line, reason ?? null]);

@@ -13,7 +13,6 @@ import { workerData } from 'node:worker_threads';
 import { parseEnvelope } from '../core/envelope/parse-envelope.ts';
 import { errorText } from '../core/error-text.ts';
 import { createLineScanner } from '../tools/recording/line-scanner.ts';
-import type { RecordingEntry } from '../tools/recording/parse-recording-line.ts';
 import { readRecordingBlocks } from '../tools/recording/read-recording-lines.ts';
 import { isRecordingError } from '../tools/recording/recording-error.ts';
 import { BATCH_RECORDS, createBatchBuffers, createBatchEncoder } from './envelope-batches.ts';
@@ -64,22 +63,24 @@ try {
   for await (const block of readRecordingBlocks(path, progress, position)) {
     for (let start = 0; start < block.length; ) {
       const line = position.line + 1;
-      // Most lines are read on the scanner's fast path, which finds their end itself.
-      let entry: RecordingEntry | null | undefined = scan.probe(block, start, block.length, line);
-      if (entry !== null) start = scan.probedEnd() + 1;
-      else {
+      // Most lines are read on the scanner's fast path, which finds their end itself and writes
+      // their envelopes straight into the batch's columns.
+      if (scan.probeInto(block, start, block.length, line, encoder)) {
+        start = scan.probedEnd() + 1;
+        position.line = line;
+      } else {
         let end = block.indexOf(NEWLINE, start);
         if (end === -1) end = block.length;
-        entry = scan(block, start, end > start && block[end - 1] === CARRIAGE_RETURN ? end - 1 : end, line);
+        const entry = scan(block, start, end > start && block[end - 1] === CARRIAGE_RETURN ? end - 1 : end, line);
         start = end + 1;
-      }
-      position.line = line;
-      if (entry === undefined) continue;
-      if (entry.ok) encoder.envelope(entry.envelope);
-      else {
-        issues += 1;
-        // Past the ones shown, only counted.
-        encoder.issue(entry.line, issues <= maxIssues ? entry.reason : undefined);
+        position.line = line;
+        if (entry === undefined) continue;
+        if (entry.ok) encoder.envelope(entry.envelope);
+        else {
+          issues += 1;
+          // Past the ones shown, only counted.
+          encoder.issue(entry.line, issues <= maxIssues ? entry.reason : undefined);
+        }
       }
       if (encoder.full(batches === 0 ? FIRST_BATCH : BATCH_RECORDS)) await send(false);
     }

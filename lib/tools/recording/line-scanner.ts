@@ -2,6 +2,8 @@ import type { Envelope, GaugeValue } from '../../core/model/envelope.ts';
 import { parseRecordingLine } from './parse-recording-line.ts';
 import type { EnvelopeParser, RecordingEntry } from './parse-recording-line.ts';
 
+type Tags = Envelope['tags'];
+
 /**
  * Reads one recording line from its bytes, as parseRecordingLine reads its text (same envelope,
  * same reason), without decoding most of it: a blank line gives undefined.
@@ -16,10 +18,49 @@ export interface LineScanner {
    * line for its newline: every byte of a line the fast path reads has been checked already.
    */
   probe(bytes: Buffer, start: number, limit: number, line: number): RecordingEntry | null;
+  /**
+   * Probes as `probe` does, but writes the envelope of a line it reads to `columns` instead of
+   * making it: true when it did (its end is then given by `probedEnd`), false for any other line,
+   * and for one `columns` has no room for: then scan it.
+   */
+  probeInto(bytes: Buffer, start: number, limit: number, line: number, columns: EnvelopeColumns): boolean;
   /** Where the line the last successful probe read ends (its newline). */
   probedEnd(): number;
   /** Lines handed to the full parser so far. */
   fallbacks(): number;
+}
+
+/**
+ * Where probeInto writes the envelopes it reads, field by field: no object is made per line. Its
+ * timestamps and int64s are within int64 and its gauge metric names are never `__proto__` or repeated.
+ */
+export interface EnvelopeColumns {
+  /** A gauge envelope begins; its metrics follow, then gaugeEnd, or gaugeDropped. False: no room for it. */
+  gaugeStart(timestamp: bigint, sourceId: string, instanceId: string, tags: Tags): boolean;
+  /** False when there is no room for it: the gauge is then dropped, as if never begun. */
+  metric(name: string, unit: string, value: number): boolean;
+  gaugeEnd(): void;
+  /** The gauge begun is not to be written after all (its line is one the fast path does not read). */
+  gaugeDropped(): void;
+  /** False when there is no room for it. */
+  timer(
+    timestamp: bigint,
+    sourceId: string,
+    instanceId: string,
+    tags: Tags,
+    name: string,
+    start: bigint,
+    stop: bigint,
+  ): boolean;
+  counter(
+    timestamp: bigint,
+    sourceId: string,
+    instanceId: string,
+    tags: Tags,
+    name: string,
+    delta: bigint,
+    total: bigint,
+  ): boolean;
 }
 
 const QUOTE = 0x22;
@@ -50,6 +91,12 @@ const END_QUOTED = bytesOf('"}}');
 const NEWLINE = 0x0a;
 /** What the fast path gives, while probing, for a line it cannot read. */
 const MISS: RecordingEntry = { ok: false, line: -1, reason: 'not read while probing' };
+/** What the fast path gives, while probing into columns, for a line it has written there. */
+const WRITTEN: RecordingEntry = {
+  ok: true,
+  line: -1,
+  envelope: { timestamp: 0n, sourceId: '', instanceId: '', tags: {} },
+};
 const INT64_MAX = bytesOf('9223372036854775807');
 
 /** Exact powers of ten, for decimals read without a string (see `number`). */
@@ -259,6 +306,8 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
   // of one it reads is left in `probeEnd`.
   let probing = false;
   let probeEnd = -1;
+  // Where the envelopes go instead of being made, while probing into columns.
+  let into: EnvelopeColumns | undefined;
   /** Whether a line whose fast-path reading stops before `at` ends there. */
   const endsAt = (b: Buffer, at: number, end: number): boolean => {
     if (!probing) return at === end;
@@ -274,6 +323,12 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
     const lineText = b.toString('utf8', start, end);
     if (lineText.trim().length === 0) return undefined;
     return parseRecordingLine(lineText, line, parseEnvelope);
+  };
+
+  /** A gauge line the fast path cannot read after all: what it began writing is dropped. */
+  const gaugeMiss = (b: Buffer, start: number, end: number, line: number): RecordingEntry | undefined => {
+    into?.gaugeDropped();
+    return fallback(b, start, end, line);
   };
 
   /** Parses a line whose tags text is new, and remembers that text with the tags made of it. */
@@ -326,29 +381,38 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
     head: Omit<Envelope, 'gauge'>,
   ): RecordingEntry | undefined => {
     let at = from;
-    const gauge: Record<string, GaugeValue> = {};
+    const columns = into;
+    if (columns !== undefined && !columns.gaugeStart(head.timestamp, head.sourceId, head.instanceId, head.tags))
+      return MISS;
+    const gauge: Record<string, GaugeValue> | undefined = columns === undefined ? {} : undefined;
     names.length = 0;
     for (;;) {
-      if (b[at] !== QUOTE) return fallback(b, start, end, line);
+      if (b[at] !== QUOTE) return gaugeMiss(b, start, end, line);
       const nameTo = stringEnd(b, at + 1, end);
-      if (nameTo === -1 || !matches(b, nameTo, UNIT)) return fallback(b, start, end, line);
+      if (nameTo === -1 || !matches(b, nameTo, UNIT)) return gaugeMiss(b, start, end, line);
       const name = text(b, at + 1, nameTo, stringHash, stringHigh);
       // A repeated name (the last one wins in JSON) or `__proto__` are the full parser's business.
-      if (name === '__proto__' || names.includes(name)) return fallback(b, start, end, line);
+      if (name === '__proto__' || names.includes(name)) return gaugeMiss(b, start, end, line);
       names.push(name);
       const unitFrom = nameTo + UNIT.length;
       const unitTo = stringEnd(b, unitFrom, end);
-      if (unitTo === -1 || !matches(b, unitTo, VALUE)) return fallback(b, start, end, line);
+      if (unitTo === -1 || !matches(b, unitTo, VALUE)) return gaugeMiss(b, start, end, line);
       const unit = text(b, unitFrom, unitTo, stringHash, stringHigh);
       const value = number(b, unitTo + VALUE.length, end);
-      if (value === undefined || b[numberEndAt] !== CLOSE) return fallback(b, start, end, line);
-      gauge[name] = { unit, value };
+      if (value === undefined || b[numberEndAt] !== CLOSE) return gaugeMiss(b, start, end, line);
+      if (gauge !== undefined) gauge[name] = { unit, value };
+      // Dropped by the columns themselves.
+      else if (!columns!.metric(name, unit, value)) return MISS;
       at = numberEndAt + 1;
       if (b[at] === COMMA) {
         at++;
         continue;
       }
-      if (!matches(b, at, END_GAUGE) || !endsAt(b, at + END_GAUGE.length, end)) return fallback(b, start, end, line);
+      if (!matches(b, at, END_GAUGE) || !endsAt(b, at + END_GAUGE.length, end)) return gaugeMiss(b, start, end, line);
+      if (gauge === undefined) {
+        columns!.gaugeEnd();
+        return WRITTEN;
+      }
       const envelope: Envelope = { ...head, gauge };
       return { ok: true, line, envelope };
     }
@@ -421,6 +485,14 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
         return fallback(b, start, end, line);
       const first = BigInt(b.toString('latin1', firstAt, firstTo));
       const second = BigInt(b.toString('latin1', secondAt, secondTo));
+      if (into !== undefined)
+        return (
+          timer
+            ? into.timer(timestamp, sourceId, instanceId, tags, name, first, second)
+            : into.counter(timestamp, sourceId, instanceId, tags, name, first, second)
+        )
+          ? WRITTEN
+          : MISS;
       const envelope: Envelope = timer
         ? { timestamp, sourceId, instanceId, tags, timer: { name, start: first, stop: second } }
         : { timestamp, sourceId, instanceId, tags, counter: { name, delta: first, total: second } };
@@ -437,5 +509,13 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
       probing = false;
     }
   };
-  return Object.assign(scan, { probe, probedEnd: () => probeEnd, fallbacks: () => fallbacks });
+  const probeInto = (b: Buffer, start: number, limit: number, line: number, columns: EnvelopeColumns): boolean => {
+    into = columns;
+    try {
+      return probe(b, start, limit, line) === WRITTEN;
+    } finally {
+      into = undefined;
+    }
+  };
+  return Object.assign(scan, { probe, probeInto, probedEnd: () => probeEnd, fallbacks: () => fallbacks });
 };

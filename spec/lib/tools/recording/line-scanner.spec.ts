@@ -7,6 +7,7 @@ import { parseEnvelope } from '../../../../lib/core/envelope/parse-envelope.ts';
 import type { Envelope } from '../../../../lib/core/model/envelope.ts';
 import { encodeEnvelope, encodeEnvelopeLine } from '../../../../lib/core/envelope/envelope-json.ts';
 import { createLineScanner } from '../../../../lib/tools/recording/line-scanner.ts';
+import type { EnvelopeColumns } from '../../../../lib/tools/recording/line-scanner.ts';
 import { parseRecordingLine } from '../../../../lib/tools/recording/parse-recording-line.ts';
 import type { RecordingEntry } from '../../../../lib/tools/recording/parse-recording-line.ts';
 import {
@@ -46,6 +47,48 @@ const assertSameAsParser = (lines: readonly string[]) => {
     start = end + 1;
   });
   return scan;
+};
+
+/** Columns that make the envelope written to them, to compare; `room` metrics at most per gauge. */
+const envelopeColumns = (room = Number.POSITIVE_INFINITY) => {
+  let made: Envelope | undefined;
+  let begun: { head: Omit<Envelope, 'gauge'>; gauge: Record<string, { unit: string; value: number }> } | undefined;
+  const columns: EnvelopeColumns = {
+    gaugeStart(timestamp, sourceId, instanceId, tags) {
+      begun = { head: { timestamp, sourceId, instanceId, tags }, gauge: {} };
+      return true;
+    },
+    metric(name, unit, value) {
+      if (Object.keys(begun!.gauge).length >= room) {
+        begun = undefined;
+        return false;
+      }
+      begun!.gauge[name] = { unit, value };
+      return true;
+    },
+    gaugeEnd() {
+      made = { ...begun!.head, gauge: begun!.gauge };
+      begun = undefined;
+    },
+    gaugeDropped() {
+      begun = undefined;
+    },
+    timer(timestamp, sourceId, instanceId, tags, name, start, stop) {
+      made = { timestamp, sourceId, instanceId, tags, timer: { name, start, stop } };
+      return true;
+    },
+    counter(timestamp, sourceId, instanceId, tags, name, delta, total) {
+      made = { timestamp, sourceId, instanceId, tags, counter: { name, delta, total } };
+      return true;
+    },
+  };
+  const take = (): Envelope | undefined => {
+    assert.is(begun, undefined, 'a gauge begun and neither ended nor dropped');
+    const envelope = made;
+    made = undefined;
+    return envelope;
+  };
+  return { columns, take };
 };
 
 // ---
@@ -184,6 +227,8 @@ scanner('a probe reads a line as scanning it with its end would, and finds that 
         const bytes = Buffer.from(lines.join(newline) + (lastNewline ? newline : ''), 'utf8');
         const scanned = createLineScanner(parseEnvelope);
         const probed = createLineScanner(parseEnvelope);
+        const written = createLineScanner(parseEnvelope);
+        const { columns, take } = envelopeColumns();
         let start = 0;
         lines.forEach((text, i) => {
           const end = start + Buffer.byteLength(text, 'utf8');
@@ -192,9 +237,20 @@ scanner('a probe reads a line as scanning it with its end would, and finds that 
           if (got === null) got = probed(bytes, start, end, i + 1) ?? null;
           else assert.is(probed.probedEnd(), end + newline.length - 1, `line ${i + 1}: its newline`);
           assert.is(got === null ? 'blank' : canonical(got), want, `line ${i + 1} ${JSON.stringify(text)}`);
+          // Probing into columns: the same envelope written there, or nothing and the line scanned.
+          let into: RecordingEntry | undefined;
+          if (written.probeInto(bytes, start, bytes.length, i + 1, columns)) {
+            assert.is(written.probedEnd(), end + newline.length - 1, `line ${i + 1}: its newline`);
+            into = { ok: true, line: i + 1, envelope: take()! };
+          } else {
+            assert.is(take(), undefined, `line ${i + 1}: nothing written`);
+            into = written(bytes, start, end, i + 1);
+          }
+          assert.is(canonical(into), want, `line ${i + 1} into columns ${JSON.stringify(text)}`);
           start = end + newline.length;
         });
         assert.is(probed.fallbacks(), scanned.fallbacks());
+        assert.is(written.fallbacks(), scanned.fallbacks());
       },
     ),
     { numRuns: 400 },
@@ -224,6 +280,30 @@ scanner('a probe reads the lines recordings are made of, and only lines that end
   });
   // The first line teaches the scanner the instance's tags; the last has no newline after it.
   assert.is(probed, lines.length - 2);
+});
+
+scanner('a probe into columns that have no room for a gauge writes nothing, and the line is scanned', () => {
+  const e: Envelope = {
+    timestamp: 1731578409753455000n,
+    sourceId: 'app-1',
+    instanceId: '0',
+    tags: { app_name: 'web' },
+    gauge: { cpu: { unit: '%', value: 1 }, memory: { unit: 'bytes', value: 2 } },
+  };
+  const lines = [encodeEnvelopeLine(e), encodeEnvelopeLine({ ...e, timestamp: e.timestamp + 1n }), ''];
+  const bytes = Buffer.from(lines.join('\n'), 'utf8');
+  const scan = createLineScanner(parseEnvelope);
+  const second = Buffer.byteLength(lines[0]!) + 1;
+  // The first line teaches the scanner the tags.
+  assert.is(scan.probeInto(bytes, 0, bytes.length, 1, envelopeColumns().columns), false);
+  scan(bytes, 0, second - 1, 1);
+  const full = envelopeColumns(1);
+  assert.is(scan.probeInto(bytes, second, bytes.length, 2, full.columns), false);
+  assert.is(full.take(), undefined);
+  const roomy = envelopeColumns(2);
+  assert.ok(scan.probeInto(bytes, second, bytes.length, 2, roomy.columns));
+  assert.equal(roomy.take(), { ...e, timestamp: e.timestamp + 1n });
+  assert.is(scan.fallbacks(), 1);
 });
 
 scanner.run();
