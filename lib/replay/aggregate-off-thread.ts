@@ -41,7 +41,7 @@ const SCANNER_ENTRY = new URL('./scan-worker.ts', import.meta.url);
  * The aggregation's garbage is almost all short-lived (an envelope per line); V8's default young
  * generation grew to about 100 MiB more resident memory for no less CPU in a 24 h, 100-app replay.
  */
-const WORKER_YOUNG_GENERATION_MB = 32;
+const WORKER_YOUNG_GENERATION_MB = 16;
 /** The scanner makes little garbage (no object per line it reads): a small young generation is resident memory saved. */
 const SCANNER_YOUNG_GENERATION_MB = 8;
 
