@@ -45,6 +45,8 @@ export interface RlpGatewayOptions {
   readonly latencyMs?: number;
   /** Longest request head accepted (a stream of many source ids has a long URL); Node's default 16 KiB when absent. */
   readonly maxHeaderSize?: number;
+  /** Text waiting to be sent on one stream beyond which its batches are dropped; default 64 MiB. */
+  readonly maxUnsentBytes?: number;
   /** Request log length kept (at least); default 10 000. */
   readonly keepRequests?: number;
 }
@@ -64,6 +66,8 @@ export interface RlpGatewayServer {
   publishEncoded(envelopes: readonly EncodedEnvelope[]): number;
   /** Writes raw text to every open stream (malformed data, partial frames). */
   sendRaw(text: string): void;
+  /** Writes left out because their stream's consumer had fallen too far behind. */
+  droppedWrites(): number;
   /** Ends every open stream as the stream timeout does: a `closing` event, then the end. */
   closeStreams(): void;
   /** Cuts every open stream without a word (a network failure, a gateway restart). */
@@ -113,6 +117,7 @@ const selects = (s: Served, e: Envelope): boolean => {
 export const startRlpGatewayServer = async (options: RlpGatewayOptions = {}): Promise<RlpGatewayServer> => {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streamTimeoutMs = options.streamTimeoutMs ?? 14 * 60_000;
+  const maxUnsentBytes = options.maxUnsentBytes ?? 64 * 1024 * 1024;
   const requests: RlpRequest[] = [];
   const open = new Set<Served>();
 
@@ -123,8 +128,15 @@ export const startRlpGatewayServer = async (options: RlpGatewayOptions = {}): Pr
     else s.res.destroy();
   };
 
+  let dropped = 0;
   const write = (s: Served, text: string): void => {
     if (s.res.writableEnded || s.res.destroyed) return;
+    // As the real gateway's diode: a consumer that falls this far behind loses batches instead of
+    // the gateway holding them all (a benchmark past its capacity ran this process out of memory).
+    if (s.res.writableLength > maxUnsentBytes) {
+      dropped += 1;
+      return;
+    }
     s.res.write(text);
     // Data resets the heartbeat: a heartbeat is sent only after a quiet period.
     s.timers[0]?.refresh();
@@ -232,6 +244,7 @@ export const startRlpGatewayServer = async (options: RlpGatewayOptions = {}): Pr
       }
       return written;
     },
+    droppedWrites: () => dropped,
     sendRaw: (text) => {
       for (const s of open) write(s, text);
     },

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createConnection } from 'node:net';
 import { startRlpGatewayServer } from '../../../../lib/tools/simulation/rlp-gateway-server.ts';
 import type { RlpGatewayOptions, RlpGatewayServer } from '../../../../lib/tools/simulation/rlp-gateway-server.ts';
 import { createSseParser } from '../../../../lib/core/envelope/sse-events.ts';
@@ -142,6 +143,24 @@ wire('refuses as upstream: token, empty query, no type, method, unavailable', as
   registry.expire(token.accessToken);
   unavailable = false;
   assert.equal(await get('?gauge', `bearer ${token.accessToken}`), notFound);
+});
+
+wire('drops batches for a consumer that stops reading, as the real gateway does, instead of holding them', async () => {
+  const gw = await start({ heartbeatMs: 60_000, maxUnsentBytes: 64 * 1024 });
+  const url = new URL(gw.url);
+  // A consumer that sends its request and never reads a byte of the answer.
+  const socket = createConnection(Number(url.port), url.hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.pause();
+  socket.write(`GET /v2/read?source_id=${FIXTURE_APP_ID}&gauge HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`);
+  await until(() => gw.streams().length === 1, 'the stream');
+  // The socket buffers of loopback take some megabytes first.
+  for (let round = 0; round < 2_000 && gw.droppedWrites() === 0; round++) {
+    for (let i = 0; i < 100; i++) gw.publish(sampleEnvelopes(0));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  assert.ok(gw.droppedWrites() > 0, 'batches were dropped');
+  socket.destroy();
 });
 
 wire.run();
