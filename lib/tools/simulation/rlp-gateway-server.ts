@@ -45,7 +45,7 @@ export interface RlpGatewayOptions {
   readonly latencyMs?: number;
   /** Longest request head accepted (a stream of many source ids has a long URL); Node's default 16 KiB when absent. */
   readonly maxHeaderSize?: number;
-  /** Text waiting to be sent on one stream beyond which its batches are dropped; default 64 MiB. */
+  /** Text waiting to be sent on one stream beyond which its batches are dropped; default 4 MiB. */
   readonly maxUnsentBytes?: number;
   /** Request log length kept (at least); default 10 000. */
   readonly keepRequests?: number;
@@ -117,7 +117,7 @@ const selects = (s: Served, e: Envelope): boolean => {
 export const startRlpGatewayServer = async (options: RlpGatewayOptions = {}): Promise<RlpGatewayServer> => {
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const streamTimeoutMs = options.streamTimeoutMs ?? 14 * 60_000;
-  const maxUnsentBytes = options.maxUnsentBytes ?? 64 * 1024 * 1024;
+  const maxUnsentBytes = options.maxUnsentBytes ?? 4 * 1024 * 1024;
   const requests: RlpRequest[] = [];
   const open = new Set<Served>();
 
