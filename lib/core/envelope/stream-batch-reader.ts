@@ -1,3 +1,4 @@
+import { createJsonNumberReader } from '../json/json-number-reader.ts';
 import type { Envelope, EnvelopeRead, GaugeValue } from '../model/envelope.ts';
 import { parse } from '../json/bigint-json.ts';
 import { envelopeOrReason, sharedTags } from './parse-envelope.ts';
@@ -47,13 +48,9 @@ const OPEN = 0x7b;
 const CLOSE = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const INT64_MAX = bytesOf('9223372036854775807');
-/** Exact powers of ten: an integer of at most 15 digits divided by one rounds once, as Number() does. */
-const POWERS = Array.from({ length: 23 }, (_v, i) => 10 ** i);
 
 /** Strings kept for sharing (ids, names, units) and tag sets, at most; past it they are learnt again. */
 const MAX_STRINGS = 65_536;
@@ -266,44 +263,7 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     return lastStamp;
   };
 
-  /** A JSON number at `at`, its end left in `numberEnd`; undefined when there is none. */
-  let numberEnd = 0;
-  const numberAt = (b: Buffer, at: number, limit: number): number | undefined => {
-    let i = at;
-    if (b[i] === MINUS) i++;
-    const intStart = i;
-    while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-    const intDigits = i - intStart;
-    if (intDigits === 0 || (intDigits > 1 && b[intStart] === ZERO)) return undefined;
-    let fracDigits = 0;
-    if (b[i] === DOT) {
-      i++;
-      const fracStart = i;
-      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-      fracDigits = i - fracStart;
-      if (fracDigits === 0) return undefined;
-    }
-    const c = b[i];
-    if (c === 0x65 || c === 0x45) {
-      i++;
-      if (b[i] === 0x2b || b[i] === MINUS) i++;
-      const expStart = i;
-      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-      if (i === expStart) return undefined;
-      numberEnd = i;
-      return Number(b.toString('latin1', at, i));
-    }
-    numberEnd = i;
-    // Many digits (a bare integer too long for a double converts alike from its bigint): the engine's conversion.
-    if (intDigits + fracDigits > 15) return Number(b.toString('latin1', at, i));
-    let m = 0;
-    for (let j = intStart; j < i; j++) {
-      const d = b[j]!;
-      if (d !== DOT) m = m * 10 + (d - ZERO);
-    }
-    const value = fracDigits === 0 ? m : m / POWERS[fracDigits]!;
-    return b[at] === MINUS ? -value : value;
-  };
+  const numbers = createJsonNumberReader();
 
   // The outcome of `fast` for an envelope it read and left out, and for one it cannot read.
   const SKIPPED = 1;
@@ -373,8 +333,8 @@ export const createStreamBatchReader = (): StreamBatchReader => {
         if (!kept && keep!.has(name)) kept = true;
         const unitTo = stringEnd(b, nameTo + UNIT.length, end);
         if (unitTo === -1 || !matches(b, unitTo, VALUE)) return DECLINED;
-        if (numberAt(b, unitTo + VALUE.length, end) === undefined || b[numberEnd] !== CLOSE) return DECLINED;
-        i = numberEnd + 1;
+        if (numbers.read(b, unitTo + VALUE.length, end) === undefined || b[numbers.end] !== CLOSE) return DECLINED;
+        i = numbers.end + 1;
         if (b[i] !== COMMA) break;
         i++;
       }
@@ -398,7 +358,7 @@ export const createStreamBatchReader = (): StreamBatchReader => {
       const unitFrom = nameEnds[n]! + UNIT.length;
       const unitTo = stringEnd(b, unitFrom, end);
       const unit = text(b, unitFrom, unitTo);
-      gauge[names[n]!] = { unit, value: numberAt(b, unitTo + VALUE.length, end)! };
+      gauge[names[n]!] = { unit, value: numbers.read(b, unitTo + VALUE.length, end)! };
     }
     return { timestamp, sourceId, instanceId, tags, gauge };
   };

@@ -1,3 +1,4 @@
+import { createJsonNumberReader } from '../../core/json/json-number-reader.ts';
 import type { Envelope, GaugeValue } from '../../core/model/envelope.ts';
 import { parseRecordingLine } from './parse-recording-line.ts';
 import type { EnvelopeParser, RecordingEntry } from './parse-recording-line.ts';
@@ -67,8 +68,6 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const CLOSE = 0x7d;
-const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
@@ -98,9 +97,6 @@ const WRITTEN: RecordingEntry = {
   envelope: { timestamp: 0n, sourceId: '', instanceId: '', tags: {} },
 };
 const INT64_MAX = bytesOf('9223372036854775807');
-
-/** Exact powers of ten, for decimals read without a string (see `number`). */
-const POWERS = Array.from({ length: 23 }, (_v, i) => 10 ** i);
 
 /** The tags object text of one instance, and the tags the full parser made of it. */
 interface InternedText {
@@ -243,46 +239,7 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
     return lastStamp;
   };
 
-  /** A JSON number at `at`, its end left in `numberEndAt`; undefined when there is none. */
-  let numberEndAt = 0;
-  const number = (b: Buffer, at: number, limit: number): number | undefined => {
-    let i = at;
-    if (b[i] === MINUS) i++;
-    const intStart = i;
-    while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-    const intDigits = i - intStart;
-    if (intDigits === 0 || (intDigits > 1 && b[intStart] === ZERO)) return undefined;
-    let fracDigits = 0;
-    if (b[i] === DOT) {
-      i++;
-      const fracStart = i;
-      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-      fracDigits = i - fracStart;
-      if (fracDigits === 0) return undefined;
-    }
-    const c = b[i];
-    if (c === 0x65 || c === 0x45) {
-      // An exponent: rare in recordings; the engine's own conversion reads it.
-      i++;
-      if (b[i] === 0x2b || b[i] === MINUS) i++;
-      const expStart = i;
-      while (i < limit && b[i]! >= ZERO && b[i]! <= NINE) i++;
-      if (i === expStart) return undefined;
-      numberEndAt = i;
-      return Number(b.toString('latin1', at, i));
-    }
-    numberEndAt = i;
-    if (intDigits + fracDigits > 15) return Number(b.toString('latin1', at, i));
-    // Up to 15 digits are an exact integer, and dividing it by an exact power of ten rounds once,
-    // correctly: the value the engine's own conversion gives.
-    let m = 0;
-    for (let j = intStart; j < i; j++) {
-      const d = b[j]!;
-      if (d !== DOT) m = m * 10 + (d - ZERO);
-    }
-    const value = fracDigits === 0 ? m : m / POWERS[fracDigits]!;
-    return b[at] === MINUS ? -value : value;
-  };
+  const numbers = createJsonNumberReader();
 
   /** The end of a flat tags object of plain strings starting at `at` (its `{`), or -1. */
   const tagsEnd = (b: Buffer, at: number, limit: number): number => {
@@ -398,12 +355,12 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
       const unitTo = stringEnd(b, unitFrom, end);
       if (unitTo === -1 || !matches(b, unitTo, VALUE)) return gaugeMiss(b, start, end, line);
       const unit = text(b, unitFrom, unitTo, stringHash, stringHigh);
-      const value = number(b, unitTo + VALUE.length, end);
-      if (value === undefined || b[numberEndAt] !== CLOSE) return gaugeMiss(b, start, end, line);
+      const value = numbers.read(b, unitTo + VALUE.length, end);
+      if (value === undefined || b[numbers.end] !== CLOSE) return gaugeMiss(b, start, end, line);
       if (gauge !== undefined) gauge[name] = { unit, value };
       // Dropped by the columns themselves.
       else if (!columns!.metric(name, unit, value)) return MISS;
-      at = numberEndAt + 1;
+      at = numbers.end + 1;
       if (b[at] === COMMA) {
         at++;
         continue;
