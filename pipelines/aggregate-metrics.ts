@@ -39,19 +39,22 @@ export interface AggregateMetricsSources {
   readonly flush$?: Observable<string> | undefined;
   /**
    * Reads that replace what an app holds before `beforeNs` (a stream's backfill: up to the instant
-   * the stream took over, log-cache's envelopes stand in for whatever the app had). Envelopes at or
-   * after `beforeNs` are kept; those of the read at or after it are ignored.
+   * the stream took over, log-cache's envelopes stand in for whatever the app had), or only from
+   * `fromNs` on when given (a gap fill). Envelopes outside the range are kept; those of the read
+   * outside it are ignored.
    */
   readonly replace$?: Observable<GaugeReplacement> | undefined;
 }
 
 export interface GaugeReplacement {
   readonly appId: string;
+  readonly fromNs?: bigint | undefined;
   readonly beforeNs: bigint;
   readonly envelopes: readonly Envelope[];
 }
 
 const LATEST_NS = 2n ** 63n - 1n;
+const EARLIEST_NS = -(2n ** 63n);
 
 interface AppState extends AppPlan, AppEnvelopes {}
 
@@ -158,13 +161,16 @@ export const aggregateMetrics = (
       }
     };
 
-    const replace = ({ appId, beforeNs, envelopes }: GaugeReplacement): void => {
+    const replace = ({ appId, fromNs, beforeNs, envelopes }: GaugeReplacement): void => {
       const app = apps.get(appId);
       if (app === undefined || app.restTypes.length === 0) return;
       const gauges = createEnvelopeBuffer(maxPerApp);
+      const from = fromNs ?? EARLIEST_NS;
       try {
+        if (fromNs !== undefined) for (const envelope of app.gauges.between(EARLIEST_NS, fromNs)) gauges.add(envelope);
         for (const envelope of envelopes)
-          if (envelope.gauge !== undefined && envelope.timestamp < beforeNs) gauges.add(envelope);
+          if (envelope.gauge !== undefined && envelope.timestamp >= from && envelope.timestamp < beforeNs)
+            gauges.add(envelope);
         for (const envelope of app.gauges.between(beforeNs, LATEST_NS)) gauges.add(envelope);
       } catch (err) {
         deps.logger?.warn({ appId, error: errorText(err) }, 'backfill skipped: its envelopes could not be buffered');

@@ -34,10 +34,14 @@ export type CollectEvent =
   // Streaming collection (streamMetrics):
   /** One stream batch, apps mixed, cut down to the gauges their rules read; for the aggregator as they come. */
   | { readonly kind: 'streamed'; readonly envelopes: Envelope[]; readonly rejected: number }
-  /** The read of an app's stat window when its stream (re)opened: it replaces what the app holds before `beforeNs`. */
+  /**
+   * The read of an app's stat window when its stream (re)opened: it replaces what the app holds
+   * before `beforeNs`, or only from `fromNs` on (a gap fill, when the app's window was complete up to there).
+   */
   | {
       readonly kind: 'backfill';
       readonly appId: string;
+      readonly fromNs?: bigint;
       readonly beforeNs: bigint;
       readonly envelopes: Envelope[];
       readonly rejected: number;

@@ -29,6 +29,18 @@ export interface StreamMetricsDeps {
   readonly concurrency: number;
   /** Reconnect delays after a failure or an end without `closing` (attempt 1 = the first retry). */
   readonly reconnect: Backoff;
+  /**
+   * How long before a stream's last batch its envelopes may still have been on their way when it
+   * ended (default 5 s): a reopened stream's apps are read again from log-cache from that instant.
+   */
+  readonly resumeMarginSecs?: number | undefined;
+  /**
+   * Renews a stream that has been open this long, on the next tick, before the gateway's own
+   * timeout ends it (14 minutes): the new stream opens while the old one still delivers, and the
+   * old one is closed `resumeMarginSecs` later, so no envelope is missed and none is read again.
+   * Undefined: never (every gateway timeout is then a reopen with a gap fill).
+   */
+  readonly renewAfterSecs?: number | undefined;
 }
 
 interface Connection {
@@ -37,6 +49,18 @@ interface Connection {
   sourceIds: readonly string[];
   /** Set when the gateway accepted the stream: envelopes from then on come from it, older ones from the backfill. */
   cutoff: bigint | undefined;
+  /** When its last batch came (or it opened), while it is open. */
+  heard: bigint | undefined;
+  /** The stream renewing this one, from the renewal on. */
+  successor: Connection | undefined;
+  /** The stream this one renews, until this one opens and takes its apps over. */
+  predecessor: Connection | undefined;
+  /** Set when its successor took over: its envelopes from then on are the successor's. */
+  until: bigint | undefined;
+  /** The apps its successor took over ready (their windows complete through this stream). */
+  handedOver: readonly string[];
+  /** Closes it once its successor took over and the margin passed. */
+  retiring: Subscription | undefined;
   subscription: Subscription | undefined;
   retry: Subscription | undefined;
   /** Why it is down, while it is. */
@@ -53,6 +77,11 @@ interface AppState {
   nameFilter: string;
   /** The cutoff the app's window was last backfilled up to; ready when it is its connection's. */
   backfilledTo: bigint | undefined;
+  /**
+   * Set when a stream the app was ready on ended: up to this instant its window is complete, so the
+   * next backfill reads only from here (a gap fill) instead of the whole stat window.
+   */
+  completeTo: bigint | undefined;
   backfilling: boolean;
   /** A tick found the app between a (re)connect and its backfill: refresh it when the backfill lands. */
   due: boolean;
@@ -80,6 +109,12 @@ const UNASSIGNED: Connection = {
   id: 0,
   sourceIds: [],
   cutoff: undefined,
+  heard: undefined,
+  successor: undefined,
+  predecessor: undefined,
+  until: undefined,
+  handedOver: [],
+  retiring: undefined,
   subscription: undefined,
   retry: undefined,
   down: 'not assigned',
@@ -87,6 +122,8 @@ const UNASSIGNED: Connection = {
   closing: false,
   failures: 0,
 };
+
+const DEFAULT_RESUME_MARGIN_SECS = 5;
 
 /** The microsecond at or before `ns`: log-cache keeps microseconds, so a cutoff there splits both shapes alike. */
 const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
@@ -110,7 +147,10 @@ const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
  * instant (the cutoff, a whole microsecond) on are taken from it, and one read per app brings the
  * window up to the cutoff from log-cache, replacing whatever the app held before it (a `backfill`
  * event: the aggregator swaps them in). The two shapes (unsplit gauges with nanoseconds on the
- * stream, split ones with microseconds in log-cache) therefore never overlap. A tick that finds an
+ * stream, split ones with microseconds in log-cache) therefore never overlap. When a stream an app
+ * was ready on ends (closing every 14 minutes, a failure, or a reopen with new apps), its window is
+ * complete up to the stream's last batch less `resumeMarginSecs`: the reopen reads only from there
+ * (a gap fill, `fromNs`), and the aggregator swaps in that part alone. A tick that finds an
  * app between a reopen and its backfill refreshes it when the backfill lands; a tick that finds its
  * connection down reports the app `failed`, as a failed read does. A stream that ends after
  * `closing` reopens at once; any other end or failure reopens after the back-off, reset by the next
@@ -125,6 +165,8 @@ const floorToMicros = (ns: bigint): bigint => ns - (ns % 1000n);
 export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetricsDeps): Observable<CollectEvent> =>
   new Observable<CollectEvent>((subscriber) => {
     const perConnection = Math.max(1, Math.trunc(deps.sourcesPerConnection));
+    const resumeMarginNs = secondsToNs(deps.resumeMarginSecs ?? DEFAULT_RESUME_MARGIN_SECS);
+    const renewAfterNs = deps.renewAfterSecs === undefined ? undefined : secondsToNs(deps.renewAfterSecs);
     const apps = new Map<string, AppState>();
     const connections = new Set<Connection>();
     let nextId = 1;
@@ -148,16 +190,22 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
             inner.complete();
             return;
           }
-          const start = cutoff - secondsToNs(deps.statWindowSecs);
+          const windowStart = cutoff - secondsToNs(deps.statWindowSecs);
+          // A gap fill when the app's window is complete up to a point inside the stat window.
+          const fromNs = app.completeTo !== undefined && app.completeTo > windowStart ? app.completeTo : undefined;
           return deps
-            .readEnvelopes(appId, app.nameFilter, start, cutoff)
+            .readEnvelopes(appId, app.nameFilter, fromNs ?? windowStart, cutoff)
             .pipe(
               map((read): CollectEvent => {
                 app.backfilling = false;
-                if (app.connection.cutoff === cutoff) app.backfilledTo = cutoff;
+                if (app.connection.cutoff === cutoff) {
+                  app.backfilledTo = cutoff;
+                  app.completeTo = undefined;
+                }
                 return {
                   kind: 'backfill',
                   appId,
+                  ...(fromNs === undefined ? {} : { fromNs }),
                   beforeNs: cutoff,
                   envelopes: read.envelopes,
                   rejected: read.rejected.length,
@@ -188,34 +236,83 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       connection.retry = deps.scheduler.schedule(() => {
         connection.retry = undefined;
         if (!connections.has(connection)) return;
-        connection.sourceIds = connection.sourceIds.filter((id) => apps.get(id)?.connection === connection);
+        // A successor keeps the apps its predecessor still serves for it.
+        connection.sourceIds = connection.sourceIds.filter((id) => {
+          const on = apps.get(id)?.connection;
+          return on !== undefined && (on === connection || on === connection.predecessor);
+        });
         open(connection);
       }, delayMs);
     };
 
+    /**
+     * Notes, for the apps of a stream that is ending and were ready on it, up to when their window
+     * is complete: the last batch, less the margin for envelopes still on their way then, floored
+     * to the microsecond as a cutoff is; never before the stream took over from their backfill.
+     */
+    const noteCompleteTo = (connection: Connection): void => {
+      const { cutoff, heard } = connection;
+      if (cutoff === undefined || heard === undefined) return;
+      const trusted = heard - resumeMarginNs;
+      const completeTo = trusted > cutoff ? floorToMicros(trusted) : cutoff;
+      for (const appId of connection.sourceIds) {
+        const app = apps.get(appId);
+        if (app !== undefined && app.connection === connection && app.backfilledTo === cutoff)
+          app.completeTo = completeTo;
+      }
+    };
+
     const onBatch = (connection: Connection, envelopes: readonly Envelope[], rejected: number): void => {
-      const cutoff = connection.cutoff;
+      const { cutoff, until } = connection;
+      if (cutoff !== undefined) connection.heard = nowNs(deps.scheduler);
+      // A stream being renewed serves its apps, through its successor once that took over, up to then.
+      const handedTo = until === undefined ? undefined : connection.successor;
       const kept: Envelope[] = [];
       for (const envelope of envelopes) {
         // Older envelopes belong to the backfill; apps the connection no longer serves are dropped.
         if (cutoff === undefined || envelope.timestamp < cutoff) continue;
+        if (until !== undefined && envelope.timestamp >= until) continue;
         const app = apps.get(envelope.sourceId);
-        if (app === undefined || app.connection !== connection) continue;
+        if (app === undefined || (app.connection !== connection && app.connection !== handedTo)) continue;
         const part = neededPart(envelope, app.names);
         if (part !== undefined) kept.push(part);
       }
       if (kept.length > 0 || rejected > 0) emit({ kind: 'streamed', envelopes: kept, rejected });
     };
 
+    /**
+     * A stream that ended while its successor was on the way is not reopened: after the takeover it
+     * retires at once; before it, its apps go to the successor with what they miss noted.
+     */
+    const replaced = (connection: Connection): boolean => {
+      const next = connection.successor;
+      if (next === undefined) return false;
+      if (connection.until !== undefined) retire(connection);
+      else {
+        noteCompleteTo(connection);
+        for (const appId of next.sourceIds) {
+          const app = apps.get(appId);
+          if (app === undefined || app.connection !== connection) continue;
+          app.connection = next;
+          app.backfilledTo = undefined;
+        }
+        next.predecessor = undefined;
+        close(connection);
+      }
+      return true;
+    };
+
     const open = (connection: Connection): void => {
       connection.subscription?.unsubscribe();
       connection.cutoff = undefined;
+      connection.heard = undefined;
       connection.closing = false;
       connection.down = 'stream opening';
       connection.subscription = deps.streamEnvelopes(connection.sourceIds, { gaugeNames }).subscribe({
         next: (item) => {
           if (item.kind === 'open') {
             connection.cutoff = floorToMicros(nowNs(deps.scheduler));
+            connection.heard = connection.cutoff;
             connection.down = undefined;
             connection.failed = false;
             connection.failures = 0;
@@ -223,9 +320,14 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
               kind: 'stream',
               event: { kind: 'opened', connection: connection.id, sourceIds: connection.sourceIds.length },
             });
+            const old = connection.predecessor;
+            connection.predecessor = undefined;
+            if (old !== undefined && connections.has(old) && old.cutoff !== undefined)
+              takeOver(connection, old, connection.cutoff);
             for (const appId of connection.sourceIds) {
               const app = apps.get(appId);
-              if (app !== undefined && app.connection === connection) backfill(appId, app, connection.cutoff);
+              if (app !== undefined && app.connection === connection && app.backfilledTo !== connection.cutoff)
+                backfill(appId, app, connection.cutoff);
             }
           } else if (item.kind === 'batch') onBatch(connection, item.envelopes, item.rejected.length);
           else if (item.kind === 'malformed')
@@ -233,6 +335,8 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
           else connection.closing = true;
         },
         error: (err: unknown) => {
+          if (replaced(connection)) return;
+          noteCompleteTo(connection);
           connection.failures += 1;
           connection.failed = true;
           connection.down = errorText(err);
@@ -251,6 +355,8 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
           scheduleReopen(connection, retryInMs);
         },
         complete: () => {
+          if (replaced(connection)) return;
+          noteCompleteTo(connection);
           const reason = connection.closing ? 'closing: the stream timeout' : 'ended without closing';
           // After `closing` the gateway expects the client back at once; an unannounced end may be a failing gateway.
           if (!connection.closing) {
@@ -270,14 +376,21 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       connections.delete(connection);
       connection.subscription?.unsubscribe();
       connection.retry?.unsubscribe();
+      connection.retiring?.unsubscribe();
       if (tail === connection) tail = undefined;
     };
 
-    const connect = (sourceIds: string[]): Connection => {
+    const newConnection = (sourceIds: string[]): Connection => {
       const connection: Connection = {
         id: nextId++,
         sourceIds,
         cutoff: undefined,
+        heard: undefined,
+        successor: undefined,
+        predecessor: undefined,
+        until: undefined,
+        handedOver: [],
+        retiring: undefined,
         subscription: undefined,
         retry: undefined,
         down: 'stream opening',
@@ -286,6 +399,11 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
         failures: 0,
       };
       connections.add(connection);
+      return connection;
+    };
+
+    const connect = (sourceIds: string[]): Connection => {
+      const connection = newConnection(sourceIds);
       for (const appId of sourceIds) {
         const app = apps.get(appId);
         if (app !== undefined) {
@@ -294,6 +412,59 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
         }
       }
       return connection;
+    };
+
+    /** Opens a successor of `old` for its apps; `old` serves them until the successor is open. */
+    const renew = (old: Connection): void => {
+      const staying = old.sourceIds.filter((id) => apps.get(id)?.connection === old);
+      if (staying.length === 0) {
+        close(old);
+        return;
+      }
+      const next = newConnection(staying);
+      next.predecessor = old;
+      old.successor = next;
+      if (tail === old) tail = next;
+      open(next);
+    };
+
+    /**
+     * Closes a stream its successor took over. If it delivered nothing from the takeover on, the
+     * envelopes it may have missed since its last batch (less the margin) are read for the apps it
+     * handed over ready.
+     */
+    const retire = (old: Connection): void => {
+      old.retiring = undefined;
+      const { until, heard, cutoff } = old;
+      if (until !== undefined && cutoff !== undefined && (heard === undefined || heard < until)) {
+        const trusted = (heard ?? cutoff) - resumeMarginNs;
+        const completeTo = trusted > cutoff ? floorToMicros(trusted) : cutoff;
+        for (const appId of old.handedOver) {
+          const app = apps.get(appId);
+          if (app === undefined || app.connection !== old.successor || app.backfilledTo !== until) continue;
+          app.completeTo = completeTo;
+          app.backfilledTo = undefined;
+          if (app.connection.cutoff !== undefined) backfill(appId, app, app.connection.cutoff);
+        }
+      }
+      close(old);
+    };
+
+    /** A successor opened at `cutoff`: it takes over the apps its predecessor still serves. */
+    const takeOver = (next: Connection, old: Connection, cutoff: bigint): void => {
+      const ready: string[] = [];
+      for (const appId of next.sourceIds) {
+        const app = apps.get(appId);
+        if (app === undefined || app.connection !== old) continue;
+        app.connection = next;
+        if (old.cutoff !== undefined && app.backfilledTo === old.cutoff && app.completeTo === undefined) {
+          app.backfilledTo = cutoff;
+          ready.push(appId);
+        } else app.backfilledTo = undefined;
+      }
+      old.until = cutoff;
+      old.handedOver = ready;
+      old.retiring = deps.scheduler.schedule(() => retire(old), Number(resumeMarginNs / 1_000_000n));
     };
 
     const onMonitor = (monitors: Monitors): void => {
@@ -324,6 +495,7 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
           names: gaugeNamesOf(types),
           nameFilter: combinedNameFilter(types) ?? '',
           backfilledTo: undefined,
+          completeTo: undefined,
           backfilling: false,
           due: false,
         });
@@ -333,11 +505,18 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       if (added.length === 0) return;
       // The newest connection takes new apps while it has room: it is reopened with them.
       let queue = added;
-      if (tail !== undefined && connections.has(tail)) {
+      // Not a connection taking over from another (renewed): new apps then go to a new connection.
+      if (
+        tail !== undefined &&
+        connections.has(tail) &&
+        tail.predecessor === undefined &&
+        tail.successor === undefined
+      ) {
         const old = tail;
         const staying = old.sourceIds.filter((id) => apps.get(id)?.connection === old);
         const room = perConnection - staying.length;
         if (room > 0) {
+          noteCompleteTo(old);
           close(old);
           const next = connect([...staying, ...queue.slice(0, room)]);
           queue = queue.slice(room);
@@ -353,6 +532,16 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
     };
 
     const onTick = (): void => {
+      if (renewAfterNs !== undefined) {
+        const now = nowNs(deps.scheduler);
+        for (const connection of [...connections])
+          if (
+            connection.cutoff !== undefined &&
+            connection.successor === undefined &&
+            now - connection.cutoff >= renewAfterNs
+          )
+            renew(connection);
+      }
       const due: string[] = [];
       for (const [appId, app] of apps) {
         const connection = app.connection;

@@ -7,6 +7,11 @@ export const JOURNAL_MAX_PENDING = 20_000;
 export const JOURNAL_PRUNE_INTERVAL_MS = 600_000;
 /** Stream reopen delays after a failure: 1 s doubling to a minute (after `closing` it reopens at once). */
 export const STREAM_RECONNECT = { initialMs: 1_000, maxMs: 60_000 } as const;
+/**
+ * Streams are renewed after 12 minutes, on the next aggregation tick: before the gateway's 14-minute
+ * stream timeout, with room for a 40 s tick and the handover, so that no reopen needs a log-cache read.
+ */
+export const STREAM_RENEW_AFTER_SECS = 720;
 
 /** The pipeline settings carried by a validated configuration. */
 export const settingsFromConfig = (config: Config): ServiceSettings => ({
@@ -28,6 +33,7 @@ export const settingsFromConfig = (config: Config): ServiceSettings => ({
           mode: 'streaming',
           sourcesPerConnection: config.logcache.stream_source_ids,
           reconnect: STREAM_RECONNECT,
+          renewAfterSecs: STREAM_RENEW_AFTER_SECS,
         }
       : { mode: 'polling' },
   breaker: {

@@ -159,6 +159,7 @@ export const serviceGraph = (
           streamEnvelopes: adapters.streamEnvelopes,
           sourcesPerConnection: collection.sourcesPerConnection,
           reconnect: collection.reconnect,
+          renewAfterSecs: collection.renewAfterSecs,
         },
       ),
       collectMetrics({ tick$: collectTick$, monitor$: monitor$.pipe(map(promQlOnly)) }, collectDeps),

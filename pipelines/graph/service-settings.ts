@@ -15,6 +15,8 @@ export type CollectionSettings =
       readonly mode: 'streaming';
       readonly sourcesPerConnection: number;
       readonly reconnect: { readonly initialMs: number; readonly maxMs: number };
+      /** Streams are renewed after this long, before the gateway's 14-minute timeout ends them. */
+      readonly renewAfterSecs: number;
     };
 
 /** The timing and sizing knobs the pipelines need, in the units they use (ms, seconds, counts). */

@@ -32,8 +32,8 @@ const CONCURRENCY = 20;
 /** Our `logcache.request_concurrency` default: requests are I/O-bound, so more in flight buys apps. */
 const DEFAULT_CONCURRENCY = 100;
 const TYPES = ['cpu', 'memoryutil', 'memoryused'] as const;
-/** Intervals in one RLP stream's life: the gateway closes a stream after 14 minutes, then it is backfilled anew. */
-const STREAM_LIFE_TICKS = (14 * 60) / INTERVAL_SECS;
+/** Intervals between stream renewals in a trial (the service renews every 12 minutes: 18 intervals). */
+const STREAM_RENEWAL_TICKS = 3;
 /** `logcache.stream_source_ids` default. */
 const SOURCES_PER_CONNECTION = 200;
 
@@ -49,6 +49,8 @@ interface Trial {
   readonly cpuMsPerRefresh: number;
   /** Log-cache requests per app refresh (streaming: stream connections opened and backfill reads). */
   readonly requestsPerRefresh: number;
+  /** Streaming: the CPU time of every app's first backfill, a one-off at start, per app (ms). */
+  readonly startMsPerApp?: number;
 }
 
 type Mode = 'ours' | 'anchor' | 'stream';
@@ -109,41 +111,49 @@ const streamTrial = async (plan: Plan, apps: number, c: Compression): Promise<Tr
     const cpuBefore = process.cpuUsage();
     const peerBefore = await peer.cpuMs();
     const started = wallMs();
+    // Streams are renewed before the gateway's 14-minute timeout (12 minutes in the service). Here
+    // they are renewed every STREAM_RENEWAL_TICKS intervals, so the judged ticks include renewals,
+    // far more often than the service renews (every 18 intervals): their cost is counted high.
     const failures = await runStreaming(
       { url: peer.url, ids, types: TYPES, c, ticks, concurrency: plan.concurrency },
       peer.streamUrl ?? '',
       log,
       SOURCES_PER_CONNECTION,
+      (STREAM_RENEWAL_TICKS * c.intervalMs) / 1000,
     );
     const elapsed = wallMs() - started;
     const own = process.cpuUsage(cpuBefore);
     const peerCpu = ((await peer.cpuMs()) - peerBefore) / elapsed;
-    // The first backfill is paid once per stream, and the gateway ends a stream after 14 minutes: it
-    // is spread over the ticks of one stream's life, not over the few ticks of a trial.
     const ownMs = (own.user + own.system) / 1000;
     const beforeMs = (cpuBefore.user + cpuBefore.system) / 1000;
-    // Never ready (a failed trial): all of it counts as the start.
-    const startMs = (log.readyCpuMs() ?? beforeMs + ownMs) - beforeMs;
-    const cpuMsPerRefresh = (ownMs - startMs) / (apps * ticks) + startMs / (apps * STREAM_LIFE_TICKS);
+    // Every app's first backfill is a one-off when the instance starts, reported on its own; never
+    // ready (a failed trial): all of it counts as the start.
+    const ready = log.readyMark() ?? { cpuMs: beforeMs + ownMs, requests: log.requests(), wallMs: elapsed };
+    const startMs = ready.cpuMs - beforeMs;
+    const ticksMs = ownMs - startMs;
+    const refreshes = apps * ticks;
     const steady = log.steady();
     const worstLagMs = Math.max(0, ...steady.map((t) => t.lastMs));
     const deliveryLagMs = log.worstDeliveryLagMs();
     const pass =
       failures === 0 &&
+      log.renewals() > 0 &&
       steady.length >= plan.steadyTicks &&
       steady.every((t) => t.metrics === apps * TYPES.length && t.lastMs <= c.intervalMs) &&
       deliveryLagMs <= c.intervalMs;
     const detail = steady.map((t) => `${t.metrics} metrics, last ${Math.round(t.lastMs)} ms`).join('; ');
+    const perApp = (v: number) => (v / apps).toFixed(3);
     return {
       pass,
-      detail: `${detail}; stream lag at most ${Math.round(deliveryLagMs)} ms; ${failures} failed; CPU ${Math.round(((own.user + own.system) / 1000 / elapsed) * 100)}%; CPU per app refresh ${((ownMs - startMs) / (apps * ticks)).toFixed(3)} ms in ticks + ${(startMs / (apps * STREAM_LIFE_TICKS)).toFixed(3)} ms of the start`,
+      detail: `${detail}; stream lag at most ${Math.round(deliveryLagMs)} ms; ${failures} failed; ${log.renewals()} streams renewed; CPU ${Math.round((ownMs / elapsed) * 100)}%; the start ${perApp(startMs)} ms and ${perApp(ready.requests)} requests per app, once, in ${Math.round(ready.wallMs - started)} ms`,
       worstLagMs,
       requests: log.requests(),
       meanRequestMs: Number.NaN,
-      ownCpu: (own.user + own.system) / 1000 / elapsed,
+      ownCpu: ownMs / elapsed,
       peerCpu,
-      cpuMsPerRefresh,
-      requestsPerRefresh: log.requests() / (apps * ticks),
+      cpuMsPerRefresh: ticksMs / refreshes,
+      requestsPerRefresh: (log.requests() - ready.requests) / refreshes,
+      startMsPerApp: startMs / apps,
     };
   } finally {
     peer.child.disconnect();
@@ -346,6 +356,11 @@ runBench(
       return [
         `capacity by ${collectionBy}: ${found.found.capped ? '>= ' : ''}${count(real(found.found.n))} apps per instance`,
         `capacity by CPU: ${count(cpuBound)} apps per instance (one core busy with collection and aggregation alone: 40 s / CPU per app refresh, ${found.mode} at concurrency ${DEFAULT_CONCURRENCY})`,
+        ...(found.found.t.startMsPerApp === undefined
+          ? []
+          : [
+              `streaming start, once per instance start: ${found.found.t.startMsPerApp.toFixed(3)} ms CPU per simulated app (one backfill read of its stat window each, while the streams already run)`,
+            ]),
       ];
     };
     const partial = rows !== undefined || fixedApps !== undefined;
@@ -356,7 +371,7 @@ runBench(
         `time compressed ${factor}x: a ${c.intervalMs / 1000} s interval, ${c.windowSecs} s stat window and ${c.periodSecs} s emission period, so each read carries what it carries at 40 s and a stream carries the envelopes per second of the real app count; app counts multiplied by ${factor}`,
         `a count passes when, after ${ticks.warmUpTicks} warm-up tick(s), ${ticks.steadyTicks} tick(s) in a row refresh every app (every (app, type) for the anchor) within the interval, without failures (streaming: ticks start once every app's first backfill is in, a one-off at start that the compressed interval would stretch 20-fold, its requests counted and its CPU spread as below; then every metric of every app made each tick, and no stream batch later than an interval after its newest envelope); doubling, then bisecting${quick ? '' : ' to 5%'}`,
         `this service, polling: collectMetrics (one incremental read per app, all types) + aggregateMetrics over the log-cache client; streaming: streamMetrics (${SOURCES_PER_CONNECTION} apps per RLP stream, one backfill read per app when its stream opens) + aggregateMetrics; anchor model: ${CONCURRENCY} pollers, one ${STAT_WINDOW_SECS} s read per (app, type), default page of 100, same client`,
-        `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${anchor ? ms(anchor.t.meanRequestMs) : 'the mean'} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks) plus the first backfill's CPU spread over the ${STREAM_LIFE_TICKS} intervals of one stream's life (the gateway ends a stream after 14 min and it is backfilled anew); requests per app refresh count stream connections and backfill reads`,
+        `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${anchor ? ms(anchor.t.meanRequestMs) : 'the mean'} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks), stream renewals included (every ${STREAM_RENEWAL_TICKS} intervals here, every 18 in the service: a renewed stream opens before the old one closes, so no read is needed); the first backfill of every app is a one-off at start, given on its own; requests per app refresh count stream connections and reads after the start`,
         `the target takes the better mode at each concurrency: ${at20?.mode ?? 'none run'} at ${CONCURRENCY}, ${at100?.mode ?? 'none run'} at ${DEFAULT_CONCURRENCY}`,
         ...(at100 === undefined ? [] : capacity(at100)),
         ...(partial

@@ -172,28 +172,49 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
 const STREAM_READY_MS = 120_000;
 
 /** Per tick of a streaming run: apps refreshed, metrics made, how long after the tick the last came. */
+/** This process's CPU time so far, in ms. */
+const cpuMsNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** CPU time (ms) and requests at one instant of a streaming run. */
+export interface StreamMark {
+  readonly cpuMs: number;
+  readonly requests: number;
+  readonly wallMs: number;
+}
+
 export const createStreamLog = (warmUpTicks: number) => {
-  const ticks: { metrics: number; lastMs: number }[] = [];
+  const ticks: { metrics: number; lastMs: number; startedMs: number }[] = [];
   let worstDeliveryLagMs = 0;
   let requests = 0;
-  let readyCpuMs: number | undefined;
+  let ready: StreamMark | undefined;
+  let renewals = 0;
   return {
-    /** Every app's first backfill is in: the CPU spent so far is the streams' one-off start. */
+    /** Every app's first backfill is in: what was spent so far is the streams' one-off start. */
     ready: () => {
-      const { user, system } = process.cpuUsage();
-      readyCpuMs = (user + system) / 1000;
+      ready = { cpuMs: cpuMsNow(), requests, wallMs: wallMs() };
     },
-    /** This process's CPU time (ms) when every first backfill was in. */
-    readyCpuMs: () => readyCpuMs,
-    tick: (startedMs: number, metricsBefore: () => number) => {
-      const entry = { metrics: 0, lastMs: 0 };
-      ticks.push(entry);
-      const from = metricsBefore();
-      // The refresh runs in the tick's own call; once pending I/O has run, its metrics are all out.
-      setImmediate(() => {
-        entry.metrics = metricsBefore() - from;
-        entry.lastMs = wallMs() - startedMs;
-      });
+    /** When every first backfill was in. */
+    readyMark: () => ready,
+    /** A stream opened after the start: a renewal (or a reopen). */
+    renewed: () => {
+      renewals += 1;
+    },
+    renewals: () => renewals,
+    /**
+     * A tick: the metrics from now to the next tick are its own. Most come in the tick's own call;
+     * those of apps whose backfill was still on its way (after a reopen) when it came follow it.
+     */
+    tick: (startedMs: number) => {
+      ticks.push({ metrics: 0, lastMs: 0, startedMs });
+    },
+    metric: () => {
+      const entry = ticks.at(-1);
+      if (entry === undefined) return;
+      entry.metrics += 1;
+      entry.lastMs = wallMs() - entry.startedMs;
     },
     /** A stream batch arrived: how far behind the newest envelope's emission it is. */
     delivered: (newestNs: bigint) => {
@@ -221,13 +242,13 @@ export const runStreaming = async (
   streamUrl: string,
   log: StreamLog,
   sourcesPerConnection: number,
+  renewAfterSecs: number,
 ): Promise<number> => {
   const client = clientFor(url, concurrency);
   const sources = createMetricSources(client, { promQlWindowSecs: c.intervalMs / 1000, readLimit: 1000 });
   const rlp = createRlpStreamClient({ url: streamUrl, connectTimeoutMs: 10_000, idleTimeoutMs: 60_000 });
   const monitor$ = new BehaviorSubject<Monitors>(new Map(ids.map((id) => [id, types])));
   let failures = 0;
-  let metrics = 0;
   // Ticks start once every app's first backfill is in: a one-off at start (about a minute for 50,000
   // apps at concurrency 20) that the compressed interval would otherwise stretch over 20 times as
   // many intervals. Its CPU and requests still count.
@@ -237,7 +258,7 @@ export const runStreaming = async (
     take(1),
     switchMap(() => interval(c.intervalMs, asyncScheduler)),
     take(ticks),
-    tap(() => log.tick(wallMs(), () => metrics)),
+    tap(() => log.tick(wallMs())),
   );
   const collect$ = streamMetrics(
     { tick$, monitor$ },
@@ -247,6 +268,9 @@ export const runStreaming = async (
       sourcesPerConnection,
       concurrency,
       reconnect: { initialMs: 100, maxMs: 1000 },
+      // The default margin (5 s), compressed as the stat window is.
+      resumeMarginSecs: 5 / c.factor,
+      renewAfterSecs,
       streamEnvelopes: (sourceIds) => {
         log.request();
         return rlp.stream(sourceIds).pipe(
@@ -280,7 +304,7 @@ export const runStreaming = async (
                 log.ready();
                 ready$.next();
               }
-            }
+            } else if (e.kind === 'stream' && e.event.kind === 'opened' && settled.size === ids.length) log.renewed();
           }),
         ),
         aggregateMetrics(
@@ -296,11 +320,7 @@ export const runStreaming = async (
             intervalMs: c.intervalMs,
             localHttpMetrics: false,
           },
-        ).pipe(
-          tap(() => {
-            metrics += 1;
-          }),
-        ),
+        ).pipe(tap(() => log.metric())),
       ).subscribe({
         complete: resolve,
         error: (err: unknown) => {

@@ -92,6 +92,36 @@ test('with flush$, computes an app the moment its read is in, and never on the i
     );
   }));
 
+test('a replacement swaps what an app holds before beforeNs, or from fromNs on alone (a gap fill)', () =>
+  marbles(({ hot, expectObservable, scheduler }) => {
+    // Held: 10 at 1 ms, 20 at 4 ms, 30 at 7 ms. Read: 40 at 2 ms, 50 at 5 ms, 60 at 8 ms.
+    const e = {
+      a: gauge('app', '0', 1, 'cpu', 10),
+      b: gauge('app', '0', 4, 'cpu', 20),
+      c: gauge('app', '0', 7, 'cpu', 30),
+    };
+    const read = [gauge('app', '0', 2, 'cpu', 40), gauge('app', '0', 5, 'cpu', 50), gauge('app', '0', 8, 'cpu', 60)];
+    const envelope$ = hot('  -(abc)', e);
+    const replace$ = hot('   9ms f 2ms g 3ms w', {
+      // [3, 6): 20 swapped for 50 → 10, 50, 30
+      g: { appId: 'app', fromNs: ms(3), beforeNs: ms(6), envelopes: read },
+      // before 6 (no fromNs) → 40, 50, 30 (the read's 60 at 8 ms is past beforeNs: ignored)
+      w: { appId: 'app', beforeNs: ms(6), envelopes: read },
+      f: { appId: 'app', fromNs: ms(9), beforeNs: ms(9), envelopes: read },
+    });
+    const flush$ = hot('     10ms a 3ms a 3ms a', { a: 'app' });
+    const monitor$ = hot('   m', { m: monitors({ app: ['cpu'] }) });
+    expectObservable(
+      aggregateMetrics({ envelope$, monitor$, flush$, replace$ }, { ...base, statWindowSecs: 0.02, scheduler }),
+      '^ 25ms !',
+    ).toBe('10ms x 3ms y 3ms z', {
+      // An empty range changes nothing: (10 + 20 + 30) / 3
+      x: metric('app', 'cpu', 10, '20', '%'),
+      y: metric('app', 'cpu', 14, '30', '%'),
+      z: metric('app', 'cpu', 18, '40', '%'),
+    });
+  }));
+
 test('takes the ceiling of the flat mean over every sample of every instance', () =>
   marbles(({ hot, expectObservable, scheduler }) => {
     const e = {

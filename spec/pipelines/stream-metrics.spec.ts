@@ -78,7 +78,7 @@ const run = (setup: Setup, script: (at: (ms: number, work: () => void) => void, 
       case 'refresh':
         return `refresh ${e.appIds.join(',')}`;
       case 'backfill':
-        return `backfill ${e.appId} <${e.beforeNs}`;
+        return `backfill ${e.appId}${e.fromNs === undefined ? '' : ` from ${e.fromNs}`} <${e.beforeNs}`;
       case 'streamed':
         return `streamed ${e.envelopes.map((x) => `${x.sourceId}@${x.timestamp}:${Object.keys(x.gauge ?? {}).join('+')}`).join(' ')} rejected ${e.rejected}`;
       case 'failed':
@@ -229,8 +229,213 @@ reconnects('an end without closing reopens after the back-off; a failed backfill
   assert.ok(events.includes('1000 refresh a'));
   assert.ok(events.includes('1500 stream ended 1 retry 100'));
   assert.ok(events.includes('1600 stream opened 1'));
-  assert.ok(events.includes(`1600 backfill a <${ns(1600)}`));
+  // Its window was complete up to the cutoff of the stream that ended: the reopen fills the gap.
+  assert.ok(events.includes(`1600 backfill a from 0 <${ns(1600)}`));
   assert.ok(events.includes('2000 refresh a'));
+});
+
+const gaps = suite('streamMetrics: a reopen reads only the gap');
+
+const closing = (stream: () => FakeStream | undefined) => () => {
+  stream()?.items.next({ kind: 'closing', reason: 'closing due to stream timeout' });
+  stream()?.items.complete();
+};
+const batchOf = (appId: string, atMs: number): StreamItem => ({
+  kind: 'batch',
+  envelopes: [gauge(appId, ns(atMs), { cpu: 1 })],
+  rejected: [],
+});
+
+gaps('reads from the last batch less the margin, floored to the microsecond, and says so in the event', () => {
+  const { events, reads } = run(
+    { ticks: 2, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: { resumeMarginSecs: 0.1 } },
+    (at, streams) => {
+      at(300, () => streams[0]?.items.next(batchOf('a', 290)));
+      at(550, () => streams[0]?.items.next(batchOf('a', 540)));
+      at(
+        900,
+        closing(() => streams[0]),
+      );
+    },
+  );
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)', `900 a cpu [${ns(450)}, ${ns(900)})`]);
+  assert.ok(events.includes('10 backfill a <0'));
+  assert.ok(events.includes(`910 backfill a from ${ns(450)} <${ns(900)}`));
+  assert.ok(events.includes('1000 refresh a'));
+});
+
+gaps('never reads from before the cutoff the ended stream took over at', () => {
+  const { reads } = run(
+    { ticks: 2, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: { resumeMarginSecs: 5 } },
+    (at, streams) => {
+      at(300, () => streams[0]?.items.next(batchOf('a', 290)));
+      at(
+        900,
+        closing(() => streams[0]),
+      );
+    },
+  );
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)', `900 a cpu [0, ${ns(900)})`]);
+});
+
+gaps('reads the whole window when the gap reaches past it', () => {
+  const { events, reads } = run(
+    { ticks: 3, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: { resumeMarginSecs: 0.1 } },
+    (at, streams) =>
+      at(
+        2500,
+        closing(() => streams[0]),
+      ),
+  );
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)', `2500 a cpu [${ns(500)}, ${ns(2500)})`]);
+  assert.ok(events.includes(`2510 backfill a <${ns(2500)}`));
+});
+
+gaps('an app not ready on the ended stream gets its whole window; a failed gap fill is tried again alike', () => {
+  let bReads = 0;
+  let aGapReads = 0;
+  const { events, reads } = run(
+    {
+      ticks: 3,
+      monitor$: new BehaviorSubject(monitors({ a: ['cpu'], b: ['cpu'] })),
+      deps: { resumeMarginSecs: 0.1 },
+      // b's first backfill fails; a's gap fill fails once.
+      read: (appId, start, _end, scheduler) => {
+        const fails = (appId === 'b' && bReads++ === 0) || (appId === 'a' && start > 0n && aGapReads++ === 0);
+        return fails
+          ? throwError(() => new Error('unexpected status code 503 from log-cache'))
+          : timer(10, scheduler).pipe(map(() => ({ envelopes: [], rejected: [] })));
+      },
+    },
+    (at, streams) => {
+      at(300, () => streams[0]?.items.next(batchOf('a', 290)));
+      at(
+        600,
+        closing(() => streams[0]),
+      );
+    },
+  );
+  assert.equal(reads.slice(0, 4), [
+    '0 a cpu [-2000000000, 0)',
+    '0 b cpu [-2000000000, 0)',
+    `600 a cpu [${ns(200)}, ${ns(600)})`,
+    `600 b cpu [${ns(-1400)}, ${ns(600)})`,
+  ]);
+  assert.ok(events.includes(`600 failed a: backfill read failed: unexpected status code 503 from log-cache`));
+  assert.ok(reads.includes(`1000 a cpu [${ns(200)}, ${ns(600)})`));
+  assert.ok(events.includes(`1010 backfill a from ${ns(200)} <${ns(600)}`));
+  assert.ok(events.includes('1010 refresh a'));
+  assert.ok(events.includes('2000 refresh a,b'));
+});
+
+gaps('apps staying on a connection reopened with new apps fill the gap; the new ones read their window', () => {
+  const monitor$ = new BehaviorSubject(monitors({ a: ['cpu'] }));
+  const { reads } = run({ monitor$, ticks: 1, deps: { resumeMarginSecs: 0.1 } }, (at, streams) => {
+    at(300, () => streams[0]?.items.next(batchOf('a', 290)));
+    at(500, () => monitor$.next(monitors({ a: ['cpu'], b: ['cpu'] })));
+  });
+  assert.equal(reads, [
+    '0 a cpu [-2000000000, 0)',
+    `500 a cpu [${ns(200)}, ${ns(500)})`,
+    `500 b cpu [${ns(-1500)}, ${ns(500)})`,
+  ]);
+});
+
+const renewals = suite('streamMetrics: renewing streams before the gateway ends them');
+
+const RENEW = { resumeMarginSecs: 0.1, renewAfterSecs: 1.5 };
+
+renewals(
+  'a tick renews an old stream: the new one takes over without a read, the old one closes after the margin',
+  () => {
+    const { events, reads, streams } = run(
+      { ticks: 3, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: RENEW },
+      (at, opened) => {
+        at(2005, () => opened[0]?.items.next(batchOf('a', 1990)));
+        at(2020, () => {
+          opened[0]?.items.next(batchOf('a', 2010));
+          opened[1]?.items.next(batchOf('a', 2010));
+          opened[1]?.items.next(batchOf('a', 1995));
+        });
+        at(2099, () => assert.not.ok(opened[0]?.closed, 'the old stream is still open within the margin'));
+      },
+    );
+    assert.equal(
+      streams.map((s) => [s.sourceIds, s.closed]),
+      [
+        [['a'], true],
+        [['a'], true],
+      ],
+    );
+    assert.equal(reads, ['0 a cpu [-2000000000, 0)']);
+    const streamed = events.filter((e) => e.includes('streamed'));
+    assert.equal(streamed, [
+      `2005 streamed a@${ns(1990)}:cpu rejected 0`,
+      `2020 streamed a@${ns(2010)}:cpu rejected 0`,
+    ]);
+    assert.ok(events.includes('2000 stream opened 2'));
+    assert.ok(events.includes('2000 refresh a'));
+    assert.ok(events.includes('3000 refresh a'));
+    assert.not.ok(events.some((e) => e.includes('ended') || e.includes('failed')));
+  },
+);
+
+renewals('an old stream silent since before the takeover: its apps read what it may have missed', () => {
+  const { events, reads } = run(
+    { ticks: 3, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: RENEW },
+    (at, opened) => at(1800, () => opened[0]?.items.next(batchOf('a', 1790))),
+  );
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)', `2100 a cpu [${ns(1700)}, ${ns(2000)})`]);
+  assert.ok(events.includes(`2110 backfill a from ${ns(1700)} <${ns(2000)}`));
+  assert.ok(events.includes('3000 refresh a'));
+});
+
+renewals('a successor that fails to open is retried with the same apps while the old stream serves them', () => {
+  const { events, reads, streams } = run(
+    {
+      ticks: 3,
+      monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
+      deps: RENEW,
+      opens: (n) => (n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open'),
+    },
+    (at, opened) => {
+      at(2050, () => opened[0]?.items.next(batchOf('a', 2040)));
+      // After the takeover at 2100: the old stream still delivers, its envelope is the new one's.
+      at(2150, () => opened[0]?.items.next(batchOf('a', 2140)));
+    },
+  );
+  assert.not.ok(events.some((e) => e.includes(`a@${ns(2140)}`)));
+  assert.equal(
+    streams.map((s) => s.sourceIds),
+    [['a'], ['a'], ['a']],
+  );
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)']);
+  assert.ok(events.includes(`2050 streamed a@${ns(2040)}:cpu rejected 0`));
+  assert.ok(events.includes('2100 stream opened 2'));
+  assert.ok(streams[0]?.closed);
+  assert.ok(events.includes('3000 refresh a'));
+});
+
+renewals('an old stream that ends before its successor opened: the successor fills the gap', () => {
+  const { events, reads, streams } = run(
+    {
+      ticks: 3,
+      monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
+      deps: RENEW,
+      opens: (n) => (n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open'),
+    },
+    (at, opened) => {
+      at(1990, () => opened[0]?.items.next(batchOf('a', 1985)));
+      at(
+        2050,
+        closing(() => opened[0]),
+      );
+    },
+  );
+  assert.is(streams.length, 3);
+  assert.equal(reads, ['0 a cpu [-2000000000, 0)', `2100 a cpu [${ns(1890)}, ${ns(2100)})`]);
+  assert.ok(events.includes(`2110 backfill a from ${ns(1890)} <${ns(2100)}`));
+  assert.ok(events.includes('3000 refresh a'));
 });
 
 const membership = suite('streamMetrics: the monitored set changes');
@@ -305,4 +510,6 @@ membership('the streams are given the gauge names some app reads, kept current a
 
 basics.run();
 reconnects.run();
+gaps.run();
+renewals.run();
 membership.run();

@@ -142,7 +142,13 @@ const polled = (w: World): Observable<AppMetric> => {
 };
 
 /** The streaming collection, shared; `replace` false feeds backfills as plain envelopes instead of replacing. */
-const streamed = (w: World, events: CollectEvent[], replace = true): Observable<AppMetric> => {
+const streamed = (
+  w: World,
+  events: CollectEvent[],
+  replace = true,
+  resumeMarginSecs?: number,
+  renewAfterSecs?: number,
+): Observable<AppMetric> => {
   const monitor$ = new BehaviorSubject(MONITORS);
   const collect$ = streamMetrics(
     { tick$: interval(1000, w.scheduler).pipe(take(TICKS)), monitor$ },
@@ -154,6 +160,8 @@ const streamed = (w: World, events: CollectEvent[], replace = true): Observable<
       sourcesPerConnection: 1,
       concurrency: 10,
       reconnect: { initialMs: 150, maxMs: 150 },
+      resumeMarginSecs,
+      renewAfterSecs,
     },
   ).pipe(
     tap((e) => events.push(e)),
@@ -200,6 +208,57 @@ compare('give the same app metrics, through a failure, an unannounced end and a 
   assert.is(w.streamsOpened(), 2 + 2 * 3);
   assert.not.ok(events.some((e) => e.kind === 'failed'));
   assert.is(events.filter((e) => e.kind === 'backfill').length, 2 * 4);
+});
+
+compare('a reopen that reads only the gap gives the same app metrics, whatever the margin', () => {
+  for (const margin of [0, 0.1, 0.7]) {
+    const w = world();
+    const viaReads: AppMetric[] = [];
+    const viaStreams: AppMetric[] = [];
+    const events: CollectEvent[] = [];
+    w.scheduler.schedule(() => w.cut(true), 1_340);
+    w.scheduler.schedule(() => w.fail(new Error('RLP gateway GET /v2/read broke')), 3_610);
+    w.scheduler.schedule(() => w.cut(false), 4_090);
+    w.scheduler.schedule(() => w.cut(true), 7_080);
+    polled(w).subscribe((m) => viaReads.push(m));
+    streamed(w, events, true, margin).subscribe((m) => viaStreams.push(m));
+    w.scheduler.flush();
+    assert.is(viaStreams.length, viaReads.length, `margin ${margin}`);
+    const byKey = new Map(viaReads.map((m) => [key(m), m]));
+    for (const m of viaStreams) assert.equal(m, byKey.get(key(m)), `margin ${margin}: ${key(m)}`);
+    const backfills = events.filter((e) => e.kind === 'backfill');
+    // The first backfill of each app reads the window; each of the four reopens fills a gap.
+    assert.is(backfills.filter((e) => e.fromNs === undefined).length, 2, `margin ${margin}`);
+    assert.is(backfills.filter((e) => e.fromNs !== undefined).length, 2 * 4, `margin ${margin}`);
+  }
+});
+
+compare('streams renewed before they end give the same app metrics, with no read after the first', () => {
+  for (const disturbed of [false, true]) {
+    const w = world();
+    const viaReads: AppMetric[] = [];
+    const viaStreams: AppMetric[] = [];
+    const events: CollectEvent[] = [];
+    if (disturbed) {
+      w.scheduler.schedule(() => w.cut(true), 2_040);
+      w.scheduler.schedule(() => w.fail(new Error('RLP gateway GET /v2/read broke')), 6_020);
+    }
+    polled(w).subscribe((m) => viaReads.push(m));
+    streamed(w, events, true, 0.1, 2.5).subscribe((m) => viaStreams.push(m));
+    w.scheduler.flush();
+    const label = disturbed ? 'with a closing and a failure' : 'undisturbed';
+    assert.is(viaStreams.length, viaReads.length, label);
+    const byKey = new Map(viaReads.map((m) => [key(m), m]));
+    for (const m of viaStreams) assert.equal(m, byKey.get(key(m)), `${label}: ${key(m)}`);
+    const opened = events.filter((e) => e.kind === 'stream' && e.event.kind === 'opened').length;
+    const backfills = events.filter((e) => e.kind === 'backfill').length;
+    if (disturbed) assert.ok(backfills > 2, label);
+    else {
+      // Two apps, one stream each, renewed at the ticks of 3 s, 6 s and 9 s.
+      assert.is(opened, 2 * 4, label);
+      assert.is(backfills, 2, label);
+    }
+  }
 });
 
 compare('the backfill must replace, not add: added to the stream, a reconnect counts emissions twice', () => {
