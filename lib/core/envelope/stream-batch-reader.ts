@@ -1,3 +1,4 @@
+import { createJsonByteScanner } from '../json/json-byte-scanner.ts';
 import { createJsonNumberReader } from '../json/json-number-reader.ts';
 import type { Envelope, EnvelopeRead, GaugeValue } from '../model/envelope.ts';
 import { parse } from '../json/bigint-json.ts';
@@ -23,11 +24,6 @@ interface TagsEntry {
   readonly tags: Tags;
 }
 
-interface InternedText {
-  readonly bytes: Buffer;
-  readonly text: string;
-}
-
 const bytesOf = (text: string): Buffer => Buffer.from(text, 'latin1');
 const HEAD = bytesOf('{"batch":[');
 const TIMESTAMP = bytesOf('{"timestamp":"');
@@ -43,7 +39,6 @@ const END_GAUGE = bytesOf('}}}');
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
-const COLON = 0x3a;
 const OPEN = 0x7b;
 const CLOSE = 0x7d;
 const OPEN_ARRAY = 0x5b;
@@ -52,9 +47,7 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const INT64_MAX = bytesOf('9223372036854775807');
 
-/** Strings kept for sharing (ids, names, units) and tag sets, at most; past it they are learnt again. */
-const MAX_STRINGS = 65_536;
-const MAX_STRING_LENGTH = 256;
+/** Tag sets kept for sharing, at most; past it they are learnt again. */
 const MAX_TAG_SETS = 65_536;
 const TAG_SETS_PER_SOURCE = 8;
 /** The largest buffer kept for the bytes of a batch (larger ones get one of their own). */
@@ -87,15 +80,12 @@ const whole = (data: string, keep: ReadonlySet<string> | undefined): EnvelopeRea
  */
 export const createStreamBatchReader = (): StreamBatchReader => {
   let scratch = Buffer.alloc(64 * 1024);
-  let interned = new Map<number, InternedText[]>();
-  let internedCount = 0;
   let tagSets = new Map<string, TagsEntry[]>();
   let tagSetCount = 0;
-  const lastStampBytes = new Uint8Array(32);
-  let lastStampLength = -1;
-  let lastStamp = 0n;
   const names: string[] = [];
   const nameEnds: number[] = [];
+  const { stringEnd, stringHash, stringHigh, text, tagsEnd, tagsHash, tagsHash2, timestampOf } =
+    createJsonByteScanner();
 
   const matches = (b: Buffer, at: number, literal: Buffer): boolean => {
     if (at + literal.length > b.length) return false;
@@ -103,108 +93,19 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     return true;
   };
 
-  // The hashes of the last string stringEnd went over, and whether it had a byte above ASCII.
-  let stringHash = 0;
-  let stringHash2 = 0;
-  let stringHigh = 0;
-
-  /** The closing quote of a plain string (no escape, no control character) whose text starts at `at`, or -1. */
-  const stringEnd = (b: Buffer, at: number, limit: number): number => {
-    let hash = 0x811c9dc5;
-    let hash2 = 0x9747b28c;
-    let high = 0;
-    for (let i = at; i < limit; i++) {
-      const c = b[i]!;
-      if (c === QUOTE) {
-        stringHash = hash;
-        stringHash2 = hash2;
-        stringHigh = high;
-        return i;
-      }
-      if (c === BACKSLASH || c < 0x20) return -1;
-      hash = Math.imul(hash ^ c, 0x01000193);
-      hash2 = Math.imul(hash2 ^ c, 0x5bd1e995);
-      high |= c;
-    }
-    return -1;
-  };
-
-  /** The text of the string b[from, to) stringEnd went over, given the hash and high bits it left: one string object per text. */
-  const text = (b: Buffer, from: number, to: number, hash = stringHash, high = stringHigh): string => {
-    const length = to - from;
-    const candidates = interned.get(hash);
-    if (candidates !== undefined)
-      for (const candidate of candidates) {
-        const bytes = candidate.bytes;
-        if (bytes.length !== length) continue;
-        let i = 0;
-        while (i < length && bytes[i] === b[from + i]) i++;
-        if (i === length) return candidate.text;
-      }
-    // latin1 is a plain copy, and exact for ASCII.
-    const decoded = high >= 0x80 ? b.toString('utf8', from, to) : b.toString('latin1', from, to);
-    if (length <= MAX_STRING_LENGTH) {
-      if (internedCount >= MAX_STRINGS) {
-        interned = new Map();
-        internedCount = 0;
-      }
-      const entry = { bytes: Buffer.from(b.subarray(from, to)), text: decoded };
-      if (candidates === undefined) interned.set(hash, [entry]);
-      else candidates.push(entry);
-      internedCount += 1;
-    }
-    return decoded;
-  };
-
-  // The hashes of the last tags text tagsEnd went over, and where it is in the current batch.
-  let tagsHash = 0;
-  let tagsHash2 = 0;
+  // Where the last tags text tagsEnd went over is in the current batch.
   let lastTagsFrom = -1;
   let lastTagsTo = -1;
-
-  /** The end of the flat tags object of plain strings at `at` (its `{`), or -1; its hashes left in tagsHash. */
-  const tagsEnd = (b: Buffer, at: number, limit: number): number => {
-    let hash = 0;
-    let hash2 = 0;
-    let i = at + 1;
-    if (b[i] === CLOSE) {
-      tagsHash = 0;
-      tagsHash2 = 0;
-      return i + 1;
-    }
-    for (;;) {
-      if (b[i] !== QUOTE) return -1;
-      const keyEnd = stringEnd(b, i + 1, limit);
-      if (keyEnd === -1 || b[keyEnd + 1] !== COLON || b[keyEnd + 2] !== QUOTE) return -1;
-      hash = Math.imul(hash ^ stringHash, 0x01000193) ^ (keyEnd - i);
-      hash2 = Math.imul(hash2 ^ stringHash2, 0x5bd1e995) ^ (keyEnd - i);
-      const valueEnd = stringEnd(b, keyEnd + 3, limit);
-      if (valueEnd === -1) return -1;
-      hash = Math.imul(hash ^ stringHash, 0x01000193) ^ (valueEnd - keyEnd);
-      hash2 = Math.imul(hash2 ^ stringHash2, 0x5bd1e995) ^ (valueEnd - keyEnd);
-      i = valueEnd + 1;
-      if (b[i] === CLOSE) {
-        tagsHash = hash;
-        tagsHash2 = hash2;
-        return i + 1;
-      }
-      if (b[i] !== COMMA) return -1;
-      i++;
-    }
-  };
 
   /** The shared tags of an instance for the tags text b[from, to), made from it when new. */
   const tagsOf = (b: Buffer, sourceId: string, instanceId: string, from: number, to: number): TagsEntry | undefined => {
     const length = to - from;
+    const hash = tagsHash();
+    const hash2 = tagsHash2();
     let entries = tagSets.get(sourceId);
     if (entries !== undefined)
       for (const entry of entries)
-        if (
-          entry.length === length &&
-          entry.hash === tagsHash &&
-          entry.hash2 === tagsHash2 &&
-          entry.instanceId === instanceId
-        )
+        if (entry.length === length && entry.hash === hash && entry.hash2 === hash2 && entry.instanceId === instanceId)
           return entry;
     const parsed = JSON.parse(b.toString('utf8', from, to)) as Record<string, unknown>;
     // `__proto__` is the general reader's business; the slot is the one reads of the instance get.
@@ -214,8 +115,8 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     const entry: TagsEntry = {
       instanceId: slot.instanceId,
       length,
-      hash: tagsHash,
-      hash2: tagsHash2,
+      hash,
+      hash2,
       tags: slot.tags,
     };
     if (tagSetCount >= MAX_TAG_SETS) {
@@ -245,24 +146,6 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     return i;
   };
 
-  const timestampOf = (b: Buffer, from: number, to: number): bigint => {
-    // The envelopes of one emission share a timestamp: compare, do not convert.
-    const length = to - from;
-    if (length === lastStampLength) {
-      let same = true;
-      for (let i = 0; i < length; i++)
-        if (b[from + i] !== lastStampBytes[i]) {
-          same = false;
-          break;
-        }
-      if (same) return lastStamp;
-    }
-    lastStampLength = length;
-    for (let i = 0; i < length; i++) lastStampBytes[i] = b[from + i]!;
-    lastStamp = BigInt(b.toString('latin1', from, to));
-    return lastStamp;
-  };
-
   const numbers = createJsonNumberReader();
 
   // The outcome of `fast` for an envelope it read and left out, and for one it cannot read.
@@ -284,13 +167,13 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     const sourceFrom = stampTo + SOURCE_ID.length;
     const sourceTo = stringEnd(b, sourceFrom, end);
     if (sourceTo <= sourceFrom || !matches(b, sourceTo, INSTANCE_ID)) return DECLINED;
-    const sourceHash = stringHash;
-    const sourceHigh = stringHigh;
+    const sourceHash = stringHash();
+    const sourceHigh = stringHigh();
     const instanceFrom = sourceTo + INSTANCE_ID.length;
     const instanceTo = stringEnd(b, instanceFrom, end);
     if (instanceTo === -1) return DECLINED;
-    const instanceHash = stringHash;
-    const instanceHigh = stringHigh;
+    const instanceHash = stringHash();
+    const instanceHigh = stringHigh();
     let i = instanceTo + 1;
     if (matches(b, instanceTo, DEPRECATED_TAGS)) i = instanceTo + DEPRECATED_TAGS.length;
     let tagsFrom = -1;
@@ -298,7 +181,7 @@ export const createStreamBatchReader = (): StreamBatchReader => {
     if (matches(b, i, TAGS)) {
       tagsFrom = i + TAGS.length - 1;
       // The envelopes of one emission follow each other with the same tags: the same bytes as the
-      // last tags checked in this batch are checked, and hash alike.
+      // last tags checked in this batch are checked, and the scanner still holds their hashes.
       const length = lastTagsTo - lastTagsFrom;
       if (
         lastTagsFrom !== -1 &&

@@ -1,3 +1,4 @@
+import { createJsonByteScanner } from '../../core/json/json-byte-scanner.ts';
 import { createJsonNumberReader } from '../../core/json/json-number-reader.ts';
 import type { Envelope, GaugeValue } from '../../core/model/envelope.ts';
 import { parseRecordingLine } from './parse-recording-line.ts';
@@ -65,7 +66,6 @@ export interface EnvelopeColumns {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const CLOSE = 0x7d;
 const ZERO = 0x30;
@@ -99,13 +99,6 @@ const WRITTEN: RecordingEntry = {
 const INT64_MAX = bytesOf('9223372036854775807');
 
 /** The tags object text of one instance, and the tags the full parser made of it. */
-interface InternedText {
-  readonly bytes: Buffer;
-  readonly text: string;
-}
-const MAX_INTERNED = 65_536;
-const MAX_INTERNED_LENGTH = 256;
-
 interface KnownTags {
   readonly bytes: Buffer;
   readonly tags: Readonly<Record<string, string>>;
@@ -140,71 +133,13 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
   const known = new Map<string, KnownTags[]>();
   let knownCount = 0;
   let last: KnownTags | undefined;
-  // The last timestamp's digits (at most 19), kept in place: a new one every few lines.
-  const lastStampBytes = new Uint8Array(32);
-  let lastStampLength = -1;
-  let lastStamp = 0n;
   const names: string[] = [];
+  const { stringEnd, stringHash, stringHigh, text, tagsEnd, timestampOf } = createJsonByteScanner();
 
   const matches = (b: Buffer, at: number, literal: Uint8Array): boolean => {
     if (at + literal.length > b.length) return false;
     for (let i = 0; i < literal.length; i++) if (b[at + i] !== literal[i]) return false;
     return true;
-  };
-
-  // The hash of the last string stringEnd went over, and whether it had a byte above ASCII.
-  let stringHash = 0;
-  let stringHigh = 0;
-
-  /** The end (closing quote) of a plain string starting at `at`: no escape, no control character. */
-  const stringEnd = (b: Buffer, at: number, limit: number): number => {
-    let hash = 0x811c9dc5;
-    let high = 0;
-    for (let i = at; i < limit; i++) {
-      const c = b[i]!;
-      if (c === QUOTE) {
-        stringHash = hash;
-        stringHigh = high;
-        return i;
-      }
-      if (c === BACKSLASH || c < 0x20) return -1;
-      hash = Math.imul(hash ^ c, 0x01000193);
-      high |= c;
-    }
-    return -1;
-  };
-
-  // Strings met before, by the hash of their bytes: ids, names and units repeat on every line, and
-  // one string object per text is cheaper to make once and to look up later than a copy per line.
-  let interned = new Map<number, InternedText[]>();
-  let internedCount = 0;
-
-  /** The text of a string stringEnd went over, given the hash and high bits it left. */
-  const text = (b: Buffer, from: number, to: number, hash: number, high: number): string => {
-    const length = to - from;
-    const candidates = interned.get(hash);
-    if (candidates !== undefined)
-      for (const candidate of candidates) {
-        const bytes = candidate.bytes;
-        if (bytes.length !== length) continue;
-        let i = 0;
-        while (i < length && bytes[i] === b[from + i]) i++;
-        if (i === length) return candidate.text;
-      }
-    // latin1 is a plain copy, and exact for ASCII.
-    const decoded = high >= 0x80 ? b.toString('utf8', from, to) : b.toString('latin1', from, to);
-    if (length <= MAX_INTERNED_LENGTH) {
-      if (internedCount >= MAX_INTERNED) {
-        interned = new Map();
-        internedCount = 0;
-      }
-      const entry = { bytes: Buffer.from(b.subarray(from, to)), text: decoded };
-      const list = interned.get(hash);
-      if (list === undefined) interned.set(hash, [entry]);
-      else list.push(entry);
-      internedCount += 1;
-    }
-    return decoded;
   };
 
   /** The end of a quoted unsigned decimal within int64 (so within uint64 too), no leading zero. */
@@ -221,43 +156,7 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
     return i;
   };
 
-  const timestampOf = (b: Buffer, from: number, to: number): bigint => {
-    // The envelopes of one emission share a timestamp: compare, do not convert.
-    const length = to - from;
-    if (length === lastStampLength) {
-      let same = true;
-      for (let i = 0; i < length; i++)
-        if (b[from + i] !== lastStampBytes[i]) {
-          same = false;
-          break;
-        }
-      if (same) return lastStamp;
-    }
-    lastStampLength = length <= lastStampBytes.length ? length : -1;
-    for (let i = 0; i < lastStampLength; i++) lastStampBytes[i] = b[from + i]!;
-    lastStamp = BigInt(b.toString('latin1', from, to));
-    return lastStamp;
-  };
-
   const numbers = createJsonNumberReader();
-
-  /** The end of a flat tags object of plain strings starting at `at` (its `{`), or -1. */
-  const tagsEnd = (b: Buffer, at: number, limit: number): number => {
-    if (b[at] !== 0x7b) return -1;
-    let i = at + 1;
-    if (b[i] === CLOSE) return i + 1;
-    for (;;) {
-      if (b[i] !== QUOTE) return -1;
-      const keyEnd = stringEnd(b, i + 1, limit);
-      if (keyEnd === -1 || b[keyEnd + 1] !== 0x3a || b[keyEnd + 2] !== QUOTE) return -1;
-      const valueEnd = stringEnd(b, keyEnd + 3, limit);
-      if (valueEnd === -1) return -1;
-      i = valueEnd + 1;
-      if (b[i] === CLOSE) return i + 1;
-      if (b[i] !== COMMA) return -1;
-      i++;
-    }
-  };
 
   // While probing, `end` is only a limit, a line the fast path cannot read is a MISS, and the end
   // of one it reads is left in `probeEnd`.
@@ -347,14 +246,14 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
       if (b[at] !== QUOTE) return gaugeMiss(b, start, end, line);
       const nameTo = stringEnd(b, at + 1, end);
       if (nameTo === -1 || !matches(b, nameTo, UNIT)) return gaugeMiss(b, start, end, line);
-      const name = text(b, at + 1, nameTo, stringHash, stringHigh);
+      const name = text(b, at + 1, nameTo);
       // A repeated name (the last one wins in JSON) or `__proto__` are the full parser's business.
       if (name === '__proto__' || names.includes(name)) return gaugeMiss(b, start, end, line);
       names.push(name);
       const unitFrom = nameTo + UNIT.length;
       const unitTo = stringEnd(b, unitFrom, end);
       if (unitTo === -1 || !matches(b, unitTo, VALUE)) return gaugeMiss(b, start, end, line);
-      const unit = text(b, unitFrom, unitTo, stringHash, stringHigh);
+      const unit = text(b, unitFrom, unitTo);
       const value = numbers.read(b, unitTo + VALUE.length, end);
       if (value === undefined || b[numbers.end] !== CLOSE) return gaugeMiss(b, start, end, line);
       if (gauge !== undefined) gauge[name] = { unit, value };
@@ -396,15 +295,15 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
     const sourceFrom = stampTo + SOURCE_ID.length;
     const sourceTo = stringEnd(b, sourceFrom, end);
     if (sourceTo <= sourceFrom || !matches(b, sourceTo, INSTANCE_ID)) return fallback(b, start, end, line);
-    const sourceHash = stringHash;
-    const sourceHigh = stringHigh;
+    const sourceHash = stringHash();
+    const sourceHigh = stringHigh();
     const instanceFrom = sourceTo + INSTANCE_ID.length;
     const instanceTo = stringEnd(b, instanceFrom, end);
     if (instanceTo === -1 || !matches(b, instanceTo, TAGS)) return fallback(b, start, end, line);
     const tagsAt = instanceTo + TAGS.length;
 
     const sourceId = text(b, sourceFrom, sourceTo, sourceHash, sourceHigh);
-    const instanceId = text(b, instanceFrom, instanceTo, stringHash, stringHigh);
+    const instanceId = text(b, instanceFrom, instanceTo);
     let tagsInfo = last;
     if (!sameBytes(b, tagsAt, end, tagsInfo)) {
       const key = `${sourceId}\u0000${instanceId}`;
@@ -432,7 +331,7 @@ export const createLineScanner = (parseEnvelope: EnvelopeParser): LineScanner =>
       const nameFrom = at + (timer ? TIMER.length : COUNTER.length);
       const nameTo = stringEnd(b, nameFrom, end);
       if (nameTo === -1 || !matches(b, nameTo, timer ? START : DELTA)) return fallback(b, start, end, line);
-      const name = text(b, nameFrom, nameTo, stringHash, stringHigh);
+      const name = text(b, nameFrom, nameTo);
       const firstAt = nameTo + (timer ? START.length : DELTA.length);
       const firstTo = digitsEnd(b, firstAt, end);
       if (firstTo === -1 || !matches(b, firstTo, timer ? STOP : TOTAL)) return fallback(b, start, end, line);
