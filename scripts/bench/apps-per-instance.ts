@@ -32,8 +32,6 @@ const CONCURRENCY = 20;
 /** Our `logcache.request_concurrency` default: requests are I/O-bound, so more in flight buys apps. */
 const DEFAULT_CONCURRENCY = 100;
 const TYPES = ['cpu', 'memoryutil', 'memoryused'] as const;
-/** Intervals between stream renewals in a trial (the service renews every 12 minutes: 18 intervals). */
-const STREAM_RENEWAL_TICKS = 3;
 /** `logcache.stream_source_ids` default. */
 const SOURCES_PER_CONNECTION = 200;
 
@@ -112,14 +110,15 @@ const streamTrial = async (plan: Plan, apps: number, c: Compression): Promise<Tr
     const peerBefore = await peer.cpuMs();
     const started = wallMs();
     // Streams are renewed before the gateway's 14-minute timeout (12 minutes in the service). Here
-    // they are renewed every STREAM_RENEWAL_TICKS intervals, so the judged ticks include renewals,
-    // far more often than the service renews (every 18 intervals): their cost is counted high.
+    // they are renewed every warm-up's worth of intervals (3; 1 with --quick), so the judged ticks
+    // include renewals, far more often than the service renews (every 18 intervals): their cost is
+    // counted high.
     const failures = await runStreaming(
       { url: peer.url, ids, types: TYPES, c, ticks, concurrency: plan.concurrency },
       peer.streamUrl ?? '',
       log,
       SOURCES_PER_CONNECTION,
-      (STREAM_RENEWAL_TICKS * c.intervalMs) / 1000,
+      (Math.max(1, plan.warmUpTicks) * c.intervalMs) / 1000,
     );
     const elapsed = wallMs() - started;
     const own = process.cpuUsage(cpuBefore);
@@ -128,7 +127,7 @@ const streamTrial = async (plan: Plan, apps: number, c: Compression): Promise<Tr
     const beforeMs = (cpuBefore.user + cpuBefore.system) / 1000;
     // Every app's first backfill is a one-off when the instance starts, reported on its own; never
     // ready (a failed trial): all of it counts as the start.
-    const ready = log.readyMark() ?? { cpuMs: beforeMs + ownMs, requests: log.requests(), wallMs: elapsed };
+    const ready = log.readyMark() ?? { cpuMs: beforeMs + ownMs, requests: log.requests(), wallMs: started + elapsed };
     const startMs = ready.cpuMs - beforeMs;
     const ticksMs = ownMs - startMs;
     const refreshes = apps * ticks;
@@ -371,7 +370,7 @@ runBench(
         `time compressed ${factor}x: a ${c.intervalMs / 1000} s interval, ${c.windowSecs} s stat window and ${c.periodSecs} s emission period, so each read carries what it carries at 40 s and a stream carries the envelopes per second of the real app count; app counts multiplied by ${factor}`,
         `a count passes when, after ${ticks.warmUpTicks} warm-up tick(s), ${ticks.steadyTicks} tick(s) in a row refresh every app (every (app, type) for the anchor) within the interval, without failures (streaming: ticks start once every app's first backfill is in, a one-off at start that the compressed interval would stretch 20-fold, its requests counted and its CPU spread as below; then every metric of every app made each tick, and no stream batch later than an interval after its newest envelope); doubling, then bisecting${quick ? '' : ' to 5%'}`,
         `this service, polling: collectMetrics (one incremental read per app, all types) + aggregateMetrics over the log-cache client; streaming: streamMetrics (${SOURCES_PER_CONNECTION} apps per RLP stream, one backfill read per app when its stream opens) + aggregateMetrics; anchor model: ${CONCURRENCY} pollers, one ${STAT_WINDOW_SECS} s read per (app, type), default page of 100, same client`,
-        `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${anchor ? ms(anchor.t.meanRequestMs) : 'the mean'} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks), stream renewals included (every ${STREAM_RENEWAL_TICKS} intervals here, every 18 in the service: a renewed stream opens before the old one closes, so no read is needed); the first backfill of every app is a one-off at start, given on its own; requests per app refresh count stream connections and reads after the start`,
+        `anchor formula (computed): ${CONCURRENCY} pollers x 40 s / ${anchor ? ms(anchor.t.meanRequestMs) : 'the mean'} measured per request / ${TYPES.length} types; CPU is the average over the largest passing trial, one core = 100%; CPU per app refresh = this process's CPU time / (apps x ticks), warm-up ticks included; streaming: the ticks' CPU / (apps x ticks), stream renewals included (every ${Math.max(1, ticks.warmUpTicks)} intervals here, every 18 in the service: a renewed stream opens before the old one closes, so no read is needed); the first backfill of every app is a one-off at start, given on its own; requests per app refresh count stream connections and reads after the start`,
         `the target takes the better mode at each concurrency: ${at20?.mode ?? 'none run'} at ${CONCURRENCY}, ${at100?.mode ?? 'none run'} at ${DEFAULT_CONCURRENCY}`,
         ...(at100 === undefined ? [] : capacity(at100)),
         ...(partial

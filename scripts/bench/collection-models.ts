@@ -296,7 +296,13 @@ export const runStreaming = async (
       merge(
         collect$.pipe(
           tap((e) => {
-            if (e.kind === 'failed' || (e.kind === 'stream' && e.event.kind === 'failed')) failures += 1;
+            if (e.kind === 'failed' || (e.kind === 'stream' && e.event.kind === 'failed')) {
+              if (failures === 0)
+                process.stderr.write(
+                  `streaming: first failure: ${e.kind === 'failed' ? e.error : JSON.stringify(e.event)}\n`,
+                );
+              failures += 1;
+            }
             // A failed first backfill is only tried again on a tick: it ends the wait too (and fails the trial).
             if ((e.kind === 'backfill' || e.kind === 'failed') && settled.size < ids.length) {
               settled.add(e.appId);

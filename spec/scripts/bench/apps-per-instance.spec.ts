@@ -41,7 +41,7 @@ test('--quick searches both modes of this service and the anchor against the sim
   assert.match(rows[5]!, new RegExp(String.raw`^anchor model, 100 pollers \(measured\)\s+${measured}$`));
   assert.match(rows[6]!, /^anchor formula \(computed\)\s+[\d,]+ apps$/);
   // Polling makes one request per app refresh, the anchor one per metric type, streaming fewer
-  // than one (its connections and one backfill read per app, over the few ticks of a trial).
+  // than one (after the start, only the connections of the stream renewals).
   assert.match(rows[0]!, /\s1\.00\s/);
   assert.match(rows[2]!, /\s3\.00$/);
   const streamingRequests = Number(/\s(\d\.\d\d)\s+[\d.]+x/.exec(rows[1]!)?.[1]);
