@@ -1,3 +1,4 @@
+import { readBodyFast } from '../../core/envelope/read-body-fast.ts';
 import { parseReadResponse } from '../../core/envelope/parse-read-response.ts';
 import type { EnvelopeRead } from '../../core/model/envelope.ts';
 import { parse } from '../../core/json/bigint-json.ts';
@@ -83,6 +84,8 @@ export const createLogCacheClient = (options: LogCacheClientOptions): LogCacheCl
       authenticated: true,
       signal: readOptions.signal,
     });
+    const fast = readBodyFast(reply.text);
+    if (fast !== undefined) return fast;
     const body = decodeJson(reply, sourceId);
     try {
       return parseReadResponse(body);

@@ -9,6 +9,9 @@ export const stringify = (value: unknown): string =>
 // sends int64 as strings, so most bodies take the fast path without a reviver.
 const LONG_BARE_INTEGER = /[:[,]\s*-?\d{16,}\s*[,\]}]/;
 
+/** Whether `text` has a bare integer literal long enough (16 digits) to be beyond 2^53. */
+export const mayHoldLongInteger = (text: string): boolean => LONG_BARE_INTEGER.test(text);
+
 export const parse = (text: string): unknown =>
   !LONG_BARE_INTEGER.test(text)
     ? JSON.parse(text)
