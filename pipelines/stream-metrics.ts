@@ -104,10 +104,10 @@ const neededPart = (envelope: Envelope, names: ReadonlySet<string>): Envelope | 
   return { ...envelope, gauge: cut };
 };
 
-// The connection of an app between its arrival and its connection's creation (the same call).
-const UNASSIGNED: Connection = {
-  id: 0,
-  sourceIds: [],
+/** A connection not opened yet. */
+const unopened = (id: number, sourceIds: readonly string[], down: string, failed: boolean): Connection => ({
+  id,
+  sourceIds,
   cutoff: undefined,
   heard: undefined,
   successor: undefined,
@@ -117,11 +117,14 @@ const UNASSIGNED: Connection = {
   retiring: undefined,
   subscription: undefined,
   retry: undefined,
-  down: 'not assigned',
-  failed: true,
+  down,
+  failed,
   closing: false,
   failures: 0,
-};
+});
+
+// The connection of an app between its arrival and its connection's creation (the same call).
+const UNASSIGNED = unopened(0, [], 'not assigned', true);
 
 const DEFAULT_RESUME_MARGIN_SECS = 5;
 
@@ -381,23 +384,7 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
     };
 
     const newConnection = (sourceIds: string[]): Connection => {
-      const connection: Connection = {
-        id: nextId++,
-        sourceIds,
-        cutoff: undefined,
-        heard: undefined,
-        successor: undefined,
-        predecessor: undefined,
-        until: undefined,
-        handedOver: [],
-        retiring: undefined,
-        subscription: undefined,
-        retry: undefined,
-        down: 'stream opening',
-        failed: false,
-        closing: false,
-        failures: 0,
-      };
+      const connection = unopened(nextId++, sourceIds, 'stream opening', false);
       connections.add(connection);
       return connection;
     };

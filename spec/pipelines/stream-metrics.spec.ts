@@ -344,6 +344,8 @@ gaps('apps staying on a connection reopened with new apps fill the gap; the new 
 const renewals = suite('streamMetrics: renewing streams before the gateway ends them');
 
 const RENEW = { resumeMarginSecs: 0.1, renewAfterSecs: 1.5 };
+const secondOpenFails = (n: number): 'open' | Error =>
+  n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open';
 
 renewals(
   'a tick renews an old stream: the new one takes over without a read, the old one closes after the margin',
@@ -396,7 +398,7 @@ renewals('a successor that fails to open is retried with the same apps while the
       ticks: 3,
       monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
       deps: RENEW,
-      opens: (n) => (n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open'),
+      opens: secondOpenFails,
     },
     (at, opened) => {
       at(2050, () => opened[0]?.items.next(batchOf('a', 2040)));
@@ -422,7 +424,7 @@ renewals('an old stream that ends before its successor opened: the successor fil
       ticks: 3,
       monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
       deps: RENEW,
-      opens: (n) => (n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open'),
+      opens: secondOpenFails,
     },
     (at, opened) => {
       at(1990, () => opened[0]?.items.next(batchOf('a', 1985)));
