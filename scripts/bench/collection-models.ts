@@ -171,7 +171,6 @@ export const runAnchor = async ({ url, ids, types, c, ticks, log, concurrency }:
 /** How long a streaming run waits for the first backfill of every app before it counts them failed. */
 const STREAM_READY_MS = 120_000;
 
-/** Per tick of a streaming run: apps refreshed, metrics made, how long after the tick the last came. */
 /** This process's CPU time so far, in ms. */
 const cpuMsNow = (): number => {
   const { user, system } = process.cpuUsage();
@@ -185,6 +184,7 @@ export interface StreamMark {
   readonly wallMs: number;
 }
 
+/** Per tick of a streaming run: metrics made, how long after the tick the last came; the start and the renewals. */
 export const createStreamLog = (warmUpTicks: number) => {
   const ticks: { metrics: number; lastMs: number; startedMs: number }[] = [];
   let worstDeliveryLagMs = 0;
@@ -251,7 +251,7 @@ export const runStreaming = async (
   let failures = 0;
   // Ticks start once every app's first backfill is in: a one-off at start (about a minute for 50,000
   // apps at concurrency 20) that the compressed interval would otherwise stretch over 20 times as
-  // many intervals. Its CPU and requests still count.
+  // many intervals. Its CPU and requests are given on their own.
   const settled = new Set<string>();
   const ready$ = new Subject<void>();
   const tick$ = ready$.pipe(
