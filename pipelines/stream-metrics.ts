@@ -249,15 +249,20 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
     };
 
     /**
-     * Notes, for the apps of a stream that is ending and were ready on it, up to when their window
-     * is complete: the last batch, less the margin for envelopes still on their way then, floored
-     * to the microsecond as a cutoff is; never before the stream took over from their backfill.
+     * Up to when the windows of the apps ready on a stream are complete: its last batch, less the
+     * margin for envelopes still on their way then, floored to the microsecond as a cutoff is; never
+     * before the stream took over from their backfill (`cutoff`).
      */
+    const completeToOf = (cutoff: bigint, heard: bigint): bigint => {
+      const trusted = heard - resumeMarginNs;
+      return trusted > cutoff ? floorToMicros(trusted) : cutoff;
+    };
+
+    /** Notes, for the apps of a stream that is ending and were ready on it, up to when their window is complete. */
     const noteCompleteTo = (connection: Connection): void => {
       const { cutoff, heard } = connection;
       if (cutoff === undefined || heard === undefined) return;
-      const trusted = heard - resumeMarginNs;
-      const completeTo = trusted > cutoff ? floorToMicros(trusted) : cutoff;
+      const completeTo = completeToOf(cutoff, heard);
       for (const appId of connection.sourceIds) {
         const app = apps.get(appId);
         if (app !== undefined && app.connection === connection && app.backfilledTo === cutoff)
@@ -424,8 +429,7 @@ export const streamMetrics = (sources: StreamMetricsSources, deps: StreamMetrics
       old.retiring = undefined;
       const { until, heard, cutoff } = old;
       if (until !== undefined && cutoff !== undefined && (heard === undefined || heard < until)) {
-        const trusted = (heard ?? cutoff) - resumeMarginNs;
-        const completeTo = trusted > cutoff ? floorToMicros(trusted) : cutoff;
+        const completeTo = completeToOf(cutoff, heard ?? cutoff);
         for (const appId of old.handedOver) {
           const app = apps.get(appId);
           if (app === undefined || app.connection !== old.successor || app.backfilledTo !== until) continue;

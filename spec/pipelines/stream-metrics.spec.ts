@@ -343,25 +343,28 @@ gaps('apps staying on a connection reopened with new apps fill the gap; the new 
 
 const renewals = suite('streamMetrics: renewing streams before the gateway ends them');
 
-const RENEW = { resumeMarginSecs: 0.1, renewAfterSecs: 1.5 };
+/** App a alone over three ticks, its streams renewed after 1.5 s and retired 0.1 s after a takeover. */
+const renewing = (setup: Partial<Setup> = {}): Setup => ({
+  ticks: 3,
+  monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
+  deps: { resumeMarginSecs: 0.1, renewAfterSecs: 1.5 },
+  ...setup,
+});
 const secondOpenFails = (n: number): 'open' | Error =>
   n === 2 ? new Error('RLP gateway GET /v2/read (1 source id) answered 503') : 'open';
 
 renewals(
   'a tick renews an old stream: the new one takes over without a read, the old one closes after the margin',
   () => {
-    const { events, reads, streams } = run(
-      { ticks: 3, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: RENEW },
-      (at, opened) => {
-        at(2005, () => opened[0]?.items.next(batchOf('a', 1990)));
-        at(2020, () => {
-          opened[0]?.items.next(batchOf('a', 2010));
-          opened[1]?.items.next(batchOf('a', 2010));
-          opened[1]?.items.next(batchOf('a', 1995));
-        });
-        at(2099, () => assert.not.ok(opened[0]?.closed, 'the old stream is still open within the margin'));
-      },
-    );
+    const { events, reads, streams } = run(renewing(), (at, opened) => {
+      at(2005, () => opened[0]?.items.next(batchOf('a', 1990)));
+      at(2020, () => {
+        opened[0]?.items.next(batchOf('a', 2010));
+        opened[1]?.items.next(batchOf('a', 2010));
+        opened[1]?.items.next(batchOf('a', 1995));
+      });
+      at(2099, () => assert.not.ok(opened[0]?.closed, 'the old stream is still open within the margin'));
+    });
     assert.equal(
       streams.map((s) => [s.sourceIds, s.closed]),
       [
@@ -383,29 +386,18 @@ renewals(
 );
 
 renewals('an old stream silent since before the takeover: its apps read what it may have missed', () => {
-  const { events, reads } = run(
-    { ticks: 3, monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })), deps: RENEW },
-    (at, opened) => at(1800, () => opened[0]?.items.next(batchOf('a', 1790))),
-  );
+  const { events, reads } = run(renewing(), (at, opened) => at(1800, () => opened[0]?.items.next(batchOf('a', 1790))));
   assert.equal(reads, ['0 a cpu [-2000000000, 0)', `2100 a cpu [${ns(1700)}, ${ns(2000)})`]);
   assert.ok(events.includes(`2110 backfill a from ${ns(1700)} <${ns(2000)}`));
   assert.ok(events.includes('3000 refresh a'));
 });
 
 renewals('a successor that fails to open is retried with the same apps while the old stream serves them', () => {
-  const { events, reads, streams } = run(
-    {
-      ticks: 3,
-      monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
-      deps: RENEW,
-      opens: secondOpenFails,
-    },
-    (at, opened) => {
-      at(2050, () => opened[0]?.items.next(batchOf('a', 2040)));
-      // After the takeover at 2100: the old stream still delivers, its envelope is the new one's.
-      at(2150, () => opened[0]?.items.next(batchOf('a', 2140)));
-    },
-  );
+  const { events, reads, streams } = run(renewing({ opens: secondOpenFails }), (at, opened) => {
+    at(2050, () => opened[0]?.items.next(batchOf('a', 2040)));
+    // After the takeover at 2100: the old stream still delivers, its envelope is the new one's.
+    at(2150, () => opened[0]?.items.next(batchOf('a', 2140)));
+  });
   assert.not.ok(events.some((e) => e.includes(`a@${ns(2140)}`)));
   assert.equal(
     streams.map((s) => s.sourceIds),
@@ -419,21 +411,13 @@ renewals('a successor that fails to open is retried with the same apps while the
 });
 
 renewals('an old stream that ends before its successor opened: the successor fills the gap', () => {
-  const { events, reads, streams } = run(
-    {
-      ticks: 3,
-      monitor$: new BehaviorSubject(monitors({ a: ['cpu'] })),
-      deps: RENEW,
-      opens: secondOpenFails,
-    },
-    (at, opened) => {
-      at(1990, () => opened[0]?.items.next(batchOf('a', 1985)));
-      at(
-        2050,
-        closing(() => opened[0]),
-      );
-    },
-  );
+  const { events, reads, streams } = run(renewing({ opens: secondOpenFails }), (at, opened) => {
+    at(1990, () => opened[0]?.items.next(batchOf('a', 1985)));
+    at(
+      2050,
+      closing(() => opened[0]),
+    );
+  });
   assert.is(streams.length, 3);
   assert.equal(reads, ['0 a cpu [-2000000000, 0)', `2100 a cpu [${ns(1890)}, ${ns(2100)})`]);
   assert.ok(events.includes(`2110 backfill a from ${ns(1890)} <${ns(2100)}`));
