@@ -45,6 +45,30 @@ test('an unknown benchmark name is refused before anything runs', async () => {
   assert.is(run.stdout, '');
 });
 
+test('each benchmark is bound by the --timeout-secs of run-all (less 5 s), and says so itself', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eg-run-all-'));
+  try {
+    const out = join(dir, 'performance.md');
+    // decision-latency --quick takes several seconds: its own bound of 1 s ends it first.
+    const run = await runBenchScript('run-all', [
+      '--quick',
+      '--only',
+      'decision-latency',
+      '--timeout-secs',
+      '6',
+      '--out',
+      out,
+    ]);
+    assert.is(run.code, 1);
+    assert.match(
+      await readFile(out, 'utf8'),
+      /\| decision-latency \| — \| failed: did not finish within 1 s \(BENCH_TIMEOUT_SECS\) \|/,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('a failing benchmark is reported in the document and fails the run', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'eg-run-all-'));
   try {
