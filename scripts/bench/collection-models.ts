@@ -178,7 +178,7 @@ const cpuMsNow = (): number => {
 };
 
 /** CPU time (ms) and requests at one instant of a streaming run. */
-export interface StreamMark {
+interface StreamMark {
   readonly cpuMs: number;
   readonly requests: number;
   readonly wallMs: number;
